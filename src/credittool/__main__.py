@@ -1,0 +1,3 @@
+from credittool.cli import main
+
+main()

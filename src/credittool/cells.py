@@ -1,0 +1,167 @@
+"""Cell-level normalisation: one raw cell (with its real type) → a canonical value.
+
+Each function returns a `Cell`: the value, or a problem code + message + hint. The type
+of the raw cell is decided on before anything is turned into text (a numeric ID cell
+must never be mistaken for a text one).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from credittool.fields import Kind
+from credittool.ids import normalize_id
+from credittool.textnorm import clean_text, match_key
+
+_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)$")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_SCORE_Q = Decimal("0.01")  # scores keep at most two decimals (a formula's 85.333… → 85.33)
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    value: Any = None  # canonical value; None = blank
+    status: str | None = None  # absent / exempt / resit / deferred, for score cells
+    code: str | None = None  # problem code when the cell cannot be used
+    message: str = ""
+    hint: str = ""
+    note: str = ""  # a change worth telling the clerk about (accepted)
+
+    @property
+    def ok(self) -> bool:
+        return self.code is None
+
+
+BLANK = Cell()
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    status: dict[str, str]  # match key → status kind
+    yes: frozenset[str]
+    no: frozenset[str]
+
+
+def is_blank(raw: Any) -> bool:
+    if raw is None:
+        return True
+    if isinstance(raw, float) and math.isnan(raw):
+        return True
+    return isinstance(raw, str) and clean_text(raw) == ""
+
+
+def _number(raw: Any) -> Decimal | None:
+    """A Decimal from a numeric cell or a plain numeric text, else None."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return Decimal(raw)
+    if isinstance(raw, float):
+        return Decimal(repr(raw)) if math.isfinite(raw) else None
+    if isinstance(raw, str):
+        text = clean_text(raw).replace(" ", "").replace(",", "")
+        if _NUMBER.match(text):
+            try:
+                return Decimal(text)
+            except InvalidOperation:  # pragma: no cover - regex guards this
+                return None
+    return None
+
+
+def _show(raw: Any) -> str:
+    if isinstance(raw, float) and raw.is_integer():
+        return f"{raw:.0f}"
+    return raw if isinstance(raw, str) else str(raw)
+
+
+def score(raw: Any, vocab: Vocabulary, label: str) -> Cell:
+    if is_blank(raw):
+        return BLANK
+    if isinstance(raw, str):
+        status = vocab.status.get(match_key(raw))
+        if status is not None:
+            return Cell(status=status)
+    n = _number(raw)
+    if n is None:
+        return Cell(code="E-SCORE-TEXT", message=f"{label}「{_show(raw)}」不是数字",
+                    hint="只填 0–100 的数字，或缺考/免考/补考/缓考")
+    if not 0 <= n <= 100:
+        return Cell(code="E-SCORE-RANGE", message=f"{label} {_show(raw)} 超出 0–100", hint="核对后改正")
+    return Cell(value=n if n.as_tuple().exponent >= -2 else n.quantize(_SCORE_Q, ROUND_HALF_UP))
+
+
+def count(raw: Any, vocab: Vocabulary, label: str, allow_yesno: bool = False) -> Cell:
+    if is_blank(raw):
+        return BLANK
+    if allow_yesno and isinstance(raw, str):
+        k = match_key(raw)
+        if k in vocab.yes:
+            return Cell(value=True)
+        if k in vocab.no:
+            return Cell(value=False)
+    n = _number(raw)
+    if n is None:
+        hint = "只填数字" + ("，或 是/否" if allow_yesno else "")
+        return Cell(code="E-COUNT-TEXT", message=f"{label}「{_show(raw)}」不是数字", hint=hint)
+    if n < 0:
+        return Cell(code="E-COUNT-RANGE", message=f"{label} {_show(raw)} 不能为负数", hint="核对后改正")
+    return Cell(value=n)
+
+
+def yesno(raw: Any, vocab: Vocabulary, label: str) -> Cell:
+    if is_blank(raw):
+        return BLANK
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw in (0, 1):
+        return Cell(value=bool(raw))
+    if isinstance(raw, bool):
+        return Cell(value=raw)
+    k = match_key(str(raw))
+    if k in vocab.yes:
+        return Cell(value=True)
+    if k in vocab.no:
+        return Cell(value=False)
+    status = vocab.status.get(k)
+    if status == "absent":
+        return Cell(value=False)
+    return Cell(code="E-YESNO", message=f"{label}「{_show(raw)}」无法识别", hint="填 是/否（或 参加/缺席、√/×）")
+
+
+def text(raw: Any, label: str, is_name: bool = False) -> Cell:
+    if is_blank(raw):
+        return BLANK
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    value = clean_text(str(raw))
+    if is_name and _CJK.search(value):
+        value = re.sub(r"\s+", "", value)  # 张  三 (padded to align in Excel) is 张三
+    else:
+        value = re.sub(r"\s+", " ", value)
+    return Cell(value=value)
+
+
+def ident(raw: Any) -> Cell:
+    r = normalize_id(raw)
+    if r.value is None:
+        if r.code == "E-ID-BLANK":
+            return BLANK
+        return Cell(code=r.code, message=r.message, hint=r.hint)
+    return Cell(value=r.value, note=r.message)
+
+
+def normalize(kind: Kind, raw: Any, vocab: Vocabulary, label: str, field: str = "") -> Cell:
+    """Dispatch one cell to the normaliser of its field's kind."""
+    if kind is Kind.SCORE:
+        return score(raw, vocab, label)
+    if kind is Kind.COUNT:
+        return count(raw, vocab, label)
+    if kind is Kind.COUNT_OR_YESNO:
+        return count(raw, vocab, label, allow_yesno=True)
+    if kind is Kind.YESNO:
+        return yesno(raw, vocab, label)
+    if kind is Kind.ID:
+        return ident(raw)
+    return text(raw, label, is_name=field == "name")

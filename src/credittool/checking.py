@@ -1,0 +1,62 @@
+"""`credittool check` as a library call: validate rules (and data) and write nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from credittool.diagnostics import Problem
+from credittool.errors import RulesInvalid
+from credittool.extract import extract_file
+from credittool.fields import label
+from credittool.ingest import choose_term, collect_inputs, vocabulary
+from credittool.resolve import resolve
+from credittool.rules.loader import load_rules
+from credittool.rules.schema import Course
+
+
+def _scoring(c: Course) -> str:
+    if c.attendance_only:
+        return "出勤即合格"
+    parts = [" + ".join(f"{label(c2.field)}×{c2.weight}" for c2 in c.components)]
+    parts += [f"{label(m.field)}≥{m.min}" + ("（有该列时）" if m.optional else "") for m in c.minimums]
+    parts += [f"报考条件 {label(m.field)}≥{m.min}" for m in c.exam_prerequisites]
+    return "；".join(parts)
+
+
+@dataclass
+class CheckResult:
+    rules_files: list[str]
+    terms: list[dict]
+    problems: list[Problem] = field(default_factory=list)
+    files_checked: int = 0
+    rows_read: int = 0
+    accepted: int = 0
+
+    def as_json(self) -> dict:
+        return {"rules_files": self.rules_files, "terms": self.terms, "files_checked": self.files_checked,
+                "rows_read": self.rows_read, "accepted": self.accepted,
+                "problems": [p.as_dict() for p in self.problems]}
+
+
+def check(paths: list[Path], *, rules: list[Path], term: str | None = None, course: str | None = None) -> CheckResult:
+    book = load_rules(rules)
+    if not book.ok:
+        raise RulesInvalid(book.problems)
+    terms = [{"id": t.term_id, "name": t.term_name, "courses": [
+        {"track": rs.track.name, "id": c.id, "name": c.name, "required": c.required, "hours": str(c.hours),
+         "credits": str(c.credit_value), "scoring": _scoring(c)} for rs in t.by_track.values() for c in rs.courses]}
+        for t in book.terms.values()]
+    result = CheckResult(book.files, terms)
+    if not paths:
+        return result
+    tr = choose_term(book, term)
+    vocab = vocabulary(tr)
+    files = collect_inputs(paths)
+    results = [extract_file(f, tr, vocab, course) for f in files]
+    res = resolve([r for fr in results for r in fr.records], tr)
+    result.files_checked = len(files)
+    result.rows_read = sum(fr.rows_read for fr in results)
+    result.accepted = len(res.entries)
+    result.problems = [fr.error for fr in results if fr.error] + [p for fr in results for p in fr.rejects] + res.rejects
+    return result

@@ -1,0 +1,120 @@
+"""The command line: parse options, call one library function, render the result.
+
+pandas and openpyxl are never imported here (STYLE principle 1), so `--help` is instant.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from credittool import __version__
+from credittool.errors import CredittoolError, RulesInvalid
+
+app = typer.Typer(
+    name="credittool",
+    help="继续教育学时学分登记工具：导入各校成绩表，按规则计算学时学分，生成证书登记表。\n\n"
+         "Continuing-education credit bookkeeping for county teacher-training offices.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+RulesOpt = Annotated[list[Path], typer.Option(
+    "--rules", "-r", help="规则文件或文件夹（可多次给出），例如 rules/ 或 rules/huadian-2009-h1-text.yaml。")]
+WorkspaceOpt = Annotated[Path, typer.Option(
+    "--workspace", "-w", help="工作目录：台账 ledger.sqlite 与输出 out/<学期>/ 所在处。", show_default=True)]
+TermOpt = Annotated[str | None, typer.Option(
+    "--term", "-t", help="学期编号，如 2009-h1。规则只含一个学期时可省略。")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"credittool {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="显示版本号后退出。")] = False) -> None:
+    """继续教育学时学分登记工具。"""
+
+
+def _fail(exc: CredittoolError) -> typer.Exit:
+    from credittool import console
+
+    if isinstance(exc, RulesInvalid):
+        console.rules_problems(exc.problems)
+    console.error(exc.message, exc.hint)
+    return typer.Exit(exc.exit_code)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="各校成绩表：文件或文件夹（.xlsx .xls .ods .csv）。", show_default=False)],
+    rules: RulesOpt,
+    workspace: WorkspaceOpt = Path("."),
+    term: TermOpt = None,
+    course: Annotated[str | None, typer.Option(
+        "--course", "-c", help="工作表既无「课程」列、表名也不是课程名时，用这个课程。")] = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="有任何未接受的行就以非零状态退出（默认只有无法导入时才失败）。")] = False,
+) -> None:
+    """导入成绩表，更新台账，生成证书登记表 register.xlsx 与未接受行清单 rejects.xlsx。
+
+    同一文件重复导入不会重复计数；同名或同校同课程的新文件替换旧记录。
+    """
+    from rich.progress import Progress
+
+    from credittool import console
+    from credittool.ingest import ingest as run_ingest
+
+    try:
+        with Progress(console=console.console, transient=True) as progress:
+            task = progress.add_task("读取", total=None)
+            report = run_ingest(paths, rules=rules, workspace=workspace, term=term, course=course,
+                                on_file=lambda name: progress.update(task, advance=1, description=f"读取 {name}"))
+    except CredittoolError as exc:
+        raise _fail(exc) from None
+    console.ingest_summary(report)
+    if report.nothing_ingested:
+        console.error("没有任何一行被接受", "按上面的原因（或 rejects.xlsx）改正后重新导入")
+        raise typer.Exit(1)
+    if strict and report.rejected:
+        console.error(f"--strict：有 {report.rejected} 行未接受", "按 rejects.xlsx 改正后重新导入")
+        raise typer.Exit(1)
+
+
+@app.command()
+def check(
+    paths: Annotated[list[Path] | None, typer.Argument(help="要检查的成绩表（可省略，只检查规则）。", show_default=False)] = None,
+    rules: RulesOpt = ...,  # type: ignore[assignment]
+    term: TermOpt = None,
+    course: Annotated[str | None, typer.Option("--course", "-c", help="同 ingest 的 --course。")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出全部问题（便于其他程序处理）。")] = False,
+) -> None:
+    """检查规则文件（及成绩表），不写任何文件。有问题时以非零状态退出。"""
+    from credittool import console
+    from credittool.checking import check as run_check
+
+    try:
+        result = run_check(paths or [], rules=rules, term=term, course=course)
+    except RulesInvalid as exc:
+        if as_json:
+            typer.echo(json.dumps({"rules_problems": [p.__dict__ for p in exc.problems]}, ensure_ascii=False, indent=1))
+            raise typer.Exit(exc.exit_code) from None
+        raise _fail(exc) from None
+    except CredittoolError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
+    else:
+        console.check_summary(result)
+    raise typer.Exit(1 if result.problems else 0)
+
+
+def main() -> None:
+    app()

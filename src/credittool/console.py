@@ -1,0 +1,92 @@
+"""Terminal rendering with rich. Only the CLI imports this module."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from credittool.diagnostics import Problem
+
+console = Console()
+err_console = Console(stderr=True)
+
+MAX_SHOWN = 15
+
+
+def error(message: str, hint: str = "") -> None:
+    err_console.print(f"[bold red]错误：[/]{message}", highlight=False)
+    if hint:
+        err_console.print(f"  [yellow]怎么办：[/]{hint}", highlight=False)
+
+
+def rules_problems(problems: Sequence) -> None:
+    err_console.print(f"[bold red]规则文件有 {len(problems)} 处错误：[/]")
+    for p in problems:
+        err_console.print(f"  • {p.file}:{p.line}  [cyan]{p.path}[/]: {p.message}", highlight=False)
+
+
+def problems_table(problems: Sequence[Problem], title: str) -> None:
+    if not problems:
+        return
+    from collections import Counter
+
+    counts = Counter(p.code for p in problems)
+    console.print(f"[bold]{title}[/]：" + "，".join(f"{code} {n}" for code, n in counts.most_common()), highlight=False)
+    table = Table(show_lines=False, header_style="bold", box=None, padding=(0, 1))
+    table.add_column("位置", overflow="fold", ratio=3)
+    table.add_column("原值", overflow="fold", ratio=2)
+    table.add_column("原因 → 怎么办", overflow="fold", ratio=5)
+    for p in problems[:MAX_SHOWN]:
+        table.add_row(p.where, p.value, f"{_short(p.message)} [yellow]→ {p.hint}[/]" if p.hint else _short(p.message))
+    console.print(table)
+    if len(problems) > MAX_SHOWN:
+        console.print(f"  …另有 {len(problems) - MAX_SHOWN} 条", highlight=False)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid importing the pipeline here
+    table = Table(title=f"导入结果 · {report.term_name}（{report.term_id}）", header_style="bold")
+    for col, just in (("文件", "left"), ("状态", "left"), ("读入行", "right"), ("接受", "right"),
+                      ("未接受", "right"), ("跳过", "right")):
+        table.add_column(col, justify=just)
+    for f in report.files:
+        style = "red" if f.status == "无法读取" else ("dim" if f.status == "未改动" else "")
+        table.add_row(f.name, f.status, str(f.rows_read), str(f.accepted), str(f.rejected), str(f.skipped),
+                      style=style)
+    table.add_row("合计", "", str(sum(f.rows_read for f in report.files)), str(report.accepted),
+                  str(report.rejected), str(sum(f.skipped for f in report.files)), style="bold")
+    console.print(table)
+    problems_table(report.rejects, f"本次未接受 {len(report.rejects)} 处（全部见 rejects.xlsx）")
+    notes = [(f.name, n) for f in report.files for n in f.notes]
+    if notes:
+        console.print("[bold]提示：[/]")
+        for name, n in notes[:MAX_SHOWN]:
+            console.print(f"  • {name}：{n}", highlight=False)
+        if len(notes) > MAX_SHOWN:
+            console.print(f"  …另有 {len(notes) - MAX_SHOWN} 条提示", highlight=False)
+    s = report.stats
+    if report.replaced:
+        console.print(f"替换了台账中的 {report.replaced} 条旧记录（同名文件或同校同课程的新文件）。", highlight=False)
+    console.print(f"本学期台账：{s.teachers} 名教师，{s.entries} 条课程成绩，合格 {s.passed} 条，"
+                  f"验印 {s.stamped} 人，未验印 {s.teachers - s.stamped} 人。", highlight=False)
+    console.print(f"已写出：{report.out_dir / 'register.xlsx'}、{report.out_dir / 'rejects.xlsx'}", highlight=False)
+
+
+def check_summary(result) -> None:  # noqa: ANN001 - CheckResult
+    for term in result.terms:
+        table = Table(title=f"规则 · {term['name']}（{term['id']}）", header_style="bold")
+        for col in ("培训类型", "课程", "必修", "学时", "学分", "评分"):
+            table.add_column(col)
+        for c in term["courses"]:
+            table.add_row(c["track"], c["name"], "是" if c["required"] else "否", c["hours"], c["credits"], c["scoring"])
+        console.print(table)
+    console.print(f"规则文件 {len(result.rules_files)} 个，均无错误。", highlight=False)
+    if result.files_checked:
+        problems_table(result.problems, f"成绩表问题（共 {len(result.problems)} 条）")
+        console.print(f"检查了 {result.files_checked} 个文件，{result.rows_read} 行："
+                      f"可接受 {result.accepted}，有问题 {len(result.problems)} 处。未写任何文件。", highlight=False)

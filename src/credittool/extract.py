@@ -1,0 +1,209 @@
+"""One input file → candidate records, rejects and skipped rows, with provenance.
+
+Nothing here knows about tracks or scoring; it only turns cells into canonical values
+and says, for every data row, whether it became a record, a reject or a skip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from credittool.cells import Cell, Vocabulary, is_blank, normalize
+from credittool.diagnostics import Problem, Skipped
+from credittool.fields import FIELDS, MEASURE_FIELDS, label
+from credittool.readers import ReadError, Sheet, Workbook, read_workbook
+from credittool.rules.loader import TermRules
+from credittool.tables import Layout, find_header
+from credittool.textnorm import match_key
+
+_TOTALS = ("合计", "总计", "小计", "总分", "平均")
+
+
+@dataclass
+class Record:
+    """One accepted-so-far data row: a teacher's result in one course."""
+
+    file: str
+    sheet: str
+    row: int
+    unit: str
+    name: str
+    id: str
+    subject: str
+    stage: str
+    course_id: str
+    track_hint: str | None  # track id named in the row's 培训类型 column
+    values: dict[str, Any]  # measure field → Decimal / bool
+    statuses: dict[str, str]  # score field → status kind
+    present: frozenset[str]  # fields whose column the sheet has
+    raw: dict[str, str]  # field → raw cell text, for messages
+    headers: dict[str, str]  # field → header as written
+
+    def signature(self) -> tuple:
+        """What an exact duplicate shares."""
+        return (self.unit, self.name, self.id, self.course_id,
+                tuple(sorted((k, str(v)) for k, v in self.values.items())), tuple(sorted(self.statuses.items())))
+
+
+@dataclass
+class FileResult:
+    path: Path
+    name: str
+    records: list[Record] = field(default_factory=list)
+    rejects: list[Problem] = field(default_factory=list)
+    rejected_rows: set[tuple[str, int]] = field(default_factory=set)  # (sheet, row)
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    error: Problem | None = None  # the whole file could not be used
+
+    def reject(self, p: Problem) -> None:
+        self.rejects.append(p)
+        if p.row is not None:
+            self.rejected_rows.add((p.sheet, p.row))
+
+
+def _show(raw: Any) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, float):
+        # as Excel shows it (15 significant digits), so the clerk finds the cell
+        return f"{float(f'{raw:.15g}'):.0f}" if raw.is_integer() else repr(raw)
+    return str(raw)
+
+
+def _is_totals(row: list[Any], layout: Layout) -> bool:
+    cells = [row[j] for j in (layout.columns.get("name"), layout.columns.get("id"), 0, 1)
+             if j is not None and j < len(row)]
+    return any(isinstance(c, str) and match_key(c).startswith(_TOTALS) for c in cells)
+
+
+def _sheet_course(sheet: Sheet, term: TermRules, course_opt: str | None) -> str | None:
+    cid = term.courses.get(match_key(sheet.name))
+    if cid is None and course_opt:
+        cid = term.courses.get(match_key(course_opt))
+    return cid
+
+
+def extract_file(path: Path, term: TermRules, vocab: Vocabulary, course_opt: str | None = None,
+                 display: str | None = None) -> FileResult:
+    name = display or path.name
+    res = FileResult(path, name)
+    try:
+        wb: Workbook = read_workbook(path)
+    except ReadError as exc:
+        res.error = Problem(name, "", None, "", "", exc.code, exc.message, exc.hint)
+        return res
+    res.notes.extend(wb.notes)
+    data_sheets = 0
+    for sheet in wb.sheets:
+        layout = find_header(sheet, term.headers)
+        if layout is None:
+            if any(not is_blank(c) for r in sheet.rows for c in r):
+                res.notes.append(f"工作表「{sheet.name}」找不到表头（需有 姓名、身份证号 等列），未导入")
+            continue
+        data_sheets += 1
+        _extract_sheet(res, sheet, layout, term, vocab, course_opt)
+    if data_sheets == 0 and res.error is None:
+        res.error = Problem(name, "", None, "", "", "E-NO-HEADER",
+                            "没有一个工作表能找到表头（需有 姓名、身份证号 等列）",
+                            "检查表头文字；可识别的列名见 rules/README.md")
+    return res
+
+
+def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRules, vocab: Vocabulary,
+                   course_opt: str | None) -> None:
+    name = res.name
+    first = sheet.first_row + layout.header_index + 1
+    rows = sheet.rows[layout.header_index + 1:]
+    res.rows_read += len(rows)
+    cols = layout.columns
+
+    def where(i: int) -> int:
+        return first + i
+
+    sheet_error: Problem | None = None
+    if layout.duplicates:
+        f, hs = next(iter(layout.duplicates.items()))
+        sheet_error = Problem(name, sheet.name, None, "、".join(hs), "", "E-HEADER-DUP",
+                              f"{len(hs)} 列都表示「{label(f)}」，无法确定用哪一列", "删除或改名多余的列")
+    course_col = "course" in cols
+    sheet_course = None if course_col else _sheet_course(sheet, term, course_opt)
+    if sheet_error is None and not course_col and sheet_course is None:
+        sheet_error = Problem(name, sheet.name, None, "", sheet.name, "E-COURSE-UNKNOWN",
+                              f"无法确定课程：工作表名「{sheet.name}」不是已知课程，表中也没有「课程」列",
+                              "把工作表改名为课程名，或加「课程」列，或用 --course 指定")
+    if sheet_error is None and "id" not in cols:
+        sheet_error = Problem(name, sheet.name, None, "身份证号", "", "E-COLUMN-MISSING",
+                              "工作表没有身份证号列（身份证号是每位教师的唯一标识）",
+                              "加上「身份证号」列；现有列：" + "、".join(layout.headers.values()))
+    if sheet_error is None and "name" not in cols:
+        sheet_error = Problem(name, sheet.name, None, "姓名", "", "E-COLUMN-MISSING", "工作表没有姓名列",
+                              "加上「姓名」列；现有列：" + "、".join(layout.headers.values()))
+
+    present = frozenset(cols)
+    default_unit = res.path.stem
+    for i, row in enumerate(rows):
+        rown = where(i)
+        cells = {f: (row[j] if j < len(row) else None) for f, j in cols.items()}
+        ident_blank = is_blank(cells.get("name")) and is_blank(cells.get("id"))
+        if ident_blank and all(is_blank(cells.get(f)) for f in MEASURE_FIELDS):
+            res.skipped.append(Skipped(name, sheet.name, rown, "空行"))
+            continue
+        if _is_totals(row, layout):
+            res.skipped.append(Skipped(name, sheet.name, rown, "合计行"))
+            continue
+        if sheet_error is not None:
+            res.reject(Problem(name, sheet.name, rown, sheet_error.column, sheet_error.value, sheet_error.code,
+                               sheet_error.message, sheet_error.hint))
+            continue
+        norm: dict[str, Cell] = {}
+        bad = False
+        for f, raw in cells.items():
+            c = normalize(FIELDS[f][0], raw, vocab, layout.headers[f], f)
+            if not c.ok:
+                res.reject(Problem(name, sheet.name, rown, layout.headers[f], _show(raw), c.code or "E-CELL",
+                                   c.message, c.hint))
+                bad = True
+            norm[f] = c
+        for f, code, msg in (("name", "E-NAME-BLANK", "姓名为空"), ("id", "E-ID-BLANK", "身份证号为空")):
+            if norm[f].ok and norm[f].value is None:
+                res.reject(Problem(name, sheet.name, rown, layout.headers[f], "", code, msg, "补填后重新导入"))
+                bad = True
+        course_id = sheet_course
+        if course_col:
+            ctext = norm["course"].value
+            course_id = term.courses.get(match_key(ctext)) if ctext else sheet_course
+            if course_id is None:
+                res.reject(Problem(name, sheet.name, rown, layout.headers["course"], ctext or "", "E-COURSE-UNKNOWN",
+                                   f"课程「{ctext or ''}」不是 {term.term_id} 学期规则中的课程",
+                                   "改为课程全称或规则中的简称（见 credittool check --rules 的课程表）"))
+                bad = True
+        track_hint = None
+        if "track" in cols and norm["track"].value:
+            track_hint = term.tracks.get(match_key(norm["track"].value))
+            if track_hint is None:
+                res.reject(Problem(name, sheet.name, rown, layout.headers["track"], norm["track"].value,
+                                   "E-TRACK-UNKNOWN", f"培训类型「{norm['track'].value}」无法识别",
+                                   "填 " + "/".join(rs.track.name for rs in term.by_track.values())))
+                bad = True
+        if bad:
+            continue
+        id_note = norm["id"].note
+        if id_note:
+            res.notes.append(f"{sheet.name} 第{rown}行：{id_note}")
+        res.records.append(Record(
+            file=name, sheet=sheet.name, row=rown,
+            unit=(norm["unit"].value if "unit" in norm and norm["unit"].value else default_unit),
+            name=norm["name"].value, id=norm["id"].value,
+            subject=norm["subject"].value or "" if "subject" in norm else "",
+            stage=norm["stage"].value or "" if "stage" in norm else "",
+            course_id=course_id or "", track_hint=track_hint,
+            values={f: c.value for f, c in norm.items() if f in MEASURE_FIELDS and c.value is not None},
+            statuses={f: c.status for f, c in norm.items() if c.status},
+            present=present,
+            raw={f: _show(v) for f, v in cells.items()},
+            headers=layout.headers,
+        ))

@@ -1,0 +1,49 @@
+"""Canonical field names. Code knows only these; the rules map headers onto them."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Kind(str, Enum):
+    TEXT = "text"  # free text (name, unit, subject …)
+    ID = "id"  # resident ID number: cell type matters
+    SCORE = "score"  # 0–100, or a status word (缺考 …)
+    COUNT = "count"  # a non-negative number (posts, hours)
+    COUNT_OR_YESNO = "count_or_yesno"  # a count, or 是/否 (homework)
+    YESNO = "yesno"  # attendance: 是/否, 参加/缺席, √/×
+
+
+# field → (kind, Chinese label used in messages and output headers)
+FIELDS: dict[str, tuple[Kind, str]] = {
+    "name": (Kind.TEXT, "姓名"),
+    "id": (Kind.ID, "身份证号"),
+    "unit": (Kind.TEXT, "单位"),
+    "subject": (Kind.TEXT, "学科"),
+    "stage": (Kind.TEXT, "学段"),
+    "course": (Kind.TEXT, "课程"),
+    "track": (Kind.TEXT, "培训类型"),
+    "exam": (Kind.SCORE, "考试成绩"),
+    "blog_posts": (Kind.COUNT, "博文篇数"),
+    "blog_score": (Kind.SCORE, "博文成绩"),
+    "attendance": (Kind.YESNO, "出勤"),
+    "kg_assessment": (Kind.SCORE, "园内考核成绩"),
+    "city_exam": (Kind.SCORE, "统考成绩"),
+    "hours_done": (Kind.COUNT, "已修学时"),
+    "homework": (Kind.COUNT_OR_YESNO, "作业"),
+    "forum_posts": (Kind.COUNT, "论坛发帖"),
+    "spot_score": (Kind.SCORE, "抽测成绩"),
+}
+
+# Fields every data sheet must have for a row to be identified at all.
+IDENTITY_FIELDS = ("name", "id")
+# Fields whose values are measured (scores, counts) rather than descriptive.
+MEASURE_FIELDS = tuple(f for f, (k, _) in FIELDS.items() if k not in (Kind.TEXT, Kind.ID))
+
+
+def kind_of(field: str) -> Kind:
+    return FIELDS[field][0]
+
+
+def label(field: str) -> str:
+    return FIELDS[field][1]

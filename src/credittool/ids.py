@@ -1,0 +1,65 @@
+"""Resident ID numbers (身份证号, GB 11643-1999): normalisation and check digit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from credittool.textnorm import clean_text
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+_ID18 = re.compile(r"\d{17}[\dX]")
+_ID15 = re.compile(r"\d{15}")
+_SCI = re.compile(r"^\d(\.\d+)?E\+?\d+$")
+
+
+def check_char(first17: str) -> str:
+    """The GB 11643 check character for the first 17 digits."""
+    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
+
+
+@dataclass(frozen=True, slots=True)
+class IdResult:
+    value: str | None  # the normalised 18-character ID, or None when rejected
+    code: str | None = None  # problem code when rejected
+    message: str = ""  # why it was rejected, or a note on what was changed
+    hint: str = ""
+
+
+_TEXT_HINT = "把该列单元格格式设为「文本」后重新录入身份证号"
+
+
+def normalize_id(raw: object) -> IdResult:
+    """Normalise one ID cell as read from the file (type matters).
+
+    A numeric cell is always rejected: Excel keeps only 15 significant digits, so the
+    number may already be damaged even when its check digit happens to pass.
+    """
+    if raw is None or raw == "":
+        return IdResult(None, "E-ID-BLANK", "身份证号为空", "补填身份证号")
+    if isinstance(raw, bool) or isinstance(raw, (int, float)):
+        return IdResult(None, "E-ID-NUMERIC", "身份证号存成了数字，Excel 只保留 15 位有效数字，号码可能已损坏",
+                        _TEXT_HINT)
+    if not isinstance(raw, str):
+        return IdResult(None, "E-ID-FORMAT", f"身份证号不是文本（{type(raw).__name__}）", _TEXT_HINT)
+    text = clean_text(raw).lstrip("'").replace(" ", "").upper()
+    if _SCI.match(text):
+        return IdResult(None, "E-ID-NUMERIC", "身份证号是科学计数法（E+），号码已损坏", _TEXT_HINT)
+    if _ID15.fullmatch(text):
+        first17 = text[:6] + "19" + text[6:]
+        upgraded = first17 + check_char(first17)
+        return IdResult(upgraded, None, f"15 位旧身份证号已升为 18 位：{upgraded}")
+    if not _ID18.fullmatch(text):
+        return IdResult(None, "E-ID-FORMAT", f"身份证号应为 18 位（17 位数字加 1 位数字或 X），实为 {len(text)} 个字符",
+                        "核对后重新录入")
+    expected = check_char(text[:17])
+    if text[17] != expected:
+        return IdResult(None, "E-ID-CHECKSUM", f"身份证号校验位错误：末位应为 {expected}，实为 {text[17]}",
+                        "核对身份证原件后改正")
+    return IdResult(text)
+
+
+def mask_id(value: str) -> str:
+    """Mask an ID for anything meant for publication: keep the first 6 and the last 2."""
+    return value[:6] + "*" * (len(value) - 8) + value[-2:] if len(value) > 8 else "*" * len(value)

@@ -1,0 +1,253 @@
+"""`credittool ingest` as a library call: files → ledger → register (STYLE principle 1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from credittool.cells import Vocabulary
+from credittool.diagnostics import Problem, Skipped
+from credittool.errors import NothingToDo, RulesInvalid, UsageError
+from credittool.extract import FileResult, extract_file
+from credittool.ledger import connect, transaction
+from credittool.readers import SUFFIXES
+from credittool.register import RegisterStats, write_outputs
+from credittool.resolve import Entry, resolve
+from credittool.rules.loader import RuleBook, TermRules, load_rules
+
+LEDGER_NAME = "ledger.sqlite"
+
+
+@dataclass
+class FileSummary:
+    name: str
+    status: str  # 新导入 / 未改动 / 替换 / 无法读取
+    rows_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    term_id: str
+    term_name: str
+    out_dir: Path
+    files: list[FileSummary]
+    rejects: list[Problem]
+    stats: RegisterStats
+    replaced: int = 0
+
+    @property
+    def accepted(self) -> int:
+        return sum(f.accepted for f in self.files)
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    @property
+    def nothing_ingested(self) -> bool:
+        """No row accepted and no file already in the ledger: the run achieved nothing."""
+        return self.accepted == 0 and not any(f.status == "未改动" for f in self.files)
+
+
+def collect_inputs(paths: list[Path], exclude: Path | None = None) -> list[Path]:
+    """Input files under `paths`, sorted, without Office lock files (~$x.xlsx) or our own outputs."""
+    found: list[Path] = []
+    for p in paths:
+        if not p.exists():
+            raise UsageError(f"找不到输入：{p}", "检查路径拼写")
+        items = sorted(p.rglob("*")) if p.is_dir() else [p]
+        for f in items:
+            if not f.is_file() or f.name.startswith(("~$", ".")) or f.suffix.lower() not in SUFFIXES:
+                continue
+            if exclude is not None and exclude.resolve() in f.resolve().parents:
+                continue
+            found.append(f)
+    return found
+
+
+def choose_term(book: RuleBook, term: str | None) -> TermRules:
+    if term is not None:
+        if term not in book.terms:
+            raise UsageError(f"规则中没有学期 {term}", "可选学期：" + "、".join(sorted(book.terms)))
+        return book.terms[term]
+    if len(book.terms) == 1:
+        return next(iter(book.terms.values()))
+    raise UsageError("规则文件涉及多个学期：" + "、".join(sorted(book.terms)), "用 --term 指定学期，例如 --term "
+                     + sorted(book.terms)[0])
+
+
+def vocabulary(term: TermRules) -> Vocabulary:
+    return Vocabulary(term.status, term.yes, term.no)
+
+
+def load_term(rules: list[Path], term: str | None) -> TermRules:
+    book = load_rules(rules)
+    if not book.ok:
+        raise RulesInvalid(book.problems)
+    return choose_term(book, term)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _inputs_json(e: Entry) -> str:
+    r = e.rec
+    return json.dumps({"values": {k: (v if isinstance(v, bool) else str(v)) for k, v in sorted(r.values.items())},
+                       "statuses": dict(sorted(r.statuses.items()))}, ensure_ascii=False)
+
+
+def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str | None = None,
+           course: str | None = None, on_file: Callable[[str], None] | None = None) -> IngestReport:
+    """Ingest school spreadsheets into the ledger and rebuild the term's register.
+
+    Raises RulesInvalid (bad rules), UsageError (bad arguments), NothingToDo (no usable file).
+    """
+    term_rules = load_term(rules, term)
+    vocab = vocabulary(term_rules)
+    out_dir = workspace / "out" / term_rules.term_id
+    files = collect_inputs(paths, exclude=workspace / "out")
+    if not files:
+        raise NothingToDo("没有找到可导入的表格文件", "支持 .xlsx .xls .ods .csv；检查路径")
+    con = connect(workspace / LEDGER_NAME)
+    try:
+        known = {sha for (sha,) in con.execute("SELECT sha256 FROM files WHERE term = ? AND active = 1",
+                                               (term_rules.term_id,))}
+        summaries: dict[str, FileSummary] = {}
+        fresh: list[tuple[FileResult, str]] = []
+        labels = _display_names(files)
+        for f in files:
+            if on_file:
+                on_file(labels[f])
+            sha = _sha256(f)
+            if sha in known:
+                summaries[labels[f]] = FileSummary(labels[f], "未改动")
+                continue
+            known.add(sha)  # the same bytes twice in one run count once
+            fresh.append((extract_file(f, term_rules, vocab, course, labels[f]), sha))
+        res = resolve([r for fr, _ in fresh for r in fr.records], term_rules)
+        replaced = _commit(con, term_rules.term_id, fresh, res.entries, res.rejects, res.skipped, summaries)
+        for fr, _ in fresh:
+            summaries[fr.name].notes.extend(fr.notes)
+        for note in res.notes:
+            fname = note.split("「", 1)[0]
+            if fname in summaries:
+                summaries[fname].notes.append(note)
+        stats = write_outputs(con, term_rules, out_dir)
+    finally:
+        con.close()
+    all_rejects = [p for fr, _ in fresh for p in fr.rejects] + res.rejects
+    all_rejects += [fr.error for fr, _ in fresh if fr.error is not None]
+    return IngestReport(term_rules.term_id, term_rules.term_name, out_dir,
+                        [summaries[labels[f]] for f in files], all_rejects, stats, replaced)
+
+
+def _display_names(files: list[Path]) -> dict[Path, str]:
+    """Short names for messages: the file name, or a relative path where names repeat."""
+    counts = Counter(f.name for f in files)
+    if all(c == 1 for c in counts.values()):
+        return {f: f.name for f in files}
+    base = Path(os.path.commonpath([f.resolve().parent for f in files]))
+    return {f: str(f.resolve().relative_to(base)) for f in files}
+
+
+def _commit(con, term_id: str, fresh: list[tuple[FileResult, str]], entries: list[Entry],
+            rejects: list[Problem], skipped: list[Skipped], summaries: dict[str, FileSummary]) -> int:
+    """Write one run in one transaction; returns the number of ledger rows replaced."""
+    now = dt.datetime.now().isoformat(timespec="seconds")
+    by_file_entries: dict[str, list[Entry]] = {}
+    for e in entries:
+        by_file_entries.setdefault(e.rec.file, []).append(e)
+    by_file_rejects: dict[str, list[Problem]] = {}
+    for p in rejects:
+        by_file_rejects.setdefault(p.file, []).append(p)
+    by_file_skipped: dict[str, list[Skipped]] = {}
+    for s in skipped:
+        by_file_skipped.setdefault(s.file, []).append(s)
+    replaced_total = 0
+    with transaction(con):
+        for fr, sha in fresh:
+            # a concurrent run may have committed the same bytes while we were reading
+            if con.execute("SELECT 1 FROM files WHERE term=? AND sha256=? AND active=1", (term_id, sha)).fetchone():
+                summaries[fr.name] = FileSummary(fr.name, "未改动")
+                continue
+            fr_rejects = fr.rejects + by_file_rejects.get(fr.name, [])
+            if fr.error is not None:
+                fr_rejects = [fr.error]
+            fr_skipped = fr.skipped + by_file_skipped.get(fr.name, [])
+            fr_entries = by_file_entries.get(fr.name, [])
+            # same file name for the term: the school sent a corrected file; retire the old one
+            old = con.execute("SELECT file_id FROM files WHERE term=? AND name=? AND active=1",
+                              (term_id, fr.name)).fetchall()
+            cur = con.execute(
+                "INSERT INTO files(term, sha256, name, path, ingested_at, rows_read, accepted, rejected, skipped)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (term_id, sha, fr.name, str(fr.path), now, fr.rows_read, 0, 0, 0))
+            fid = cur.lastrowid
+            for (old_id,) in old:
+                n = con.execute("SELECT COUNT(*) FROM entries WHERE file_id=?", (old_id,)).fetchone()[0]
+                for unit, cid, k in con.execute("SELECT unit, course_id, COUNT(*) FROM entries WHERE file_id=?"
+                                                " GROUP BY unit, course_id", (old_id,)).fetchall():
+                    con.execute("INSERT INTO replacements VALUES (?,?,?,?,?,?,?)", (term_id, unit, cid, old_id, fid, k, now))
+                con.execute("DELETE FROM entries WHERE file_id=?", (old_id,))
+                con.execute("UPDATE files SET active=0 WHERE file_id=?", (old_id,))
+                replaced_total += n
+            # a newer file for the same unit and course replaces the older entries
+            for unit, cid in sorted({(e.rec.unit, e.rec.course_id) for e in fr_entries}):
+                for old_id, k in con.execute(
+                        "SELECT file_id, COUNT(*) FROM entries WHERE term=? AND unit=? AND course_id=? AND file_id<>?"
+                        " GROUP BY file_id", (term_id, unit, cid, fid)).fetchall():
+                    con.execute("DELETE FROM entries WHERE term=? AND unit=? AND course_id=? AND file_id=?",
+                                (term_id, unit, cid, old_id))
+                    con.execute("INSERT INTO replacements VALUES (?,?,?,?,?,?,?)", (term_id, unit, cid, old_id, fid, k, now))
+                    replaced_total += k
+            # an ID already in the ledger from another unit or under another name is a conflict
+            kept: list[Entry] = []
+            for e in fr_entries:
+                hit = con.execute(
+                    "SELECT e.unit, e.name, e.course_id, f.name, e.sheet, e.row FROM entries e JOIN files f USING(file_id)"
+                    " WHERE e.term=? AND e.id_number=? AND (e.course_id=? OR e.unit<>? OR e.name<>?) LIMIT 1",
+                    (term_id, e.rec.id, e.rec.course_id, e.rec.unit, e.rec.name)).fetchone()
+                if hit is None:
+                    kept.append(e)
+                    continue
+                what = "同一课程已登记" if hit[2] == e.rec.course_id and hit[0] == e.rec.unit and hit[1] == e.rec.name \
+                    else f"已登记为「{hit[0]}」的「{hit[1]}」"
+                fr_rejects.append(Problem(fr.name, e.rec.sheet, e.rec.row, e.rec.headers.get("id", "身份证号"),
+                                          e.rec.id, "E-ID-LEDGER",
+                                          f"该身份证号{what}（{hit[3]}「{hit[4]}」第{hit[5]}行）",
+                                          "核对身份证号；确属更正请重新导入该校完整文件"))
+            con.executemany(
+                "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(term_id, fid, e.rec.sheet, e.rec.row, e.rec.unit, e.rec.name, e.rec.id, e.rec.subject, e.rec.stage,
+                  e.track, e.rec.course_id, None if e.outcome.composite is None else str(e.outcome.composite),
+                  int(e.outcome.passed), int(e.outcome.eligible), float(e.outcome.hours), float(e.outcome.credits),
+                  "；".join(e.outcome.reasons), _inputs_json(e)) for e in kept])
+            con.executemany("INSERT INTO rejects VALUES (?,?,?,?,?,?,?,?)",
+                            [(fid, p.sheet, p.row, p.column, p.value, p.code, p.message, p.hint) for p in fr_rejects])
+            con.executemany("INSERT INTO skipped VALUES (?,?,?,?)",
+                            [(fid, s.sheet, s.row, s.reason) for s in fr_skipped])
+            rejected_rows = {(p.sheet, p.row) for p in fr_rejects if p.row is not None}
+            s = FileSummary(fr.name, "无法读取" if fr.error else ("替换" if old else "新导入"), fr.rows_read,
+                            len(kept), len(rejected_rows), len(fr_skipped))
+            if fr.error is None and s.rows_read != s.accepted + s.rejected + s.skipped:
+                raise AssertionError(f"conservation broken for {fr.name}: read {s.rows_read} != accepted {s.accepted}"
+                                     f" + rejected {s.rejected} + skipped {s.skipped}")
+            con.execute("UPDATE files SET accepted=?, rejected=?, skipped=? WHERE file_id=?",
+                        (s.accepted, s.rejected, s.skipped, fid))
+            summaries[fr.name] = s
+    return replaced_total

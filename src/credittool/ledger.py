@@ -1,0 +1,100 @@
+"""The ledger: a SQLite file in the workspace holding every accepted row with provenance.
+
+One ingest is one `BEGIN IMMEDIATE` transaction under WAL with a busy timeout, so two
+ingests at once queue instead of failing, and a killed ingest leaves the ledger as it was.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files(
+    file_id INTEGER PRIMARY KEY,
+    term TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    name TEXT NOT NULL,
+    path TEXT NOT NULL,
+    ingested_at TEXT NOT NULL,
+    rows_read INTEGER NOT NULL,
+    accepted INTEGER NOT NULL,
+    rejected INTEGER NOT NULL,
+    skipped INTEGER NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1,
+    UNIQUE(term, sha256)
+);
+CREATE TABLE IF NOT EXISTS entries(
+    term TEXT NOT NULL,
+    file_id INTEGER NOT NULL REFERENCES files(file_id),
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    unit TEXT NOT NULL,
+    name TEXT NOT NULL,
+    id_number TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    track TEXT NOT NULL,
+    course_id TEXT NOT NULL,
+    composite TEXT,
+    passed INTEGER NOT NULL,
+    eligible INTEGER NOT NULL,
+    hours REAL NOT NULL,
+    credits REAL NOT NULL,
+    reason TEXT NOT NULL,
+    inputs TEXT NOT NULL,
+    UNIQUE(term, id_number, course_id)
+);
+CREATE INDEX IF NOT EXISTS entries_unit ON entries(term, unit, course_id);
+CREATE INDEX IF NOT EXISTS entries_file ON entries(file_id);
+CREATE TABLE IF NOT EXISTS rejects(
+    file_id INTEGER NOT NULL REFERENCES files(file_id),
+    sheet TEXT NOT NULL, row INTEGER, col TEXT NOT NULL, value TEXT NOT NULL,
+    code TEXT NOT NULL, message TEXT NOT NULL, hint TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rejects_file ON rejects(file_id);
+CREATE TABLE IF NOT EXISTS skipped(
+    file_id INTEGER NOT NULL REFERENCES files(file_id),
+    sheet TEXT NOT NULL, row INTEGER NOT NULL, reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS skipped_file ON skipped(file_id);
+CREATE TABLE IF NOT EXISTS replacements(
+    term TEXT NOT NULL, unit TEXT NOT NULL, course_id TEXT NOT NULL,
+    old_file_id INTEGER NOT NULL, new_file_id INTEGER NOT NULL, rows_replaced INTEGER NOT NULL,
+    at TEXT NOT NULL
+);
+"""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path, timeout=60, isolation_level=None)  # we issue BEGIN ourselves
+    con.execute("PRAGMA busy_timeout = 60000")
+    con.execute("PRAGMA journal_mode = WAL")
+    con.execute("PRAGMA synchronous = FULL")
+    con.execute("PRAGMA foreign_keys = ON")
+    with transaction(con):
+        for stmt in _SCHEMA.split(";"):
+            if stmt.strip():
+                con.execute(stmt)
+        con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    return con
+
+
+@contextmanager
+def transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE: take the write lock up front, so a read-then-write run waits
+    for another writer instead of failing with SQLITE_BUSY half-way."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    else:
+        con.execute("COMMIT")

@@ -1,0 +1,164 @@
+"""The rules language: strict, frozen pydantic models (STYLE principle 5).
+
+Every number that decides a result is a strict number: `pass_mark: "60"` is an error,
+not a string that happens to parse.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
+
+from credittool.fields import FIELDS, Kind
+
+Number = StrictInt | StrictFloat
+Text = Annotated[str, Field(min_length=1)]
+FieldName = Literal[tuple(FIELDS)]  # type: ignore[valid-type]
+StatusKind = Literal["absent", "exempt", "resit", "deferred"]
+
+
+def dec(value: float | int) -> Decimal:
+    """Exact decimal of a YAML number as written (0.7 → Decimal('0.7'))."""
+    return Decimal(str(value))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Term(_Strict):
+    id: Annotated[str, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z_.-]*$")]
+    name: Text
+
+
+class Track(_Strict):
+    id: Literal["text", "online", "kindergarten"]
+    name: Text  # 文本 / 网联 / 幼儿
+    aliases: tuple[Text, ...] = ()
+
+
+class Rounding(_Strict):
+    places: Annotated[StrictInt, Field(ge=0, le=2)] = 1
+    mode: Literal["half_up", "half_even"] = "half_up"
+
+
+class Component(_Strict):
+    """One weighted part of a course grade (R2, R4)."""
+
+    field: FieldName
+    weight: Annotated[Number, Field(gt=0, le=1)]
+
+    @field_validator("field")
+    @classmethod
+    def _is_score(cls, v: str) -> str:
+        if FIELDS[v][0] is not Kind.SCORE:
+            raise ValueError(f"'{v}' is not a score field; components must be scores")
+        return v
+
+
+class Minimum(_Strict):
+    """A minimum count: R3 blog posts, R6 hours / homework / forum posts."""
+
+    field: FieldName
+    min: Annotated[Number, Field(ge=0)]
+    # optional: checked only when the sheet has the column at all
+    optional: StrictBool = False
+
+    @field_validator("field")
+    @classmethod
+    def _is_count(cls, v: str) -> str:
+        if FIELDS[v][0] not in (Kind.COUNT, Kind.COUNT_OR_YESNO):
+            raise ValueError(f"'{v}' is not a count field; minimums apply to counts")
+        return v
+
+
+class Course(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    name: Text
+    aliases: tuple[Text, ...] = ()
+    required: StrictBool
+    hours: Annotated[Number, Field(gt=0, le=1000)]
+    credits: Annotated[Number, Field(gt=0)] | None = None  # R1: hours / 10 when omitted
+    attendance_only: StrictBool = False  # R5: 师德报告会 is passed by attending
+    components: tuple[Component, ...] = ()
+    minimums: tuple[Minimum, ...] = ()  # R3: needed to pass
+    exam_prerequisites: tuple[Minimum, ...] = ()  # R6: needed to sit the exam at all
+    pass_mark: Annotated[Number, Field(ge=0, le=100)] | None = None  # overrides the ruleset's
+
+    @model_validator(mode="after")
+    def _check(self) -> Course:
+        problems = []
+        if dec(self.hours) != dec(self.hours).quantize(Decimal("0.1")):
+            problems.append(f"hours {self.hours} may have at most one decimal place")
+        if self.credits is not None and dec(self.credits) != dec(self.hours) / 10:
+            problems.append(f"credits {self.credits} ≠ hours/10 = {dec(self.hours) / 10} (R1); omit credits to derive them")
+        if self.attendance_only and self.components:
+            problems.append("an attendance_only course has no score components")
+        if not self.attendance_only:
+            if not self.components:
+                problems.append("a scored course needs components (or attendance_only: true)")
+            total = sum((dec(c.weight) for c in self.components), Decimal(0))
+            if self.components and total != 1:
+                parts = " + ".join(f"{c.field} {c.weight}" for c in self.components)
+                problems.append(f"weights sum to {total}, must be 1 ({parts})")
+            seen = [c.field for c in self.components]
+            if len(set(seen)) != len(seen):
+                problems.append("a field appears twice in components")
+        if problems:
+            raise ValueError(f"course {self.id}: " + "; ".join(problems))
+        return self
+
+    @property
+    def credit_value(self) -> Decimal:
+        return dec(self.credits) if self.credits is not None else dec(self.hours) / 10
+
+
+class YesNoWords(_Strict):
+    yes: tuple[Text, ...]
+    no: tuple[Text, ...]
+
+
+class Ruleset(_Strict):
+    """One term × one track: the courses a teacher of that track must take."""
+
+    base: Text | None = None  # a shared file whose top-level keys this one may use
+    term: Term
+    track: Track
+    pass_mark: Annotated[Number, Field(ge=0, le=100)] = 60
+    rounding: Rounding = Rounding()
+    status_words: dict[Text, StatusKind]
+    yes_no_words: YesNoWords
+    fields: dict[FieldName, tuple[Text, ...]]
+    units: tuple[Text, ...] = ()  # schools known to belong to this track
+    courses: tuple[Course, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Ruleset:
+        problems = []
+        ids = [c.id for c in self.courses]
+        dups = sorted({i for i in ids if ids.count(i) > 1})
+        if dups:
+            problems.append(f"duplicate course id(s): {', '.join(dups)}")
+        for need in ("name", "id"):
+            if need not in self.fields:
+                problems.append(f"fields must give header aliases for '{need}'")
+        for course in self.courses:
+            for part in (*course.components, *course.minimums, *course.exam_prerequisites):
+                if part.field not in self.fields:
+                    problems.append(f"course {course.id} uses field '{part.field}', which has no header aliases in fields")
+            if course.attendance_only and "attendance" not in self.fields:
+                problems.append(f"course {course.id} is attendance_only but fields has no 'attendance'")
+        clash = set(self.yes_no_words.yes) & set(self.yes_no_words.no)
+        if clash:
+            problems.append(f"yes_no_words: {sorted(clash)} is both yes and no")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def course(self, course_id: str) -> Course | None:
+        return next((c for c in self.courses if c.id == course_id), None)
+
+    def pass_mark_of(self, course: Course) -> Decimal:
+        return dec(course.pass_mark if course.pass_mark is not None else self.pass_mark)

@@ -1,0 +1,183 @@
+"""End-to-end ingest on a small workbook whose every result is worked out by hand."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from conftest import RULES, TEXT_H1, check_id, read_sheet, write_xlsx
+from credittool.errors import RulesInvalid, UsageError
+from credittool.ingest import ingest
+
+ID_A = check_id("22028219800101001")
+ID_B = check_id("22028219810202002")
+ID_C = check_id("22028219820303006")  # ends in X; written below in lower case
+ID_D = check_id("22028219830404004")
+HEADER = ["序号", "姓名", "身份证号", "学校", "课程", "出勤", "考试成绩", "博文篇数", "博文成绩"]
+
+
+def school_rows() -> list[list]:
+    return [
+        ["测试中学2009年上半年继续教育成绩登记表"],  # title row
+        [],
+        HEADER,
+        [1, "张三", ID_A, "测试中学", "师德报告会", "是", None, None, None],
+        [2, "张三", ID_A, "测试中学", "师德读本", None, 80, 6, 50],
+        [3, "张三", ID_A, "测试中学", "《教师的教学技能》", None, "85.5", 5, 90],
+        [4, "李四", ID_B, "测试中学", "师德报告会", "否", None, None, None],
+        [5, "李四", ID_B, "测试中学", "中小学教师职业道德规范", None, "缺考", 5, 70],
+        [6, "李四", ID_B, "测试中学", "教学技能", None, "５７", 5, 67],
+        [7, "王 五", ID_C.lower(), "测试中学", "师德报告会", "√", None, None, None],
+        [8, "王 五", ID_C.lower(), "测试中学", "师德读本", None, 90, 3, 80],
+        [9, "赵六", int(ID_D[:17]), "测试中学", "教学技能", None, 70, 5, 70],  # numeric ID cell
+        [10, "钱七", check_id("22028219840505005"), "测试中学", "教学技能", None, "20分", 5, 70],
+        ["合计", None, None, None, None, None, None, None, None],
+    ]
+
+
+@pytest.fixture
+def school(tmp_path: Path) -> Path:
+    return write_xlsx(tmp_path / "测试中学.xlsx", {"成绩": school_rows()})
+
+
+def by_key(rows: list[dict], *keys: str) -> dict:
+    return {tuple(r[k] for k in keys): r for r in rows}
+
+
+def test_register_matches_hand_worked_results(school: Path, workspace: Path) -> None:
+    report = ingest([school], rules=[TEXT_H1], workspace=workspace)
+    reg = workspace / "out" / "2009-h1" / "register.xlsx"
+    rows = by_key(read_sheet(reg, "证书登记表"), "身份证号", "课程")
+    meeting, reader, skills = "桦甸市教师队伍建设师德报告会", "《中小学教师职业道德规范(2008年修订)培训读本》", "《教师的教学技能》"
+
+    # R5: attended the ethics report meeting → 5 学时, 0.5 学分 (R1)
+    r = rows[(ID_A, meeting)]
+    assert (r["结果"], r["学时"], r["学分"], r["综合成绩"]) == ("合格", 5, 0.5, None)
+    # R2: 0.7×80 + 0.3×50 = 56 + 15 = 71.0 ≥ 60, 6 posts ≥ 5 (R3) → 15 学时 1.5 学分 (R10)
+    r = rows[(ID_A, reader)]
+    assert (r["综合成绩"], r["结果"], r["学时"], r["学分"]) == (71.0, "合格", 15, 1.5)
+    # R2: 0.7×85.5 + 0.3×90 = 59.85 + 27 = 86.85 → half up → 86.9
+    assert rows[(ID_A, skills)]["综合成绩"] == 86.9
+    # R5: 否 → not attended → 不合格, no hours
+    r = rows[(ID_B, meeting)]
+    assert (r["结果"], r["学时"], r["原因"]) == ("不合格", 0, "未参加")
+    # 缺考 → fails (an absent teacher fails), no composite
+    r = rows[(ID_B, reader)]
+    assert (r["结果"], r["综合成绩"], r["原因"]) == ("不合格", None, "缺考")
+    # full-width ５７: 0.7×57 + 0.3×67 = 39.9 + 20.1 = 60.0 → exactly the pass mark → 合格
+    r = rows[(ID_B, skills)]
+    assert (r["综合成绩"], r["结果"]) == (60.0, "合格")
+    # R3: 0.7×90 + 0.3×80 = 63 + 24 = 87.0, but 3 posts < 5 → 不合格; lower-case x normalised
+    r = rows[(ID_C, reader)]
+    assert (r["综合成绩"], r["结果"], r["学时"]) == (87.0, "不合格", 0)
+    assert "博文篇数 3" in r["原因"]
+    assert r["姓名"] == "王五"  # spaces padded into a Chinese name are dropped
+
+    summary = {r["身份证号"]: r for r in read_sheet(reg, "学分汇总")}
+    assert (summary[ID_A]["合计学时"], summary[ID_A]["合计学分"], summary[ID_A]["验印"]) == (35, 3.5, "是")
+    # R9: any failed assessment → no stamp; reasons name each course
+    assert summary[ID_B]["验印"] == "否"
+    assert "师德报告会" in summary[ID_B]["原因"] and "缺考" in summary[ID_B]["原因"]
+    assert summary[ID_B]["合计学时"] == 15  # only 教学技能 was passed
+    # a required course with no accepted row → 缺少成绩
+    assert summary[ID_C]["验印"] == "否" and f"缺少成绩：{skills}" in summary[ID_C]["原因"]
+
+    # conservation: 11 data rows = 8 accepted + 2 rejected + 1 skipped (合计)
+    f = report.files[0]
+    assert (f.rows_read, f.accepted, f.rejected, f.skipped) == (11, 8, 2, 1)
+    rejects = read_sheet(workspace / "out" / "2009-h1" / "rejects.xlsx", "未接受的行")
+    codes = {(r["行号"], r["代码"]) for r in rejects}
+    assert codes == {(12, "E-ID-NUMERIC"), (13, "E-SCORE-TEXT")}
+    bad = next(r for r in rejects if r["代码"] == "E-SCORE-TEXT")
+    assert (bad["文件"], bad["工作表"], bad["列"], bad["原值"]) == ("测试中学.xlsx", "成绩", "考试成绩", "20分")
+
+
+def test_reingest_same_file_changes_nothing(school: Path, workspace: Path) -> None:
+    ingest([school], rules=[TEXT_H1], workspace=workspace)
+    first = (workspace / "out" / "2009-h1" / "register.xlsx").read_bytes()
+    report = ingest([school], rules=[TEXT_H1], workspace=workspace)
+    assert report.files[0].status == "未改动"
+    con = sqlite3.connect(workspace / "ledger.sqlite")
+    assert con.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 8
+    assert con.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 1
+    # deterministic output: the same ledger gives a byte-identical register
+    assert (workspace / "out" / "2009-h1" / "register.xlsx").read_bytes() == first
+
+
+def test_corrected_file_replaces_the_schools_entries(tmp_path: Path, workspace: Path) -> None:
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "v2").mkdir()
+    rows = school_rows()
+    v1 = write_xlsx(tmp_path / "v1" / "测试中学.xlsx", {"成绩": rows})
+    ingest([v1], rules=[TEXT_H1], workspace=workspace)
+    rows[7][6] = 75  # 李四's 师德读本 was 缺考; the school corrects it to 75
+    v2 = write_xlsx(tmp_path / "v2" / "测试中学.xlsx", {"成绩": rows})
+    report = ingest([v2], rules=[TEXT_H1], workspace=workspace)
+    assert report.files[0].status == "替换" and report.replaced == 8
+    con = sqlite3.connect(workspace / "ledger.sqlite")
+    assert con.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 8
+    # 0.7×75 + 0.3×70 = 52.5 + 21 = 73.5
+    assert con.execute("SELECT composite, passed FROM entries WHERE id_number=? AND course_id='ethics-reader'",
+                       (ID_B,)).fetchone() == ("73.5", 1)
+    assert con.execute("SELECT COUNT(*) FROM replacements").fetchone()[0] == 3  # one per (unit, course)
+    assert con.execute("SELECT COUNT(*) FROM files WHERE active=1").fetchone()[0] == 1
+
+
+def test_course_from_sheet_name_and_hidden_sheet_ignored(tmp_path: Path, workspace: Path) -> None:
+    head = ["姓名", "身份证号", "考试成绩", "博文篇数", "博文成绩"]
+    path = write_xlsx(tmp_path / "乙校.xlsx", {
+        "教学技能": [head, ["张三", ID_A, 60, 5, 60]],
+        "Sheet3": [head, ["垃圾", "x", "y", None, None]],
+    }, hidden=("Sheet3",))
+    report = ingest([path], rules=[TEXT_H1], workspace=workspace)
+    assert report.accepted == 1
+    assert any("隐藏工作表「Sheet3」" in n for n in report.files[0].notes)
+    con = sqlite3.connect(workspace / "ledger.sqlite")
+    # no unit column: the unit is the file's name
+    assert con.execute("SELECT unit, course_id FROM entries").fetchone() == ("乙校", "teaching-skills")
+
+
+def test_exact_duplicate_counts_once_conflicting_is_rejected(tmp_path: Path, workspace: Path) -> None:
+    head = ["姓名", "身份证号", "考试成绩", "博文篇数", "博文成绩"]
+    path = write_xlsx(tmp_path / "丙校.xlsx", {"教学技能": [
+        head, ["张三", ID_A, 60, 5, 60], ["张三", ID_A, 60, 5, 60],  # exact duplicate
+        ["李四", ID_B, 70, 5, 60], ["李四", ID_B, 71, 5, 60],  # conflicting
+    ]})
+    report = ingest([path], rules=[TEXT_H1], workspace=workspace)
+    f = report.files[0]
+    assert (f.rows_read, f.accepted, f.rejected, f.skipped) == (4, 1, 2, 1)
+    conflict = [p for p in report.rejects if p.code == "E-DUP-CONFLICT"]
+    assert {p.row for p in conflict} == {4, 5}
+    assert "第4行" in conflict[0].message and "第5行" in conflict[0].message
+
+
+def test_ambiguous_track_is_an_error_not_a_guess(tmp_path: Path, workspace: Path) -> None:
+    # the ethics reader is in all three tracks of 2009-h1: with all rules given, a school
+    # that only sent that course cannot be placed
+    head = ["姓名", "身份证号", "考试成绩", "博文篇数", "博文成绩"]
+    path = write_xlsx(tmp_path / "丁校.xlsx", {"师德读本": [head, ["张三", ID_A, 80, 5, 80]]})
+    report = ingest([path], rules=[RULES], workspace=workspace, term="2009-h1")
+    assert report.accepted == 0 and report.nothing_ingested
+    (p,) = report.rejects
+    assert p.code == "E-TRACK-AMBIGUOUS" and "培训类型" in p.hint
+    # a 培训类型 column resolves it
+    path2 = write_xlsx(tmp_path / "戊校.xlsx", {"师德读本": [head + ["培训类型"], ["张三", ID_A, 80, 5, 80, "文本"]]})
+    report = ingest([path2], rules=[RULES], workspace=workspace, term="2009-h1")
+    assert report.accepted == 1
+
+
+def test_several_terms_need_term_option(school: Path, workspace: Path) -> None:
+    with pytest.raises(UsageError) as exc:
+        ingest([school], rules=[RULES], workspace=workspace)
+    assert "--term" in exc.value.hint
+
+
+def test_invalid_rules_raise_with_every_problem(tmp_path: Path, school: Path, workspace: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("term: {id: t1, name: x}\nfoo: 1\n", encoding="utf-8")
+    with pytest.raises(RulesInvalid) as exc:
+        ingest([school], rules=[bad], workspace=workspace)
+    paths = {p.path for p in exc.value.problems}
+    assert {"foo", "track", "courses"} <= paths
