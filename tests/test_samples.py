@@ -1,0 +1,107 @@
+"""The shipped sample county, end to end: golden outputs, and an independent oracle.
+
+The oracle recomputes every result from the generator's truth file with the DOMAIN rules
+written out plainly here (not through credittool.scoring), so a mistake in the pipeline
+and a mistake in the scoring code cannot hide each other.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import sqlite3
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+
+from golden_util import GOLDEN, ROOT, SAMPLES, TERM, rendered, run_samples
+
+
+@pytest.fixture(scope="module")
+def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return run_samples(tmp_path_factory.mktemp("ws"))
+
+
+def test_outputs_match_golden(out_dir: Path) -> None:
+    got = rendered(out_dir)
+    assert sorted(got) == sorted(p.name for p in GOLDEN.glob("*.csv")), "run tests/regen_golden.py"
+    for name, text in got.items():
+        want = (GOLDEN / name).read_text(encoding="utf-8")
+        if text != want:
+            diff = "".join(difflib.unified_diff(want.splitlines(True), text.splitlines(True), f"golden/{name}",
+                                                f"now/{name}", n=1))
+            pytest.fail(f"{name} differs from golden (regenerate on purpose with tests/regen_golden.py):\n"
+                        + diff[:6000])
+
+
+# ---- the oracle -------------------------------------------------------------------------
+
+REJECTED = {"id-numeric": "E-ID-NUMERIC", "id-bad-check": "E-ID-CHECKSUM", "score-unit": "E-SCORE-TEXT",
+            "score-out-of-range": "E-SCORE-RANGE", "dup-conflict": "E-DUP-CONFLICT",
+            "dup-conflict-source": "E-DUP-CONFLICT"}
+HOURS = {"师德报告会": 5, "《主题活动幼儿成长》": 20}  # R5; every other sample course is 15 学时
+
+
+def half_up(x: Decimal) -> Decimal:
+    return x.quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def expected(t: dict) -> tuple[str | None, bool]:
+    """(composite, passed) for one truth row, from DOMAIN R2–R6 and the shipped rule values."""
+    d = lambda k: Decimal(t[k])  # noqa: E731
+    course, track, exam = t["course"], t["track"], t["exam"]
+    if course == "师德报告会":  # R5: attendance only
+        return None, t["attend"] == "yes"
+    if track == "网联":  # R6: 已修学时 ≥ 15, 作业 ≥ 1, 论坛发帖 ≥ 3, else may not sit the exam
+        if not (d("hours") >= 15 and d("homework") >= 1 and d("posts") >= 3):
+            return None, False
+    scores = [t[k] for k in ("exam", "blog_score", "inner", "city") if t[k]]
+    if "缺考" in scores:  # an absent teacher fails
+        return None, False
+    if "免考" in scores:  # exempt: passed, hours awarded (shipped vocabulary)
+        return None, True
+    if track == "文本":  # R2: 70% exam + 30% blog; R3: at least 5 posts
+        comp = half_up(Decimal("0.7") * d("exam") + Decimal("0.3") * d("blog_score"))
+        return str(comp), comp >= 60 and d("blog_count") >= 5
+    if track == "幼儿" and t["inner"]:  # R4: 50% kindergarten's own + 50% city exam
+        comp = half_up(Decimal("0.5") * d("inner") + Decimal("0.5") * d("city"))
+        return str(comp), comp >= 60
+    comp = half_up(d("exam"))
+    blog_ok = not t["blog_count"] or d("blog_count") >= 5  # optional R3 check for the online track
+    return str(comp), comp >= 60 and blog_ok
+
+
+def test_every_sample_row_is_where_the_rules_put_it(out_dir: Path) -> None:
+    with open(ROOT / "samples" / "county-2009-h1.truth.csv", encoding="utf-8") as f:
+        truth = list(csv.DictReader(f))
+    con = sqlite3.connect(out_dir.parents[1] / "ledger.sqlite")
+    entries = {(r[0], r[1], r[2]): r[3:] for r in con.execute(
+        "SELECT f.name, e.sheet, e.row, e.composite, e.passed, e.hours FROM entries e JOIN files f USING(file_id)")}
+    rejects = {(r[0], r[1], r[2]): r[3] for r in con.execute(
+        "SELECT f.name, r.sheet, r.row, r.code FROM rejects r JOIN files f USING(file_id)")}
+    skipped = {(r[0], r[1], r[2]) for r in con.execute(
+        "SELECT f.name, s.sheet, s.row FROM skipped s JOIN files f USING(file_id)")}
+    # the teacher rows that share an ID with a rejected-for-conflict row are rejected too
+    conflict_ids = {t["id"] for t in truth if t["messes"] in ("dup-conflict", "dup-conflict-source")}
+    checked = 0
+    for t in truth:
+        sheet = t["sheet"] if t["sheet"] != "-" else Path(t["file"]).stem
+        key = (t["file"], sheet, int(t["row"]))
+        mess = t["messes"]
+        if mess in REJECTED:
+            assert rejects.get(key) == REJECTED[mess], (key, mess)
+            continue
+        if mess == "dup-exact":
+            assert key in skipped, key
+            continue
+        assert key in entries, (key, mess, rejects.get(key))
+        composite, passed, hours = entries[key]
+        want_comp, want_pass = expected(t)
+        assert (composite, bool(passed)) == (want_comp, want_pass), (key, t)
+        assert hours == (HOURS.get(t["course"], 15) if want_pass else 0), key
+        checked += 1
+    assert checked > 1900
+    assert not conflict_ids - {t["id"] for t in truth}
+    # and nothing else was accepted: the ledger holds exactly the rows checked above
+    assert len(entries) == checked
