@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from credittool.fields import Kind
@@ -19,7 +19,6 @@ from credittool.textnorm import clean_text, match_key
 
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_SCORE_Q = Decimal("0.01")  # scores keep at most two decimals (a formula's 85.333… → 85.33)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +90,7 @@ def score(raw: Any, vocab: Vocabulary, label: str) -> Cell:
                     hint="只填 0–100 的数字，或缺考/免考/补考/缓考")
     if not 0 <= n <= 100:
         return Cell(code="E-SCORE-RANGE", message=f"{label} {_show(raw)} 超出 0–100", hint="核对后改正")
-    return Cell(value=n if n.as_tuple().exponent >= -2 else n.quantize(_SCORE_Q, ROUND_HALF_UP))
+    return Cell(value=n)  # exact: the composite is rounded once, by the rules' policy
 
 
 def count(raw: Any, vocab: Vocabulary, label: str, allow_yesno: bool = False) -> Cell:
@@ -144,6 +143,8 @@ def text(raw: Any, label: str, is_name: bool = False) -> Cell:
 
 
 def ident(raw: Any) -> Cell:
+    if is_blank(raw):
+        return BLANK
     r = normalize_id(raw)
     if r.value is None:
         if r.code == "E-ID-BLANK":

@@ -39,47 +39,61 @@ def _problem(r: Record, field: str, code: str, message: str, hint: str) -> Probl
 
 
 def resolve_tracks(records: list[Record], term: TermRules) -> tuple[dict[str, str], dict[str, Problem]]:
-    """unit → track id, from (in order) a single ruleset, the rules' units lists,
-    the 培训类型 column, or the only track whose courses cover the unit's courses.
-    An ambiguous unit is an error that says how to resolve it, never a guess."""
+    """teacher ID → track id. In order: the term's only rule set; the teacher's own 培训类型
+    cells; the unit listed in a rule set's `units`; the unit's 培训类型 cells; the only track
+    whose courses include all of the unit's courses; the only track whose courses include all
+    of the teacher's (a 中心校 with a kindergarten has teachers of two tracks). Anything else
+    is an error that says how to resolve it, never a guess."""
+    names = {t: rs.track.name for t, rs in term.by_track.items()}
     by_unit: dict[str, list[Record]] = defaultdict(list)
+    by_teacher: dict[str, list[Record]] = defaultdict(list)
     for r in records:
         by_unit[r.unit].append(r)
+        by_teacher[r.id].append(r)
     tracks: dict[str, str] = {}
     errors: dict[str, Problem] = {}
-    names = {t: rs.track.name for t, rs in term.by_track.items()}
+    if len(term.by_track) == 1:
+        only = next(iter(term.by_track))
+        return {ident: only for ident in by_teacher}, errors
+
+    unit_track: dict[str, str | None] = {}
     for unit, recs in by_unit.items():
-        if len(term.by_track) == 1:
-            tracks[unit] = next(iter(term.by_track))
-            continue
         declared = term.units.get(match_key(unit))
         hints = {r.track_hint for r in recs if r.track_hint}
         if declared:
-            if hints - {declared}:
-                errors[unit] = _problem(recs[0], "track", "E-TRACK-CONFLICT",
-                                        f"规则文件把「{unit}」列为{names[declared]}培训，表中却写了"
-                                        + "、".join(names[h] for h in sorted(hints - {declared})),
-                                        "改正表中的培训类型，或改正规则文件的 units")
-            else:
-                tracks[unit] = declared
-            continue
+            unit_track[unit] = declared
+        elif len(hints) == 1:
+            unit_track[unit] = next(iter(hints))
+        else:
+            fitting = term.tracks_with({r.course_id for r in recs})
+            unit_track[unit] = fitting[0] if len(fitting) == 1 and not hints else None
+
+    for ident, recs in by_teacher.items():
+        first = recs[0]
+        hints = {r.track_hint for r in recs if r.track_hint}
+        declared = term.units.get(match_key(first.unit))
         if len(hints) > 1:
-            errors[unit] = _problem(recs[0], "track", "E-TRACK-CONFLICT",
-                                    f"「{unit}」的培训类型列出现了多个值：" + "、".join(names[h] for h in sorted(hints)),
-                                    "一个单位只属于一种培训类型（文本/网联/幼儿），请统一")
-            continue
-        if hints:
-            tracks[unit] = hints.pop()
-            continue
-        fitting = term.tracks_with({r.course_id for r in recs})
-        if len(fitting) == 1:
-            tracks[unit] = fitting[0]
-            continue
-        what = "、".join(names[t] for t in fitting) if fitting else "任何一种"
-        errors[unit] = Problem(recs[0].file, "", None, "培训类型", unit, "E-TRACK-AMBIGUOUS",
-                               f"无法确定「{unit}」的培训类型：它的课程在{what}培训中都有",
-                               "在表中加「培训类型」列（文本/网联/幼儿），或在规则文件的 units 中列出该单位，"
-                               "或只给出一个规则文件")
+            errors[ident] = _problem(first, "track", "E-TRACK-CONFLICT",
+                                     "同一教师的培训类型写了多个值：" + "、".join(names[h] for h in sorted(hints)),
+                                     "一位教师只属于一种培训类型（文本/网联/幼儿），请统一")
+        elif hints and declared and hints != {declared}:
+            errors[ident] = _problem(first, "track", "E-TRACK-CONFLICT",
+                                     f"规则文件把「{first.unit}」列为{names[declared]}培训，表中却写了"
+                                     f"{names[next(iter(hints))]}", "改正表中的培训类型，或改正规则文件的 units")
+        elif hints:
+            tracks[ident] = next(iter(hints))
+        elif unit_track[first.unit] is not None:
+            tracks[ident] = unit_track[first.unit]  # type: ignore[assignment]
+        else:
+            fitting = term.tracks_with({r.course_id for r in recs})
+            if len(fitting) == 1:
+                tracks[ident] = fitting[0]
+                continue
+            what = "、".join(names[t] for t in fitting) if fitting else "任何一种"
+            errors[ident] = Problem(first.file, first.sheet, None, "培训类型", first.unit, "E-TRACK-AMBIGUOUS",
+                                    f"无法确定「{first.unit}」{first.name}的培训类型：所报课程在{what}培训中都有",
+                                    "在表中加「培训类型」列（文本/网联/幼儿），或在规则文件的 units 中列出该单位，"
+                                    "或只给出一个规则文件")
     return tracks, errors
 
 
@@ -130,11 +144,11 @@ def resolve(records: list[Record], term: TermRules) -> Resolution:
     tracks, errors = resolve_tracks(clean, term)
     entries: list[Entry] = []
     for r in clean:
-        if r.unit in errors:
-            e = errors[r.unit]
+        if r.id in errors:
+            e = errors[r.id]
             rejects.append(Problem(r.file, r.sheet, r.row, e.column, e.value, e.code, e.message, e.hint))
             continue
-        track = tracks[r.unit]
+        track = tracks[r.id]
         rs = term.by_track[track]
         course = rs.course(r.course_id)
         if course is None:

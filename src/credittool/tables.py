@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from credittool.readers import Sheet
 from credittool.textnorm import clean_text, match_key
 
 HEADER_SCAN_ROWS = 30  # title rows, notes and blank rows above the header
+_BRACKETED = re.compile(r"[（(\[【].*?[）)\]】]")  # 考试成绩（70%） is 考试成绩
+
+
+def header_field(cell: str, headers: dict[str, str]) -> str | None:
+    fld = headers.get(match_key(cell))
+    if fld is None and _BRACKETED.search(cell):
+        fld = headers.get(match_key(_BRACKETED.sub("", cell)))
+    return fld
 
 
 @dataclass
@@ -25,7 +34,7 @@ def find_header(sheet: Sheet, headers: dict[str, str]) -> Layout | None:
         found: dict[str, list[tuple[int, str]]] = {}
         for j, cell in enumerate(row):
             if isinstance(cell, str) and cell.strip():
-                fld = headers.get(match_key(cell))
+                fld = header_field(cell, headers)
                 if fld is not None:
                     found.setdefault(fld, []).append((j, clean_text(cell)))
         if len(found) >= 2 and ("name" in found or "id" in found):

@@ -97,6 +97,7 @@ def _load_one(path: Path) -> tuple[Ruleset | None, YamlDoc | None, list[RulesPro
         return Ruleset.model_validate(data), doc, problems
     except ValidationError as exc:
         seen: set[tuple[str, int, str, str]] = set()
+        dup_ids = _duplicate_course_ids(data, origin.get("courses", doc))
         for err in exc.errors():
             loc = tuple(err["loc"])
             msg = err["msg"].removeprefix("Value error, ")
@@ -104,6 +105,10 @@ def _load_one(path: Path) -> tuple[Ruleset | None, YamlDoc | None, list[RulesPro
                 # the strict number union reports once per member; say it once, plainly
                 loc = loc[:-1]
                 msg = f"must be a number, not {err['input']!r}"
+            if dup_ids and not loc:  # said below, at the line of the duplicate
+                msg = "; ".join(part for part in msg.split("; ") if not part.startswith("duplicate course id"))
+                if not msg:
+                    continue
             if err["type"] == "extra_forbidden":
                 msg = "unknown key (check the spelling; see rules/README.md for the keys)"
             elif err["type"] == "missing":
@@ -113,7 +118,27 @@ def _load_one(path: Path) -> tuple[Ruleset | None, YamlDoc | None, list[RulesPro
             if item not in seen:
                 seen.add(item)
                 problems.append(RulesProblem(*item))
+        problems += dup_ids
         return None, doc, problems
+
+
+def _duplicate_course_ids(data: dict, doc: YamlDoc) -> list[RulesProblem]:
+    """The schema reports duplicate course ids only once every field is valid; a file with
+    other mistakes still hears about them now (every mistake at once)."""
+    courses = data.get("courses")
+    if not isinstance(courses, list):
+        return []
+    first: dict[str, int] = {}
+    out = []
+    for i, c in enumerate(courses):
+        cid = c.get("id") if isinstance(c, dict) else None
+        if not isinstance(cid, str):
+            continue
+        if cid in first:
+            out.append(RulesProblem(doc.file, doc.line_of(("courses", i, "id")), f"courses[{i}].id",
+                                    f"duplicate course id(s): {cid} (first at courses[{first[cid]}])"))
+        first.setdefault(cid, i)
+    return out
 
 
 def _index(table: dict[str, str], key: str, value: str, what: str, where: str, problems: list[RulesProblem]) -> None:

@@ -1,0 +1,271 @@
+"""Cell normalisers: one raw cell (with its real type) → a canonical value or a problem.
+
+The vocabulary (status words 缺考/免考/补考/缓考, yes/no words) is the one shipped in
+rules/_huadian-2009-common.yaml, loaded through the real loader.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from credittool import cells
+from credittool.cells import BLANK, Cell, Vocabulary
+from credittool.fields import Kind
+from credittool.rules.loader import load_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def vocab() -> Vocabulary:
+    book = load_rules([ROOT / "rules"])
+    assert book.ok, book.problems
+    term = book.terms["2009-h1"]
+    return Vocabulary(term.status, term.yes, term.no)
+
+
+def _exact(cell: Cell, value: object) -> None:
+    """Value and its type (a Decimal is not a float; True is not Decimal(1))."""
+    assert cell.ok, cell
+    assert type(cell.value) is type(value)
+    assert cell.value == value
+
+
+# --- score --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (85, Decimal("85")),  # int cell
+    (85.5, Decimal("85.5")),  # float cell: exact decimal of what is shown, not 85.5000000001
+    (85.33, Decimal("85.33")),
+    ("85", Decimal("85")),  # text cell holding a number
+    (" 85.5 ", Decimal("85.5")),
+    ("８５．５", Decimal("85.5")),  # full-width digits and full-width full stop
+    (0, Decimal("0")),  # boundaries are inside 0–100
+    (100, Decimal("100")),
+    ("100.00", Decimal("100.00")),
+])
+def test_score_numbers(vocab: Vocabulary, raw: object, expected: Decimal) -> None:
+    _exact(cells.score(raw, vocab, "考试成绩"), expected)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (85.333, Decimal("85.333")),  # a formula's result is kept exactly …
+    ("85.335", Decimal("85.335")),
+    (59.945, Decimal("59.945")),  # … so the composite is rounded once (test_scoring.py), not twice
+    (66.666666, Decimal("66.666666")),
+])
+def test_score_with_many_decimals_is_kept_exact(vocab: Vocabulary, raw: object, expected: Decimal) -> None:
+    _exact(cells.score(raw, vocab, "考试成绩"), expected)
+
+
+@pytest.mark.parametrize(("raw", "status"), [
+    ("缺考", "absent"),
+    (" 缺 考 ", "absent"),  # padded to align in Excel
+    ("缺席", "absent"),
+    ("免考", "exempt"),
+    ("补考", "resit"),
+    ("缓考", "deferred"),
+])
+def test_score_status_words(vocab: Vocabulary, raw: str, status: str) -> None:
+    c = cells.score(raw, vocab, "考试成绩")
+    assert c.ok
+    assert c.status == status
+    assert c.value is None
+
+
+@pytest.mark.parametrize("raw", [-1, "-0.5", 100.01, "101", 150])
+def test_score_out_of_range(vocab: Vocabulary, raw: object) -> None:
+    c = cells.score(raw, vocab, "考试成绩")
+    assert c.code == "E-SCORE-RANGE"
+    assert c.value is None
+    assert "考试成绩" in c.message and "0–100" in c.message
+
+
+@pytest.mark.parametrize("raw", ["八十五", "85分", "abc", "合格", True, float("inf")])
+def test_score_not_a_number(vocab: Vocabulary, raw: object) -> None:
+    c = cells.score(raw, vocab, "博文成绩")
+    assert c.code == "E-SCORE-TEXT"
+    assert c.value is None and c.status is None
+    assert "博文成绩" in c.message and "不是数字" in c.message
+
+
+def test_score_message_shows_whole_float_without_point_zero(vocab: Vocabulary) -> None:
+    # 150.0 from a numeric cell is shown as the clerk saw it: 150
+    assert cells.score(150.0, vocab, "考试成绩").message == "考试成绩 150 超出 0–100"
+
+
+@pytest.mark.parametrize("raw", [None, "", "   ", "\u3000", float("nan")])
+def test_score_blank(vocab: Vocabulary, raw: object) -> None:
+    assert cells.score(raw, vocab, "考试成绩") == BLANK
+    assert BLANK.value is None and BLANK.status is None and BLANK.ok
+
+
+@settings(max_examples=200)
+@given(st.decimals(min_value=0, max_value=100, places=2, allow_nan=False, allow_infinity=False))
+def test_score_text_with_two_decimals_round_trips(vocab: Vocabulary, d: Decimal) -> None:
+    c = cells.score(str(d), vocab, "考试成绩")
+    assert c.ok and c.value == d
+
+
+# --- count --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (5, Decimal("5")),
+    (5.0, Decimal("5.0")),
+    ("5", Decimal("5")),
+    ("１２", Decimal("12")),
+    (0, Decimal("0")),
+    ("1,000", Decimal("1000")),  # thousands separator
+])
+def test_count_numbers(vocab: Vocabulary, raw: object, expected: Decimal) -> None:
+    _exact(cells.count(raw, vocab, "博文篇数"), expected)
+
+
+def test_count_negative(vocab: Vocabulary) -> None:
+    c = cells.count(-1, vocab, "博文篇数")
+    assert c.code == "E-COUNT-RANGE"
+    assert "不能为负数" in c.message
+
+
+@pytest.mark.parametrize("raw", ["五篇", "是", "完成"])
+def test_plain_count_rejects_words(vocab: Vocabulary, raw: str) -> None:
+    # blog posts (R3) are a count; 是 is not a number of posts
+    c = cells.count(raw, vocab, "博文篇数")
+    assert c.code == "E-COUNT-TEXT"
+    assert "博文篇数" in c.message
+    assert "是/否" not in c.hint
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("是", True), ("完成", True), ("√", True), ("否", False), ("未完成", False), ("×", False),
+])
+def test_count_or_yesno_accepts_yes_no_words(vocab: Vocabulary, raw: str, expected: bool) -> None:
+    # R6 homework may be written as 是/否 or as a number of pieces
+    _exact(cells.count(raw, vocab, "作业", allow_yesno=True), expected)
+
+
+def test_count_or_yesno_still_takes_numbers(vocab: Vocabulary) -> None:
+    _exact(cells.count("3", vocab, "作业", allow_yesno=True), Decimal("3"))
+    c = cells.count("五篇", vocab, "作业", allow_yesno=True)
+    assert c.code == "E-COUNT-TEXT" and "是/否" in c.hint
+
+
+def test_count_blank(vocab: Vocabulary) -> None:
+    assert cells.count(None, vocab, "博文篇数") == BLANK
+    assert cells.count("  ", vocab, "作业", allow_yesno=True) == BLANK
+
+
+# --- yes / no -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("是", True), ("参加", True), ("已参加", True), ("√", True), ("Y", True), ("yes", True), ("YES", True),
+    ("否", False), ("未参加", False), ("缺席", False), ("×", False), ("N", False), ("no", False),
+    (1, True), (0, False), (1.0, True), (0.0, False), (True, True), (False, False),
+    ("缺考", False),  # a status word meaning absent counts as not attended
+])
+def test_yesno(vocab: Vocabulary, raw: object, expected: bool) -> None:
+    _exact(cells.yesno(raw, vocab, "出勤"), expected)
+
+
+@pytest.mark.parametrize("raw", [2, 0.5, "maybe", "免考"])
+def test_yesno_unrecognised(vocab: Vocabulary, raw: object) -> None:
+    c = cells.yesno(raw, vocab, "出勤")
+    assert c.code == "E-YESNO"
+    assert c.value is None
+    assert "出勤" in c.message and "无法识别" in c.message
+
+
+def test_yesno_blank(vocab: Vocabulary) -> None:
+    assert cells.yesno(None, vocab, "出勤") == BLANK
+    assert cells.yesno("", vocab, "出勤") == BLANK
+
+
+# --- text ---------------------------------------------------------------------------------
+
+
+def test_text_name_padding_between_chinese_characters_is_removed() -> None:
+    _exact(cells.text(" 张  三 ", "姓名", is_name=True), "张三")
+    _exact(cells.text("张\u3000三", "姓名", is_name=True), "张三")
+
+
+def test_text_latin_name_keeps_one_space() -> None:
+    _exact(cells.text("Zhang   San", "姓名", is_name=True), "Zhang San")
+
+
+def test_text_non_name_collapses_whitespace_but_keeps_it() -> None:
+    _exact(cells.text(" 桦甸市  第一中学 ", "单位"), "桦甸市 第一中学")
+
+
+def test_text_whole_float_is_shown_without_point_zero() -> None:
+    _exact(cells.text(2009.0, "学科"), "2009")
+    _exact(cells.text(3.5, "学科"), "3.5")
+
+
+def test_text_full_width_is_folded() -> None:
+    _exact(cells.text("ＡＢＣ１２３", "单位"), "ABC123")
+
+
+def test_text_blank() -> None:
+    assert cells.text(None, "姓名") == BLANK
+    assert cells.text(" \u200b ", "姓名") == BLANK  # only a zero-width space
+
+
+# --- ident --------------------------------------------------------------------------------
+
+
+def test_ident_valid_and_upgraded() -> None:
+    # 11010519491231002: Σ = 167, 167 mod 11 = 2 → X (see test_ids.py)
+    c = cells.ident("11010519491231002x")
+    _exact(c, "11010519491231002X")
+    assert c.note == ""
+    # 15 → 18: 110105491231002 → 11010519491231002 + X
+    c = cells.ident("110105491231002")
+    _exact(c, "11010519491231002X")
+    assert "15 位" in c.note
+
+
+def test_ident_numeric_cell_is_a_problem_not_a_value() -> None:
+    c = cells.ident(1.10105194912310e17)
+    assert c.code == "E-ID-NUMERIC"
+    assert c.value is None
+    assert "文本" in c.hint
+
+
+def test_ident_checksum_problem_carries_message() -> None:
+    c = cells.ident("110105194912310020")
+    assert c.code == "E-ID-CHECKSUM"
+    assert "末位应为 X" in c.message
+
+
+def test_ident_blank_is_blank_not_a_problem() -> None:
+    assert cells.ident(None) == BLANK
+    assert cells.ident("") == BLANK
+
+
+@pytest.mark.parametrize("raw", ["   ", "\u3000", "\u200b", float("nan")])
+def test_ident_whitespace_only_is_blank_like_every_other_cell(raw: object) -> None:
+    # a cell holding only spaces is blank (→ 身份证号为空 upstream), not "应为 18 位…实为 0 个字符"
+    assert cells.is_blank(raw)
+    assert cells.ident(raw) == BLANK
+
+
+# --- dispatch -----------------------------------------------------------------------------
+
+
+def test_normalize_dispatches_on_kind(vocab: Vocabulary) -> None:
+    assert cells.normalize(Kind.SCORE, "缺考", vocab, "考试成绩").status == "absent"
+    _exact(cells.normalize(Kind.COUNT, "5", vocab, "博文篇数"), Decimal("5"))
+    _exact(cells.normalize(Kind.COUNT_OR_YESNO, "是", vocab, "作业"), True)
+    assert cells.normalize(Kind.COUNT, "是", vocab, "博文篇数").code == "E-COUNT-TEXT"
+    _exact(cells.normalize(Kind.YESNO, "√", vocab, "出勤"), True)
+    _exact(cells.normalize(Kind.ID, "'110105491231002", vocab, "身份证号"), "11010519491231002X")
+    _exact(cells.normalize(Kind.TEXT, "张 三", vocab, "姓名", field="name"), "张三")
+    _exact(cells.normalize(Kind.TEXT, "张 三", vocab, "单位", field="unit"), "张 三")
