@@ -52,4 +52,4 @@ def read_sheet(path: Path, sheet: str) -> list[dict[str, Any]]:
     ws = load_workbook(path, read_only=True)[sheet]
     rows = list(ws.iter_rows(values_only=True))
     head = rows[0]
-    return [dict(zip(head, r)) for r in rows[1:]]
+    return [dict(zip(head, tuple(r) + (None,) * (len(head) - len(r)))) for r in rows[1:]]

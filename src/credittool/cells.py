@@ -60,7 +60,9 @@ def _number(raw: Any) -> Decimal | None:
     if isinstance(raw, int):
         return Decimal(raw)
     if isinstance(raw, float):
-        return Decimal(repr(raw)) if math.isfinite(raw) else None
+        if not math.isfinite(raw):
+            return None
+        return Decimal(int(raw)) if raw.is_integer() else Decimal(repr(raw))  # 88.0 from Excel is 88
     if isinstance(raw, str):
         text = clean_text(raw).replace(" ", "").replace(",", "")
         if _NUMBER.match(text):

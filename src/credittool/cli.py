@@ -89,6 +89,42 @@ def ingest(
 
 
 @app.command()
+def sample(
+    rate: Annotated[str, typer.Option("--rate", help="抽样率，0–1 之间，例如 0.1 即 10%（R7）。")] = "0.1",
+    term: TermOpt = None,
+    by: Annotated[str, typer.Option("--by", help="分层：单位（各单位10%），或 单位,学科（按学科教师比例）。")] = "单位",
+    seed: Annotated[str | None, typer.Option(
+        "--seed", help="随机种子。省略时生成一个新种子，打印并记录；公布种子即可让任何人复核。")] = None,
+    min_per_group: Annotated[int, typer.Option(
+        "--min-per-group", help="每层（非空时）至少抽几人。", min=0)] = 1,
+    course: Annotated[str | None, typer.Option(
+        "--course", "-c", help="只从这门课程符合报考条件的教师中抽（默认：所有课程都符合条件的教师）。")] = None,
+    workspace: WorkspaceOpt = Path("."),
+    verify: Annotated[Path | None, typer.Option(
+        "--verify", help="复核一份已生成的 sample.xlsx：按台账与记录的种子重新抽取并比对，不一致时非零退出。")] = None,
+) -> None:
+    """抽取县级抽测名单（R7），写出 out/<学期>/sample.xlsx，并记入台账。
+
+    每层人数 × 抽样率四舍五入；抽取只取决于种子、层名和层内身份证号，可复核。
+    填好「抽测成绩」后用 credittool ingest 导入该文件即可登记抽测成绩。
+    """
+    from credittool import console
+    from credittool.spottest import sample as run_sample
+    from credittool.spottest import verify as run_verify
+
+    try:
+        if verify is not None:
+            result = run_verify(verify, workspace=workspace)
+            console.verify_summary(result)
+            raise typer.Exit(0 if result.matches else 1)
+        report = run_sample(workspace=workspace, rate=rate, term=term, by=by, seed=seed,
+                            min_per_group=min_per_group, course=course)
+    except CredittoolError as exc:
+        raise _fail(exc) from None
+    console.sample_summary(report)
+
+
+@app.command()
 def check(
     paths: Annotated[list[Path] | None, typer.Argument(help="要检查的成绩表（可省略，只检查规则）。", show_default=False)] = None,
     rules: RulesOpt = ...,  # type: ignore[assignment]

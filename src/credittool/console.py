@@ -90,3 +90,33 @@ def check_summary(result) -> None:  # noqa: ANN001 - CheckResult
         problems_table(result.problems, f"成绩表问题（共 {len(result.problems)} 条）")
         console.print(f"检查了 {result.files_checked} 个文件，{result.rows_read} 行："
                       f"可接受 {result.accepted}，有问题 {len(result.problems)} 处。未写任何文件。", highlight=False)
+
+
+def sample_summary(report) -> None:  # noqa: ANN001 - SampleReport
+    table = Table(title=f"抽测抽样 · {report.term_name}（{report.term}）",
+                  header_style="bold")
+    for col, just in (("层", "left"), ("人数", "right"), ("抽中", "right")):
+        table.add_column(col, justify=just)
+    for s in report.strata:
+        table.add_row(s.name, str(s.size), str(s.drawn))
+    table.add_row("合计", str(report.population), str(len(report.members)), style="bold")
+    console.print(table)
+    how = "（指定）" if report.seed_was_given else "（新生成，已记录；公布它即可让任何人复核）"
+    console.print(f"抽样率 {report.rate}，种子 [bold]{report.seed}[/]{how}，第 {report.draw_id} 次抽样。", highlight=False)
+    console.print(f"已写出：{report.path}　填好「抽测成绩」后用 credittool ingest 导入。", highlight=False)
+
+
+def verify_summary(result) -> None:  # noqa: ANN001 - VerifyReport
+    if result.matches:
+        console.print(f"[bold green]一致[/]：{result.path} 与第 {result.draw_id} 次抽样（种子 {result.seed}）重新推导的名单相同。",
+                      highlight=False)
+        return
+    console.print(f"[bold red]不一致[/]：{result.path} 与第 {result.draw_id} 次抽样（种子 {result.seed}）重新推导的名单不同。",
+                  highlight=False)
+    for p in result.problems:
+        console.print(f"  • {p}", highlight=False)
+    for title, rows in (("名单中多出（不应抽中）", result.added), ("名单中缺少（应抽中）", result.removed)):
+        if rows:
+            console.print(f"  {title}：", highlight=False)
+            for unit, name, ident in rows:
+                console.print(f"    {unit}　{name}　{ident}", highlight=False)

@@ -19,6 +19,7 @@ from credittool.tables import Layout, find_header
 from credittool.textnorm import match_key
 
 _TOTALS = ("合计", "总计", "小计", "总分", "平均")
+_OWN_NOTE_SHEETS = {"抽样说明"}  # the parameters sheet of our own sample.xlsx: no table to read
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Record:
     present: frozenset[str]  # fields whose column the sheet has
     raw: dict[str, str]  # field → raw cell text, for messages
     headers: dict[str, str]  # field → header as written
+    spot: bool = False  # a spot-test score row (抽测名单) rather than a course result
 
     def signature(self) -> tuple:
         """What an exact duplicate shares."""
@@ -101,7 +103,7 @@ def extract_file(path: Path, term: TermRules, vocab: Vocabulary, course_opt: str
     for sheet in wb.sheets:
         layout = find_header(sheet, term.headers)
         if layout is None:
-            if any(not is_blank(c) for r in sheet.rows for c in r):
+            if sheet.name not in _OWN_NOTE_SHEETS and any(not is_blank(c) for r in sheet.rows for c in r):
                 res.notes.append(f"工作表「{sheet.name}」找不到表头（需有 姓名、身份证号 等列），未导入")
             continue
         data_sheets += 1
@@ -131,7 +133,10 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
                               f"{len(hs)} 列都表示「{label(f)}」，无法确定用哪一列", "删除或改名多余的列")
     course_col = "course" in cols
     sheet_course = None if course_col else _sheet_course(sheet, term, course_opt)
-    if sheet_error is None and not course_col and sheet_course is None:
+    # the filled-in list from `credittool sample`: scores of the county spot test (R7, R8)
+    spot = not course_col and sheet_course is None and "spot_score" in cols \
+        and not any(f in cols for f in MEASURE_FIELDS if f != "spot_score")
+    if sheet_error is None and not course_col and sheet_course is None and not spot:
         sheet_error = Problem(name, sheet.name, None, "", sheet.name, "E-COURSE-UNKNOWN",
                               f"无法确定课程：工作表名「{sheet.name}」不是已知课程，表中也没有「课程」列",
                               "把工作表改名为课程名，或加「课程」列，或用 --course 指定")
@@ -154,6 +159,9 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
             continue
         if _is_totals(row, layout):
             res.skipped.append(Skipped(name, sheet.name, rown, "合计行"))
+            continue
+        if spot and sheet_error is None and is_blank(cells.get("spot_score")):
+            res.skipped.append(Skipped(name, sheet.name, rown, "抽测成绩未填（尚未测试）"))
             continue
         if sheet_error is not None:
             res.reject(Problem(name, sheet.name, rown, sheet_error.column, sheet_error.value, sheet_error.code,
@@ -206,4 +214,5 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
             present=present,
             raw={f: _show(v) for f, v in cells.items()},
             headers=layout.headers,
+            spot=spot,
         ))

@@ -14,11 +14,11 @@ from pathlib import Path
 from credittool.cells import Vocabulary
 from credittool.diagnostics import Problem, Skipped
 from credittool.errors import NothingToDo, RulesInvalid, UsageError
-from credittool.extract import FileResult, extract_file
+from credittool.extract import FileResult, Record, extract_file
 from credittool.ledger import connect, transaction
 from credittool.readers import SUFFIXES
 from credittool.register import RegisterStats, write_outputs
-from credittool.resolve import Entry, resolve
+from credittool.resolve import Entry, Resolution, resolve
 from credittool.rules.loader import RuleBook, TermRules, load_rules
 
 LEDGER_NAME = "ledger.sqlite"
@@ -65,12 +65,14 @@ def collect_inputs(paths: list[Path], exclude: Path | None = None) -> list[Path]
     for p in paths:
         if not p.exists():
             raise UsageError(f"找不到输入：{p}", "检查路径拼写")
-        items = sorted(p.rglob("*")) if p.is_dir() else [p]
-        for f in items:
+        if not p.is_dir():
+            found.append(p)  # named explicitly: taken as is (even our own sample.xlsx)
+            continue
+        for f in sorted(p.rglob("*")):
             if not f.is_file() or f.name.startswith(("~$", ".")) or f.suffix.lower() not in SUFFIXES:
                 continue
             if exclude is not None and exclude.resolve() in f.resolve().parents:
-                continue
+                continue  # our own outputs inside a folder being ingested
             found.append(f)
     return found
 
@@ -140,7 +142,7 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
             known.add(sha)  # the same bytes twice in one run count once
             fresh.append((extract_file(f, term_rules, vocab, course, labels[f]), sha))
         res = resolve([r for fr, _ in fresh for r in fr.records], term_rules)
-        replaced = _commit(con, term_rules.term_id, fresh, res.entries, res.rejects, res.skipped, summaries)
+        replaced, late_rejects = _commit(con, term_rules, fresh, res, summaries)
         for fr, _ in fresh:
             summaries[fr.name].notes.extend(fr.notes)
         for note in res.notes:
@@ -150,7 +152,7 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
         stats = write_outputs(con, term_rules, out_dir)
     finally:
         con.close()
-    all_rejects = [p for fr, _ in fresh for p in fr.rejects] + res.rejects
+    all_rejects = [p for fr, _ in fresh for p in fr.rejects] + res.rejects + late_rejects
     all_rejects += [fr.error for fr, _ in fresh if fr.error is not None]
     return IngestReport(term_rules.term_id, term_rules.term_name, out_dir,
                         [summaries[labels[f]] for f in files], all_rejects, stats, replaced)
@@ -165,10 +167,16 @@ def _display_names(files: list[Path]) -> dict[Path, str]:
     return {f: str(f.resolve().relative_to(base)) for f in files}
 
 
-def _commit(con, term_id: str, fresh: list[tuple[FileResult, str]], entries: list[Entry],
-            rejects: list[Problem], skipped: list[Skipped], summaries: dict[str, FileSummary]) -> int:
-    """Write one run in one transaction; returns the number of ledger rows replaced."""
+def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Resolution,
+            summaries: dict[str, FileSummary]) -> tuple[int, list[Problem]]:
+    """Write one run in one transaction. Returns the number of ledger rows replaced and the
+    rows rejected against the ledger (an ID already there, a spot score for someone not drawn)."""
+    late: list[Problem] = []
+    term_id, entries, rejects, skipped = term.term_id, res.entries, res.rejects, res.skipped
     now = dt.datetime.now().isoformat(timespec="seconds")
+    by_file_spot: dict[str, list[Record]] = {}
+    for r in res.spot:
+        by_file_spot.setdefault(r.file, []).append(r)
     by_file_entries: dict[str, list[Entry]] = {}
     for e in entries:
         by_file_entries.setdefault(e.rec.file, []).append(e)
@@ -180,6 +188,10 @@ def _commit(con, term_id: str, fresh: list[tuple[FileResult, str]], entries: lis
         by_file_skipped.setdefault(s.file, []).append(s)
     replaced_total = 0
     with transaction(con):
+        con.execute("INSERT OR REPLACE INTO terms VALUES (?,?)", (term_id, term.term_name))
+        for rs in term.by_track.values():
+            con.executemany("INSERT OR REPLACE INTO courses VALUES (?,?,?,?)",
+                            [(term_id, c.id, c.name, float(c.hours)) for c in rs.courses])
         for fr, sha in fresh:
             # a concurrent run may have committed the same bytes while we were reading
             if con.execute("SELECT 1 FROM files WHERE term=? AND sha256=? AND active=1", (term_id, sha)).fetchone():
@@ -188,6 +200,7 @@ def _commit(con, term_id: str, fresh: list[tuple[FileResult, str]], entries: lis
             fr_rejects = fr.rejects + by_file_rejects.get(fr.name, [])
             if fr.error is not None:
                 fr_rejects = [fr.error]
+            n_before = len(fr_rejects)  # what is appended below is found against the ledger
             fr_skipped = fr.skipped + by_file_skipped.get(fr.name, [])
             fr_entries = by_file_entries.get(fr.name, [])
             # same file name for the term: the school sent a corrected file; retire the old one
@@ -204,6 +217,7 @@ def _commit(con, term_id: str, fresh: list[tuple[FileResult, str]], entries: lis
                                                 " GROUP BY unit, course_id", (old_id,)).fetchall():
                     con.execute("INSERT INTO replacements VALUES (?,?,?,?,?,?,?)", (term_id, unit, cid, old_id, fid, k, now))
                 con.execute("DELETE FROM entries WHERE file_id=?", (old_id,))
+                con.execute("DELETE FROM spot_scores WHERE file_id=?", (old_id,))
                 con.execute("UPDATE files SET active=0 WHERE file_id=?", (old_id,))
                 replaced_total += n
             # a newer file for the same unit and course replaces the older entries
@@ -231,6 +245,7 @@ def _commit(con, term_id: str, fresh: list[tuple[FileResult, str]], entries: lis
                                           e.rec.id, "E-ID-LEDGER",
                                           f"该身份证号{what}（{hit[3]}「{hit[4]}」第{hit[5]}行）",
                                           "核对身份证号；确属更正请重新导入该校完整文件"))
+            spot_kept = _commit_spot(con, term_id, fid, by_file_spot.get(fr.name, []), fr_rejects)
             con.executemany(
                 "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(term_id, fid, e.rec.sheet, e.rec.row, e.rec.unit, e.rec.name, e.rec.id, e.rec.subject, e.rec.stage,
@@ -241,13 +256,46 @@ def _commit(con, term_id: str, fresh: list[tuple[FileResult, str]], entries: lis
                             [(fid, p.sheet, p.row, p.column, p.value, p.code, p.message, p.hint) for p in fr_rejects])
             con.executemany("INSERT INTO skipped VALUES (?,?,?,?)",
                             [(fid, s.sheet, s.row, s.reason) for s in fr_skipped])
+            late += fr_rejects[n_before:]
             rejected_rows = {(p.sheet, p.row) for p in fr_rejects if p.row is not None}
             s = FileSummary(fr.name, "无法读取" if fr.error else ("替换" if old else "新导入"), fr.rows_read,
-                            len(kept), len(rejected_rows), len(fr_skipped))
+                            len(kept) + spot_kept, len(rejected_rows), len(fr_skipped))
             if fr.error is None and s.rows_read != s.accepted + s.rejected + s.skipped:
                 raise AssertionError(f"conservation broken for {fr.name}: read {s.rows_read} != accepted {s.accepted}"
                                      f" + rejected {s.rejected} + skipped {s.skipped}")
             con.execute("UPDATE files SET accepted=?, rejected=?, skipped=? WHERE file_id=?",
                         (s.accepted, s.rejected, s.skipped, fid))
             summaries[fr.name] = s
-    return replaced_total
+    return replaced_total, late
+
+
+def _commit_spot(con, term_id: str, file_id: int, records: list[Record], rejects: list[Problem]) -> int:
+    """Spot-test scores (R7, R8) from a filled-in 抽测名单: only for teachers of the term's
+    latest draw. A newer score for a teacher replaces the older one. Returns how many landed."""
+    if not records:
+        return 0
+    latest = con.execute("SELECT MAX(draw_id) FROM draws WHERE term=?", (term_id,)).fetchone()[0]
+    members = {} if latest is None else {
+        i: (u, n) for i, u, n in con.execute("SELECT id_number, unit, name FROM draw_members WHERE draw_id=?",
+                                             (latest,))}
+    kept = 0
+    for r in records:
+        col = r.headers.get("id", "身份证号")
+        if latest is None:
+            rejects.append(Problem(r.file, r.sheet, r.row, col, r.id, "E-SPOT-NO-DRAW", "本学期还没有抽样，不能登记抽测成绩",
+                                   "先运行 credittool sample"))
+        elif r.id not in members:
+            rejects.append(Problem(r.file, r.sheet, r.row, col, r.id, "E-SPOT-NOT-DRAWN",
+                                   f"{r.name} 不在第 {latest} 次抽样的名单中，不能登记抽测成绩",
+                                   "核对身份证号；只登记被抽中教师的成绩"))
+        elif members[r.id][1] != r.name:
+            rejects.append(Problem(r.file, r.sheet, r.row, r.headers.get("name", "姓名"), r.name, "E-SPOT-NAME",
+                                   f"抽样名单中该身份证号的姓名是 {members[r.id][1]}", "核对姓名与身份证号"))
+        else:
+            score = r.values.get("spot_score")
+            con.execute("DELETE FROM spot_scores WHERE term=? AND id_number=?", (term_id, r.id))
+            con.execute("INSERT INTO spot_scores VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        (term_id, latest, r.id, members[r.id][0], r.name, None if score is None else str(score),
+                         r.statuses.get("spot_score"), file_id, r.sheet, r.row))
+            kept += 1
+    return kept

@@ -63,6 +63,47 @@ CREATE TABLE IF NOT EXISTS skipped(
     sheet TEXT NOT NULL, row INTEGER NOT NULL, reason TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS skipped_file ON skipped(file_id);
+CREATE TABLE IF NOT EXISTS terms(term TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS courses(
+    term TEXT NOT NULL, course_id TEXT NOT NULL, name TEXT NOT NULL, hours REAL NOT NULL,
+    PRIMARY KEY(term, course_id)
+);
+CREATE TABLE IF NOT EXISTS draws(
+    draw_id INTEGER PRIMARY KEY,
+    term TEXT NOT NULL,
+    seed TEXT NOT NULL,
+    rate TEXT NOT NULL,
+    strata_by TEXT NOT NULL,
+    min_per_group INTEGER NOT NULL,
+    course_id TEXT NOT NULL,
+    population_hash TEXT NOT NULL,
+    population INTEGER NOT NULL,
+    drawn INTEGER NOT NULL,
+    tool_version TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS draw_members(
+    draw_id INTEGER NOT NULL REFERENCES draws(draw_id),
+    stratum TEXT NOT NULL,
+    id_number TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    name TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    UNIQUE(draw_id, id_number)
+);
+CREATE TABLE IF NOT EXISTS spot_scores(
+    term TEXT NOT NULL,
+    draw_id INTEGER NOT NULL REFERENCES draws(draw_id),
+    id_number TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    name TEXT NOT NULL,
+    score TEXT,
+    status TEXT,
+    file_id INTEGER NOT NULL REFERENCES files(file_id),
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    UNIQUE(term, id_number)
+);
 CREATE TABLE IF NOT EXISTS replacements(
     term TEXT NOT NULL, unit TEXT NOT NULL, course_id TEXT NOT NULL,
     old_file_id INTEGER NOT NULL, new_file_id INTEGER NOT NULL, rows_replaced INTEGER NOT NULL,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from credittool.diagnostics import Problem, Skipped
 from credittool.extract import Record
@@ -28,6 +28,7 @@ class Resolution:
     rejects: list[Problem]
     skipped: list[Skipped]
     notes: list[str]
+    spot: list[Record] = field(default_factory=list)  # spot-test scores, checked against the draw later
 
 
 def _place(r: Record) -> str:
@@ -105,7 +106,7 @@ def resolve(records: list[Record], term: TermRules) -> Resolution:
     # 1. exact duplicates count once; conflicting ones are all rejected, naming each place
     groups: dict[tuple[str, str], list[Record]] = defaultdict(list)
     for r in records:
-        groups[(r.id, r.course_id)].append(r)
+        groups[(r.id, "spot" if r.spot else r.course_id)].append(r)
     kept: list[Record] = []
     for (_, course_id), recs in groups.items():
         if len(recs) == 1:
@@ -122,6 +123,9 @@ def resolve(records: list[Record], term: TermRules) -> Resolution:
             rejects.append(_problem(r, "id", "E-DUP-CONFLICT",
                                     f"同一教师同一课程有 {len(recs)} 行且内容不同：{places}",
                                     "删去错误的一行后重新导入该文件"))
+
+    spot = [r for r in kept if r.spot]
+    kept = [r for r in kept if not r.spot]
 
     # 2. one ID is one person in one unit
     by_id: dict[str, list[Record]] = defaultdict(list)
@@ -169,4 +173,4 @@ def resolve(records: list[Record], term: TermRules) -> Resolution:
                                            "加上该列；现有列：" + "、".join(r.headers.values())))
             continue
         entries.append(Entry(r, track, out))
-    return Resolution(entries, rejects, skipped, notes)
+    return Resolution(entries, rejects, skipped, notes, spot)

@@ -1,0 +1,224 @@
+"""`credittool sample` and `sample --verify` as library calls (R7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from credittool import __version__
+from credittool.errors import CredittoolError, UsageError
+from credittool.ledger import connect, transaction
+from credittool.sampling import (Member, draw, load_population, parse_by, population_hash, stratum_count)
+from credittool.textnorm import match_key
+from credittool.xlsxout import SheetSpec, write_xlsx
+
+LEDGER_NAME = "ledger.sqlite"
+LIST_SHEET, INFO_SHEET = "抽测名单", "抽样说明"
+LIST_COLUMNS = ["单位", "姓名", "身份证号", "学科", "抽测成绩"]
+ALGORITHM = ("每层独立抽取：应抽人数 = 抽样率 × 该层人数，四舍五入，非空层至少“每层至少”人、至多全层；"
+             "层密钥 = SHA-256(种子 + 换行 + 层名)，每位教师的签号 = SHA-256(层密钥 + 身份证号)（十六进制），"
+             "签号最小的若干人抽中。结果只取决于种子、层名与层内身份证号，与文件和行的顺序无关。")
+KEYS = {"term": "学期", "rate": "抽样率", "seed": "种子", "by": "分层", "min": "每层至少", "course": "课程",
+        "hash": "人员指纹(SHA-256)", "draw": "抽样编号", "population": "抽样总体人数", "drawn": "抽中人数"}
+
+
+@dataclass
+class Stratum:
+    name: str
+    size: int
+    drawn: int
+
+
+@dataclass
+class SampleReport:
+    term: str
+    term_name: str
+    seed: str
+    seed_was_given: bool
+    rate: Decimal
+    draw_id: int
+    strata: list[Stratum]
+    members: list[Member]
+    path: Path
+
+    @property
+    def population(self) -> int:
+        return sum(s.size for s in self.strata)
+
+
+@dataclass
+class VerifyReport:
+    path: Path
+    matches: bool
+    draw_id: int
+    seed: str
+    added: list[tuple[str, str, str]] = field(default_factory=list)  # (unit, name, id) in the file, not in the draw
+    removed: list[tuple[str, str, str]] = field(default_factory=list)  # drawn, missing from the file
+    problems: list[str] = field(default_factory=list)
+
+
+def open_ledger(workspace: Path) -> sqlite3.Connection:
+    path = workspace / LEDGER_NAME
+    if not path.exists():
+        raise UsageError(f"工作目录 {workspace} 里没有台账 {LEDGER_NAME}", "先用 credittool ingest 导入成绩")
+    return connect(path)
+
+
+def choose_ledger_term(con: sqlite3.Connection, term: str | None) -> tuple[str, str]:
+    terms = dict(con.execute("SELECT term, name FROM terms ORDER BY term").fetchall())
+    if term is not None:
+        if term not in terms:
+            raise UsageError(f"台账中没有学期 {term}", "台账中的学期：" + ("、".join(terms) or "（无）"))
+        return term, terms[term]
+    if len(terms) == 1:
+        return next(iter(terms.items()))
+    if not terms:
+        raise UsageError("台账是空的", "先用 credittool ingest 导入成绩")
+    raise UsageError("台账中有多个学期：" + "、".join(terms), "用 --term 指定学期")
+
+
+def resolve_course(con: sqlite3.Connection, term: str, course: str | None) -> str | None:
+    if course is None:
+        return None
+    key = match_key(course)
+    for cid, name in con.execute("SELECT course_id, name FROM courses WHERE term=?", (term,)):
+        if key in (match_key(cid), match_key(name)):
+            return cid
+    names = [n for (n,) in con.execute("SELECT name FROM courses WHERE term=?", (term,))]
+    raise UsageError(f"本学期没有课程「{course}」", "可选课程：" + "、".join(names))
+
+
+def parse_rate(rate: str | float) -> Decimal:
+    try:
+        r = Decimal(str(rate))
+    except InvalidOperation:
+        raise UsageError(f"抽样率 {rate} 不是数字", "例如 --rate 0.1（即 10%）") from None
+    if not 0 < r <= 1:
+        raise UsageError(f"抽样率 {rate} 应在 0 到 1 之间", "例如 --rate 0.1（即 10%）")
+    return r
+
+
+def sample(*, workspace: Path, rate: str | float = "0.1", term: str | None = None, by: str = "单位",
+           seed: str | None = None, min_per_group: int = 1, course: str | None = None) -> SampleReport:
+    """Draw the spot-test list, record it in the ledger and write out/<term>/sample.xlsx."""
+    from credittool.sampling import new_seed
+
+    r = parse_rate(rate)
+    if min_per_group < 0:
+        raise UsageError("--min-per-group 不能为负数")
+    try:
+        fields = parse_by(by)
+    except ValueError:
+        raise UsageError(f"--by {by} 无法识别", "用 单位 或 单位,学科") from None
+    con = open_ledger(workspace)
+    try:
+        term_id, term_name = choose_ledger_term(con, term)
+        course_id = resolve_course(con, term_id, course)
+        population = load_population(con, term_id, fields, course_id)
+        if not population:
+            raise CredittoolError("没有可抽测的教师（台账中没有符合报考条件的教师）",
+                                  "检查导入结果；网联培训须达到学时、作业、论坛要求（R6）")
+        given = seed is not None
+        seed = seed if given else new_seed()
+        drawn = draw(population, seed, r, min_per_group)
+        members = [m for s in sorted(drawn) for m in drawn[s]]
+        strata = [Stratum(s, len(population[s]), len(drawn[s])) for s in sorted(population)]
+        phash = population_hash(population)
+        with transaction(con):
+            cur = con.execute(
+                "INSERT INTO draws(term, seed, rate, strata_by, min_per_group, course_id, population_hash,"
+                " population, drawn, tool_version, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (term_id, seed, str(r), ",".join(fields), min_per_group, course_id or "", phash,
+                 sum(s.size for s in strata), len(members), __version__,
+                 dt.datetime.now().isoformat(timespec="seconds")))
+            draw_id = cur.lastrowid
+            con.executemany("INSERT INTO draw_members VALUES (?,?,?,?,?,?)",
+                            [(draw_id, m.stratum, m.id, m.unit, m.name, m.subject) for m in members])
+        path = workspace / "out" / term_id / "sample.xlsx"
+        info = {KEYS["term"]: f"{term_id}（{term_name}）", KEYS["rate"]: str(r), KEYS["seed"]: seed,
+                KEYS["by"]: ",".join("单位" if f == "unit" else "学科" for f in fields),
+                KEYS["min"]: str(min_per_group), KEYS["course"]: course_id or "（全部课程）",
+                KEYS["hash"]: phash, KEYS["draw"]: str(draw_id),
+                KEYS["population"]: str(sum(s.size for s in strata)), KEYS["drawn"]: str(len(members)),
+                "取整规则": "四舍五入（ROUND_HALF_UP）", "算法": ALGORITHM,
+                "工具版本": f"credittool {__version__}"}
+        write_xlsx(path, [
+            SheetSpec(LIST_SHEET, LIST_COLUMNS, [[m.unit, m.name, m.id, m.subject, None] for m in members]),
+            SheetSpec(INFO_SHEET, ["层", "人数", "应抽人数", "抽中人数"],
+                      [[s.name, s.size, stratum_count(s.size, r, min_per_group), s.drawn] for s in strata],
+                      notes=[f"{k}：{v}" for k, v in info.items()], widths={"层": 30}),
+        ])
+    finally:
+        con.close()
+    return SampleReport(term_id, term_name, seed, given, r, draw_id, strata, members, path)
+
+
+def _read_info(path: Path) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
+    from credittool.readers import ReadError, read_workbook
+
+    try:
+        wb = read_workbook(path)
+    except ReadError as exc:
+        raise UsageError(f"{path} 无法读取：{exc.message}", exc.hint) from None
+    sheets = {s.name: s for s in wb.sheets}
+    if INFO_SHEET not in sheets or LIST_SHEET not in sheets:
+        raise UsageError(f"{path} 不是 credittool sample 生成的抽测名单（缺少「{LIST_SHEET}」或「{INFO_SHEET}」工作表）")
+    info = {}
+    for row in sheets[INFO_SHEET].rows:
+        cell = row[0] if row else None
+        if isinstance(cell, str) and "：" in cell:
+            k, v = cell.split("：", 1)
+            info[k.strip()] = v.strip()
+    rows = sheets[LIST_SHEET].rows
+    listed = []
+    if rows:
+        head = [str(c).strip() for c in rows[0]]
+        iu, iname, iid = (head.index(c) if c in head else -1 for c in ("单位", "姓名", "身份证号"))
+        for r in rows[1:]:
+            if iid >= 0 and iid < len(r) and r[iid] not in (None, ""):
+                listed.append((str(r[iu]) if iu >= 0 else "", str(r[iname]) if iname >= 0 else "", str(r[iid]).strip()))
+    return info, listed
+
+
+def verify(path: Path, *, workspace: Path) -> VerifyReport:
+    """Re-derive the draw from the ledger and the seed recorded in `path`; compare the lists."""
+    info, listed = _read_info(path)
+    try:
+        draw_id = int(info[KEYS["draw"]])
+        seed = info[KEYS["seed"]]
+        rate = parse_rate(info[KEYS["rate"]])
+        fields = parse_by(info[KEYS["by"]])
+        min_per_group = int(info[KEYS["min"]])
+        course = info[KEYS["course"]]
+    except (KeyError, ValueError) as exc:
+        raise UsageError(f"{path} 的「{INFO_SHEET}」缺少或改动了参数（{exc}）", "用 credittool sample 重新生成") from None
+    con = open_ledger(workspace)
+    try:
+        rec = con.execute("SELECT term, seed, rate, strata_by, min_per_group, course_id, population_hash"
+                          " FROM draws WHERE draw_id=?", (draw_id,)).fetchone()
+        if rec is None:
+            raise UsageError(f"台账中没有第 {draw_id} 次抽样", "确认 --workspace 指向抽样时的工作目录")
+        term, r_seed, r_rate, r_by, r_min, r_course, r_hash = rec
+        problems = []
+        shown = {"种子": (seed, r_seed), "抽样率": (str(rate), r_rate), "分层": (",".join(fields), r_by),
+                 "每层至少": (str(min_per_group), str(r_min)),
+                 "课程": (course if course != "（全部课程）" else "", r_course)}
+        for label, (in_file, in_ledger) in shown.items():
+            if in_file != in_ledger:
+                problems.append(f"{label}与台账记录不符：文件中为 {in_file or '（空）'}，台账中为 {in_ledger or '（空）'}")
+        population = load_population(con, term, tuple(r_by.split(",")), r_course or None)
+        if population_hash(population) != r_hash:
+            problems.append("台账中的抽样总体自抽样以来有变化（又导入或替换了文件），重新推导的名单可能不同")
+        expected = {m.id: m for ms in draw(population, r_seed, Decimal(r_rate), r_min).values() for m in ms}
+    finally:
+        con.close()
+    in_file = {ident: (unit, name, ident) for unit, name, ident in listed}
+    added = sorted(v for k, v in in_file.items() if k not in expected)
+    removed = sorted((m.unit, m.name, m.id) for k, m in expected.items() if k not in in_file)
+    if len(listed) != len(in_file):
+        problems.append("名单中有重复的身份证号")
+    matches = not added and not removed and not problems
+    return VerifyReport(path, matches, draw_id, r_seed, added, removed, problems)
