@@ -108,3 +108,31 @@ def test_version_and_unknown_flag(args: list[str]) -> None:
         assert res.exit_code == 0 and "credittool" in res.output
     else:
         assert res.exit_code == 2  # unknown option: typer's usage error, not a traceback
+
+
+def test_sample_cli_draws_prints_seed_and_verify_exit_codes(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    head = ["姓名", "身份证号", "考试成绩", "博文篇数", "博文成绩"]
+    rows = [head] + [[f"教师{i}", check_id(f"220282198001{i:05d}"), 70, 5, 70] for i in range(30)]
+    data = write_xlsx(tmp_path / "甲校.xlsx", {"教学技能": rows})
+    ws = tmp_path / "ws"
+    assert run("ingest", data, "--rules", TEXT_H1, "--workspace", ws).exit_code == 0
+    res = run("sample", "--rate", "0.1", "--workspace", ws)
+    assert res.exit_code == 0, res.output
+    assert "种子" in res.output and "新生成" in res.output and "甲校" in res.output
+    out = ws / "out" / "2009-h1" / "sample.xlsx"
+    ok = run("sample", "--verify", out, "--workspace", ws)
+    assert ok.exit_code == 0 and "一致" in ok.output
+    wb = load_workbook(out)
+    wb["抽测名单"].delete_rows(2)  # a name struck off by hand
+    wb.save(out)
+    bad = run("sample", "--verify", out, "--workspace", ws)
+    assert bad.exit_code == 1 and "不一致" in bad.output and "名单中缺少" in bad.output
+
+
+def test_sample_cli_errors_are_one_line(tmp_path: Path) -> None:
+    res = run("sample", "--workspace", tmp_path)
+    assert res.exit_code == 2 and "没有台账" in res.output and "Traceback" not in res.output
+    res = run("sample", "--by", "年级", "--workspace", tmp_path)
+    assert res.exit_code == 2 and "--by" in res.output

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from credittool.diagnostics import Problem
 from credittool.errors import RulesInvalid
-from credittool.extract import extract_file
+from credittool.workers import extract_many
 from credittool.fields import label
 from credittool.ingest import choose_term, collect_inputs, vocabulary
 from credittool.resolve import resolve
@@ -53,7 +53,7 @@ def check(paths: list[Path], *, rules: list[Path], term: str | None = None, cour
     tr = choose_term(book, term)
     vocab = vocabulary(tr)
     files = collect_inputs(paths)
-    results = [extract_file(f, tr, vocab, course) for f in files]
+    results = extract_many([(f, f.name) for f in files], tr, vocab, course)
     res = resolve([r for fr in results for r in fr.records], tr)
     result.files_checked = len(files)
     result.rows_read = sum(fr.rows_read for fr in results)

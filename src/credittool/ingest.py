@@ -14,7 +14,8 @@ from pathlib import Path
 from credittool.cells import Vocabulary
 from credittool.diagnostics import Problem, Skipped
 from credittool.errors import NothingToDo, RulesInvalid, UsageError
-from credittool.extract import FileResult, Record, extract_file
+from credittool.extract import FileResult, Record
+from credittool.workers import extract_many
 from credittool.ledger import connect, transaction
 from credittool.readers import SUFFIXES
 from credittool.register import RegisterStats, write_outputs
@@ -129,26 +130,30 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     try:
         known = {sha for (sha,) in con.execute("SELECT sha256 FROM files WHERE term = ? AND active = 1",
                                                (term_rules.term_id,))}
-        summaries: dict[str, FileSummary] = {}
-        fresh: list[tuple[FileResult, str]] = []
-        labels = _display_names(files)
-        for f in files:
+    finally:
+        con.close()  # reopened for the commit: no connection is open while workers fork
+    summaries: dict[str, FileSummary] = {}
+    labels = _display_names(files)
+    jobs, shas = [], {}
+    for f in files:
+        sha = _sha256(f)
+        if sha in known:
+            summaries[labels[f]] = FileSummary(labels[f], "未改动")
             if on_file:
                 on_file(labels[f])
-            sha = _sha256(f)
-            if sha in known:
-                summaries[labels[f]] = FileSummary(labels[f], "未改动")
-                continue
-            known.add(sha)  # the same bytes twice in one run count once
-            fresh.append((extract_file(f, term_rules, vocab, course, labels[f]), sha))
-        res = resolve([r for fr, _ in fresh for r in fr.records], term_rules)
+            continue
+        known.add(sha)  # the same bytes twice in one run count once
+        jobs.append((f, labels[f]))
+        shas[f] = sha
+    fresh = [(fr, shas[fr.path]) for fr in extract_many(jobs, term_rules, vocab, course, on_file)]
+    res = resolve([r for fr, _ in fresh for r in fr.records], term_rules)
+    con = connect(workspace / LEDGER_NAME)
+    try:
         replaced, late_rejects = _commit(con, term_rules, fresh, res, summaries)
         for fr, _ in fresh:
             summaries[fr.name].notes.extend(fr.notes)
-        for note in res.notes:
-            fname = note.split("「", 1)[0]
-            if fname in summaries:
-                summaries[fname].notes.append(note)
+        for fname, note in res.notes:
+            summaries[fname].notes.append(note)
         stats = write_outputs(con, term_rules, out_dir)
     finally:
         con.close()
@@ -189,9 +194,11 @@ def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Reso
     replaced_total = 0
     with transaction(con):
         con.execute("INSERT OR REPLACE INTO terms VALUES (?,?)", (term_id, term.term_name))
+        seen_courses: dict[str, tuple] = {}
         for rs in term.by_track.values():
-            con.executemany("INSERT OR REPLACE INTO courses VALUES (?,?,?,?)",
-                            [(term_id, c.id, c.name, float(c.hours)) for c in rs.courses])
+            for c in rs.courses:
+                seen_courses.setdefault(c.id, (term_id, c.id, c.name, float(c.hours), len(seen_courses)))
+        con.executemany("INSERT OR REPLACE INTO courses VALUES (?,?,?,?,?)", list(seen_courses.values()))
         for fr, sha in fresh:
             # a concurrent run may have committed the same bytes while we were reading
             if con.execute("SELECT 1 FROM files WHERE term=? AND sha256=? AND active=1", (term_id, sha)).fetchone():

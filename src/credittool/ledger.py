@@ -66,7 +66,13 @@ CREATE INDEX IF NOT EXISTS skipped_file ON skipped(file_id);
 CREATE TABLE IF NOT EXISTS terms(term TEXT PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS courses(
     term TEXT NOT NULL, course_id TEXT NOT NULL, name TEXT NOT NULL, hours REAL NOT NULL,
+    position INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY(term, course_id)
+);
+CREATE TABLE IF NOT EXISTS stamps(
+    term TEXT NOT NULL, id_number TEXT NOT NULL, unit TEXT NOT NULL, name TEXT NOT NULL, track TEXT NOT NULL,
+    stamped INTEGER NOT NULL, hours REAL NOT NULL, credits REAL NOT NULL, reasons TEXT NOT NULL,
+    PRIMARY KEY(term, id_number)
 );
 CREATE TABLE IF NOT EXISTS draws(
     draw_id INTEGER PRIMARY KEY,

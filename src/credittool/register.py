@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from credittool.certify import CourseResult, stamp
+from credittool.ledger import transaction
 from credittool.rules.loader import TermRules
 from credittool.xlsxout import SheetSpec, write_xlsx
 
@@ -56,13 +57,19 @@ def build_register(con: sqlite3.Connection, term: TermRules) -> tuple[list[Sheet
                          "合格" if ok else "不合格", _num(hours), _num(credits), reason, fname, sheet, rown])
         per_teacher[ident].append((unit, name, track, CourseResult(cid, bool(ok), reason, Decimal(str(hours)),
                                                                      Decimal(str(credits)))))
-    summary, stamped = [], 0
+    summary, stamped, stamp_rows = [], 0, []
     for ident, items in sorted(per_teacher.items(), key=lambda kv: (kv[1][0][0], kv[0])):
         unit, name, track, _ = items[0]
         st = stamp(track, [i[3] for i in items], term)
         stamped += st.stamped
         summary.append([term.term_name, unit, name, ident, track_names.get(track, track), _num(float(st.hours)),
                         _num(float(st.credits)), "是" if st.stamped else "否", "；".join(st.reasons)])
+        stamp_rows.append((term.term_id, ident, unit, name, track, int(st.stamped), float(st.hours),
+                           float(st.credits), "；".join(st.reasons)))
+    # the report reads the stamps from the ledger, so it needs no rules files
+    with transaction(con):
+        con.execute("DELETE FROM stamps WHERE term=?", (term.term_id,))
+        con.executemany("INSERT INTO stamps VALUES (?,?,?,?,?,?,?,?,?)", stamp_rows)
     sheets = [SheetSpec("证书登记表", REGISTER_COLUMNS, reg_rows, widths={"原因": 40}),
               SheetSpec("学分汇总", SUMMARY_COLUMNS, summary, widths={"原因": 60})]
     return sheets, RegisterStats(len(per_teacher), len(reg_rows), passed, stamped)

@@ -27,7 +27,7 @@ class Resolution:
     entries: list[Entry]
     rejects: list[Problem]
     skipped: list[Skipped]
-    notes: list[str]
+    notes: list[tuple[str, str]]  # (file, note)
     spot: list[Record] = field(default_factory=list)  # spot-test scores, checked against the draw later
 
 
@@ -101,7 +101,7 @@ def resolve_tracks(records: list[Record], term: TermRules) -> tuple[dict[str, st
 def resolve(records: list[Record], term: TermRules) -> Resolution:
     rejects: list[Problem] = []
     skipped: list[Skipped] = []
-    notes: list[str] = []
+    notes: list[tuple[str, str]] = []
 
     # 1. exact duplicates count once; conflicting ones are all rejected, naming each place
     groups: dict[tuple[str, str], list[Record]] = defaultdict(list)
@@ -116,7 +116,9 @@ def resolve(records: list[Record], term: TermRules) -> Resolution:
             kept.append(recs[0])
             for r in recs[1:]:
                 skipped.append(Skipped(r.file, r.sheet, r.row, f"与{_place(recs[0])}完全重复，只计一次"))
-                notes.append(f"{_place(r)} 与 {_place(recs[0])} 完全重复，只计一次")
+                same_file = r.file == recs[0].file
+                first = f"「{recs[0].sheet}」第{recs[0].row}行" if same_file else _place(recs[0])
+                notes.append((r.file, f"「{r.sheet}」第{r.row}行与{first}完全重复，只计一次"))
             continue
         places = "；".join(_place(r) for r in recs)
         for r in recs:

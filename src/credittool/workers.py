@@ -1,0 +1,65 @@
+"""Read school files in worker processes: both cores at once, and a parser that aborts
+(a Rust panic or a failed huge allocation ends the process, not with a Python exception)
+takes down only its worker, never the run."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from credittool.cells import Vocabulary
+from credittool.diagnostics import Problem
+from credittool.extract import FileResult, extract_file
+from credittool.rules.loader import TermRules
+
+Job = tuple[Path, str]  # (path, display name)
+
+
+def _context() -> mp.context.BaseContext:
+    # fork starts a worker in milliseconds with everything already imported
+    return mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+
+
+def _crashed(path: Path, name: str, why: str) -> FileResult:
+    res = FileResult(path, name)
+    res.error = Problem(name, "", None, "", "", "E-FILE-CRASH",
+                        f"读取该文件时解析程序异常退出（{why}），文件可能已损坏或含有异常内容",
+                        "在 Excel/WPS 中打开，另存为新的 .xlsx 后再导入")
+    return res
+
+
+def _run_pool(jobs: list[Job], workers: int, term: TermRules, vocab: Vocabulary, course: str | None,
+              results: dict[Path, FileResult], on_done: Callable[[str], None] | None) -> list[Job]:
+    """Run jobs in one pool; fill `results`; return the jobs lost because the pool broke."""
+    lost: list[Job] = []
+    with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
+        futures = {pool.submit(extract_file, p, term, vocab, course, name): (p, name) for p, name in jobs}
+        for fut in as_completed(futures):
+            p, name = futures[fut]
+            try:
+                results[p] = fut.result()
+            except BrokenProcessPool:
+                lost.append((p, name))
+                continue
+            if on_done:
+                on_done(name)
+    return lost
+
+
+def extract_many(jobs: list[Job], term: TermRules, vocab: Vocabulary, course: str | None,
+                 on_done: Callable[[str], None] | None = None) -> list[FileResult]:
+    """extract_file for every job, in worker processes; results in the order of `jobs`."""
+    if not jobs:
+        return []
+    results: dict[Path, FileResult] = {}
+    lost = _run_pool(jobs, max(1, min(os.cpu_count() or 1, 2, len(jobs))), term, vocab, course, results, on_done)
+    for job in sorted(lost):  # a broken pool loses every unfinished job: retry each alone to find the culprit
+        if _run_pool([job], 1, term, vocab, course, results, on_done):
+            results[job[0]] = _crashed(job[0], job[1], "worker died")
+            if on_done:
+                on_done(job[1])
+    return [results[p] for p, _ in jobs]
