@@ -38,3 +38,46 @@ def sheet_csv(path: Path, sheet: str) -> str:
 def rendered(out_dir: Path) -> dict[str, str]:
     return {f"{Path(book).stem}-{sheet}.csv": sheet_csv(out_dir / book, sheet)
             for book, sheets in OUTPUTS.items() for sheet in sheets}
+
+
+# ---- the report: after the ingest above, a spot test drawn and scored deterministically ----
+
+REPORT_SHEETS = ("个人排名", "团体排名", "单位汇总", "未验印名单")
+SPOT_SEED = "2009"
+
+
+def fill_spot_scores(sample_xlsx: Path, target: Path) -> Path:
+    """The drawn list with made-up scores: data row i scores 60 + (7i mod 40); every 11th row
+    is left blank (not tested yet), every other 9th row is 缺考."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(sample_xlsx)
+    ws = wb["抽测名单"]
+    col = [c.value for c in ws[1]].index("抽测成绩") + 1
+    for i in range(1, ws.max_row):
+        ws.cell(i + 1, col).value = None if i % 11 == 0 else "缺考" if i % 9 == 0 else 60 + (i * 7) % 40
+    wb.save(target)
+    return target
+
+
+def run_report_samples(workspace: Path) -> Path:
+    """After run_samples: draw (fixed seed), fill and ingest the scores, write the report."""
+    from credittool.ingest import ingest
+    from credittool.reportbook import make_report
+    from credittool.spottest import sample
+
+    drawn = sample(workspace=workspace, seed=SPOT_SEED)
+    filled = fill_spot_scores(drawn.path, workspace / "抽测成绩.xlsx")
+    ingest([filled], rules=[ROOT / "rules"], workspace=workspace, term=TERM)
+    return make_report(workspace=workspace, term=TERM).path
+
+
+def rendered_report(report_xlsx: Path) -> dict[str, str]:
+    return {f"report-{sheet}.csv": sheet_csv(report_xlsx, sheet) for sheet in REPORT_SHEETS}
+
+
+def rendered_all(workspace: Path) -> dict[str, str]:
+    """Every golden file: ingest's outputs as ingest left them, then the report's sheets."""
+    files = rendered(run_samples(workspace))
+    files.update(rendered_report(run_report_samples(workspace)))
+    return files

@@ -8,11 +8,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from golden_util import GOLDEN, rendered, run_samples  # noqa: E402
+from golden_util import GOLDEN, rendered_all  # noqa: E402
 
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
-        files = rendered(run_samples(Path(tmp)))
+        files = rendered_all(Path(tmp))
     GOLDEN.mkdir(parents=True, exist_ok=True)
     for old in GOLDEN.glob("*.csv"):
         old.unlink()

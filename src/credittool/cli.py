@@ -152,5 +152,27 @@ def check(
     raise typer.Exit(1 if result.problems else 0)
 
 
+@app.command()
+def report(
+    term: Annotated[str | None, typer.Option(
+        "--term", "-t", help="学期编号，如 2009-h1。台账只含一个学期时可省略。")] = None,
+    workspace: WorkspaceOpt = Path("."),
+    top: Annotated[int, typer.Option("--top", min=1, help="终端显示个人排名的前几名（同分并列者一并显示）。")] = 10,
+) -> None:
+    """生成抽测成绩排名与单位汇总 out/<学期>/report.xlsx（R8、R9），及公开发布稿 publish/。
+
+    report.xlsx：个人排名、团体排名、单位汇总（含验印率图）、未验印名单（含全部原因）。
+    publish/：index.html 与 排名.xlsx，只含单位、姓名、成绩，不含身份证号；抽测成绩登记前不生成。
+    """
+    from credittool import console
+    from credittool.reportbook import make_report
+
+    try:
+        result = make_report(workspace=workspace, term=term)
+    except CredittoolError as exc:
+        raise _fail(exc) from None
+    console.report_summary(result, top=top)
+
+
 def main() -> None:
     app()

@@ -120,3 +120,40 @@ def verify_summary(result) -> None:  # noqa: ANN001 - VerifyReport
             console.print(f"  {title}：", highlight=False)
             for unit, name, ident in rows:
                 console.print(f"    {unit}　{name}　{ident}", highlight=False)
+
+
+def report_summary(result, top: int = 10) -> None:  # noqa: ANN001 - ReportResult
+    """Top `top` places of 个人排名 (ties at the edge included), the per-school summary, the paths."""
+    from credittool.ranking import half_up
+    from credittool.report import spot_notes
+
+    rep = result.report
+    for line in spot_notes(rep.spot):
+        console.print(line, highlight=False)
+    if rep.spot.has_results:
+        table = Table(title=f"个人排名 · 前 {top} 名 · {rep.term_name}", header_style="bold")
+        for col, just in (("名次", "right"), ("单位", "left"), ("姓名", "left"), ("抽测成绩", "right")):
+            table.add_column(col, justify=just)
+        for p in rep.people:
+            if p.rank is not None and p.rank <= top:
+                table.add_row(str(p.rank), p.unit, p.name, _plain(p.score))
+        console.print(table)
+    table = Table(title=f"单位汇总 · {rep.term_name}（{rep.term}）", header_style="bold")
+    for col, just in (("单位", "left"), ("参训", "right"), ("验印", "right"), ("验印率", "right")):
+        table.add_column(col, justify=just)
+    for u in (*rep.units, rep.total):
+        rate = "" if u.stamp_rate is None else f"{half_up(u.stamp_rate * 100)}%"  # as report.xlsx shows it
+        table.add_row(u.unit, str(u.teachers), str(u.stamped), rate, style="bold" if u is rep.total else "")
+    console.print(table)
+    console.print(f"未验印 {len(rep.unstamped)} 人（原因见 report.xlsx「未验印名单」）。", highlight=False)
+    console.print(f"已写出：{result.path}", highlight=False)
+    if result.published:
+        console.print("公开发布用（不含身份证号）：" + "、".join(str(p) for p in result.published), highlight=False)
+    else:
+        console.print(f"未写出公开发布稿 {result.publish_dir}：抽测成绩尚未登记。", highlight=False)
+        if result.stale_publish:
+            console.print(f"[yellow]注意：[/]{result.publish_dir} 中是此前生成的排名，已过期，请勿发布。", highlight=False)
+
+
+def _plain(d) -> str:  # noqa: ANN001 - Decimal
+    return format(d.normalize(), "f") if d == d.to_integral_value() else format(d, "f")

@@ -16,12 +16,32 @@ from credittool.atomic import write_atomic
 
 
 @dataclass
+class BarChartSpec:
+    """A native bar chart of one column of the table against another, placed below the
+    table. It references the cells (and caches their values), so Excel, WPS and LibreOffice
+    all draw it; the totals rows are left out."""
+    title: str
+    categories: str  # column of labels, e.g. 单位
+    values: str  # column of numbers, e.g. 验印率
+    number_format: str = "General"  # of the value axis, e.g. "0%"
+    label_format: str | None = None  # of the data labels on the bars; None: as the axis
+    max_value: float | None = None  # value axis maximum (e.g. 1 for a rate); None: automatic
+    horizontal: bool = True  # long school names read along horizontal bars
+
+
+@dataclass
 class SheetSpec:
     title: str
     columns: Sequence[str]
     rows: Iterable[Sequence[Any]]
     notes: Sequence[str] = ()  # lines written above the table (e.g. how a figure is computed)
     widths: dict[str, float] = field(default_factory=dict)  # column → width override
+    formats: dict[str, str] = field(default_factory=dict)  # column → number format of its numbers, e.g. "0.0%"
+    totals: Sequence[Sequence[Any]] = ()  # bold rows after the table, outside the filter (合计)
+    chart: BarChartSpec | None = None
+    fit_width: bool = False  # print landscape with every column on one page width
+    wrap_header: bool = False  # header text wraps (long headers in narrow columns: set `widths`)
+    wrap_notes: bool = False  # each note line merged across the table's width and wrapped
 
 
 def _display_width(value: Any) -> int:
@@ -48,32 +68,60 @@ def write_xlsx(target: Path, sheets: Sequence[SheetSpec]) -> None:
         bold = Font(bold=True)
         fill = PatternFill("solid", fgColor="DDEBF7")
         wrap = Alignment(vertical="center", wrap_text=False)
+        wrapped = Alignment(vertical="center", wrap_text=True)
+        wrapped_top = Alignment(vertical="top", wrap_text=True)
         for spec in sheets:
             ws = wb.create_sheet(spec.title[:31])
             rows = [list(r) for r in spec.rows]
+            totals = [list(r) for r in spec.totals]
             widths = [_display_width(c) for c in spec.columns]
-            for r in rows[:2000]:
+            for r in (rows + totals)[:2000]:
                 for j, v in enumerate(r):
                     widths[j] = max(widths[j], _display_width(v))
+            lines = 1
             for j, col in enumerate(spec.columns):
                 w = spec.widths.get(col, min(max(widths[j] + 2, 6), 60))
                 ws.column_dimensions[get_column_letter(j + 1)].width = w
+                lines = max(lines, -(-_display_width(col) // max(int(w) - 1, 1)))
+            if spec.fit_width:
+                ws.page_setup.orientation = "landscape"
+                ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+                ws.sheet_properties.pageSetUpPr.fitToPage = True
             header_row = len(spec.notes) + 1
+            if spec.wrap_header and lines > 1:  # LibreOffice does not grow a wrapped row by itself
+                ws.row_dimensions[header_row].height = 15 * lines + 3
             ws.freeze_panes = f"A{header_row + 1}"
-            for line in spec.notes:
-                ws.append([_text(ws, WriteOnlyCell, line)])
+            span = sum(ws.column_dimensions[get_column_letter(j + 1)].width for j in range(len(spec.columns)))
+            last = get_column_letter(max(len(spec.columns), 1))
+            for i, line in enumerate(spec.notes, 1):
+                c = _text(ws, WriteOnlyCell, line)
+                if spec.wrap_notes:
+                    c.alignment = wrapped_top
+                    ws.merged_cells.add(f"A{i}:{last}{i}")
+                    n = -(-_display_width(line) * 11 // (10 * max(int(span) - 2, 1)))  # 10% slack
+                    if n > 1:
+                        ws.row_dimensions[i].height = 15 * n + 2
+                ws.append([c])
             head = []
             for col in spec.columns:
                 c = _text(ws, WriteOnlyCell, col)
-                c.font, c.fill, c.alignment = bold, fill, wrap
+                c.font, c.fill, c.alignment = bold, fill, wrapped if spec.wrap_header else wrap
                 head.append(c)
             ws.append(head)
+            fmt = {j: spec.formats[c] for j, c in enumerate(spec.columns) if c in spec.formats}
             for r in rows:
+                if fmt:
+                    ws.append(_styled(ws, WriteOnlyCell, r, fmt))
+                    continue
                 # only "=…" would become a formula; wrapping every cell costs 15% of the run
                 ws.append([_text(ws, WriteOnlyCell, v) if isinstance(v, str) and v.startswith("=") else v
                            for v in r])
-            last = get_column_letter(max(len(spec.columns), 1))
+            for r in totals:
+                ws.append(_styled(ws, WriteOnlyCell, r, fmt, bold))
             ws.auto_filter.ref = f"A{header_row}:{last}{header_row + len(rows)}"
+            if spec.chart is not None and rows:
+                ws.add_chart(_bar_chart(ws, spec, rows, header_row),
+                             f"A{header_row + len(rows) + len(totals) + 2}")
         wb.save(tmp)
         _fix_zip_times(tmp)
 
@@ -106,3 +154,63 @@ def _text(ws: Any, cell_cls: Any, value: str) -> Any:
     c = cell_cls(ws, value=value)
     c.data_type = "s"  # never a formula, whatever the first character
     return c
+
+
+def _styled(ws: Any, cell_cls: Any, row: Sequence[Any], fmt: dict[int, str], font: Any = None) -> list[Any]:
+    """A row with number formats on the numbers of `fmt`'s columns (and a font on every cell)."""
+    out = []
+    for j, v in enumerate(row):
+        if isinstance(v, str):
+            c = _text(ws, cell_cls, v)
+        else:
+            c = cell_cls(ws, value=v)
+            if j in fmt and isinstance(v, (int, float)) and not isinstance(v, bool):
+                c.number_format = fmt[j]
+        if font is not None:
+            c.font = font
+        out.append(c)
+    return out
+
+
+def _bar_chart(ws: Any, spec: SheetSpec, rows: list[list[Any]], header_row: int) -> Any:
+    from openpyxl.chart import BarChart, Reference, Series
+    from openpyxl.chart.data_source import AxDataSource, NumData, NumVal, StrData, StrRef, StrVal
+    from openpyxl.chart.label import DataLabelList
+
+    c = spec.chart
+    assert c is not None
+    ci, vi = spec.columns.index(c.categories) + 1, spec.columns.index(c.values) + 1
+    first, last, n = header_row + 1, header_row + len(rows), len(rows)
+    chart = BarChart()
+    chart.type = "bar" if c.horizontal else "col"
+    chart.title = c.title
+    chart.legend = None  # one series: its name is the title
+    chart.gapWidth = 60
+    ser = Series(Reference(ws, min_col=vi, min_row=first, max_row=last), title=c.values)
+    # categories are text (strRef, not openpyxl's default numRef); both carry a cache of the
+    # values, so a viewer that does not recalculate still draws the bars and the names
+    labels = ["" if r[ci - 1] is None else str(r[ci - 1]) for r in rows]
+    ser.cat = AxDataSource(strRef=StrRef(
+        f=str(Reference(ws, min_col=ci, min_row=first, max_row=last)),
+        strCache=StrData(ptCount=n, pt=[StrVal(idx=i, v=v) for i, v in enumerate(labels)])))
+    ser.val.numRef.numCache = NumData(formatCode=c.number_format, ptCount=n, pt=[
+        NumVal(idx=i, v=r[vi - 1]) for i, r in enumerate(rows) if isinstance(r[vi - 1], (int, float))])
+    ser.dLbls = DataLabelList(numFmt=c.label_format or c.number_format, showVal=True, showLegendKey=False,
+                              showCatName=False, showSerName=False, showPercent=False, showBubbleSize=False)
+    chart.series.append(ser)
+    # openpyxl leaves <c:delete> out, and Excel then hides both axes
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.y_axis.number_format = c.number_format
+    chart.y_axis.scaling.min = 0
+    if c.max_value is not None:
+        chart.y_axis.scaling.max = c.max_value
+    if c.horizontal:  # first row of the table at the top, value axis along the bottom
+        chart.x_axis.axPos, chart.y_axis.axPos = "l", "b"
+        chart.x_axis.scaling.orientation = "maxMin"
+        chart.y_axis.crosses = "max"
+    else:
+        chart.x_axis.axPos, chart.y_axis.axPos = "b", "l"
+    chart.width = 22  # cm
+    chart.height = max(7.5, 0.7 * n + 3)
+    return chart

@@ -1,0 +1,173 @@
+"""Benchmark the term: ingest + sample + report, against the I/O floor and the naive script.
+
+    python bench/run.py --scale county|city|province [--format xlsx|csv] [--data DIR] [--naive-share F]
+
+Each stage runs in a fresh child process, so its wall time and peak RSS are its own
+(os.wait4 gives the child's rusage). The I/O floor is the fastest reader over the same
+files (python-calamine, every cell of every sheet) plus the fastest writer over a table of
+the register's size (rustpy-xlsxwriter if installed, else xlsxwriter, else openpyxl
+write-only). The naive script is what a user would write: pandas.read_excel (openpyxl) of
+every file, concat, DataFrame.to_excel (openpyxl). At province scale the naive script takes
+tens of minutes, so by default it runs on a share of the files and is scaled up linearly
+(said so in the output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "bench" / "rules" / "bench-text.yaml"
+PY = sys.executable
+
+INGEST = """
+import sys
+from pathlib import Path
+from credittool.ingest import ingest
+r = ingest([Path(sys.argv[1])], rules=[Path(sys.argv[2])], workspace=Path(sys.argv[3]))
+print(sum(f.rows_read for f in r.files))
+"""
+SAMPLE = """
+import sys
+from pathlib import Path
+from credittool.spottest import sample
+r = sample(workspace=Path(sys.argv[1]), rate="0.1", seed="2009")
+print(len(r.members))
+"""
+REPORT = """
+import sys
+from pathlib import Path
+try:
+    from credittool.report import report
+except ImportError:
+    print(-1); raise SystemExit
+r = report(workspace=Path(sys.argv[1]))
+print(0)
+"""
+FLOOR_READ = """
+import sys
+from pathlib import Path
+import python_calamine as pc
+files = [p for p in sorted(Path(sys.argv[1]).rglob('*')) if p.suffix in ('.xlsx', '.xls', '.ods')]
+cells = 0
+for p in files:
+    wb = pc.CalamineWorkbook.from_path(str(p))
+    for name in wb.sheet_names:
+        for row in wb.get_sheet_by_name(name).to_python():
+            cells += len(row)
+csvs = [p for p in sorted(Path(sys.argv[1]).rglob('*.csv'))]
+for p in csvs:
+    cells += sum(line.count(',') + 1 for line in p.read_text(encoding='utf-8-sig').splitlines())
+print(cells)
+"""
+FLOOR_WRITE = """
+import sys
+n = int(sys.argv[1]); out = sys.argv[2]
+row = ['2009年1—6月', '桦甸市第一中学', '张三', '22028219850315001X', '语文', '文本', '《教师的教学技能》', '必修',
+       71.5, '合格', 15, 1.5, '', 'a.xlsx', 'Sheet1', 12]
+cols = ['学期', '单位', '姓名', '身份证号', '学科', '培训类型', '课程', '必修/选修', '综合成绩', '结果', '学时', '学分',
+        '原因', '来源文件', '工作表', '行号']
+try:
+    import rustpy_xlsxwriter as rx
+    rx.write_worksheet((dict(zip(cols, row)) for _ in range(n)), out, sheet_name='证书登记表')
+    print('rustpy-xlsxwriter')
+except ImportError:
+    try:
+        import xlsxwriter
+        wb = xlsxwriter.Workbook(out, {'constant_memory': True}); ws = wb.add_worksheet()
+        ws.write_row(0, 0, cols)
+        for i in range(n):
+            ws.write_row(i + 1, 0, row)
+        wb.close(); print('xlsxwriter')
+    except ImportError:
+        from openpyxl import Workbook
+        wb = Workbook(write_only=True); ws = wb.create_sheet(); ws.append(cols)
+        for _ in range(n):
+            ws.append(row)
+        wb.save(out); print('openpyxl write-only')
+"""
+NAIVE = """
+import sys
+from pathlib import Path
+import pandas as pd
+files = [p for p in sorted(Path(sys.argv[1]).rglob('*')) if p.suffix in ('.xlsx', '.csv')]
+share = float(sys.argv[3])
+files = files[: max(1, round(len(files) * share))]
+frames = [pd.read_excel(p, engine='openpyxl', dtype=str) if p.suffix == '.xlsx' else pd.read_csv(p, dtype=str)
+          for p in files]
+df = pd.concat(frames)
+df.to_excel(sys.argv[2], engine='openpyxl', index=False)
+print(len(df))
+"""
+
+
+def stage(code: str, *args: str) -> tuple[str, float, float]:
+    """Run code in a child; return its last stdout line, wall seconds, peak RSS MiB."""
+    t = time.perf_counter()
+    proc = subprocess.Popen([PY, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out_chunks = []
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    out, err = proc.stdout.read(), proc.stderr.read()
+    out_chunks.append(out)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"stage failed:\n{err[-3000:]}")
+    return out.strip().splitlines()[-1], wall, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", choices=("county", "city", "province"), default="county")
+    ap.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    ap.add_argument("--data", type=Path)
+    ap.add_argument("--naive-share", type=float, help="share of files the naive script reads (default: all below"
+                    " province, 0.05 at province)")
+    args = ap.parse_args()
+    data = args.data or Path("/tmp/credittool-bench") / (args.scale + ("-csv" if args.format == "csv" else ""))
+    if not data.exists():
+        subprocess.run([PY, str(ROOT / "bench" / "generate.py"), "--scale", args.scale, "--format", args.format,
+                        "--out", str(data)], check=True)
+    share = args.naive_share or (0.05 if args.scale == "province" else 1.0)
+    rows_table = []
+    with tempfile.TemporaryDirectory(prefix="credittool-bench-") as tmp:
+        ws = Path(tmp) / "ws"
+        out, wall, rss = stage(INGEST, str(data), str(RULES), str(ws))
+        rows = int(out)
+        rows_table.append(("ingest", rows, wall, rss))
+        out, wall, rss = stage(SAMPLE, str(ws))
+        rows_table.append(("sample", rows, wall, rss))
+        out, wall, rss = stage(REPORT, str(ws))
+        if out != "-1":
+            rows_table.append(("report", rows, wall, rss))
+        out, r_wall, r_rss = stage(FLOOR_READ, str(data))
+        writer, w_wall, w_rss = stage(FLOOR_WRITE, str(rows), str(Path(tmp) / "floor.xlsx"))
+        n_out, n_wall, n_rss = stage(NAIVE, str(data), str(Path(tmp) / "naive.xlsx"), str(share))
+    naive_full = n_wall / share
+    print(f"scale {args.scale}, {args.format}, {rows:,} result rows from {data}")
+    print(f"{'stage':<28} {'wall s':>9} {'rows/s':>11} {'peak MiB':>9}")
+    for name, n, wall, rss in rows_table:
+        print(f"{name:<28} {wall:>9.2f} {n / wall:>11,.0f} {rss:>9.0f}")
+    ingest_wall = rows_table[0][2]
+    total = sum(r[2] for r in rows_table)
+    print(f"{'ingest+sample+report':<28} {total:>9.2f}")
+    print(f"{'floor: calamine read':<28} {r_wall:>9.2f} {rows / r_wall:>11,.0f} {r_rss:>9.0f}")
+    print(f"{'floor: ' + writer + ' write':<28} {w_wall:>9.2f} {rows / w_wall:>11,.0f} {w_rss:>9.0f}")
+    label = "naive pandas+openpyxl" + (f" (x{1 / share:.0f} of {share:.0%})" if share < 1 else "")
+    print(f"{label:<28} {naive_full:>9.2f} {rows / naive_full:>11,.0f} {n_rss:>9.0f}")
+    floor = r_wall + w_wall
+    print(f"ratio naive / ingest: {naive_full / ingest_wall:.1f}x (target >= 10x); "
+          f"ingest / floor: {ingest_wall / floor:.2f}x (target <= 1.5x)")
+    print(json.dumps({"scale": args.scale, "rows": rows, "stages": {n: [round(w, 2), round(r)] for n, _, w, r in rows_table},
+                      "floor_read": round(r_wall, 2), "floor_write": round(w_wall, 2), "writer": writer,
+                      "naive": round(naive_full, 2)}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
