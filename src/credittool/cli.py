@@ -29,6 +29,8 @@ WorkspaceOpt = Annotated[Path, typer.Option(
     "--workspace", "-w", help="工作目录：台账 ledger.sqlite 与输出 out/<学期>/ 所在处。", show_default=True)]
 TermOpt = Annotated[str | None, typer.Option(
     "--term", "-t", help="学期编号，如 2009-h1。规则只含一个学期时可省略。")]
+LedgerTermOpt = Annotated[str | None, typer.Option(
+    "--term", "-t", help="学期编号，如 2009-h1。台账中只有一个学期时可省略。")]
 
 
 def _version(value: bool) -> None:
@@ -91,7 +93,7 @@ def ingest(
 @app.command()
 def sample(
     rate: Annotated[str, typer.Option("--rate", help="抽样率，0–1 之间，例如 0.1 即 10%（R7）。")] = "0.1",
-    term: TermOpt = None,
+    term: LedgerTermOpt = None,
     by: Annotated[str, typer.Option("--by", help="分层：单位（各单位10%），或 单位,学科（按学科教师比例）。")] = "单位",
     seed: Annotated[str | None, typer.Option(
         "--seed", help="随机种子。省略时生成一个新种子，打印并记录；公布种子即可让任何人复核。")] = None,
@@ -154,8 +156,7 @@ def check(
 
 @app.command()
 def report(
-    term: Annotated[str | None, typer.Option(
-        "--term", "-t", help="学期编号，如 2009-h1。台账只含一个学期时可省略。")] = None,
+    term: LedgerTermOpt = None,
     workspace: WorkspaceOpt = Path("."),
     top: Annotated[int, typer.Option("--top", min=1, help="终端显示个人排名的前几名（同分并列者一并显示）。")] = 10,
 ) -> None:

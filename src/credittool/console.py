@@ -104,6 +104,9 @@ def sample_summary(report) -> None:  # noqa: ANN001 - SampleReport
     how = "（指定）" if report.seed_was_given else "（新生成，已记录；公布它即可让任何人复核）"
     console.print(f"抽样率 {report.rate}，种子 [bold]{report.seed}[/]{how}，第 {report.draw_id} 次抽样。", highlight=False)
     console.print(f"已写出：{report.path}　填好「抽测成绩」后用 credittool ingest 导入。", highlight=False)
+    if report.orphaned_scores:
+        console.print(f"[yellow]注意：[/]本学期已登记了 {report.orphaned_scores} 个旧抽样名单的抽测成绩；"
+                      "报告只使用最新一次抽样的成绩。若不是有意重抽，请以旧名单为准，不要公布新名单。", highlight=False)
 
 
 def verify_summary(result) -> None:  # noqa: ANN001 - VerifyReport

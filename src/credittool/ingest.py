@@ -18,11 +18,12 @@ from credittool.extract import FileResult, Record
 from credittool.workers import extract_many
 from credittool.ledger import connect, transaction
 from credittool.readers import SUFFIXES
-from credittool.register import RegisterStats, write_outputs
+from credittool.register import RegisterStats, refresh_stamps, write_outputs
 from credittool.resolve import Entry, Resolution, resolve
 from credittool.rules.loader import RuleBook, TermRules, load_rules
 
 LEDGER_NAME = "ledger.sqlite"
+TRACK_ORDER = ("text", "online", "kindergarten")  # 文本, 网联, 幼儿: the order of the seed's annexes
 
 
 @dataclass
@@ -195,7 +196,7 @@ def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Reso
     with transaction(con):
         con.execute("INSERT OR REPLACE INTO terms VALUES (?,?)", (term_id, term.term_name))
         seen_courses: dict[str, tuple] = {}
-        for rs in term.by_track.values():
+        for _, rs in sorted(term.by_track.items(), key=lambda kv: TRACK_ORDER.index(kv[0])):
             for c in rs.courses:
                 seen_courses.setdefault(c.id, (term_id, c.id, c.name, float(c.hours), len(seen_courses)))
         con.executemany("INSERT OR REPLACE INTO courses VALUES (?,?,?,?,?)", list(seen_courses.values()))
@@ -273,6 +274,7 @@ def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Reso
             con.execute("UPDATE files SET accepted=?, rejected=?, skipped=? WHERE file_id=?",
                         (s.accepted, s.rejected, s.skipped, fid))
             summaries[fr.name] = s
+        refresh_stamps(con, term)
     return replaced_total, late
 
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from credittool.certify import CourseResult, stamp
-from credittool.ledger import transaction
 from credittool.rules.loader import TermRules
 from credittool.xlsxout import SheetSpec, write_xlsx
 
@@ -34,6 +33,26 @@ class RegisterStats:
     stamped: int
 
 
+def refresh_stamps(con: sqlite3.Connection, term: TermRules) -> None:
+    """Recompute every teacher's stamp (R9) of the term from the ledger's entries. Call it
+    inside the transaction that changed the entries, so the two never disagree; `report`
+    reads the stamps from the ledger and so needs no rules files."""
+    per_teacher: dict[str, list] = defaultdict(list)
+    for ident, unit, name, track, cid, ok, reason, hours, credits in con.execute(
+            """SELECT e.id_number, e.unit, e.name, e.track, e.course_id, e.passed, e.reason, e.hours, e.credits
+               FROM entries e JOIN files f USING (file_id) WHERE e.term = ? AND f.active = 1""", (term.term_id,)):
+        per_teacher[ident].append((unit, name, track, CourseResult(cid, bool(ok), reason, Decimal(str(hours)),
+                                                                     Decimal(str(credits)))))
+    rows = []
+    for ident, items in per_teacher.items():
+        unit, name, track, _ = items[0]
+        st = stamp(track, [i[3] for i in items], term)
+        rows.append((term.term_id, ident, unit, name, track, int(st.stamped), float(st.hours), float(st.credits),
+                     "；".join(st.reasons)))
+    con.execute("DELETE FROM stamps WHERE term=?", (term.term_id,))
+    con.executemany("INSERT INTO stamps VALUES (?,?,?,?,?,?,?,?,?)", rows)
+
+
 def build_register(con: sqlite3.Connection, term: TermRules) -> tuple[list[SheetSpec], RegisterStats]:
     rows = con.execute(
         """SELECT e.unit, e.name, e.id_number, e.subject, e.track, e.course_id, e.composite, e.passed,
@@ -46,33 +65,21 @@ def build_register(con: sqlite3.Connection, term: TermRules) -> tuple[list[Sheet
             order.setdefault(c.id, i)
     rows.sort(key=lambda r: (r[0], r[2], order.get(r[5], 99), r[5]))
     track_names = {t: rs.track.name for t, rs in term.by_track.items()}
-    reg_rows, per_teacher = [], defaultdict(list)
-    passed = 0
+    reg_rows = []
     for unit, name, ident, subject, track, cid, comp, ok, hours, credits, reason, fname, sheet, rown in rows:
-        rs = term.by_track[track]
-        course = rs.course(cid) or term.course_named(cid)
-        passed += bool(ok)
+        course = term.by_track[track].course(cid) or term.course_named(cid)
         reg_rows.append([term.term_name, unit, name, ident, subject, track_names.get(track, track), course.name,
                          "必修" if course.required else "选修", float(comp) if comp is not None else None,
                          "合格" if ok else "不合格", _num(hours), _num(credits), reason, fname, sheet, rown])
-        per_teacher[ident].append((unit, name, track, CourseResult(cid, bool(ok), reason, Decimal(str(hours)),
-                                                                     Decimal(str(credits)))))
-    summary, stamped, stamp_rows = [], 0, []
-    for ident, items in sorted(per_teacher.items(), key=lambda kv: (kv[1][0][0], kv[0])):
-        unit, name, track, _ = items[0]
-        st = stamp(track, [i[3] for i in items], term)
-        stamped += st.stamped
-        summary.append([term.term_name, unit, name, ident, track_names.get(track, track), _num(float(st.hours)),
-                        _num(float(st.credits)), "是" if st.stamped else "否", "；".join(st.reasons)])
-        stamp_rows.append((term.term_id, ident, unit, name, track, int(st.stamped), float(st.hours),
-                           float(st.credits), "；".join(st.reasons)))
-    # the report reads the stamps from the ledger, so it needs no rules files
-    with transaction(con):
-        con.execute("DELETE FROM stamps WHERE term=?", (term.term_id,))
-        con.executemany("INSERT INTO stamps VALUES (?,?,?,?,?,?,?,?,?)", stamp_rows)
+    summary = [[term.term_name, unit, name, ident, track_names.get(track, track), _num(hours), _num(credits),
+                "是" if stamped else "否", reasons]
+               for unit, ident, name, track, stamped, hours, credits, reasons in con.execute(
+                   """SELECT unit, id_number, name, track, stamped, hours, credits, reasons FROM stamps
+                      WHERE term = ? ORDER BY unit, id_number""", (term.term_id,))]
     sheets = [SheetSpec("证书登记表", REGISTER_COLUMNS, reg_rows, widths={"原因": 40}),
               SheetSpec("学分汇总", SUMMARY_COLUMNS, summary, widths={"原因": 60})]
-    return sheets, RegisterStats(len(per_teacher), len(reg_rows), passed, stamped)
+    stats = RegisterStats(len(summary), len(reg_rows), sum(1 for r in rows if r[7]), sum(1 for r in summary if r[7] == "是"))
+    return sheets, stats
 
 
 def build_rejects(con: sqlite3.Connection, term_id: str) -> list[SheetSpec]:

@@ -43,6 +43,7 @@ class SampleReport:
     strata: list[Stratum]
     members: list[Member]
     path: Path
+    orphaned_scores: int = 0  # spot scores already entered for an earlier draw of the term
 
     @property
     def population(self) -> int:
@@ -121,6 +122,7 @@ def sample(*, workspace: Path, rate: str | float = "0.1", term: str | None = Non
         if not population:
             raise CredittoolError("没有可抽测的教师（台账中没有符合报考条件的教师）",
                                   "检查导入结果；网联培训须达到学时、作业、论坛要求（R6）")
+        orphaned = con.execute("SELECT COUNT(*) FROM spot_scores WHERE term=?", (term_id,)).fetchone()[0]
         given = seed is not None
         seed = seed if given else new_seed()
         drawn = draw(population, seed, r, min_per_group)
@@ -153,7 +155,7 @@ def sample(*, workspace: Path, rate: str | float = "0.1", term: str | None = Non
         ])
     finally:
         con.close()
-    return SampleReport(term_id, term_name, seed, given, r, draw_id, strata, members, path)
+    return SampleReport(term_id, term_name, seed, given, r, draw_id, strata, members, path, orphaned)
 
 
 def _read_info(path: Path) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
