@@ -44,11 +44,8 @@ print(len(r.members))
 REPORT = """
 import sys
 from pathlib import Path
-try:
-    from credittool.report import report
-except ImportError:
-    print(-1); raise SystemExit
-r = report(workspace=Path(sys.argv[1]))
+from credittool.reportbook import make_report
+make_report(workspace=Path(sys.argv[1]), term=None)
 print(0)
 """
 FLOOR_READ = """
@@ -144,8 +141,7 @@ def main() -> None:
         out, wall, rss = stage(SAMPLE, str(ws))
         rows_table.append(("sample", rows, wall, rss))
         out, wall, rss = stage(REPORT, str(ws))
-        if out != "-1":
-            rows_table.append(("report", rows, wall, rss))
+        rows_table.append(("report", rows, wall, rss))
         out, r_wall, r_rss = stage(FLOOR_READ, str(data))
         writer, w_wall, w_rss = stage(FLOOR_WRITE, str(rows), str(Path(tmp) / "floor.xlsx"))
         n_out, n_wall, n_rss = stage(NAIVE, str(data), str(Path(tmp) / "naive.xlsx"), str(share))

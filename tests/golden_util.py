@@ -31,7 +31,8 @@ def sheet_csv(path: Path, sheet: str) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     for row in ws.iter_rows(values_only=True):
-        w.writerow(["" if v is None else v for v in row])
+        # values, not how a writer spells them: 15 and 15.0 are the same number of hours
+        w.writerow(["" if v is None else (int(v) if isinstance(v, float) and v.is_integer() else v) for v in row])
     return buf.getvalue()
 
 
