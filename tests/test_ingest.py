@@ -181,3 +181,19 @@ def test_invalid_rules_raise_with_every_problem(tmp_path: Path, school: Path, wo
         ingest([school], rules=[bad], workspace=workspace)
     paths = {p.path for p in exc.value.problems}
     assert {"foo", "track", "courses"} <= paths
+
+
+def test_id_already_in_ledger_under_another_unit_is_rejected(tmp_path: Path, workspace: Path) -> None:
+    head = ["姓名", "身份证号", "学校", "考试成绩", "博文篇数", "博文成绩"]
+    a = write_xlsx(tmp_path / "甲校.xlsx", {"教学技能": [head, ["张三", ID_A, "甲校", 80, 5, 80]]})
+    b = write_xlsx(tmp_path / "乙校.xlsx", {"教学技能": [head, ["张三", ID_A, "乙校", 70, 5, 70],
+                                                          ["李四", ID_B, "乙校", 70, 5, 70]]})
+    ingest([a], rules=[TEXT_H1], workspace=workspace)
+    report = ingest([b], rules=[TEXT_H1], workspace=workspace)  # a later run: checked against the ledger
+    (p,) = report.rejects
+    assert (p.code, p.file, p.row) == ("E-ID-LEDGER", "乙校.xlsx", 2)
+    assert "甲校.xlsx" in p.message and "第2行" in p.message
+    f = report.files[0]
+    assert (f.rows_read, f.accepted, f.rejected) == (2, 1, 1)
+    con = sqlite3.connect(workspace / "ledger.sqlite")
+    assert con.execute("SELECT unit FROM entries WHERE id_number=?", (ID_A,)).fetchall() == [("甲校",)]

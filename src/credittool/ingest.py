@@ -238,20 +238,14 @@ def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Reso
                     con.execute("INSERT INTO replacements VALUES (?,?,?,?,?,?,?)", (term_id, unit, cid, old_id, fid, k, now))
                     replaced_total += k
             # an ID already in the ledger from another unit or under another name is a conflict
-            kept: list[Entry] = []
-            for e in fr_entries:
-                hit = con.execute(
-                    "SELECT e.unit, e.name, e.course_id, f.name, e.sheet, e.row FROM entries e JOIN files f USING(file_id)"
-                    " WHERE e.term=? AND e.id_number=? AND (e.course_id=? OR e.unit<>? OR e.name<>?) LIMIT 1",
-                    (term_id, e.rec.id, e.rec.course_id, e.rec.unit, e.rec.name)).fetchone()
-                if hit is None:
-                    kept.append(e)
-                    continue
-                what = "同一课程已登记" if hit[2] == e.rec.course_id and hit[0] == e.rec.unit and hit[1] == e.rec.name \
-                    else f"已登记为「{hit[0]}」的「{hit[1]}」"
+            hits = _ledger_conflicts(con, term_id, fr_entries)
+            kept = [e for k, e in enumerate(fr_entries) if k not in hits]
+            for k, (unit, name, cid, fname, sheet, row) in sorted(hits.items()):
+                e = fr_entries[k]
+                what = "同一课程已登记" if (cid, unit, name) == (e.rec.course_id, e.rec.unit, e.rec.name) \
+                    else f"已登记为「{unit}」的「{name}」"
                 fr_rejects.append(Problem(fr.name, e.rec.sheet, e.rec.row, e.rec.headers.get("id", "身份证号"),
-                                          e.rec.id, "E-ID-LEDGER",
-                                          f"该身份证号{what}（{hit[3]}「{hit[4]}」第{hit[5]}行）",
+                                          e.rec.id, "E-ID-LEDGER", f"该身份证号{what}（{fname}「{sheet}」第{row}行）",
                                           "核对身份证号；确属更正请重新导入该校完整文件"))
             spot_kept = _commit_spot(con, term_id, fid, by_file_spot.get(fr.name, []), fr_rejects)
             con.executemany(
@@ -308,3 +302,22 @@ def _commit_spot(con, term_id: str, file_id: int, records: list[Record], rejects
                          r.statuses.get("spot_score"), file_id, r.sheet, r.row))
             kept += 1
     return kept
+
+
+def _ledger_conflicts(con, term_id: str, entries: list[Entry]) -> dict[int, tuple]:
+    """Index into `entries` → the ledger row it clashes with: the same ID and course already
+    there, or the same ID under another unit or name. One set-based query, not one per row."""
+    if not entries:
+        return {}
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS _new(k INTEGER PRIMARY KEY, id TEXT, course TEXT, unit TEXT, name TEXT)")
+    con.execute("DELETE FROM _new")
+    con.executemany("INSERT INTO _new VALUES (?,?,?,?,?)",
+                    [(k, e.rec.id, e.rec.course_id, e.rec.unit, e.rec.name) for k, e in enumerate(entries)])
+    hits: dict[int, tuple] = {}
+    for k, *hit in con.execute(
+            """SELECT n.k, e.unit, e.name, e.course_id, f.name, e.sheet, e.row
+               FROM _new n JOIN entries e ON e.term = ? AND e.id_number = n.id JOIN files f USING (file_id)
+               WHERE e.course_id = n.course OR e.unit <> n.unit OR e.name <> n.name
+               ORDER BY n.k, f.name, e.sheet, e.row""", (term_id,)):
+        hits.setdefault(k, tuple(hit))
+    return hits
