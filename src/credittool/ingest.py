@@ -314,9 +314,10 @@ def _ledger_conflicts(con, term_id: str, entries: list[Entry]) -> dict[int, tupl
     con.executemany("INSERT INTO _new VALUES (?,?,?,?,?)",
                     [(k, e.rec.id, e.rec.course_id, e.rec.unit, e.rec.name) for k, e in enumerate(entries)])
     hits: dict[int, tuple] = {}
+    # CROSS JOIN keeps _new as the outer loop, so each new row is one index lookup in entries
     for k, *hit in con.execute(
             """SELECT n.k, e.unit, e.name, e.course_id, f.name, e.sheet, e.row
-               FROM _new n JOIN entries e ON e.term = ? AND e.id_number = n.id JOIN files f USING (file_id)
+               FROM _new n CROSS JOIN entries e ON e.term = ? AND e.id_number = n.id JOIN files f USING (file_id)
                WHERE e.course_id = n.course OR e.unit <> n.unit OR e.name <> n.name
                ORDER BY n.k, f.name, e.sheet, e.row""", (term_id,)):
         hits.setdefault(k, tuple(hit))
