@@ -13,6 +13,7 @@ from typing import Any
 from credittool.cells import Cell, Vocabulary, is_blank, normalize
 from credittool.diagnostics import Problem, Skipped
 from credittool.fields import FIELDS, MEASURE_FIELDS, label
+from credittool.preflight import col_letters
 from credittool.readers import ReadError, Sheet, Workbook, read_workbook
 from credittool.rules.loader import TermRules
 from credittool.tables import Layout, find_header
@@ -150,17 +151,20 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
 
     present = frozenset(cols)
     default_unit = res.path.stem
+    hidden_accepted: list[int] = []
     for i, row in enumerate(rows):
         rown = where(i)
         cells = {f: (row[j] if j < len(row) else None) for f, j in cols.items()}
-        ident_blank = is_blank(cells.get("name")) and is_blank(cells.get("id"))
-        if ident_blank and all(is_blank(cells.get(f)) for f in MEASURE_FIELDS):
+        # an error cell or a formula never calculated reads as blank: it is not blank
+        flagged = _flagged(name, sheet, rown, layout) if sheet.cell_flags else {}
+        ident_blank = is_blank(cells.get("name")) and is_blank(cells.get("id")) and not ({"name", "id"} & set(flagged))
+        if ident_blank and all(is_blank(cells.get(f)) and f not in flagged for f in MEASURE_FIELDS):
             res.skipped.append(Skipped(name, sheet.name, rown, "空行"))
             continue
         if _is_totals(row, layout):
             res.skipped.append(Skipped(name, sheet.name, rown, "合计行"))
             continue
-        if spot and sheet_error is None and is_blank(cells.get("spot_score")):
+        if spot and sheet_error is None and is_blank(cells.get("spot_score")) and "spot_score" not in flagged:
             res.skipped.append(Skipped(name, sheet.name, rown, "抽测成绩未填（尚未测试）"))
             continue
         if sheet_error is not None:
@@ -170,6 +174,11 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
         norm: dict[str, Cell] = {}
         bad = False
         for f, raw in cells.items():
+            if f in flagged:
+                res.reject(flagged[f])
+                norm[f] = Cell(code="E-CELL-ERROR")
+                bad = True
+                continue
             c = normalize(FIELDS[f][0], raw, vocab, layout.headers[f], f)
             if not c.ok:
                 res.reject(Problem(name, sheet.name, rown, layout.headers[f], _show(raw), c.code or "E-CELL",
@@ -181,7 +190,7 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
                 res.reject(Problem(name, sheet.name, rown, layout.headers[f], "", code, msg, "补填后重新导入"))
                 bad = True
         course_id = sheet_course
-        if course_col:
+        if course_col and norm["course"].ok:
             ctext = norm["course"].value
             course_id = term.courses.get(match_key(ctext)) if ctext else sheet_course
             if course_id is None:
@@ -202,6 +211,8 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
         id_note = norm["id"].note
         if id_note:
             res.notes.append(f"{sheet.name} 第{rown}行：{id_note}")
+        if rown in sheet.hidden_rows:
+            hidden_accepted.append(rown)
         res.records.append(Record(
             file=name, sheet=sheet.name, row=rown,
             unit=(norm["unit"].value if "unit" in norm and norm["unit"].value else default_unit),
@@ -216,3 +227,32 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
             headers=layout.headers,
             spot=spot,
         ))
+    if hidden_accepted:
+        res.notes.append(f"工作表「{sheet.name}」第{_row_list(hidden_accepted)}行是隐藏行（筛选或手动隐藏），已导入")
+
+
+def _flagged(name: str, sheet: Sheet, rown: int, layout: Layout) -> dict[str, Problem]:
+    """Mapped cells that preflight saw holding an error value or an uncalculated formula."""
+    out = {}
+    for f, j in layout.columns.items():
+        flag = sheet.cell_flags.get((rown, sheet.first_col + j))
+        if flag is None:
+            continue
+        ref = f"{col_letters(sheet.first_col + j)}{rown}"
+        if flag.startswith("error:"):
+            value, msg = flag[6:], f"单元格 {ref} 是错误值 {flag[6:]}"
+        else:
+            value, msg = "", f"单元格 {ref} 是公式，但没有计算结果（文件未在 Excel/WPS 中计算保存过）"
+        out[f] = Problem(name, sheet.name, rown, layout.headers[f], value, "E-CELL-ERROR", msg,
+                         "在 Excel/WPS 中打开、检查公式并保存后再导入")
+    return out
+
+
+def _row_list(rows: list[int]) -> str:
+    """[3, 4, 5, 9] → "3–5、9"."""
+    parts, start = [], rows[0]
+    for a, b in zip(rows, rows[1:] + [None]):
+        if b != a + 1:
+            parts.append(str(start) if start == a else f"{start}–{a}")
+            start = b
+    return "、".join(parts)

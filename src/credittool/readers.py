@@ -1,9 +1,18 @@
 """Read one input file into sheets of typed cells, without guessing at types.
 
+Every file passes `preflight` first (size, zip bombs, XML entities, the real used range of
+each sheet), since a hostile file can otherwise abort the process inside the parser. The
+parser then reads the very bytes preflight checked, by their real format, whatever the
+file's name says.
+
 xlsx / xls / ods go through python-calamine, which returns each cell's real type
-(float for a numeric cell, str for text). CSV is decoded BOM first, then strict UTF-8,
-then GB18030: GB18030 bytes never decode as UTF-8, but most UTF-8 text also decodes,
-wrongly and silently, as GB18030, so the order matters. Never GBK.
+(float for a numeric cell, str for text). It reads error cells (#N/A) and formulas that
+were never calculated as blank, so preflight's `cell_flags` say which blanks are really
+errors, and `hidden_rows` which rows a filter or a clerk hid.
+
+CSV is decoded BOM first, then strict UTF-8, then GB18030: GB18030 bytes never decode as
+UTF-8, but most UTF-8 text also decodes, wrongly and silently, as GB18030, so the order
+matters. Never GBK.
 """
 
 from __future__ import annotations
@@ -12,7 +21,10 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from credittool.preflight import Limits, Preflight, SheetScan
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
@@ -23,6 +35,10 @@ class Sheet:
     rows: list[list[Any]]
     first_row: int = 1  # Excel row number of rows[0]
     first_col: int = 0  # column index of rows[i][0]
+    # (Excel row number, column index) → "error:#N/A" or "formula-no-value": the cell reads
+    # as blank in `rows`, but holds an error or a formula never calculated
+    cell_flags: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden_rows: set[int] = field(default_factory=set)  # Excel row numbers hidden by a filter or by hand
 
 
 @dataclass
@@ -57,9 +73,15 @@ def sniff(path: Path, head: bytes) -> str:
 
 def decode_csv(data: bytes) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "UTF-8 (BOM)"
+        try:
+            return data[3:].decode("utf-8"), "UTF-8 (BOM)"
+        except UnicodeDecodeError as exc:
+            raise _encoding_error(exc.start + 3) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "UTF-16"
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError as exc:
+            raise _encoding_error(exc.start) from None
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
@@ -67,65 +89,151 @@ def decode_csv(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("gb18030"), "GB18030"
     except UnicodeDecodeError as exc:
-        raise ReadError(f"无法识别文本编码（第 {exc.start} 字节）", "在 Excel/WPS 中另存为 .xlsx 或 UTF-8 CSV",
-                        "E-FILE-ENCODING") from None
+        raise _encoding_error(exc.start) from None
 
 
-def _read_csv(path: Path, data: bytes) -> Workbook:
+def _encoding_error(at: int) -> ReadError:
+    return ReadError(f"无法识别文本编码（第 {at} 字节）", "在 Excel/WPS 中另存为 .xlsx 或 UTF-8 CSV", "E-FILE-ENCODING")
+
+
+def _read_csv(path: Path, data: bytes, limits: Limits) -> Workbook:
     text, encoding = decode_csv(data)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    rows: list[list[str]] = []
+    cells = 0
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        for r in reader:
+            cells += len(r)
+            if len(r) > limits.columns or cells > limits.cells:
+                what = f"第 {reader.line_num} 行有 {len(r):,} 列，超过上限 {limits.columns:,} 列" \
+                    if len(r) > limits.columns else f"超过 {limits.cells:,} 个单元格的上限"
+                raise ReadError(f"CSV {what}", "删除多余的列，或按学校拆分后再导入", "E-SHEET-BBOX")
+            rows.append(r)
+    except csv.Error as exc:
+        raise ReadError(f"CSV 第 {reader.line_num} 行无法解析（{exc}）", "在 Excel/WPS 中打开并另存为 .xlsx 或 UTF-8 CSV",
+                        "E-FILE-CORRUPT") from None
     wb = Workbook(path, "csv", [Sheet(path.stem, rows)])
     if encoding == "GB18030":
         wb.notes.append("CSV 按 GB18030 编码读取")
     return wb
 
 
-def _read_calamine(path: Path, fmt: str) -> Workbook:
+_CALAMINE_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"}
+_SUFFIX_FORMAT = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
+
+
+def _read_calamine(pf: Preflight) -> Workbook:
     import python_calamine as pc
 
+    fmt, path = pf.format, pf.path
     try:
-        book = pc.CalamineWorkbook.from_path(str(path))
+        # the bytes preflight checked, by content: from_path would pick the parser by the
+        # file's name, and a .xls that is really xlsx (WPS, web systems) would fail
+        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(pf.data))
     except pc.PasswordError:
         raise ReadError("文件有密码保护", "去掉密码后另存，再导入", "E-FILE-PASSWORD") from None
     except Exception as exc:  # calamine raises several unrelated types for damaged files
-        raise ReadError(f"文件已损坏或不是有效的 {fmt} 文件（{type(exc).__name__}: {exc}）",
-                        "在 Excel/WPS 中打开并另存为 .xlsx", "E-FILE-CORRUPT") from None
+        raise _corrupt(fmt, exc) from None
     wb = Workbook(path, fmt)
-    for meta in book.sheets_metadata:
-        if str(meta.visible) != str(pc.SheetVisibleEnum.Visible):
-            wb.notes.append(f"隐藏工作表「{meta.name}」未导入")
-            continue
-        if str(meta.typ) != str(pc.SheetTypeEnum.WorkSheet):
-            continue
-        try:
-            sheet = book.get_sheet_by_name(meta.name)
-            rows = sheet.to_python()
-        except Exception as exc:
-            raise ReadError(f"工作表「{meta.name}」无法读取（{type(exc).__name__}: {exc}）",
-                            "在 Excel/WPS 中打开并另存为 .xlsx", "E-FILE-CORRUPT") from None
-        start = sheet.start or (0, 0)
-        wb.sheets.append(Sheet(meta.name, rows, first_row=start[0] + 1, first_col=start[1]))
-    book.close()
+    named = _SUFFIX_FORMAT.get(path.suffix.lower())
+    if named is not None and named != fmt:
+        wb.notes.append(f"扩展名是 {path.suffix}，内容其实是 {fmt} 文件，已按 {fmt} 读取")
+    try:
+        for meta in book.sheets_metadata:
+            if str(meta.visible) != str(pc.SheetVisibleEnum.Visible):
+                wb.notes.append(f"隐藏工作表「{meta.name}」未导入")
+                continue
+            if str(meta.typ) != str(pc.SheetTypeEnum.WorkSheet):
+                continue
+            scan = pf.sheets.get(meta.name)
+            try:
+                sheet = book.get_sheet_by_name(meta.name)
+                rows = sheet.to_python()
+                start = sheet.start or (0, 0)
+            except Exception as exc:
+                bad = _unreadable_error(scan)
+                if bad is not None:
+                    raise ReadError(f"工作表「{meta.name}」{bad[1]} 是错误值 {bad[0]}，整张表因此无法读取",
+                                    "改正该单元格的公式（或复制后「选择性粘贴→数值」），保存后再导入", "E-CELL-ERROR") from None
+                raise ReadError(f"工作表「{meta.name}」无法读取（{type(exc).__name__}: {exc}）",
+                                "在 Excel/WPS 中打开并另存为 .xlsx", "E-FILE-CORRUPT") from None
+            sh = Sheet(meta.name, rows, first_row=start[0] + 1, first_col=start[1],
+                       cell_flags=dict(scan.cell_flags) if scan else {},
+                       hidden_rows=set(scan.hidden_rows) if scan else set())
+            _cover_flags(sh)
+            wb.sheets.append(sh)
+    finally:
+        book.close()
     return wb
 
 
-def read_workbook(path: Path) -> Workbook:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ReadError(f"无法读取文件：{exc.strerror}", "检查文件是否存在、是否被其他程序占用", "E-FILE-READ") from None
-    fmt = sniff(path, data[:8192])
+def _cover_flags(sheet: Sheet) -> None:
+    """calamine's range holds only cells with a value, so a row whose only cell is a formula
+    never calculated is not in it at all. Widen `rows` (with blanks) so that every flagged
+    cell has its row and column there, and the row is counted, and rejected."""
+    if not sheet.cell_flags:
+        return
+    rows_at = [r for r, _ in sheet.cell_flags]
+    cols_at = [c for _, c in sheet.cell_flags]
+    width = max((len(r) for r in sheet.rows), default=0)
+    if not sheet.rows:
+        sheet.first_row, sheet.first_col = min(rows_at), min(cols_at)
+    top, left = min(sheet.first_row, *rows_at), min(sheet.first_col, *cols_at)
+    bottom = max(sheet.first_row + len(sheet.rows) - 1, *rows_at)
+    right = max(sheet.first_col + width - 1, *cols_at)
+    if (top, left) == (sheet.first_row, sheet.first_col) and bottom == sheet.first_row + len(sheet.rows) - 1 \
+            and right == sheet.first_col + width - 1:
+        return
+    pad_left, new_width = sheet.first_col - left, right - left + 1
+    rows = [[""] * new_width for _ in range(sheet.first_row - top)]
+    rows += [[""] * pad_left + list(r) + [""] * (new_width - pad_left - len(r)) for r in sheet.rows]
+    rows += [[""] * new_width for _ in range(bottom - top + 1 - len(rows))]
+    sheet.rows, sheet.first_row, sheet.first_col = rows, top, left
+
+
+def _unreadable_error(scan: SheetScan | None) -> tuple[str, str] | None:
+    """An error value calamine cannot represent (#SPILL!, #CALC! …) fails the whole sheet:
+    name it, so the clerk knows which cell to fix."""
+    from credittool.preflight import col_letters
+
+    if scan is None:
+        return None
+    for (row, col), flag in sorted(scan.cell_flags.items()):
+        if flag.startswith("error:") and flag[6:] not in _CALAMINE_ERRORS:
+            return flag[6:], f"{col_letters(col)}{row}"
+    return None
+
+
+def _corrupt(fmt: str, exc: BaseException) -> ReadError:
+    return ReadError(f"文件已损坏或不是有效的 {fmt} 文件（{type(exc).__name__}: {exc}）",
+                     "在 Excel/WPS 中打开并另存为 .xlsx", "E-FILE-CORRUPT")
+
+
+def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
+    """Read one input file. Raises ReadError, and only ReadError, whatever the file holds."""
+    from credittool.preflight import LIMITS, preflight
+
+    limits = limits or LIMITS
+    pf = preflight(path, limits)
+    fmt = pf.format
     if fmt == "html":
         raise ReadError("这是网页（HTML）文件，只是扩展名为表格", "在 Excel/WPS 中打开，另存为 .xlsx 后再导入", "E-FILE-HTML")
     if fmt == "binary":
         raise ReadError("不是表格文件", "只导入 .xlsx .xls .ods .csv", "E-FILE-FORMAT")
-    if fmt == "csv":
-        if path.suffix.lower() != ".csv":
-            raise ReadError(f"扩展名是 {path.suffix}，内容却不是该格式", "在 Excel/WPS 中打开并另存为 .xlsx",
-                            "E-FILE-FORMAT")
-        return _read_csv(path, data)
-    return _read_calamine(path, fmt)
+    try:
+        if fmt == "csv":
+            if path.suffix.lower() != ".csv":
+                raise ReadError(f"扩展名是 {path.suffix}，内容却是纯文本（CSV），不是该格式",
+                                "把扩展名改为 .csv，或在 Excel/WPS 中打开并另存为 .xlsx", "E-FILE-FORMAT")
+            return _read_csv(path, pf.data, limits)
+        return _read_calamine(pf)
+    except ReadError:
+        raise
+    except BaseException as exc:  # a parser's panic (pyo3 PanicException is a BaseException) included
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            raise
+        raise _corrupt(fmt, exc) from None
