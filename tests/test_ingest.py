@@ -197,3 +197,40 @@ def test_id_already_in_ledger_under_another_unit_is_rejected(tmp_path: Path, wor
     assert (f.rows_read, f.accepted, f.rejected) == (2, 1, 1)
     con = sqlite3.connect(workspace / "ledger.sqlite")
     assert con.execute("SELECT unit FROM entries WHERE id_number=?", (ID_A,)).fetchall() == [("甲校",)]
+
+
+def test_school_with_a_kindergarten_has_teachers_of_two_tracks(tmp_path: Path, workspace: Path) -> None:
+    # a 中心校 with its own kindergarten class: no track covers all of the school's courses,
+    # so each teacher is placed by their own courses (文本: 教学技能; 幼儿: 主题活动幼儿成长)
+    head = ["姓名", "身份证号", "学校", "课程", "考试成绩", "博文篇数", "博文成绩", "园内考核成绩", "统考成绩"]
+    path = write_xlsx(tmp_path / "红石镇中心校.xlsx", {"成绩": [
+        head,
+        ["张三", ID_A, "红石镇中心校", "教学技能", 80, 5, 80, None, None],
+        ["张三", ID_A, "红石镇中心校", "师德读本", 80, 5, 80, None, None],
+        ["李四", ID_B, "红石镇中心校", "主题活动幼儿成长", 75, None, None, None, None],
+        ["李四", ID_B, "红石镇中心校", "师德读本", None, None, None, 80, 70],
+    ]})
+    report = ingest([path], rules=[RULES], workspace=workspace, term="2009-h1")
+    assert report.rejected == 0
+    con = sqlite3.connect(workspace / "ledger.sqlite")
+    got = dict(con.execute("SELECT id_number || course_id, track || ':' || composite FROM entries").fetchall())
+    # R2 for the text teacher: 0.7×80 + 0.3×80 = 80.0; R4 for the kindergarten one: 0.5×80 + 0.5×70 = 75.0
+    assert got == {ID_A + "teaching-skills": "text:80.0", ID_A + "ethics-reader": "text:80.0",
+                   ID_B + "theme-activity": "kindergarten:75.0", ID_B + "ethics-reader": "kindergarten:75.0"}
+
+
+def test_stale_temp_files_of_killed_runs_are_cleared(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from credittool.atomic import write_atomic
+
+    target = tmp_path / "register.xlsx"
+    old = tmp_path / ".register.xlsx.abc123.tmp"
+    young = tmp_path / ".register.xlsx.def456.tmp"
+    old.write_bytes(b"x")
+    young.write_bytes(b"y")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    write_atomic(target, lambda p: p.write_bytes(b"new"))
+    assert target.read_bytes() == b"new" and not old.exists() and young.exists()
+    assert oct(target.stat().st_mode & 0o777) != oct(0o600)

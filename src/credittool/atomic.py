@@ -9,11 +9,28 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+STALE_SECONDS = 3600  # a temp file this old belongs to a run that was killed
+
+
+def _clear_stale(target: Path) -> None:
+    """Remove temp files of earlier runs that were killed before their os.replace. A
+    running writer's temp file is young, so it is left alone."""
+    import time
+
+    for old in target.parent.glob(f".{target.name}.*.tmp"):
+        try:
+            if time.time() - old.stat().st_mtime > STALE_SECONDS:
+                old.unlink()
+        except OSError:
+            pass
+
+
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temp path beside `target`; on success it replaces `target` in one step,
     so a reader (or a crash) sees the old file or the new one, never half of one."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    _clear_stale(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     umask = os.umask(0)

@@ -24,6 +24,15 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
 
 
+def _quiet() -> None:
+    """Worker start: a parser's panic message (Rust prints it, with a backtrace when
+    RUST_BACKTRACE is set) is no use to a clerk; the file's problem is reported as data."""
+    os.environ["RUST_BACKTRACE"] = "0"
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
 def _crashed(path: Path, name: str, why: str) -> FileResult:
     res = FileResult(path, name)
     res.error = Problem(name, "", None, "", "", "E-FILE-CRASH",
@@ -36,7 +45,7 @@ def _run_pool(jobs: list[Job], workers: int, term: TermRules, vocab: Vocabulary,
               results: dict[Path, FileResult], on_done: Callable[[str], None] | None) -> list[Job]:
     """Run jobs in one pool; fill `results`; return the jobs lost because the pool broke."""
     lost: list[Job] = []
-    with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
+    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_quiet) as pool:
         futures = {pool.submit(extract_file, p, term, vocab, course, name): (p, name) for p, name in jobs}
         for fut in as_completed(futures):
             p, name = futures[fut]
