@@ -40,7 +40,7 @@ class Record:
     values: dict[str, Any]  # measure field → Decimal / bool
     statuses: dict[str, str]  # score field → status kind
     present: frozenset[str]  # fields whose column the sheet has
-    raw: dict[str, str]  # field → raw cell text, for messages
+    raw: dict[str, Any]  # field → the cell as read, for messages (show with `shown`)
     headers: dict[str, str]  # field → header as written
     spot: bool = False  # a spot-test score row (抽测名单) rather than a course result
 
@@ -68,6 +68,11 @@ class FileResult:
             self.rejected_rows.add((p.sheet, p.row))
 
 
+def shown(raw: Any) -> str:
+    """A cell as text for a message: what the clerk will find in the file."""
+    return _show(raw)
+
+
 def _show(raw: Any) -> str:
     if raw is None:
         return ""
@@ -77,10 +82,15 @@ def _show(raw: Any) -> str:
     return str(raw)
 
 
+_TOTALS_FIRST = frozenset(w[0] for w in _TOTALS)
+
+
 def _is_totals(row: list[Any], layout: Layout) -> bool:
     cells = [row[j] for j in (layout.columns.get("name"), layout.columns.get("id"), 0, 1)
              if j is not None and j < len(row)]
-    return any(isinstance(c, str) and match_key(c).startswith(_TOTALS) for c in cells)
+    # a cheap look at the first character before the full normalisation
+    return any(isinstance(c, str) and c.lstrip()[:1] in _TOTALS_FIRST and match_key(c).startswith(_TOTALS)
+               for c in cells)
 
 
 def _sheet_course(sheet: Sheet, term: TermRules, course_opt: str | None) -> str | None:
@@ -150,6 +160,10 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
                               "加上「姓名」列；现有列：" + "、".join(layout.headers.values()))
 
     present = frozenset(cols)
+    # Cells are immutable and most values repeat (scores, units, courses, one teacher's ID and
+    # name on each course row): normalise each distinct (field, type, value) once per sheet
+    memo: dict[tuple[str, type, Any], Cell] = {}
+    course_memo: dict[str | None, str | None] = {}
     default_unit = res.path.stem
     hidden_accepted: list[int] = []
     for i, row in enumerate(rows):
@@ -179,7 +193,7 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
                 norm[f] = Cell(code="E-CELL-ERROR")
                 bad = True
                 continue
-            c = normalize(FIELDS[f][0], raw, vocab, layout.headers[f], f)
+            c = _normalized(memo, f, raw, vocab, layout.headers[f])
             if not c.ok:
                 res.reject(Problem(name, sheet.name, rown, layout.headers[f], _show(raw), c.code or "E-CELL",
                                    c.message, c.hint))
@@ -192,7 +206,9 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
         course_id = sheet_course
         if course_col and norm["course"].ok:
             ctext = norm["course"].value
-            course_id = term.courses.get(match_key(ctext)) if ctext else sheet_course
+            if ctext not in course_memo:
+                course_memo[ctext] = term.courses.get(match_key(ctext)) if ctext else sheet_course
+            course_id = course_memo[ctext]
             if course_id is None:
                 res.reject(Problem(name, sheet.name, rown, layout.headers["course"], ctext or "", "E-COURSE-UNKNOWN",
                                    f"课程「{ctext or ''}」不是 {term.term_id} 学期规则中的课程",
@@ -223,12 +239,23 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
             values={f: c.value for f, c in norm.items() if f in MEASURE_FIELDS and c.value is not None},
             statuses={f: c.status for f, c in norm.items() if c.status},
             present=present,
-            raw={f: _show(v) for f, v in cells.items()},
+            raw=cells,
             headers=layout.headers,
             spot=spot,
         ))
     if hidden_accepted:
         res.notes.append(f"工作表「{sheet.name}」第{_row_list(hidden_accepted)}行是隐藏行（筛选或手动隐藏），已导入")
+
+
+def _normalized(memo: dict, field: str, raw: Any, vocab: Vocabulary, header: str) -> Cell:
+    try:
+        key = (field, type(raw), raw)
+        c = memo.get(key)
+    except TypeError:  # an unhashable cell value: normalise it without the memo
+        return normalize(FIELDS[field][0], raw, vocab, header, field)
+    if c is None:
+        c = memo[key] = normalize(FIELDS[field][0], raw, vocab, header, field)
+    return c
 
 
 def _flagged(name: str, sheet: Sheet, rown: int, layout: Layout) -> dict[str, Problem]:

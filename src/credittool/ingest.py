@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 from collections import Counter
 from collections.abc import Callable
@@ -109,10 +108,13 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _inputs_json(e: Entry) -> str:
+def _inputs_text(e: Entry) -> str:
+    """The row's measured inputs as `field=value;…` (statuses as `field=!absent`), sorted:
+    what the result was computed from, kept beside it in the ledger."""
     r = e.rec
-    return json.dumps({"values": {k: (v if isinstance(v, bool) else str(v)) for k, v in sorted(r.values.items())},
-                       "statuses": dict(sorted(r.statuses.items()))}, ensure_ascii=False)
+    parts = [f"{k}={'是' if v is True else '否' if v is False else v}" for k, v in r.values.items()]
+    parts += [f"{k}=!{v}" for k, v in r.statuses.items()]
+    return ";".join(sorted(parts))
 
 
 def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str | None = None,
@@ -253,7 +255,7 @@ def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Reso
                 [(term_id, fid, e.rec.sheet, e.rec.row, e.rec.unit, e.rec.name, e.rec.id, e.rec.subject, e.rec.stage,
                   e.track, e.rec.course_id, None if e.outcome.composite is None else str(e.outcome.composite),
                   int(e.outcome.passed), int(e.outcome.eligible), float(e.outcome.hours), float(e.outcome.credits),
-                  "；".join(e.outcome.reasons), _inputs_json(e)) for e in kept])
+                  "；".join(e.outcome.reasons), _inputs_text(e)) for e in kept])
             con.executemany("INSERT INTO rejects VALUES (?,?,?,?,?,?,?,?)",
                             [(fid, p.sheet, p.row, p.column, p.value, p.code, p.message, p.hint) for p in fr_rejects])
             con.executemany("INSERT INTO skipped VALUES (?,?,?,?)",

@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS entries(
     hours REAL NOT NULL,
     credits REAL NOT NULL,
     reason TEXT NOT NULL,
-    inputs TEXT NOT NULL,
+    inputs TEXT NOT NULL,  -- what the result was computed from, see ingest._inputs_text
     UNIQUE(term, id_number, course_id)
 );
 CREATE INDEX IF NOT EXISTS entries_unit ON entries(term, unit, course_id);

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from credittool.diagnostics import Problem, Skipped
-from credittool.extract import Record
+from credittool.extract import Record, shown
 from credittool.fields import label
 from credittool.rules.loader import TermRules
 from credittool.scoring import Outcome, evaluate
@@ -36,7 +36,8 @@ def _place(r: Record) -> str:
 
 
 def _problem(r: Record, field: str, code: str, message: str, hint: str) -> Problem:
-    return Problem(r.file, r.sheet, r.row, r.headers.get(field, label(field)), r.raw.get(field, ""), code, message, hint)
+    return Problem(r.file, r.sheet, r.row, r.headers.get(field, label(field)), shown(r.raw.get(field, "")), code,
+                   message, hint)
 
 
 def resolve_tracks(records: list[Record], term: TermRules) -> tuple[dict[str, str], dict[str, Problem]]:

@@ -58,7 +58,7 @@ def _is_plain(spec: SheetSpec) -> bool:
 
 def _widths(spec: SheetSpec, rows: list[Sequence[Any]]) -> list[float]:
     widths = [_display_width(c) for c in spec.columns]
-    for r in rows[:2000]:
+    for r in rows[:500]:
         for j, v in enumerate(r):
             widths[j] = max(widths[j], _display_width(v))
     return [spec.widths.get(col, min(max(widths[j] + 2, 6), 60)) for j, col in enumerate(spec.columns)]
