@@ -234,3 +234,41 @@ def test_stale_temp_files_of_killed_runs_are_cleared(tmp_path: Path) -> None:
     write_atomic(target, lambda p: p.write_bytes(b"new"))
     assert target.read_bytes() == b"new" and not old.exists() and young.exists()
     assert oct(target.stat().st_mode & 0o777) != oct(0o600)
+
+
+def test_two_row_header_with_merged_parent(tmp_path: Path, workspace: Path) -> None:
+    # 成绩 merged over 考试成绩 | 博文篇数 | 博文成绩; 姓名 and 身份证号 merged down two rows
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "教学技能"
+    ws.append(["测试小学继续教育成绩表"])
+    ws.append(["姓名", "身份证号", "成绩", None, None])
+    ws.append([None, None, "考试成绩", "博文篇数", "博文成绩"])
+    ws.append(["张三", ID_A, 80, 6, 50])
+    ws.merge_cells("A2:A3")
+    ws.merge_cells("B2:B3")
+    ws.merge_cells("C2:E2")
+    path = tmp_path / "测试小学.xlsx"
+    wb.save(path)
+    report = ingest([path], rules=[TEXT_H1], workspace=workspace)
+    f = report.files[0]
+    assert (f.rows_read, f.accepted, f.rejected) == (1, 1, 0), report.rejects
+    con = sqlite3.connect(workspace / "ledger.sqlite")
+    # R2: 0.7×80 + 0.3×50 = 71.0
+    assert con.execute("SELECT composite FROM entries").fetchone() == ("71.0",)
+
+
+def test_ods_file_from_libreoffice(workspace: Path) -> None:
+    # tests/fixtures/己校.ods was saved by LibreOffice (soffice --convert-to ods) from a workbook
+    # with a title row, a 缺考 and an ID typed as a number
+    fixture = Path(__file__).parent / "fixtures" / "己校.ods"
+    report = ingest([fixture], rules=[TEXT_H1], workspace=workspace)
+    f = report.files[0]
+    assert (f.rows_read, f.accepted, f.rejected, f.skipped) == (3, 2, 1, 0)
+    assert [p.code for p in report.rejects] == ["E-ID-NUMERIC"]
+    con = sqlite3.connect(workspace / "ledger.sqlite")
+    # R2: 0.7×80 + 0.3×50 = 71.0; 缺考 → fails with no composite
+    assert con.execute("SELECT name, composite, passed FROM entries ORDER BY row").fetchall() == [
+        ("张三", "71.0", 1), ("李四", None, 0)]
