@@ -23,7 +23,7 @@ _TOTALS = ("合计", "总计", "小计", "总分", "平均")
 _OWN_NOTE_SHEETS = {"抽样说明"}  # the parameters sheet of our own sample.xlsx: no table to read
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One accepted-so-far data row: a teacher's result in one course."""
 

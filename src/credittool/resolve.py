@@ -13,7 +13,7 @@ from credittool.scoring import Outcome, evaluate
 from credittool.textnorm import match_key
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """A record that was accepted: the teacher's result in one course."""
 

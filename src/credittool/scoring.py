@@ -26,7 +26,7 @@ _STATUS_TEXT = {"absent": "缺考", "exempt": "免考", "resit": "待补考", "d
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     composite: Decimal | None
     passed: bool
