@@ -202,6 +202,9 @@ def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Reso
             for c in rs.courses:
                 seen_courses.setdefault(c.id, (term_id, c.id, c.name, float(c.hours), len(seen_courses)))
         con.executemany("INSERT OR REPLACE INTO courses VALUES (?,?,?,?,?)", list(seen_courses.values()))
+        con.executemany("INSERT OR REPLACE INTO track_courses VALUES (?,?,?,?,?,?)",
+                        [(term_id, t, rs.track.name, c.id, int(c.required), i)
+                         for t, rs in term.by_track.items() for i, c in enumerate(rs.courses)])
         for fr, sha in fresh:
             # a concurrent run may have committed the same bytes while we were reading
             if con.execute("SELECT 1 FROM files WHERE term=? AND sha256=? AND active=1", (term_id, sha)).fetchone():

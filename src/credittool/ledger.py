@@ -69,6 +69,11 @@ CREATE TABLE IF NOT EXISTS courses(
     position INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY(term, course_id)
 );
+CREATE TABLE IF NOT EXISTS track_courses(
+    term TEXT NOT NULL, track TEXT NOT NULL, track_name TEXT NOT NULL, course_id TEXT NOT NULL,
+    required INTEGER NOT NULL, position INTEGER NOT NULL,
+    PRIMARY KEY(term, track, course_id)
+);
 CREATE TABLE IF NOT EXISTS stamps(
     term TEXT NOT NULL, id_number TEXT NOT NULL, unit TEXT NOT NULL, name TEXT NOT NULL, track TEXT NOT NULL,
     stamped INTEGER NOT NULL, hours REAL NOT NULL, credits REAL NOT NULL, reasons TEXT NOT NULL,

@@ -19,12 +19,6 @@ REJECT_COLUMNS = ["文件", "工作表", "行号", "列", "原值", "原因", "�
 SKIP_COLUMNS = ["文件", "工作表", "行号", "原因"]
 
 
-def _num(x: float) -> float | int:
-    """Hours and credits as Excel numbers: 15 not 15.0, 1.5 stays 1.5."""
-    d = Decimal(str(round(x, 2)))
-    return int(d) if d == d.to_integral() else float(d)
-
-
 @dataclass
 class RegisterStats:
     teachers: int
@@ -54,31 +48,29 @@ def refresh_stamps(con: sqlite3.Connection, term: TermRules) -> None:
 
 
 def build_register(con: sqlite3.Connection, term: TermRules) -> tuple[list[SheetSpec], RegisterStats]:
-    rows = con.execute(
-        """SELECT e.unit, e.name, e.id_number, e.subject, e.track, e.course_id, e.composite, e.passed,
-                  e.hours, e.credits, e.reason, f.name, e.sheet, e.row
-           FROM entries e JOIN files f USING (file_id)
-           WHERE e.term = ? AND f.active = 1""", (term.term_id,)).fetchall()
-    order = {}
-    for rs in term.by_track.values():
-        for i, c in enumerate(rs.courses):
-            order.setdefault(c.id, i)
-    rows.sort(key=lambda r: (r[0], r[2], order.get(r[5], 99), r[5]))
-    track_names = {t: rs.track.name for t, rs in term.by_track.items()}
-    reg_rows = []
-    for unit, name, ident, subject, track, cid, comp, ok, hours, credits, reason, fname, sheet, rown in rows:
-        course = term.by_track[track].course(cid) or term.course_named(cid)
-        reg_rows.append([term.term_name, unit, name, ident, subject, track_names.get(track, track), course.name,
-                         "必修" if course.required else "选修", float(comp) if comp is not None else None,
-                         "合格" if ok else "不合格", _num(hours), _num(credits), reason, fname, sheet, rown])
-    summary = [[term.term_name, unit, name, ident, track_names.get(track, track), _num(hours), _num(credits),
-                "是" if stamped else "否", reasons]
-               for unit, ident, name, track, stamped, hours, credits, reasons in con.execute(
-                   """SELECT unit, id_number, name, track, stamped, hours, credits, reasons FROM stamps
-                      WHERE term = ? ORDER BY unit, id_number""", (term.term_id,))]
+    """The register's two sheets, straight from the ledger in the order a clerk reads them:
+    by unit, then teacher, then the course's place in the track's rules."""
+    reg_rows = con.execute(
+        """SELECT t.name, e.unit, e.name, e.id_number, e.subject, tc.track_name, c.name,
+                  CASE tc.required WHEN 1 THEN '必修' ELSE '选修' END, CAST(e.composite AS REAL),
+                  CASE e.passed WHEN 1 THEN '合格' ELSE '不合格' END, e.hours, e.credits, e.reason,
+                  f.name, e.sheet, e.row
+           FROM entries e JOIN files f USING (file_id) JOIN terms t ON t.term = e.term
+                JOIN courses c ON c.term = e.term AND c.course_id = e.course_id
+                JOIN track_courses tc ON tc.term = e.term AND tc.track = e.track AND tc.course_id = e.course_id
+           WHERE e.term = ? AND f.active = 1
+           ORDER BY e.unit, e.id_number, tc.position, e.course_id""", (term.term_id,)).fetchall()
+    summary = con.execute(
+        """SELECT t.name, s.unit, s.name, s.id_number, tn.track_name, s.hours, s.credits,
+                  CASE s.stamped WHEN 1 THEN '是' ELSE '否' END, s.reasons
+           FROM stamps s JOIN terms t ON t.term = s.term
+                JOIN (SELECT DISTINCT term, track, track_name FROM track_courses) tn
+                  ON tn.term = s.term AND tn.track = s.track
+           WHERE s.term = ? ORDER BY s.unit, s.id_number""", (term.term_id,)).fetchall()
     sheets = [SheetSpec("证书登记表", REGISTER_COLUMNS, reg_rows, widths={"原因": 40}),
               SheetSpec("学分汇总", SUMMARY_COLUMNS, summary, widths={"原因": 60})]
-    stats = RegisterStats(len(summary), len(reg_rows), sum(1 for r in rows if r[7]), sum(1 for r in summary if r[7] == "是"))
+    stats = RegisterStats(len(summary), len(reg_rows), sum(1 for r in reg_rows if r[9] == "合格"),
+                          sum(1 for r in summary if r[7] == "是"))
     return sheets, stats
 
 
