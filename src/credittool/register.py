@@ -32,11 +32,13 @@ def refresh_stamps(con: sqlite3.Connection, term: TermRules) -> None:
     inside the transaction that changed the entries, so the two never disagree; `report`
     reads the stamps from the ledger and so needs no rules files."""
     per_teacher: dict[str, list] = defaultdict(list)
+    exact: dict[float, Decimal] = {}  # hours and credits take a handful of values: convert each once
     for ident, unit, name, track, cid, ok, reason, hours, credits in con.execute(
             """SELECT e.id_number, e.unit, e.name, e.track, e.course_id, e.passed, e.reason, e.hours, e.credits
                FROM entries e JOIN files f USING (file_id) WHERE e.term = ? AND f.active = 1""", (term.term_id,)):
-        per_teacher[ident].append((unit, name, track, CourseResult(cid, bool(ok), reason, Decimal(str(hours)),
-                                                                     Decimal(str(credits)))))
+        h = exact[hours] if hours in exact else exact.setdefault(hours, Decimal(str(hours)))
+        c = exact[credits] if credits in exact else exact.setdefault(credits, Decimal(str(credits)))
+        per_teacher[ident].append((unit, name, track, CourseResult(cid, bool(ok), reason, h, c)))
     rows = []
     for ident, items in per_teacher.items():
         unit, name, track, _ = items[0]
