@@ -21,6 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: long Chinese lines have no spaces to wrap at, and rich cuts them off
 )
 
 RulesOpt = Annotated[list[Path], typer.Option(

@@ -35,7 +35,6 @@ as a number); here the reason reads "作业 否，少于 1", as the prerequisite
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal, InvalidOperation, localcontext
@@ -43,6 +42,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from credittool.fields import label
 from credittool.rules.schema import Course, Minimum, Rounding, dec
@@ -53,7 +53,8 @@ ZERO = Decimal(0)
 _MAX_PLACES = 6  # a score with more decimals than this goes to `evaluate`
 _INT_BOUND = 1 << 62  # every integer on the fast path stays below this (int64 headroom)
 _MAX_SCALE = 18  # 10^18 < 2^62: the largest power of ten used as a divisor
-_NULL_TYPES = (type(None), float, np.floating, type(pd.NA), type(pd.NaT))
+# str() of the nulls pd.isna knows (None, NaN, pd.NA, NaT); never the text of a Decimal ('NaN')
+_NULL_TEXTS = frozenset({"None", "nan", "<NA>", "NaT"})
 
 
 # --- decoding one column -------------------------------------------------------------------
@@ -68,6 +69,10 @@ class _Column:
     isdec: np.ndarray  # holds a Decimal
     isbool: np.ndarray  # holds a bool (是/否)
     bad: np.ndarray  # non-blank, but not a type the fast path handles
+    # score columns: the Decimal cells factorised by their exact text (−1: not a Decimal),
+    # and per distinct text its exact numerator (see _numerator)
+    codes: np.ndarray | None = None
+    nums: list[tuple[int, int] | None] | None = None
 
 
 def _objects(frame: pd.DataFrame, name: str) -> np.ndarray | None:
@@ -76,27 +81,77 @@ def _objects(frame: pd.DataFrame, name: str) -> np.ndarray | None:
     return frame[name].to_numpy(dtype=object)
 
 
-def _decode(frame: pd.DataFrame, field: str, n: int) -> _Column:
+def _is_null(x: Any) -> bool:
+    """A blank cell: None, NaN, pd.NA, NaT (as pd.isna), but a Decimal is always a value."""
+    return not isinstance(x, Decimal) and bool(pd.api.types.is_scalar(x) and pd.isna(x))
+
+
+def _nulls(col: np.ndarray) -> np.ndarray:
+    """_is_null over an object array."""
+    if _infer(col) in ("empty", "string", "boolean"):
+        return pd.isna(col)  # no Decimal among them: pd.isna means _is_null, and cannot raise
+    isdec = np.fromiter(map(type, col), dtype=object, count=len(col)) == Decimal
+    out = np.zeros(len(col), dtype=bool)
+    out[~isdec] = pd.isna(col[~isdec])
+    return out
+
+
+def _infer(col: np.ndarray) -> str:
+    """pandas' inferred type of the non-null cells (None, NaN, NA, NaT and a Decimal NaN skipped)."""
+    try:
+        return infer_dtype(col, skipna=True)
+    except InvalidOperation:  # a signalling NaN
+        return "mixed"
+
+
+def _decode(frame: pd.DataFrame, field: str, n: int, score: bool = False) -> _Column:
     obj = _objects(frame, field)
+    none = np.zeros(n, dtype=bool)
     if obj is None:  # no column at all: blank everywhere
-        obj = np.full(n, None, dtype=object)
-        f = np.zeros(n, dtype=bool)
-        return _Column(obj, f, f, f, f)
+        return _Column(np.full(n, None, dtype=object), none, none, none, none)
+    kind = _infer(obj)
+    if kind == "empty":
+        return _Column(obj, none, none, none, none)
+    if kind == "decimal" and score:
+        # every cell is a Decimal or a null: their texts tell them apart, and give the value
+        codes, uniques = pd.factorize(np.frompyfunc(str, 1, 1)(obj))
+        nulls = np.array([u in _NULL_TEXTS for u in uniques], dtype=bool)
+        nums = [None if u in _NULL_TEXTS else _numerator(Decimal(u)) for u in uniques]
+        blank = nulls[codes]
+        return _Column(obj, ~blank, ~blank, none, none, np.where(blank, -1, codes), nums)
+    if kind in ("decimal", "boolean"):
+        try:
+            blank = pd.isna(obj)
+        except InvalidOperation:  # a signalling NaN: look at each cell
+            return _decode_cells(obj, n, score)
+        bad = none
+        if kind == "decimal" and blank.any():  # pd.isna calls a Decimal NaN blank; evaluate, a value
+            idx = np.flatnonzero(blank)
+            nan = np.fromiter((isinstance(x, Decimal) for x in obj[idx]), dtype=bool, count=len(idx))
+            if nan.any():
+                blank = blank.copy()
+                blank[idx[nan]] = False
+                bad = np.zeros(n, dtype=bool)
+                bad[idx[nan]] = True
+        isdec, isbool = (~blank, none) if kind == "decimal" else (none, ~blank)
+        col = _Column(obj, ~blank, isdec, isbool, bad)
+    else:
+        col = _decode_cells(obj, n, score)
+    if score:
+        col.codes, col.nums = _score_codes(col)
+    return col
+
+
+def _decode_cells(obj: np.ndarray, n: int, score: bool) -> _Column:
+    """The general case: the type of each cell."""
     types = np.fromiter(map(type, obj), dtype=object, count=n)
     isdec = types == Decimal
     isbool = types == bool
     other = ~(isdec | isbool)
     blank = np.zeros(n, dtype=bool)
     if other.any():
-        idx = np.flatnonzero(other)
-        blank[idx] = [_is_null(x) for x in obj[idx]]
+        blank[other] = pd.isna(obj[other])  # no Decimal among them: pd.isna cannot raise
     return _Column(obj, ~blank, isdec, isbool, other & ~blank)
-
-
-def _is_null(x: Any) -> bool:
-    if x is None or x is pd.NA or x is pd.NaT:
-        return True
-    return isinstance(x, (float, np.floating)) and math.isnan(x)
 
 
 def _bool_values(col: _Column) -> np.ndarray:
@@ -186,7 +241,7 @@ def _present(frame: pd.DataFrame, field: str, present: frozenset[str], n: int) -
     col = _objects(frame, "present_" + field)
     if col is None:
         return np.full(n, default, dtype=bool)
-    nulls = np.fromiter(map(_is_null, col), dtype=bool, count=n)
+    nulls = _nulls(col)
     out = np.full(n, default, dtype=bool)
     out[~nulls] = col[~nulls].astype(bool)
     return out
@@ -195,9 +250,9 @@ def _present(frame: pd.DataFrame, field: str, present: frozenset[str], n: int) -
 def _statuses(frame: pd.DataFrame, field: str, n: int) -> np.ndarray | None:
     """The status cells as an object array (None where there is none), or None if all blank."""
     col = _objects(frame, field + "_status")
-    if col is None or pd.api.types.infer_dtype(col, skipna=True) == "empty":
+    if col is None or _infer(col) == "empty":
         return None
-    nulls = np.fromiter(map(_is_null, col), dtype=bool, count=n)
+    nulls = _nulls(col)
     if nulls.all():
         return None
     out = np.full(n, None, dtype=object)
@@ -205,9 +260,16 @@ def _statuses(frame: pd.DataFrame, field: str, n: int) -> np.ndarray | None:
     return out
 
 
-def _value_text(v: Any) -> str:
-    """How a count reads in a reason (scoring's formatting; 是/否 for a yes/no value)."""
-    return ("是" if v else "否") if isinstance(v, bool) else _fmt(v)
+def _value_texts(values: np.ndarray) -> np.ndarray:
+    """How each count reads in a reason: scoring's `_fmt` (是/否 for a yes/no value).
+
+    Formatted once per distinct text: str(d) gives d back exactly (4.50 stays 4.50), and
+    str(True) / str(False) cannot be the text of a Decimal.
+    """
+    codes, uniques = pd.factorize(np.frompyfunc(str, 1, 1)(values))
+    words = {"True": "是", "False": "否"}
+    shown = np.array([words.get(u) or _fmt(Decimal(u)) for u in uniques] or [""], dtype=object)
+    return shown[codes]
 
 
 # --- the engine ------------------------------------------------------------------------------
@@ -265,7 +327,8 @@ def _scored(course: Course, pass_mark: Decimal, rounding: Rounding, frame: pd.Da
     """Fill the outputs for a scored course; return the rows left to `evaluate`."""
     comps, mins, prereqs = course.components, course.minimums, course.exam_prerequisites
     counted = list(dict.fromkeys(m.field for m in (*prereqs, *mins)))
-    cols = {f: _decode(frame, f, n) for f in dict.fromkeys([c.field for c in comps] + counted)}
+    cols = {c.field: _decode(frame, c.field, n, score=True) for c in comps}
+    cols |= {f: _decode(frame, f, n) for f in counted if f not in cols}
     pres = {m.field: _present(frame, m.field, present, n) for m in (*prereqs, *mins) if m.optional}
 
     fallback = np.zeros(n, dtype=bool)
@@ -301,7 +364,7 @@ def _scored(course: Course, pass_mark: Decimal, rounding: Rounding, frame: pd.Da
             text = np.empty(n, dtype=object)
             at = rows[unmet[i][rows]]
             mn = _fmt(dec(r.min))
-            text[at] = [f"{label(r.field)} {_value_text(v)} 未达到 {mn}" for v in cols[r.field].obj[at]]
+            text[at] = f"{label(r.field)} " + _value_texts(cols[r.field].obj[at]) + f" 未达到 {mn}"
             pieces.append((unmet[i], text))
         reasons[rows] = "未达报考条件：" + _join(pieces, rows, "，")
         eligible[rows] = False
@@ -381,7 +444,7 @@ def _scored(course: Course, pass_mark: Decimal, rounding: Rounding, frame: pd.Da
             text = np.empty(n, dtype=object)
             at = todo[mask]
             mn = _fmt(dec(m.min))
-            text[at] = [f"{label(m.field)} {_value_text(v)}，少于 {mn}" for v in cols[m.field].obj[at]]
+            text[at] = f"{label(m.field)} " + _value_texts(cols[m.field].obj[at]) + f"，少于 {mn}"
             pieces.append((_scatter(n, todo, mask), text))
         reasons[rows] = _join(pieces, rows, "；")
     return fallback
@@ -402,7 +465,9 @@ def _composites(course: Course, rounding: Rounding, cols: dict[str, _Column],
     decoded = []
     s = 0
     for c in course.components:
-        codes, nums = _score_codes(cols[c.field])
+        col = cols[c.field]
+        codes, nums = col.codes, col.nums
+        assert codes is not None and nums is not None
         decoded.append((codes[rows], nums))
         s = max([s] + [k for num in nums if num is not None and (k := num[1]) <= _MAX_PLACES])
     gone = np.zeros(len(rows), dtype=bool)
