@@ -46,7 +46,9 @@ def weighted(scores: list[Decimal], weights: list[Decimal], rounding: Rounding) 
     return round_score(sum((w * s for w, s in zip(weights, scores, strict=True)), ZERO), rounding)
 
 
-def _fmt(d: Decimal) -> str:
+def _fmt(d: Decimal | bool) -> str:
+    if isinstance(d, bool):  # homework written as 是/否
+        return "是" if d else "否"
     return format(d.normalize(), "f") if d == d.to_integral() else format(d, "f")
 
 
@@ -78,7 +80,7 @@ def evaluate(course: Course, pass_mark: Decimal, rounding: Rounding, values: dic
     for req in course.exam_prerequisites:
         if req.field not in values and not (req.optional and req.field not in present):
             missing.append(req.field)
-    unmet = [f"{label(r.field)} {_fmt(v) if not isinstance(v, bool) else ('是' if v else '否')}"
+    unmet = [f"{label(r.field)} {_fmt(v)}"
              f" 未达到 {_fmt(dec(r.min))}" for r in course.exam_prerequisites
              if (v := values.get(r.field)) is not None and not _met(v, dec(r.min))]
     if missing and not unmet:
