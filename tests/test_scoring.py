@@ -554,3 +554,19 @@ def test_r1_credits_are_hours_over_ten(tenths: int) -> None:
     assert course.credit_value * 10 == hours
     o = evaluate(course, D(60), HALF_UP, {"attendance": True}, {}, frozenset({"attendance"}))
     assert (o.hours, o.credits) == (hours, hours / 10)
+
+
+def test_yes_no_value_under_minimums_is_named_not_a_crash() -> None:
+    # a rules file may require homework (作业) to pass, written 是/否 by the school
+    from decimal import Decimal
+
+    from credittool.rules.schema import Course, Rounding
+    from credittool.scoring import evaluate
+
+    course = Course.model_validate({"id": "c", "name": "课", "required": True, "hours": 15,
+                                    "components": [{"field": "exam", "weight": 1}],
+                                    "minimums": [{"field": "homework", "min": 1}]})
+    out = evaluate(course, Decimal(60), Rounding(), {"exam": Decimal(80), "homework": False}, {},
+                   frozenset({"exam", "homework"}))
+    # 80 ≥ 60, but homework 否 → 不合格, composite still shown (R3-style minimum)
+    assert (out.passed, out.composite, out.reasons) == (False, Decimal("80.0"), ("作业 否，少于 1",))
