@@ -272,3 +272,23 @@ def test_ods_file_from_libreoffice(workspace: Path) -> None:
     # R2: 0.7×80 + 0.3×50 = 71.0; 缺考 → fails with no composite
     assert con.execute("SELECT name, composite, passed FROM entries ORDER BY row").fetchall() == [
         ("张三", "71.0", 1), ("李四", None, 0)]
+
+
+def test_two_files_of_one_unit_in_one_run_are_both_kept(tmp_path: Path, workspace: Path) -> None:
+    # A school may send its teachers in two files (two campuses). Replacement by (unit, course)
+    # applies to what an earlier run left, never to another file of the same run.
+    head = ["姓名", "身份证号", "学校", "课程", "考试成绩", "博文篇数", "博文成绩"]
+    a = write_xlsx(tmp_path / "测试中学东校区.xlsx", {"成绩": [head, ["张三", ID_A, "测试中学", "教学技能", 80, 6, 50]]})
+    b = write_xlsx(tmp_path / "测试中学西校区.xlsx", {"成绩": [head, ["李四", ID_B, "测试中学", "教学技能", 90, 5, 70]]})
+    report = ingest([a, b], rules=[TEXT_H1], workspace=workspace)
+    assert [f.accepted for f in report.files] == [1, 1] and report.replaced == 0
+    con = sqlite3.connect(workspace / "ledger.sqlite")
+    # 0.7×80 + 0.3×50 = 71.0; 0.7×90 + 0.3×70 = 84.0 (R2)
+    assert sorted(con.execute("SELECT id_number, composite FROM entries")) == sorted([(ID_A, "71.0"), (ID_B, "84.0")])
+    # a later run with the east campus's corrected file replaces only what that file brought
+    (tmp_path / "v2").mkdir()
+    a2 = write_xlsx(tmp_path / "v2" / "测试中学东校区.xlsx", {"成绩": [head, ["张三", ID_A, "测试中学", "教学技能", 90, 6, 50]]})
+    report = ingest([a2], rules=[TEXT_H1], workspace=workspace)
+    assert report.files[0].status == "替换" and report.replaced == 1
+    # 0.7×90 + 0.3×50 = 78.0
+    assert sorted(con.execute("SELECT id_number, composite FROM entries")) == sorted([(ID_A, "78.0"), (ID_B, "84.0")])

@@ -67,10 +67,18 @@ def _number(raw: Any) -> Decimal | None:
         text = clean_text(raw).replace(" ", "").replace(",", "")
         if _NUMBER.match(text):
             try:
-                return Decimal(text)
+                return _canonical(Decimal(text))
             except InvalidOperation:  # pragma: no cover - regex guards this
                 return None
     return None
+
+
+def _canonical(d: Decimal) -> Decimal:
+    """One spelling per number: "88.50" is 88.5 and "88.0" is 88, as Excel would show them,
+    so equal values are equal text too (duplicates, the ledger's inputs)."""
+    if d == d.to_integral_value():
+        return Decimal(int(d))
+    return d.normalize()
 
 
 def _show(raw: Any) -> str:

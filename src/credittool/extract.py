@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from credittool.cells import Cell, Vocabulary, is_blank, normalize
+from credittool.cells import BLANK, Cell, Vocabulary, is_blank, normalize
 from credittool.diagnostics import Problem, Skipped
-from credittool.fields import FIELDS, MEASURE_FIELDS, label
+from credittool.fields import FIELDS, MEASURE_FIELDS, Kind, kind_of, label
 from credittool.preflight import col_letters
 from credittool.readers import ReadError, Sheet, Workbook, read_workbook
 from credittool.rules.loader import TermRules
@@ -25,7 +25,9 @@ _OWN_NOTE_SHEETS = {"抽样说明"}  # the parameters sheet of our own sample.xl
 
 @dataclass(slots=True)
 class Record:
-    """One accepted-so-far data row: a teacher's result in one course."""
+    """One data row as an object, for messages about it: a teacher's result in one course.
+    Rows travel and are resolved as columns (`Rows`, `resolve.Table`); a Record is made
+    only for the few rows a message is written about."""
 
     file: str
     sheet: str
@@ -50,11 +52,47 @@ class Record:
                 tuple(sorted((k, str(v)) for k, v in self.values.items())), tuple(sorted(self.statuses.items())))
 
 
+@dataclass(frozen=True, slots=True)
+class SheetInfo:
+    """What every row of one data sheet shares."""
+
+    file: str
+    name: str
+    headers: dict[str, str]  # field → header as written
+    present: frozenset[str]  # fields whose column the sheet has
+    spot: bool  # the filled-in 抽测名单 of `credittool sample`
+
+
+# Columns of `Rows`, besides the measure fields' values and statuses
+ROW_COLUMNS = ("sheet", "row", "unit", "name", "id", "subject", "stage", "course_id", "track_hint",
+               "raw_id", "raw_course", "raw_track")
+
+
+class Rows:
+    """Accepted-so-far rows of one file as columns: lists pickle and concatenate fast, and
+    equal values share one object (each sheet normalises a distinct cell once)."""
+
+    def __init__(self) -> None:
+        self.cols: dict[str, list] = {c: [] for c in ROW_COLUMNS}
+        self.values: dict[str, list] = {}  # measure field → value (Decimal / bool) or None
+        self.statuses: dict[str, list] = {}  # score field → status kind or None
+
+    def __len__(self) -> int:
+        return len(self.cols["row"])
+
+    def column(self, store: dict[str, list], f: str) -> list:
+        col = store.get(f)
+        if col is None:
+            col = store[f] = [None] * len(self)
+        return col
+
+
 @dataclass
 class FileResult:
     path: Path
     name: str
-    records: list[Record] = field(default_factory=list)
+    sheets: list[SheetInfo] = field(default_factory=list)  # indexed by the rows' "sheet" column
+    rows: Rows = field(default_factory=Rows)
     rejects: list[Problem] = field(default_factory=list)
     rejected_rows: set[tuple[str, int]] = field(default_factory=set)  # (sheet, row)
     skipped: list[Skipped] = field(default_factory=list)
@@ -134,9 +172,6 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
     res.rows_read += len(rows)
     cols = layout.columns
 
-    def where(i: int) -> int:
-        return first + i
-
     sheet_error: Problem | None = None
     if layout.duplicates:
         f, hs = next(iter(layout.duplicates.items()))
@@ -159,53 +194,76 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
         sheet_error = Problem(name, sheet.name, None, "姓名", "", "E-COLUMN-MISSING", "工作表没有姓名列",
                               "加上「姓名」列；现有列：" + "、".join(layout.headers.values()))
 
-    present = frozenset(cols)
-    # Cells are immutable and most values repeat (scores, units, courses, one teacher's ID and
-    # name on each course row): normalise each distinct (field, type, value) once per sheet
-    memo: dict[tuple[str, type, Any], Cell] = {}
+    # Column by column: each distinct (type, value) of a column is normalised once, and the
+    # rows share the Cell objects (immutable, so sharing is safe).
+    fields = list(cols)
+    raw_cols = [[r[j] if j < len(r) else None for r in rows] for j in cols.values()]
+    cell_cols = [_normalize_column(f, raws, vocab, layout.headers[f]) for f, raws in zip(fields, raw_cols)]
+    pos = {f: k for k, f in enumerate(fields)}
+    measure_pos = [pos[f] for f in MEASURE_FIELDS if f in pos]
+    p_name, p_id, p_unit = pos.get("name"), pos.get("id"), pos.get("unit")
+    p_subject, p_stage, p_course, p_track = pos.get("subject"), pos.get("stage"), pos.get("course"), pos.get("track")
+    p_spot = pos.get("spot_score")
+    bad_cells: set[int] = set()  # row indexes holding a cell that cannot be used
+    for col in cell_cols:
+        flags = [c.code is not None for c in col]
+        if any(flags):
+            bad_cells.update(i for i, b in enumerate(flags) if b)
+
+    si = len(res.sheets)
+    res.sheets.append(SheetInfo(name, sheet.name, layout.headers, frozenset(cols), spot))
+    out = res.rows
+    c_sheet, c_row, c_unit, c_name, c_id, c_subject, c_stage, c_course, c_hint, c_raw_id, c_raw_course, c_raw_track = (
+        out.cols[c] for c in ROW_COLUMNS)
+    measure_out = [(k, out.column(out.values, fields[k]),
+                    out.column(out.statuses, fields[k]) if kind_of(fields[k]) is Kind.SCORE else None)
+                   for k in measure_pos]
+    all_value_cols = list(out.values.values()) + list(out.statuses.values())
     course_memo: dict[str | None, str | None] = {}
+    hint_memo: dict[str, str | None] = {}
     default_unit = res.path.stem
     hidden_accepted: list[int] = []
-    for i, row in enumerate(rows):
-        rown = where(i)
-        cells = {f: (row[j] if j < len(row) else None) for f, j in cols.items()}
+    has_flags = bool(sheet.cell_flags)
+    cell_rows = zip(*cell_cols) if cell_cols else iter(lambda: (), None)
+    for i, (row, cs) in enumerate(zip(rows, cell_rows)):
+        rown = first + i
         # an error cell or a formula never calculated reads as blank: it is not blank
-        flagged = _flagged(name, sheet, rown, layout) if sheet.cell_flags else {}
-        ident_blank = is_blank(cells.get("name")) and is_blank(cells.get("id")) and not ({"name", "id"} & set(flagged))
-        if ident_blank and all(is_blank(cells.get(f)) and f not in flagged for f in MEASURE_FIELDS):
+        flagged = _flagged(name, sheet, rown, layout) if has_flags else {}
+        if (p_id is None or cs[p_id] is BLANK) and (p_name is None or cs[p_name] is BLANK) \
+                and "name" not in flagged and "id" not in flagged \
+                and all(cs[k] is BLANK and fields[k] not in flagged for k in measure_pos):
             res.skipped.append(Skipped(name, sheet.name, rown, "空行"))
             continue
         if _is_totals(row, layout):
             res.skipped.append(Skipped(name, sheet.name, rown, "合计行"))
             continue
-        if spot and sheet_error is None and is_blank(cells.get("spot_score")) and "spot_score" not in flagged:
+        if spot and sheet_error is None and cs[p_spot] is BLANK and "spot_score" not in flagged:
             res.skipped.append(Skipped(name, sheet.name, rown, "抽测成绩未填（尚未测试）"))
             continue
         if sheet_error is not None:
             res.reject(Problem(name, sheet.name, rown, sheet_error.column, sheet_error.value, sheet_error.code,
                                sheet_error.message, sheet_error.hint))
             continue
-        norm: dict[str, Cell] = {}
         bad = False
-        for f, raw in cells.items():
-            if f in flagged:
-                res.reject(flagged[f])
-                norm[f] = Cell(code="E-CELL-ERROR")
-                bad = True
-                continue
-            c = _normalized(memo, f, raw, vocab, layout.headers[f])
-            if not c.ok:
-                res.reject(Problem(name, sheet.name, rown, layout.headers[f], _show(raw), c.code or "E-CELL",
-                                   c.message, c.hint))
-                bad = True
-            norm[f] = c
-        for f, code, msg in (("name", "E-NAME-BLANK", "姓名为空"), ("id", "E-ID-BLANK", "身份证号为空")):
-            if norm[f].ok and norm[f].value is None:
+        if flagged or i in bad_cells:
+            for k, f in enumerate(fields):
+                c = cs[k]
+                if f in flagged:
+                    res.reject(flagged[f])
+                    bad = True
+                elif not c.ok:
+                    res.reject(Problem(name, sheet.name, rown, layout.headers[f], _show(raw_cols[k][i]),
+                                       c.code or "E-CELL", c.message, c.hint))
+                    bad = True
+        name_cell, id_cell = cs[p_name], cs[p_id]
+        for f, cell, code, msg in (("name", name_cell, "E-NAME-BLANK", "姓名为空"),
+                                   ("id", id_cell, "E-ID-BLANK", "身份证号为空")):
+            if cell.ok and cell.value is None and f not in flagged:
                 res.reject(Problem(name, sheet.name, rown, layout.headers[f], "", code, msg, "补填后重新导入"))
                 bad = True
         course_id = sheet_course
-        if course_col and norm["course"].ok:
-            ctext = norm["course"].value
+        if p_course is not None and cs[p_course].ok and "course" not in flagged:
+            ctext = cs[p_course].value
             if ctext not in course_memo:
                 course_memo[ctext] = term.courses.get(match_key(ctext)) if ctext else sheet_course
             course_id = course_memo[ctext]
@@ -215,47 +273,62 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
                                    "改为课程全称或规则中的简称（见 credittool check --rules 的课程表）"))
                 bad = True
         track_hint = None
-        if "track" in cols and norm["track"].value:
-            track_hint = term.tracks.get(match_key(norm["track"].value))
+        if p_track is not None and cs[p_track].value and "track" not in flagged:
+            ttext = cs[p_track].value
+            if ttext not in hint_memo:
+                hint_memo[ttext] = term.tracks.get(match_key(ttext))
+            track_hint = hint_memo[ttext]
             if track_hint is None:
-                res.reject(Problem(name, sheet.name, rown, layout.headers["track"], norm["track"].value,
-                                   "E-TRACK-UNKNOWN", f"培训类型「{norm['track'].value}」无法识别",
+                res.reject(Problem(name, sheet.name, rown, layout.headers["track"], ttext,
+                                   "E-TRACK-UNKNOWN", f"培训类型「{ttext}」无法识别",
                                    "填 " + "/".join(rs.track.name for rs in term.by_track.values())))
                 bad = True
         if bad:
             continue
-        id_note = norm["id"].note
-        if id_note:
-            res.notes.append(f"{sheet.name} 第{rown}行：{id_note}")
+        if id_cell.note:
+            res.notes.append(f"{sheet.name} 第{rown}行：{id_cell.note}")
         if rown in sheet.hidden_rows:
             hidden_accepted.append(rown)
-        res.records.append(Record(
-            file=name, sheet=sheet.name, row=rown,
-            unit=(norm["unit"].value if "unit" in norm and norm["unit"].value else default_unit),
-            name=norm["name"].value, id=norm["id"].value,
-            subject=norm["subject"].value or "" if "subject" in norm else "",
-            stage=norm["stage"].value or "" if "stage" in norm else "",
-            course_id=course_id or "", track_hint=track_hint,
-            values={f: c.value for f, c in norm.items() if f in MEASURE_FIELDS and c.value is not None},
-            statuses={f: c.status for f, c in norm.items() if c.status},
-            present=present,
-            raw=cells,
-            headers=layout.headers,
-            spot=spot,
-        ))
+        ident = id_cell.value
+        raw_id = raw_cols[p_id][i]
+        c_sheet.append(si)
+        c_row.append(rown)
+        c_unit.append((cs[p_unit].value if p_unit is not None else None) or default_unit)
+        c_name.append(name_cell.value)
+        c_id.append(ident)
+        c_subject.append((cs[p_subject].value or "") if p_subject is not None else "")
+        c_stage.append((cs[p_stage].value or "") if p_stage is not None else "")
+        c_course.append(course_id or "")
+        c_hint.append(track_hint)
+        c_raw_id.append(None if raw_id == ident else raw_id)  # kept only where it differs
+        c_raw_course.append(raw_cols[p_course][i] if p_course is not None else None)
+        c_raw_track.append(raw_cols[p_track][i] if p_track is not None else None)
+        for k, vcol, scol in measure_out:
+            c = cs[k]
+            vcol.append(c.value)
+            if scol is not None:
+                scol.append(c.status)
+        n = len(c_row)
+        for col in all_value_cols:  # a field this sheet lacks stays None
+            if len(col) < n:
+                col.append(None)
     if hidden_accepted:
         res.notes.append(f"工作表「{sheet.name}」第{_row_list(hidden_accepted)}行是隐藏行（筛选或手动隐藏），已导入")
 
 
-def _normalized(memo: dict, field: str, raw: Any, vocab: Vocabulary, header: str) -> Cell:
-    try:
-        key = (field, type(raw), raw)
+def _normalize_column(field: str, raws: list, vocab: Vocabulary, header: str) -> list[Cell]:
+    """Each raw cell of one column as a Cell; each distinct (type, value) normalised once
+    (1, 1.0 and True are equal in Python but not the same cell, hence the type)."""
+    kind = FIELDS[field][0]
+    memo: dict[tuple[type, Any], Cell] = {}
+    out = []
+    for raw in raws:
+        key = (type(raw), raw)
         c = memo.get(key)
-    except TypeError:  # an unhashable cell value: normalise it without the memo
-        return normalize(FIELDS[field][0], raw, vocab, header, field)
-    if c is None:
-        c = memo[key] = normalize(FIELDS[field][0], raw, vocab, header, field)
-    return c
+        if c is None:
+            c = memo[key] = normalize(kind, raw, vocab, header, field)
+        out.append(c)
+    return out
 
 
 def _flagged(name: str, sheet: Sheet, rown: int, layout: Layout) -> dict[str, Problem]:

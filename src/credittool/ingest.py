@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import os
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from credittool.cells import Vocabulary
 from credittool.diagnostics import Problem, Skipped
@@ -18,7 +22,7 @@ from credittool.workers import extract_many
 from credittool.ledger import connect, transaction
 from credittool.readers import SUFFIXES
 from credittool.register import RegisterStats, refresh_stamps, write_outputs
-from credittool.resolve import Entry, Resolution, resolve
+from credittool.resolve import Entries, Resolution, resolve
 from credittool.rules.loader import RuleBook, TermRules, load_rules
 
 LEDGER_NAME = "ledger.sqlite"
@@ -108,15 +112,6 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _inputs_text(e: Entry) -> str:
-    """The row's measured inputs as `field=value;…` (statuses as `field=!absent`), sorted:
-    what the result was computed from, kept beside it in the ledger."""
-    r = e.rec
-    parts = [f"{k}={'是' if v is True else '否' if v is False else v}" for k, v in r.values.items()]
-    parts += [f"{k}=!{v}" for k, v in r.statuses.items()]
-    return ";".join(sorted(parts))
-
-
 def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str | None = None,
            course: str | None = None, on_file: Callable[[str], None] | None = None) -> IngestReport:
     """Ingest school spreadsheets into the ledger and rebuild the term's register.
@@ -149,7 +144,7 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
         jobs.append((f, labels[f]))
         shas[f] = sha
     fresh = [(fr, shas[fr.path]) for fr in extract_many(jobs, term_rules, vocab, course, on_file)]
-    res = resolve([r for fr, _ in fresh for r in fr.records], term_rules)
+    res = resolve([fr for fr, _ in fresh], term_rules)
     con = connect(workspace / LEDGER_NAME)
     try:
         replaced, late_rejects = _commit(con, term_rules, fresh, res, summaries)
@@ -177,96 +172,82 @@ def _display_names(files: list[Path]) -> dict[Path, str]:
 
 def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Resolution,
             summaries: dict[str, FileSummary]) -> tuple[int, list[Problem]]:
-    """Write one run in one transaction. Returns the number of ledger rows replaced and the
-    rows rejected against the ledger (an ID already there, a spot score for someone not drawn)."""
-    late: list[Problem] = []
-    term_id, entries, rejects, skipped = term.term_id, res.entries, res.rejects, res.skipped
+    """Write one run in one transaction, set-based: one INSERT per table for the whole run.
+    Returns the number of ledger rows replaced and the rows rejected against the ledger (an
+    ID already there, a spot score for someone not drawn)."""
+    term_id = term.term_id
     now = dt.datetime.now().isoformat(timespec="seconds")
-    by_file_spot: dict[str, list[Record]] = {}
+    by_file_spot: dict[str, list[Record]] = defaultdict(list)
     for r in res.spot:
-        by_file_spot.setdefault(r.file, []).append(r)
-    by_file_entries: dict[str, list[Entry]] = {}
-    for e in entries:
-        by_file_entries.setdefault(e.rec.file, []).append(e)
-    by_file_rejects: dict[str, list[Problem]] = {}
-    for p in rejects:
-        by_file_rejects.setdefault(p.file, []).append(p)
-    by_file_skipped: dict[str, list[Skipped]] = {}
-    for s in skipped:
-        by_file_skipped.setdefault(s.file, []).append(s)
+        by_file_spot[r.file].append(r)
+    by_file_rejects: dict[str, list[Problem]] = defaultdict(list)
+    for p in res.rejects:
+        by_file_rejects[p.file].append(p)
+    by_file_skipped: dict[str, list[Skipped]] = defaultdict(list)
+    for s in res.skipped:
+        by_file_skipped[s.file].append(s)
+    late: list[Problem] = []
     replaced_total = 0
     with transaction(con):
-        con.execute("INSERT OR REPLACE INTO terms VALUES (?,?)", (term_id, term.term_name))
-        seen_courses: dict[str, tuple] = {}
-        for _, rs in sorted(term.by_track.items(), key=lambda kv: TRACK_ORDER.index(kv[0])):
-            for c in rs.courses:
-                seen_courses.setdefault(c.id, (term_id, c.id, c.name, float(c.hours), len(seen_courses)))
-        con.executemany("INSERT OR REPLACE INTO courses VALUES (?,?,?,?,?)", list(seen_courses.values()))
-        con.executemany("INSERT OR REPLACE INTO track_courses VALUES (?,?,?,?,?,?)",
-                        [(term_id, t, rs.track.name, c.id, int(c.required), i)
-                         for t, rs in term.by_track.items() for i, c in enumerate(rs.courses)])
+        _commit_rules(con, term)
+        prior_entries = con.execute("SELECT 1 FROM entries WHERE term=? LIMIT 1", (term_id,)).fetchone() is not None
+        active = {}
+        for fid, name, sha in con.execute("SELECT file_id, name, sha256 FROM files WHERE term=? AND active=1",
+                                          (term_id,)):
+            active.setdefault(name, []).append(fid)
+            active.setdefault(("sha", sha), []).append(fid)
+        fids: dict[str, int] = {}  # file name → its new file_id
+        retired: dict[str, list[int]] = {}  # file name → the same-name files it replaces
+        file_rejects: dict[str, list[Problem]] = {}
         for fr, sha in fresh:
             # a concurrent run may have committed the same bytes while we were reading
-            if con.execute("SELECT 1 FROM files WHERE term=? AND sha256=? AND active=1", (term_id, sha)).fetchone():
+            if ("sha", sha) in active:
                 summaries[fr.name] = FileSummary(fr.name, "未改动")
                 continue
-            fr_rejects = fr.rejects + by_file_rejects.get(fr.name, [])
-            if fr.error is not None:
-                fr_rejects = [fr.error]
-            n_before = len(fr_rejects)  # what is appended below is found against the ledger
-            fr_skipped = fr.skipped + by_file_skipped.get(fr.name, [])
-            fr_entries = by_file_entries.get(fr.name, [])
-            # same file name for the term: the school sent a corrected file; retire the old one
-            old = con.execute("SELECT file_id FROM files WHERE term=? AND name=? AND active=1",
-                              (term_id, fr.name)).fetchall()
             cur = con.execute(
                 "INSERT INTO files(term, sha256, name, path, ingested_at, rows_read, accepted, rejected, skipped)"
-                " VALUES (?,?,?,?,?,?,?,?,?)",
-                (term_id, sha, fr.name, str(fr.path), now, fr.rows_read, 0, 0, 0))
-            fid = cur.lastrowid
-            for (old_id,) in old:
-                n = con.execute("SELECT COUNT(*) FROM entries WHERE file_id=?", (old_id,)).fetchone()[0]
+                " VALUES (?,?,?,?,?,?,?,?,?)", (term_id, sha, fr.name, str(fr.path), now, fr.rows_read, 0, 0, 0))
+            fids[fr.name] = cur.lastrowid
+            retired[fr.name] = active.get(fr.name, [])
+            file_rejects[fr.name] = [fr.error] if fr.error is not None else fr.rejects + by_file_rejects[fr.name]
+        # the same file name for the term: the school sent a corrected file; retire the old one
+        for name, olds in retired.items():
+            for old_id in olds:
                 for unit, cid, k in con.execute("SELECT unit, course_id, COUNT(*) FROM entries WHERE file_id=?"
                                                 " GROUP BY unit, course_id", (old_id,)).fetchall():
-                    con.execute("INSERT INTO replacements VALUES (?,?,?,?,?,?,?)", (term_id, unit, cid, old_id, fid, k, now))
+                    con.execute("INSERT INTO replacements VALUES (?,?,?,?,?,?,?)",
+                                (term_id, unit, cid, old_id, fids[name], k, now))
+                    replaced_total += k
                 con.execute("DELETE FROM entries WHERE file_id=?", (old_id,))
                 con.execute("DELETE FROM spot_scores WHERE file_id=?", (old_id,))
                 con.execute("UPDATE files SET active=0 WHERE file_id=?", (old_id,))
-                replaced_total += n
-            # a newer file for the same unit and course replaces the older entries
-            for unit, cid in sorted({(e.rec.unit, e.rec.course_id) for e in fr_entries}):
-                for old_id, k in con.execute(
-                        "SELECT file_id, COUNT(*) FROM entries WHERE term=? AND unit=? AND course_id=? AND file_id<>?"
-                        " GROUP BY file_id", (term_id, unit, cid, fid)).fetchall():
-                    con.execute("DELETE FROM entries WHERE term=? AND unit=? AND course_id=? AND file_id=?",
-                                (term_id, unit, cid, old_id))
-                    con.execute("INSERT INTO replacements VALUES (?,?,?,?,?,?,?)", (term_id, unit, cid, old_id, fid, k, now))
-                    replaced_total += k
-            # an ID already in the ledger from another unit or under another name is a conflict
-            hits = _ledger_conflicts(con, term_id, fr_entries)
-            kept = [e for k, e in enumerate(fr_entries) if k not in hits]
-            for k, (unit, name, cid, fname, sheet, row) in sorted(hits.items()):
-                e = fr_entries[k]
-                what = "同一课程已登记" if (cid, unit, name) == (e.rec.course_id, e.rec.unit, e.rec.name) \
-                    else f"已登记为「{unit}」的「{name}」"
-                fr_rejects.append(Problem(fr.name, e.rec.sheet, e.rec.row, e.rec.headers.get("id", "身份证号"),
-                                          e.rec.id, "E-ID-LEDGER", f"该身份证号{what}（{fname}「{sheet}」第{row}行）",
-                                          "核对身份证号；确属更正请重新导入该校完整文件"))
+        entries = res.entries
+        sheets = entries.table.sheets
+        sheet_fid = np.array([fids.get(s.file, -1) for s in sheets], dtype=np.int64)
+        entry_fid = sheet_fid[entries.sheet] if len(entries) else np.zeros(0, np.int64)
+        entries = entries.take(entry_fid >= 0)  # files another run committed meanwhile are out
+        entry_fid = entry_fid[entry_fid >= 0]
+        if prior_entries:
+            renamed = np.array([fid for name, fid in fids.items() if not retired[name]], dtype=np.int64)
+            replaced_total += _replace_units(con, term_id, entries.take(np.isin(entry_fid, renamed)),
+                                             entry_fid[np.isin(entry_fid, renamed)], now)
+            entries, entry_fid = _drop_ledger_conflicts(con, term_id, entries, entry_fid, file_rejects)
+        _insert_entries(con, term_id, entries, entry_fid)
+        accepted = dict(zip(*np.unique(entry_fid, return_counts=True))) if len(entry_fid) else {}
+        for fr, _ in fresh:
+            if fr.name not in fids:
+                continue
+            fid = fids[fr.name]
+            fr_rejects = file_rejects[fr.name]
             spot_kept = _commit_spot(con, term_id, fid, by_file_spot.get(fr.name, []), fr_rejects)
-            con.executemany(
-                "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(term_id, fid, e.rec.sheet, e.rec.row, e.rec.unit, e.rec.name, e.rec.id, e.rec.subject, e.rec.stage,
-                  e.track, e.rec.course_id, None if e.outcome.composite is None else str(e.outcome.composite),
-                  int(e.outcome.passed), int(e.outcome.eligible), float(e.outcome.hours), float(e.outcome.credits),
-                  "；".join(e.outcome.reasons), _inputs_text(e)) for e in kept])
+            fr_skipped = fr.skipped + by_file_skipped[fr.name]
             con.executemany("INSERT INTO rejects VALUES (?,?,?,?,?,?,?,?)",
                             [(fid, p.sheet, p.row, p.column, p.value, p.code, p.message, p.hint) for p in fr_rejects])
-            con.executemany("INSERT INTO skipped VALUES (?,?,?,?)",
-                            [(fid, s.sheet, s.row, s.reason) for s in fr_skipped])
-            late += fr_rejects[n_before:]
+            con.executemany("INSERT INTO skipped VALUES (?,?,?,?)", [(fid, s.sheet, s.row, s.reason) for s in fr_skipped])
+            late += [p for p in fr_rejects if p.code in _LATE_CODES]
             rejected_rows = {(p.sheet, p.row) for p in fr_rejects if p.row is not None}
-            s = FileSummary(fr.name, "无法读取" if fr.error else ("替换" if old else "新导入"), fr.rows_read,
-                            len(kept) + spot_kept, len(rejected_rows), len(fr_skipped))
+            s = FileSummary(fr.name, "无法读取" if fr.error else ("替换" if retired[fr.name] else "新导入"),
+                            fr.rows_read, int(accepted.get(fid, 0)) + spot_kept, len(rejected_rows), len(fr_skipped))
             if fr.error is None and s.rows_read != s.accepted + s.rejected + s.skipped:
                 raise AssertionError(f"conservation broken for {fr.name}: read {s.rows_read} != accepted {s.accepted}"
                                      f" + rejected {s.rejected} + skipped {s.skipped}")
@@ -275,6 +256,79 @@ def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Reso
             summaries[fr.name] = s
         refresh_stamps(con, term)
     return replaced_total, late
+
+
+# rejects found against the ledger rather than in the files
+_LATE_CODES = frozenset({"E-ID-LEDGER", "E-SPOT-NO-DRAW", "E-SPOT-NOT-DRAWN", "E-SPOT-NAME"})
+
+
+def _commit_rules(con, term: TermRules) -> None:
+    """The term's courses and tracks, for `report` (which needs no rules files)."""
+    term_id = term.term_id
+    con.execute("INSERT OR REPLACE INTO terms VALUES (?,?)", (term_id, term.term_name))
+    seen_courses: dict[str, tuple] = {}
+    for _, rs in sorted(term.by_track.items(), key=lambda kv: TRACK_ORDER.index(kv[0])):
+        for c in rs.courses:
+            seen_courses.setdefault(c.id, (term_id, c.id, c.name, float(c.hours), len(seen_courses)))
+    con.executemany("INSERT OR REPLACE INTO courses VALUES (?,?,?,?,?)", list(seen_courses.values()))
+    con.executemany("INSERT OR REPLACE INTO track_courses VALUES (?,?,?,?,?,?)",
+                    [(term_id, t, rs.track.name, c.id, int(c.required), i)
+                     for t, rs in term.by_track.items() for i, c in enumerate(rs.courses)])
+
+
+def _insert_entries(con, term_id: str, entries: Entries, entry_fid: np.ndarray) -> None:
+    if not len(entries):
+        return
+    sheets = entries.table.sheets
+    sheet_name = np.array([s.name for s in sheets], dtype=object)[entries.sheet]
+    con.executemany(
+        "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        zip(itertools.repeat(term_id), entry_fid.tolist(), sheet_name.tolist(), entries.row.tolist(),
+            *(entries.column(c).tolist() for c in ("unit", "name", "id", "subject", "stage")),
+            entries.track.tolist(), entries.column("course_id").tolist(), entries.composite.tolist(),
+            entries.passed.tolist(), entries.eligible.tolist(), entries.hours.tolist(), entries.credits.tolist(),
+            entries.reason.tolist(), entries.inputs.tolist()))
+
+
+def _replace_units(con, term_id: str, entries: Entries, entry_fid: np.ndarray, now: str) -> int:
+    """A file under a new name for the same unit and course replaces the entries an earlier
+    run left (the school renamed its corrected file). `entries` are those of such files only:
+    a file that replaced its namesake replaced just that file, and two files of one run for
+    one unit (two campuses) are both kept."""
+    if not len(entries):
+        return 0
+    new = pd.DataFrame({"unit": entries.column("unit"), "course": entries.column("course_id"), "fid": entry_fid})
+    first_fid = new.drop_duplicates(["unit", "course"]).set_index(["unit", "course"])["fid"].to_dict()
+    replaced = 0
+    for unit, cid, old_id, k in con.execute(
+            "SELECT unit, course_id, file_id, COUNT(*) FROM entries WHERE term=? GROUP BY unit, course_id, file_id"
+            " ORDER BY unit, course_id, file_id", (term_id,)).fetchall():
+        fid = first_fid.get((unit, cid))
+        if fid is None:
+            continue
+        con.execute("DELETE FROM entries WHERE term=? AND unit=? AND course_id=? AND file_id=?",
+                    (term_id, unit, cid, old_id))
+        con.execute("INSERT INTO replacements VALUES (?,?,?,?,?,?,?)", (term_id, unit, cid, old_id, int(fid), k, now))
+        replaced += k
+    return replaced
+
+
+def _drop_ledger_conflicts(con, term_id: str, entries: Entries, entry_fid: np.ndarray,
+                           file_rejects: dict[str, list[Problem]]) -> tuple[Entries, np.ndarray]:
+    """An ID already in the ledger from another unit or under another name, or with this
+    course already, is a conflict: the new row is rejected, naming the ledger's row."""
+    hits = _ledger_conflicts(con, term_id, entries)
+    if not hits:
+        return entries, entry_fid
+    for k, (unit, name, cid, fname, sheet, row) in sorted(hits.items()):
+        r = entries.table.record(int(entries.rows[k]))
+        what = "同一课程已登记" if (cid, unit, name) == (r.course_id, r.unit, r.name) else f"已登记为「{unit}」的「{name}」"
+        file_rejects[r.file].append(
+            Problem(r.file, r.sheet, r.row, r.headers.get("id", "身份证号"), r.id, "E-ID-LEDGER",
+                    f"该身份证号{what}（{fname}「{sheet}」第{row}行）", "核对身份证号；确属更正请重新导入该校完整文件"))
+    keep = np.ones(len(entries), dtype=bool)
+    keep[list(hits)] = False
+    return entries.take(keep), entry_fid[keep]
 
 
 def _commit_spot(con, term_id: str, file_id: int, records: list[Record], rejects: list[Problem]) -> int:
@@ -309,15 +363,15 @@ def _commit_spot(con, term_id: str, file_id: int, records: list[Record], rejects
     return kept
 
 
-def _ledger_conflicts(con, term_id: str, entries: list[Entry]) -> dict[int, tuple]:
+def _ledger_conflicts(con, term_id: str, entries: Entries) -> dict[int, tuple]:
     """Index into `entries` → the ledger row it clashes with: the same ID and course already
     there, or the same ID under another unit or name. One set-based query, not one per row."""
-    if not entries:
+    if not len(entries):
         return {}
     con.execute("CREATE TEMP TABLE IF NOT EXISTS _new(k INTEGER PRIMARY KEY, id TEXT, course TEXT, unit TEXT, name TEXT)")
     con.execute("DELETE FROM _new")
     con.executemany("INSERT INTO _new VALUES (?,?,?,?,?)",
-                    [(k, e.rec.id, e.rec.course_id, e.rec.unit, e.rec.name) for k, e in enumerate(entries)])
+                    zip(range(len(entries)), *(entries.column(c).tolist() for c in ("id", "course_id", "unit", "name"))))
     hits: dict[int, tuple] = {}
     # CROSS JOIN keeps _new as the outer loop, so each new row is one index lookup in entries
     for k, *hit in con.execute(

@@ -147,9 +147,14 @@ class _TagStream:
             self.carry = b""
             yield buf
             return
-        cut = -1
-        for m in self.start.finditer(buf, max(0, len(buf) - 64 * KiB)):
-            cut = m.start()
+        cut, lo, pos = -1, max(0, len(buf) - 64 * KiB), len(buf)
+        while pos > lo:  # back from the end, '<' by '<', to the last start tag
+            pos = buf.rfind(b"<", lo, pos)
+            if pos < 0:
+                break
+            if self.start.match(buf, pos):
+                cut = pos
+                break
         if cut < 0:  # no tag start near the end: cut at the last '<', or not at all
             cut = buf.rfind(b"<")
             if cut < 0 or len(buf) - cut > 64 * KiB:
