@@ -52,6 +52,12 @@ class School:
     start: int  # first teacher index into the global ID array
     n: int
 
+    @property
+    def unit(self) -> str:
+        """The 学校 cell: names repeat across counties (every county has a 第一中学), so a
+        province's files name the county too, as its platform would."""
+        return f"{self.folder}{self.name}"
+
 
 def school_names(rng: np.random.Generator, k: int) -> list[tuple[str, str]]:
     """k (name, stage) pairs, unique within one folder."""
@@ -143,7 +149,7 @@ def write_xlsx(path: Path, sc: School, cols) -> None:
             i = 4 * t + c
             s(r, 0, cols["name"][i])
             s(r, 1, cols["id"][i])
-            s(r, 2, sc.name)
+            s(r, 2, sc.unit)
             s(r, 3, cols["subject"][i])
             s(r, 4, COURSES[c])
             if c == 0:
@@ -163,7 +169,7 @@ def write_csv(path: Path, sc: School, cols) -> None:
     for t in range(sc.n):
         for c in range(4):
             i = 4 * t + c
-            head = f"{cols['name'][i]},{cols['id'][i]},{sc.name},{cols['subject'][i]},{COURSES[c]}"
+            head = f"{cols['name'][i]},{cols['id'][i]},{sc.unit},{cols['subject'][i]},{COURSES[c]}"
             if c == 0:
                 lines.append(f"{head},{cols['attend'][t]},,,")
             else:

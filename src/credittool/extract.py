@@ -218,7 +218,13 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
     measure_out = [(k, out.column(out.values, fields[k]),
                     out.column(out.statuses, fields[k]) if kind_of(fields[k]) is Kind.SCORE else None)
                    for k in measure_pos]
-    all_value_cols = list(out.values.values()) + list(out.statuses.values())
+    mine = {id(col) for _, v, st in measure_out for col in (v, st) if col is not None}
+    all_value_cols = [col for col in (*out.values.values(), *out.statuses.values()) if id(col) not in mine]
+    # rows that may be a totals row (合计 …): a cheap look at whole columns first
+    maybe_totals = set()
+    for j in {layout.columns.get("name"), layout.columns.get("id"), 0, 1} - {None}:
+        maybe_totals.update(i for i, r in enumerate(rows) if j < len(r) and isinstance(r[j], str)
+                            and r[j].lstrip()[:1] in _TOTALS_FIRST)
     course_memo: dict[str | None, str | None] = {}
     hint_memo: dict[str, str | None] = {}
     default_unit = res.path.stem
@@ -234,7 +240,7 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
                 and all(cs[k] is BLANK and fields[k] not in flagged for k in measure_pos):
             res.skipped.append(Skipped(name, sheet.name, rown, "空行"))
             continue
-        if _is_totals(row, layout):
+        if i in maybe_totals and _is_totals(row, layout):
             res.skipped.append(Skipped(name, sheet.name, rown, "合计行"))
             continue
         if spot and sheet_error is None and cs[p_spot] is BLANK and "spot_score" not in flagged:
@@ -301,32 +307,43 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
         c_course.append(course_id or "")
         c_hint.append(track_hint)
         c_raw_id.append(None if raw_id == ident else raw_id)  # kept only where it differs
-        c_raw_course.append(raw_cols[p_course][i] if p_course is not None else None)
-        c_raw_track.append(raw_cols[p_track][i] if p_track is not None else None)
+        # as read, for messages (the cell's shared value where equal: a province's rows would
+        # otherwise hold millions of equal strings, one per cell read)
+        c_raw_course.append(_shared(raw_cols[p_course][i], cs[p_course]) if p_course is not None else None)
+        c_raw_track.append(_shared(raw_cols[p_track][i], cs[p_track]) if p_track is not None else None)
         for k, vcol, scol in measure_out:
             c = cs[k]
             vcol.append(c.value)
             if scol is not None:
                 scol.append(c.status)
-        n = len(c_row)
-        for col in all_value_cols:  # a field this sheet lacks stays None
-            if len(col) < n:
-                col.append(None)
+    for col in all_value_cols:  # a field this sheet lacks stays None
+        col.extend([None] * (len(c_row) - len(col)))
     if hidden_accepted:
         res.notes.append(f"工作表「{sheet.name}」第{_row_list(hidden_accepted)}行是隐藏行（筛选或手动隐藏），已导入")
+
+
+def _shared(raw: Any, cell: Cell) -> Any:
+    """The raw cell, or the cell's value (one object per distinct value) where they are equal."""
+    return cell.value if raw == cell.value else raw
 
 
 def _normalize_column(field: str, raws: list, vocab: Vocabulary, header: str) -> list[Cell]:
     """Each raw cell of one column as a Cell; each distinct (type, value) normalised once
     (1, 1.0 and True are equal in Python but not the same cell, hence the type)."""
     kind = FIELDS[field][0]
-    memo: dict[tuple[type, Any], Cell] = {}
+    texts: dict[str, Cell] = {}  # most cells are text: keyed by the string alone
+    others: dict[tuple[type, Any], Cell] = {}
     out = []
     for raw in raws:
-        key = (type(raw), raw)
-        c = memo.get(key)
-        if c is None:
-            c = memo[key] = normalize(kind, raw, vocab, header, field)
+        if type(raw) is str:
+            c = texts.get(raw)
+            if c is None:
+                c = texts[raw] = normalize(kind, raw, vocab, header, field)
+        else:
+            key = (type(raw), raw)
+            c = others.get(key)
+            if c is None:
+                c = others[key] = normalize(kind, raw, vocab, header, field)
         out.append(c)
     return out
 

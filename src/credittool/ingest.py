@@ -276,18 +276,18 @@ def _commit_rules(con, term: TermRules) -> None:
                      for t, rs in term.by_track.items() for i, c in enumerate(rs.courses)])
 
 
-def _insert_entries(con, term_id: str, entries: Entries, entry_fid: np.ndarray) -> None:
-    if not len(entries):
-        return
-    sheets = entries.table.sheets
-    sheet_name = np.array([s.name for s in sheets], dtype=object)[entries.sheet]
-    con.executemany(
-        "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        zip(itertools.repeat(term_id), entry_fid.tolist(), sheet_name.tolist(), entries.row.tolist(),
-            *(entries.column(c).tolist() for c in ("unit", "name", "id", "subject", "stage")),
-            entries.track.tolist(), entries.column("course_id").tolist(), entries.composite.tolist(),
-            entries.passed.tolist(), entries.eligible.tolist(), entries.hours.tolist(), entries.credits.tolist(),
-            entries.reason.tolist(), entries.inputs.tolist()))
+def _insert_entries(con, term_id: str, entries: Entries, entry_fid: np.ndarray, chunk: int = 200_000) -> None:
+    """All entries of the run, in slices (a province's four million rows as Python tuples
+    at once would take gigabytes)."""
+    sheet_name = np.array([s.name for s in entries.table.sheets], dtype=object)
+    for a in range(0, len(entries), chunk):
+        e = entries.take(np.arange(a, min(a + chunk, len(entries))))
+        con.executemany(
+            "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            zip(itertools.repeat(term_id), entry_fid[a:a + chunk].tolist(), sheet_name[e.sheet].tolist(),
+                e.row.tolist(), *(e.column(c).tolist() for c in ("unit", "name", "id", "subject", "stage")),
+                e.track.tolist(), e.column("course_id").tolist(), e.composite.tolist(), e.passed.tolist(),
+                e.eligible.tolist(), e.hours.tolist(), e.credits.tolist(), e.reason.tolist(), e.inputs.tolist()))
 
 
 def _replace_units(con, term_id: str, entries: Entries, entry_fid: np.ndarray, now: str) -> int:

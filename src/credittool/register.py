@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +19,8 @@ REGISTER_COLUMNS = ["学期", "单位", "姓名", "身份证号", "学科", "培
 SUMMARY_COLUMNS = ["学期", "单位", "姓名", "身份证号", "培训类型", "合计学时", "合计学分", "验印", "原因"]
 REJECT_COLUMNS = ["文件", "工作表", "行号", "列", "原值", "原因", "处理办法", "代码"]
 SKIP_COLUMNS = ["文件", "工作表", "行号", "原因"]
+SHEET_ROW_LIMIT = 1_048_576  # rows in one Excel sheet, the header included
+_ZERO = Decimal(0)
 
 
 @dataclass
@@ -27,53 +31,137 @@ class RegisterStats:
     stamped: int
 
 
+# Per teacher: the sums, and what R9 is decided from, one (course, passed, reason) triple per
+# course as JSON (any text round-trips, unlike a separator). A passed course's reason never
+# reaches the stamp, so it is left out: teachers who passed the same courses share a pattern.
+# A teacher has one unit and name in a term (ingest rejects an ID under another); MIN() picks
+# the value deterministically, as it does the track.
+_STAMP_INPUTS = """
+    SELECT e.id_number, MIN(e.unit), MIN(e.name), MIN(e.track), SUM(e.hours), SUM(e.credits),
+           json_group_array(json_array(e.course_id, e.passed, CASE e.passed WHEN 1 THEN '' ELSE e.reason END))
+    FROM entries e JOIN files f USING (file_id) WHERE e.term = ? AND f.active = 1
+    GROUP BY e.id_number"""
+
+
 def refresh_stamps(con: sqlite3.Connection, term: TermRules) -> None:
     """Recompute every teacher's stamp (R9) of the term from the ledger's entries. Call it
     inside the transaction that changed the entries, so the two never disagree; `report`
-    reads the stamps from the ledger and so needs no rules files."""
-    per_teacher: dict[str, list] = defaultdict(list)
-    exact: dict[float, Decimal] = {}  # hours and credits take a handful of values: convert each once
-    for ident, unit, name, track, cid, ok, reason, hours, credits in con.execute(
-            """SELECT e.id_number, e.unit, e.name, e.track, e.course_id, e.passed, e.reason, e.hours, e.credits
-               FROM entries e JOIN files f USING (file_id) WHERE e.term = ? AND f.active = 1""", (term.term_id,)):
-        h = exact[hours] if hours in exact else exact.setdefault(hours, Decimal(str(hours)))
-        c = exact[credits] if credits in exact else exact.setdefault(credits, Decimal(str(credits)))
-        per_teacher[ident].append((unit, name, track, CourseResult(cid, bool(ok), reason, h, c)))
-    rows = []
-    for ident, items in per_teacher.items():
-        unit, name, track, _ = items[0]
-        st = stamp(track, [i[3] for i in items], term)
-        rows.append((term.term_id, ident, unit, name, track, int(st.stamped), float(st.hours), float(st.credits),
-                     "；".join(st.reasons)))
+    reads the stamps from the ledger and so needs no rules files. SQL sums each teacher's
+    entries; `certify.stamp` runs once per distinct pattern of results, not once per teacher."""
+    outcome = _stamp_memo(term)
+
+    def rows() -> Iterator[tuple]:
+        for ident, unit, name, track, hours, credits, pattern in con.execute(_STAMP_INPUTS, (term.term_id,)):
+            stamped, reasons = outcome(track, pattern)
+            yield term.term_id, ident, unit, name, track, stamped, _sum_value(hours), _sum_value(credits), reasons
+
     con.execute("DELETE FROM stamps WHERE term=?", (term.term_id,))
-    con.executemany("INSERT INTO stamps VALUES (?,?,?,?,?,?,?,?,?)", rows)
+    con.executemany("INSERT INTO stamps VALUES (?,?,?,?,?,?,?,?,?)", rows())
+
+
+def _sum_value(total: float) -> float:
+    """A SQL sum of REAL hours as the exact decimal sum would store it. Hours and credits are
+    given to a few decimal places (R1), but a float sum drifts (1.2 + 1.2 + 1.2 is
+    3.5999999999999996); rounding to 6 places lands on the float nearest the exact decimal
+    sum, which is what summing Decimals and storing float() gave."""
+    return round(total, 6)
+
+
+def _stamp_memo(term: TermRules) -> Callable[[str, str], tuple[int, str]]:
+    """(track, pattern) → (stamped, reasons), computed by `certify.stamp` (the one home of R9)
+    once per distinct pattern. SQLite 3.40 has no ORDER BY inside an aggregate, so a pattern's
+    order is unspecified; that is harmless: `stamp` takes the results as a set (keyed by
+    course, reasons in the rules' order), so the same results in another order give the same
+    stamp, at worst from a second call."""
+    memo: dict[tuple[str, str], tuple[int, str]] = {}
+
+    def outcome(track: str, pattern: str) -> tuple[int, str]:
+        if (track, pattern) not in memo:
+            st = stamp(track, [CourseResult(cid, bool(ok), reason, _ZERO, _ZERO)
+                               for cid, ok, reason in json.loads(pattern)], term)
+            memo[track, pattern] = (int(st.stamped), "；".join(st.reasons))
+        return memo[track, pattern]
+
+    return outcome
+
+
+_REGISTER_FROM = """
+    FROM entries e JOIN files f USING (file_id) JOIN terms t ON t.term = e.term
+         JOIN courses c ON c.term = e.term AND c.course_id = e.course_id
+         JOIN track_courses tc ON tc.term = e.term AND tc.track = e.track AND tc.course_id = e.course_id
+    WHERE e.term = ? AND f.active = 1"""
+_REGISTER_ROWS = """
+    SELECT t.name, e.unit, e.name, e.id_number, e.subject, tc.track_name, c.name,
+           CASE tc.required WHEN 1 THEN '必修' ELSE '选修' END, CAST(e.composite AS REAL),
+           CASE e.passed WHEN 1 THEN '合格' ELSE '不合格' END, e.hours, e.credits, e.reason,
+           f.name, e.sheet, e.row""" + _REGISTER_FROM + """ AND e.unit BETWEEN ? AND ?
+    ORDER BY e.unit, e.id_number, tc.position, e.course_id LIMIT ? OFFSET ?"""
+_REGISTER_UNITS = "SELECT e.unit, COUNT(*), SUM(e.passed = 1)" + _REGISTER_FROM + " GROUP BY e.unit ORDER BY e.unit"
+_SUMMARY_FROM = """
+    FROM stamps s JOIN terms t ON t.term = s.term
+         JOIN (SELECT DISTINCT term, track, track_name FROM track_courses) tn
+           ON tn.term = s.term AND tn.track = s.track
+    WHERE s.term = ?"""
+_SUMMARY_ROWS = """
+    SELECT t.name, s.unit, s.name, s.id_number, tn.track_name, s.hours, s.credits,
+           CASE s.stamped WHEN 1 THEN '是' ELSE '否' END, s.reasons""" + _SUMMARY_FROM + """ AND s.unit BETWEEN ? AND ?
+    ORDER BY s.unit, s.id_number LIMIT ? OFFSET ?"""
+_SUMMARY_UNITS = "SELECT s.unit, COUNT(*), SUM(s.stamped = 1)" + _SUMMARY_FROM + " GROUP BY s.unit ORDER BY s.unit"
 
 
 def build_register(con: sqlite3.Connection, term: TermRules) -> tuple[list[SheetSpec], RegisterStats]:
-    """The register's two sheets, straight from the ledger in the order a clerk reads them:
-    by unit, then teacher, then the course's place in the track's rules."""
-    reg_rows = con.execute(
-        """SELECT t.name, e.unit, e.name, e.id_number, e.subject, tc.track_name, c.name,
-                  CASE tc.required WHEN 1 THEN '必修' ELSE '选修' END, CAST(e.composite AS REAL),
-                  CASE e.passed WHEN 1 THEN '合格' ELSE '不合格' END, e.hours, e.credits, e.reason,
-                  f.name, e.sheet, e.row
-           FROM entries e JOIN files f USING (file_id) JOIN terms t ON t.term = e.term
-                JOIN courses c ON c.term = e.term AND c.course_id = e.course_id
-                JOIN track_courses tc ON tc.term = e.term AND tc.track = e.track AND tc.course_id = e.course_id
-           WHERE e.term = ? AND f.active = 1
-           ORDER BY e.unit, e.id_number, tc.position, e.course_id""", (term.term_id,)).fetchall()
-    summary = con.execute(
-        """SELECT t.name, s.unit, s.name, s.id_number, tn.track_name, s.hours, s.credits,
-                  CASE s.stamped WHEN 1 THEN '是' ELSE '否' END, s.reasons
-           FROM stamps s JOIN terms t ON t.term = s.term
-                JOIN (SELECT DISTINCT term, track, track_name FROM track_courses) tn
-                  ON tn.term = s.term AND tn.track = s.track
-           WHERE s.term = ? ORDER BY s.unit, s.id_number""", (term.term_id,)).fetchall()
-    sheets = [SheetSpec("证书登记表", REGISTER_COLUMNS, reg_rows, widths={"原因": 40}),
-              SheetSpec("学分汇总", SUMMARY_COLUMNS, summary, widths={"原因": 60})]
-    stats = RegisterStats(len(summary), len(reg_rows), sum(1 for r in reg_rows if r[9] == "合格"),
-                          sum(1 for r in summary if r[7] == "是"))
+    """The register's sheets, straight from the ledger in the order a clerk reads them: by
+    unit, then teacher, then the course's place in the track's rules. Rows stream from SQLite
+    to the writer (a province's register does not fit in memory); a table longer than a
+    sheet is split into numbered sheets of whole units, never truncated (R16). Read the sheets
+    in the transaction that counted them (as `write_outputs` does)."""
+    args = (term.term_id,)
+    reg_units = con.execute(_REGISTER_UNITS, args).fetchall()
+    sum_units = con.execute(_SUMMARY_UNITS, args).fetchall()
+    sheets = (_sheets(con, "证书登记表", REGISTER_COLUMNS, {"原因": 40}, _REGISTER_ROWS, args, reg_units)
+              + _sheets(con, "学分汇总", SUMMARY_COLUMNS, {"原因": 60}, _SUMMARY_ROWS, args, sum_units))
+    stats = RegisterStats(sum(n for _, n, _ in sum_units), sum(n for _, n, _ in reg_units),
+                          sum(k for _, _, k in reg_units), sum(k for _, _, k in sum_units))
     return sheets, stats
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Rows `offset` … `offset + count` (in register order) of the units first … last."""
+    first: str
+    last: str
+    offset: int
+    count: int
+
+
+def sheet_slices(units: Sequence[tuple[str, int]], capacity: int) -> list[Slice]:
+    """Pack units (in order, with their row counts) into sheets of at most `capacity` rows,
+    each unit whole; a unit longer than a sheet alone is split mid-unit, never truncated."""
+    slices: list[Slice] = []
+    current: Slice | None = None  # the sheet being filled
+    for unit, n in units:
+        if current is not None and current.count + n > capacity:
+            slices.append(current)
+            current = None
+        done = 0
+        while n - done > capacity:  # only a unit bigger than a whole sheet
+            slices.append(Slice(unit, unit, done, capacity))
+            done += capacity
+        current = Slice(unit, unit, done, n - done) if current is None \
+            else Slice(current.first, unit, current.offset, current.count + n)
+    return slices + ([current] if current is not None else [])
+
+
+def _sheets(con: sqlite3.Connection, title: str, columns: list[str], widths: dict[str, float], sql: str,
+            args: tuple, units: Sequence[tuple[str, int, int]]) -> list[SheetSpec]:
+    """One sheet named `title`, or `title`1, 2, … when the rows do not fit in one."""
+    slices = sheet_slices([(u, n) for u, n, _ in units], SHEET_ROW_LIMIT - 1)  # 1: the header row
+    if not slices:
+        return [SheetSpec(title, columns, [], widths=widths)]
+    names = [title] if len(slices) == 1 else [f"{title}{i}" for i in range(1, len(slices) + 1)]
+    # each sheet its own cursor: the writer reads every sheet's first rows (widths) before the rest
+    return [SheetSpec(name, columns, con.execute(sql, args + (s.first, s.last, s.count, s.offset)), widths=widths)
+            for name, s in zip(names, slices)]
 
 
 def build_rejects(con: sqlite3.Connection, term_id: str) -> list[SheetSpec]:
@@ -89,7 +177,22 @@ def build_rejects(con: sqlite3.Connection, term_id: str) -> list[SheetSpec]:
 
 
 def write_outputs(con: sqlite3.Connection, term: TermRules, out_dir: Path) -> RegisterStats:
-    sheets, stats = build_register(con, term)
-    write_xlsx(out_dir / "register.xlsx", sheets)
+    with _snapshot(con):  # the sheets' row counts and their rows, from one state of the ledger
+        sheets, stats = build_register(con, term)
+        write_xlsx(out_dir / "register.xlsx", sheets)
     write_xlsx(out_dir / "rejects.xlsx", build_rejects(con, term.term_id))
     return stats
+
+
+@contextmanager
+def _snapshot(con: sqlite3.Connection) -> Iterator[None]:
+    """A read transaction (WAL: other ingests still commit meanwhile). Without it a commit
+    between counting a unit's rows and reading them would move rows past a sheet's LIMIT."""
+    if con.in_transaction:
+        yield
+        return
+    con.execute("BEGIN")
+    try:
+        yield
+    finally:
+        con.execute("COMMIT")

@@ -9,8 +9,9 @@ typed as a name stays text and can never run as a formula, and IDs are text cell
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,9 @@ class SheetSpec:
     wrap_notes: bool = False  # each note line merged across the table's width and wrapped
 
 
+_WIDTH_SAMPLE = 500  # rows that column widths are fitted to
+
+
 def _display_width(value: Any) -> int:
     s = value if isinstance(value, str) else ("" if value is None else str(value))
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
@@ -58,7 +62,7 @@ def _is_plain(spec: SheetSpec) -> bool:
 
 def _widths(spec: SheetSpec, rows: list[Sequence[Any]]) -> list[float]:
     widths = [_display_width(c) for c in spec.columns]
-    for r in rows[:500]:
+    for r in rows[:_WIDTH_SAMPLE]:
         for j, v in enumerate(r):
             widths[j] = max(widths[j], _display_width(v))
     return [spec.widths.get(col, min(max(widths[j] + 2, 6), 60)) for j, col in enumerate(spec.columns)]
@@ -85,18 +89,26 @@ def _write_fast(tmp: Path, sheets: Sequence[SheetSpec]) -> None:
     data, freeze, head_row, merges, widths, filters = [], {}, {}, {}, {}, {}
     for spec in sheets:
         title = spec.title[:31]
-        rows = spec.rows if isinstance(spec.rows, list) else list(spec.rows)
+        rows = iter(spec.rows)
+        first = list(islice(rows, _WIDTH_SAMPLE))  # widths are fitted to these; the rest stream through
         cols = list(spec.columns)
-        data.append((title, [dict(zip(cols, r)) for r in rows] or [dict.fromkeys(cols)]))
+        data.append((title, _records(cols, chain(first, rows)) if first else [dict.fromkeys(cols)]))
         n = len(spec.notes)
         freeze[title] = {"row": n + 1, "col": 0}
         head_row[title] = n
         merges[title] = [(i, 0, i, max(len(cols) - 1, 1), line) for i, line in enumerate(spec.notes)]
-        widths[title] = _widths(spec, rows)
+        widths[title] = _widths(spec, first)
         filters[title] = True
     rx.write_worksheets(data, str(tmp), freeze_panes=freeze, header_row=head_row, merge_ranges=merges,
                         column_widths=widths, autofilter=filters, header_format={"general": header})
     _fix_zip_times(tmp)
+
+
+def _records(cols: list[str], rows: Iterable[Sequence[Any]]) -> Iterator[dict[str, Any]]:
+    """Rows as the writer's dicts, one at a time: rustpy-xlsxwriter consumes a generator
+    lazily, so a province's register never sits in memory."""
+    for r in rows:
+        yield dict(zip(cols, r))
 
 
 def _write_openpyxl(target: Path, sheets: Sequence[SheetSpec]) -> None:
