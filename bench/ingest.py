@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import INGEST, RULES, ensure_data, stage  # noqa: E402
+from run import INGEST, RULES, ensure_data, parse_ingest, print_phases, stage  # noqa: E402
 
 
 def main() -> None:
@@ -28,9 +28,10 @@ def main() -> None:
     data = ensure_data(args.scale, args.format, args.data)
     with tempfile.TemporaryDirectory(prefix="credittool-bench-ws-") as ws:
         out, wall, peak = stage(INGEST, str(data), str(RULES), ws)
-    rows = int(out)
+    rows, phases = parse_ingest(out)
     print(f"{'stage':<10} {'rows':>10} {'wall s':>8} {'rows/s':>10} {'peak MiB':>9}")
     print(f"{'ingest':<10} {rows:>10} {wall:>8.2f} {rows / wall:>10,.0f} {peak:>9.0f}")
+    print_phases(phases)
 
 
 if __name__ == "__main__":

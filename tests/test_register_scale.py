@@ -127,8 +127,21 @@ def read_book(path: Path) -> dict[str, list[list[Any]]]:
 
 
 def write_register(con: sqlite3.Connection, out: Path) -> dict[str, list[list[Any]]]:
+    """The register's sheets, as one book: a split register's files register-1.xlsx, … (each a
+    sheet 证书登记表) as 证书登记表1, …, then register.xlsx's own sheets."""
     write_outputs(con, H1, out)
-    return read_book(out / "register.xlsx")
+    book = read_book(out / "register.xlsx")
+    parts = sorted(out.glob("register-*.xlsx"), key=lambda p: int(p.stem.split("-")[1]))
+    if not parts:
+        return book
+    assert "证书登记表" not in book and "证书登记表1" not in book  # the course rows are in the parts only
+    assert [p.name for p in parts] == [f"register-{i}.xlsx" for i in range(1, len(parts) + 1)]
+    split = {}
+    for i, part in enumerate(parts, 1):
+        sheets = read_book(part)
+        assert list(sheets) == ["证书登记表"]
+        split[f"证书登记表{i}"] = sheets["证书登记表"]
+    return split | book
 
 
 def ledger_entries(con: sqlite3.Connection) -> Counter:
@@ -206,7 +219,7 @@ def test_register_stats_count_the_ledger(ledger: sqlite3.Connection, tmp_path: P
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(register, "SHEET_ROW_LIMIT", 50)  # the counts do not depend on the sheets
     stats = write_outputs(ledger, H1, tmp_path)
-    book = read_book(tmp_path / "register.xlsx")
+    book = write_register(ledger, tmp_path)
     reg = [r for t, rows in book.items() if t.startswith("证书登记表") for r in rows[1:]]
     summ = [r for t, rows in book.items() if t.startswith("学分汇总") for r in rows[1:]]
     assert (stats.entries, stats.passed) == (len(reg), sum(r[9] == "合格" for r in reg))
@@ -252,3 +265,43 @@ def test_slices_cover_every_row_once_in_order(sizes: list[int], capacity: int) -
     for u, n in units:  # a unit spans sheets only when it alone is bigger than a sheet
         spans = sum(s.first <= u <= s.last for s in slices)
         assert spans == 1 or (n > capacity and spans == -(-n // capacity))
+
+
+def test_split_register_written_again_when_the_ledger_moves(ledger: sqlite3.Connection, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parts of a split register are written by worker processes, each from its own
+    connection: one that finds the ledger changed since the plan makes the whole register
+    planned and written again, so no row is lost past a part's LIMIT."""
+    path = ledger.execute("PRAGMA database_list").fetchone()[2]
+    real = register._plan
+    calls = []
+
+    def commit_after_first_plan(con: sqlite3.Connection, term_id: str) -> Any:
+        plan = real(con, term_id)
+        if not calls:
+            other = sqlite3.connect(path, isolation_level=None)
+            other.execute("""INSERT INTO entries SELECT term, file_id, sheet, row, unit, name, 'X' || id_number, subject,
+                             stage, track, course_id, composite, passed, eligible, hours, credits, reason, inputs
+                             FROM entries ORDER BY unit LIMIT 3""")
+            other.close()
+        calls.append(plan)
+        return plan
+
+    monkeypatch.setattr(register, "SHEET_ROW_LIMIT", 60)
+    monkeypatch.setattr(register, "_plan", commit_after_first_plan)
+    stats = write_outputs(ledger, H1, tmp_path)
+    assert len(calls) == 2  # planned again after a worker saw the new rows
+    book = write_register(ledger, tmp_path)
+    registered = [k for t, rows in book.items() if t.startswith("证书登记表") for k in entry_keys(rows[1:])]
+    assert Counter(registered) == ledger_entries(ledger) and stats.entries == len(registered)
+
+
+def test_parts_of_a_longer_register_are_removed(ledger: sqlite3.Connection, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(register, "SHEET_ROW_LIMIT", 60)
+    write_outputs(ledger, H1, tmp_path)
+    assert len(list(tmp_path.glob("register-*.xlsx"))) >= 2
+    monkeypatch.setattr(register, "SHEET_ROW_LIMIT", 1_048_576)
+    write_outputs(ledger, H1, tmp_path)
+    assert not list(tmp_path.glob("register-*.xlsx"))  # one workbook again: no stale part misleads
+    assert list(read_book(tmp_path / "register.xlsx")) == ["证书登记表", "学分汇总"]

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import itertools
 import os
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ class IngestReport:
     rejects: list[Problem]
     stats: RegisterStats
     replaced: int = 0
+    timings: dict[str, float] = field(default_factory=dict)  # phase → wall seconds (bench/ prints them)
 
     @property
     def accepted(self) -> int:
@@ -118,6 +120,7 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
 
     Raises RulesInvalid (bad rules), UsageError (bad arguments), NothingToDo (no usable file).
     """
+    clock = _Clock()
     term_rules = load_term(rules, term)
     vocab = vocabulary(term_rules)
     out_dir = workspace / "out" / term_rules.term_id
@@ -143,22 +146,41 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
         known.add(sha)  # the same bytes twice in one run count once
         jobs.append((f, labels[f]))
         shas[f] = sha
+    clock.lap("hash")
     fresh = [(fr, shas[fr.path]) for fr in extract_many(jobs, term_rules, vocab, course, on_file)]
+    clock.lap("extract")
     res = resolve([fr for fr, _ in fresh], term_rules)
+    clock.lap("resolve")
     con = connect(workspace / LEDGER_NAME)
     try:
         replaced, late_rejects = _commit(con, term_rules, fresh, res, summaries)
+        res.entries = None  # in the ledger now: free the run's rows before the register is written
+        clock.lap("commit")
         for fr, _ in fresh:
             summaries[fr.name].notes.extend(fr.notes)
         for fname, note in res.notes:
             summaries[fname].notes.append(note)
         stats = write_outputs(con, term_rules, out_dir)
+        clock.lap("write")
     finally:
         con.close()
     all_rejects = [p for fr, _ in fresh for p in fr.rejects] + res.rejects + late_rejects
     all_rejects += [fr.error for fr, _ in fresh if fr.error is not None]
     return IngestReport(term_rules.term_id, term_rules.term_name, out_dir,
-                        [summaries[labels[f]] for f in files], all_rejects, stats, replaced)
+                        [summaries[labels[f]] for f in files], all_rejects, stats, replaced, clock.laps)
+
+
+class _Clock:
+    """Wall time per phase."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self.t = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.laps[phase] = now - self.t
+        self.t = now
 
 
 def _display_names(files: list[Path]) -> dict[Path, str]:

@@ -110,19 +110,14 @@ _SUMMARY_UNITS = "SELECT s.unit, COUNT(*), SUM(s.stamped = 1)" + _SUMMARY_FROM +
 
 
 def build_register(con: sqlite3.Connection, term: TermRules) -> tuple[list[SheetSpec], RegisterStats]:
-    """The register's sheets, straight from the ledger in the order a clerk reads them: by
-    unit, then teacher, then the course's place in the track's rules. Rows stream from SQLite
-    to the writer (a province's register does not fit in memory); a table longer than a
-    sheet is split into numbered sheets of whole units, never truncated (R16). Read the sheets
-    in the transaction that counted them (as `write_outputs` does)."""
-    args = (term.term_id,)
-    reg_units = con.execute(_REGISTER_UNITS, args).fetchall()
-    sum_units = con.execute(_SUMMARY_UNITS, args).fetchall()
-    sheets = (_sheets(con, "证书登记表", REGISTER_COLUMNS, {"原因": 40}, _REGISTER_ROWS, args, reg_units)
-              + _sheets(con, "学分汇总", SUMMARY_COLUMNS, {"原因": 60}, _SUMMARY_ROWS, args, sum_units))
-    stats = RegisterStats(sum(n for _, n, _ in sum_units), sum(n for _, n, _ in reg_units),
-                          sum(k for _, _, k in reg_units), sum(k for _, _, k in sum_units))
-    return sheets, stats
+    """The register as one workbook's sheets (tests and small terms; `write_outputs` writes a
+    province's as several files), straight from the ledger in the order a clerk reads them:
+    by unit, then teacher, then the course's place in the track's rules. Rows stream from
+    SQLite to the writer; a table longer than a sheet is split into numbered sheets of whole
+    units, never truncated (R16). Read the sheets in the transaction that counted them."""
+    plan = _plan(con, term.term_id)
+    specs = [_spec(con, term.term_id, sheet) for sheet in plan.register + plan.summary]
+    return specs, plan.stats
 
 
 @dataclass(frozen=True)
@@ -152,16 +147,74 @@ def sheet_slices(units: Sequence[tuple[str, int]], capacity: int) -> list[Slice]
     return slices + ([current] if current is not None else [])
 
 
-def _sheets(con: sqlite3.Connection, title: str, columns: list[str], widths: dict[str, float], sql: str,
-            args: tuple, units: Sequence[tuple[str, int, int]]) -> list[SheetSpec]:
+@dataclass(frozen=True)
+class _Sheet:
+    title: str
+    table: str  # "register" or "summary"
+    part: Slice | None  # None: the table is empty
+    rows: int  # the rows the ledger had in the part's units when it was planned
+
+
+@dataclass
+class _Plan:
+    register: list[_Sheet]
+    summary: list[_Sheet]
+    stats: RegisterStats
+
+
+_TABLES = {"register": (REGISTER_COLUMNS, {"原因": 40}, _REGISTER_ROWS, _REGISTER_FROM),
+           "summary": (SUMMARY_COLUMNS, {"原因": 60}, _SUMMARY_ROWS, _SUMMARY_FROM)}
+
+
+def _plan(con: sqlite3.Connection, term_id: str) -> _Plan:
+    reg_units = con.execute(_REGISTER_UNITS, (term_id,)).fetchall()
+    sum_units = con.execute(_SUMMARY_UNITS, (term_id,)).fetchall()
+    stats = RegisterStats(sum(n for _, n, _ in sum_units), sum(n for _, n, _ in reg_units),
+                          sum(k for _, _, k in reg_units), sum(k for _, _, k in sum_units))
+    return _Plan(_table_sheets("证书登记表", "register", reg_units), _table_sheets("学分汇总", "summary", sum_units),
+                 stats)
+
+
+def _table_sheets(title: str, table: str, units: Sequence[tuple[str, int, int]]) -> list[_Sheet]:
     """One sheet named `title`, or `title`1, 2, … when the rows do not fit in one."""
+    counts = dict((u, n) for u, n, _ in units)
     slices = sheet_slices([(u, n) for u, n, _ in units], SHEET_ROW_LIMIT - 1)  # 1: the header row
     if not slices:
-        return [SheetSpec(title, columns, [], widths=widths)]
+        return [_Sheet(title, table, None, 0)]
     names = [title] if len(slices) == 1 else [f"{title}{i}" for i in range(1, len(slices) + 1)]
-    # each sheet its own cursor: the writer reads every sheet's first rows (widths) before the rest
-    return [SheetSpec(name, columns, con.execute(sql, args + (s.first, s.last, s.count, s.offset)), widths=widths)
+    return [_Sheet(name, table, s, sum(n for u, n in counts.items() if s.first <= u <= s.last))
             for name, s in zip(names, slices)]
+
+
+def _spec(con: sqlite3.Connection, term_id: str, sheet: _Sheet) -> SheetSpec:
+    columns, widths, sql, _ = _TABLES[sheet.table]
+    s = sheet.part
+    rows = [] if s is None else con.execute(sql, (term_id, s.first, s.last, s.count, s.offset))
+    return SheetSpec(sheet.title, columns, rows, widths=widths)
+
+
+class _Moved(Exception):
+    """The ledger changed between planning the register and reading a part of it."""
+
+
+def _write_part(ledger: str, term_id: str, target: Path, sheets: list[_Sheet]) -> None:
+    """Write one file of a split register from a connection of its own (a worker process),
+    after checking that the ledger still holds what the part was planned from."""
+    con = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=60, isolation_level=None)
+    try:
+        con.execute("BEGIN")
+        for sheet in sheets:
+            if sheet.part is not None:
+                _, _, _, frm = _TABLES[sheet.table]
+                unit = "e.unit" if sheet.table == "register" else "s.unit"
+                (n,) = con.execute(f"SELECT COUNT(*) {frm} AND {unit} BETWEEN ? AND ?",
+                                   (term_id, sheet.part.first, sheet.part.last)).fetchone()
+                if n != sheet.rows:
+                    raise _Moved(target.name)
+        write_xlsx(target, [_spec(con, term_id, sheet) for sheet in sheets])
+        con.execute("COMMIT")
+    finally:
+        con.close()
 
 
 def build_rejects(con: sqlite3.Connection, term_id: str) -> list[SheetSpec]:
@@ -177,11 +230,54 @@ def build_rejects(con: sqlite3.Connection, term_id: str) -> list[SheetSpec]:
 
 
 def write_outputs(con: sqlite3.Connection, term: TermRules, out_dir: Path) -> RegisterStats:
+    """register.xlsx (证书登记表 and 学分汇总) and rejects.xlsx. A register too long for one
+    sheet goes to register-1.xlsx, register-2.xlsx, … (证书登记表, whole units each), with
+    学分汇总 staying in register.xlsx; those files are written side by side on both cores."""
     with _snapshot(con):  # the sheets' row counts and their rows, from one state of the ledger
-        sheets, stats = build_register(con, term)
-        write_xlsx(out_dir / "register.xlsx", sheets)
+        plan = _plan(con, term.term_id)
+        if len(plan.register) == 1:
+            write_xlsx(out_dir / "register.xlsx",
+                       [_spec(con, term.term_id, sheet) for sheet in plan.register + plan.summary])
+    if len(plan.register) > 1:
+        parts = [(out_dir / "register.xlsx", plan.summary)]
+        parts += [(out_dir / f"register-{i}.xlsx", [_Sheet("证书登记表", "register", sh.part, sh.rows)])
+                  for i, sh in enumerate(plan.register, 1)]
+        if not _write_parts(con, term.term_id, parts):
+            return write_outputs(con, term, out_dir)  # another ingest committed meanwhile: plan again
+    _remove_stale_parts(out_dir, len(plan.register) if len(plan.register) > 1 else 0)
     write_xlsx(out_dir / "rejects.xlsx", build_rejects(con, term.term_id))
-    return stats
+    return plan.stats
+
+
+def _write_parts(con: sqlite3.Connection, term_id: str, parts: list[tuple[Path, list[_Sheet]]]) -> bool:
+    """Write each part in a worker process (fork: nothing to import). False if the ledger
+    moved under a part; a crashed worker's exception propagates."""
+    import gc
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ledger = con.execute("PRAGMA database_list").fetchone()[2]
+    gc.freeze()  # the parent's objects stay shared with the workers, not copied page by page
+    try:
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        with ProcessPoolExecutor(2, mp_context=ctx) as pool:
+            futures = [pool.submit(_write_part, ledger, term_id, path, sheets) for path, sheets in parts]
+            try:
+                for f in futures:
+                    f.result()
+            except _Moved:
+                return False
+    finally:
+        gc.unfreeze()
+    return True
+
+
+def _remove_stale_parts(out_dir: Path, keep: int) -> None:
+    """register-N.xlsx left by an earlier, longer register."""
+    for p in out_dir.glob("register-*.xlsx"):
+        n = p.stem.removeprefix("register-")
+        if n.isdigit() and int(n) > keep:
+            p.unlink()
 
 
 @contextmanager

@@ -146,7 +146,7 @@ class Entries:
 
 @dataclass
 class Resolution:
-    entries: Entries
+    entries: Entries | None  # None once committed
     rejects: list[Problem]
     skipped: list[Skipped]
     notes: list[tuple[str, str]]  # (file, note)
