@@ -99,6 +99,8 @@ class FileResult:
     notes: list[str] = field(default_factory=list)
     rows_read: int = 0
     error: Problem | None = None  # the whole file could not be used
+    sha256: str = ""
+    known: bool = False  # these bytes are in the ledger already: not read
 
     def reject(self, p: Problem) -> None:
         self.rejects.append(p)

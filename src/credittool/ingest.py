@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
 import os
 import time
@@ -106,14 +105,6 @@ def load_term(rules: list[Path], term: str | None) -> TermRules:
     return choose_term(book, term)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str | None = None,
            course: str | None = None, on_file: Callable[[str], None] | None = None) -> IngestReport:
     """Ingest school spreadsheets into the ledger and rebuild the term's register.
@@ -135,19 +126,14 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
         con.close()  # reopened for the commit: no connection is open while workers fork
     summaries: dict[str, FileSummary] = {}
     labels = _display_names(files)
-    jobs, shas = [], {}
-    for f in files:
-        sha = _sha256(f)
-        if sha in known:
-            summaries[labels[f]] = FileSummary(labels[f], "未改动")
-            if on_file:
-                on_file(labels[f])
+    clock.lap("prepare")
+    fresh: list[tuple[FileResult, str]] = []
+    for fr in extract_many([(f, labels[f]) for f in files], term_rules, vocab, course, on_file, frozenset(known)):
+        if fr.known or fr.sha256 in known:  # in the ledger, or the same bytes twice in this run: count once
+            summaries[fr.name] = FileSummary(fr.name, "未改动")
             continue
-        known.add(sha)  # the same bytes twice in one run count once
-        jobs.append((f, labels[f]))
-        shas[f] = sha
-    clock.lap("hash")
-    fresh = [(fr, shas[fr.path]) for fr in extract_many(jobs, term_rules, vocab, course, on_file)]
+        known.add(fr.sha256)
+        fresh.append((fr, fr.sha256))
     clock.lap("extract")
     res = resolve([fr for fr, _ in fresh], term_rules)
     clock.lap("resolve")

@@ -43,7 +43,9 @@ class Table:
                 lists[c].extend(rows.cols[c])
             for out, src in ((values, rows.values), (statuses, rows.statuses)):
                 for f, col in src.items():
-                    out.setdefault(f, [None] * n).extend(col)
+                    if f not in out:  # a field first seen in this file: None for the rows before
+                        out[f] = [None] * n
+                    out[f].extend(col)
                 for col in out.values():  # a field this file lacks stays None
                     col.extend([None] * (n + k - len(col)))
             n += k

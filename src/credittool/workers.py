@@ -4,6 +4,7 @@ takes down only its worker, never the run."""
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing as mp
 import os
 from collections.abc import Callable
@@ -24,17 +25,38 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
 
 
-def _quiet() -> None:
+_KNOWN: frozenset[str] = frozenset()  # sha256 of the files already in the ledger (set per worker)
+
+
+def sha256_of(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _start(known: frozenset[str]) -> None:
     """Worker start: a parser's panic message (Rust prints it, with a backtrace when
     RUST_BACKTRACE is set) is no use to a clerk; the file's problem is reported as data."""
+    global _KNOWN
+    _KNOWN = known
     os.environ["RUST_BACKTRACE"] = "0"
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
 
 
+def _job(path: Path, name: str, term: TermRules, vocab: Vocabulary, course: str | None) -> FileResult:
+    """Hash the file (in the worker: both cores, and overlapped with reading); read it unless
+    the ledger has these bytes already."""
+    sha = sha256_of(path)
+    if sha in _KNOWN:
+        return FileResult(path, name, sha256=sha, known=True)
+    res = extract_file(path, term, vocab, course, name)
+    res.sha256 = sha
+    return res
+
+
 def _crashed(path: Path, name: str, why: str) -> FileResult:
-    res = FileResult(path, name)
+    res = FileResult(path, name, sha256=sha256_of(path))
     res.error = Problem(name, "", None, "", "", "E-FILE-CRASH",
                         f"读取该文件时解析程序异常退出（{why}），文件可能已损坏或含有异常内容",
                         "在 Excel/WPS 中打开，另存为新的 .xlsx 后再导入")
@@ -42,11 +64,12 @@ def _crashed(path: Path, name: str, why: str) -> FileResult:
 
 
 def _run_pool(jobs: list[Job], workers: int, term: TermRules, vocab: Vocabulary, course: str | None,
-              results: dict[Path, FileResult], on_done: Callable[[str], None] | None) -> list[Job]:
+              known: frozenset[str], results: dict[Path, FileResult],
+              on_done: Callable[[str], None] | None) -> list[Job]:
     """Run jobs in one pool; fill `results`; return the jobs lost because the pool broke."""
     lost: list[Job] = []
-    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_quiet) as pool:
-        futures = {pool.submit(extract_file, p, term, vocab, course, name): (p, name) for p, name in jobs}
+    with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start, initargs=(known,)) as pool:
+        futures = {pool.submit(_job, p, name, term, vocab, course): (p, name) for p, name in jobs}
         for fut in as_completed(futures):
             p, name = futures[fut]
             try:
@@ -60,14 +83,16 @@ def _run_pool(jobs: list[Job], workers: int, term: TermRules, vocab: Vocabulary,
 
 
 def extract_many(jobs: list[Job], term: TermRules, vocab: Vocabulary, course: str | None,
-                 on_done: Callable[[str], None] | None = None) -> list[FileResult]:
-    """extract_file for every job, in worker processes; results in the order of `jobs`."""
+                 on_done: Callable[[str], None] | None = None, known: frozenset[str] = frozenset()) -> list[FileResult]:
+    """extract_file for every job, in worker processes, except files whose sha256 is in
+    `known` (returned with .known set); results in the order of `jobs`."""
     if not jobs:
         return []
     results: dict[Path, FileResult] = {}
-    lost = _run_pool(jobs, max(1, min(os.cpu_count() or 1, 2, len(jobs))), term, vocab, course, results, on_done)
+    lost = _run_pool(jobs, max(1, min(os.cpu_count() or 1, 2, len(jobs))), term, vocab, course, known, results,
+                     on_done)
     for job in sorted(lost):  # a broken pool loses every unfinished job: retry each alone to find the culprit
-        if _run_pool([job], 1, term, vocab, course, results, on_done):
+        if _run_pool([job], 1, term, vocab, course, known, results, on_done):
             results[job[0]] = _crashed(job[0], job[1], "worker died")
             if on_done:
                 on_done(job[1])
