@@ -292,3 +292,19 @@ def test_two_files_of_one_unit_in_one_run_are_both_kept(tmp_path: Path, workspac
     assert report.files[0].status == "替换" and report.replaced == 1
     # 0.7×90 + 0.3×50 = 78.0
     assert sorted(con.execute("SELECT id_number, composite FROM entries")) == sorted([(ID_A, "78.0"), (ID_B, "84.0")])
+
+
+def test_big_first_load_rebuilds_the_indexes(school: Path, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # ledger.bulk_entries drops the secondary indexes for a load bigger than the table and
+    # builds them again in the same transaction: the ledger ends with every index and row.
+    from credittool import ledger
+
+    monkeypatch.setattr(ledger, "BULK_MIN_ROWS", 0)
+    ingest([school], rules=[TEXT_H1], workspace=workspace)
+    con = sqlite3.connect(workspace / "ledger.sqlite")
+    names = {r[1] for r in con.execute("PRAGMA index_list(entries)")}
+    assert {"entries_unit", "entries_file"} <= names
+    assert con.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 8  # as in the hand-worked test
+    plan = " ".join(r[3] for r in con.execute(
+        "EXPLAIN QUERY PLAN SELECT * FROM entries WHERE term='2009-h1' AND unit='测试中学' AND course_id='x'"))
+    assert "entries_unit" in plan

@@ -19,7 +19,7 @@ from credittool.diagnostics import Problem, Skipped
 from credittool.errors import NothingToDo, RulesInvalid, UsageError
 from credittool.extract import FileResult, Record
 from credittool.workers import extract_many
-from credittool.ledger import connect, transaction
+from credittool.ledger import bulk_entries, connect, transaction
 from credittool.readers import SUFFIXES
 from credittool.register import RegisterStats, refresh_stamps, write_outputs
 from credittool.resolve import Entries, Resolution, resolve
@@ -240,7 +240,8 @@ def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Reso
             replaced_total += _replace_units(con, term_id, entries.take(np.isin(entry_fid, renamed)),
                                              entry_fid[np.isin(entry_fid, renamed)], now)
             entries, entry_fid = _drop_ledger_conflicts(con, term_id, entries, entry_fid, file_rejects)
-        _insert_entries(con, term_id, entries, entry_fid)
+        with bulk_entries(con, len(entries)):
+            _insert_entries(con, term_id, entries, entry_fid)
         accepted = dict(zip(*np.unique(entry_fid, return_counts=True))) if len(entry_fid) else {}
         for fr, _ in fresh:
             if fr.name not in fids:
