@@ -308,3 +308,16 @@ def test_big_first_load_rebuilds_the_indexes(school: Path, workspace: Path, monk
     plan = " ".join(r[3] for r in con.execute(
         "EXPLAIN QUERY PLAN SELECT * FROM entries WHERE term='2009-h1' AND unit='测试中学' AND course_id='x'"))
     assert "entries_unit" in plan
+
+
+def test_same_bytes_twice_in_one_run_count_once(school: Path, tmp_path: Path, workspace: Path) -> None:
+    # The workers hash each file; a copy of a file already read in this run changes nothing.
+    (tmp_path / "copy").mkdir()
+    copy = tmp_path / "copy" / "测试中学-副本.xlsx"
+    copy.write_bytes(school.read_bytes())
+    report = ingest([school, copy], rules=[TEXT_H1], workspace=workspace)
+    assert [f.status for f in report.files] == ["新导入", "未改动"]
+    assert report.files[0].accepted == 8 and report.files[1].accepted == 0  # as in the hand-worked test
+    con = sqlite3.connect(workspace / "ledger.sqlite")
+    assert con.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 8
+    assert con.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 1
