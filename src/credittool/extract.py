@@ -229,12 +229,45 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
                             and r[j].lstrip()[:1] in _TOTALS_FIRST)
     course_memo: dict[str | None, str | None] = {}
     hint_memo: dict[str, str | None] = {}
+
+    def course_of(cell: Cell) -> str | None:
+        ctext = cell.value
+        if ctext not in course_memo:
+            course_memo[ctext] = term.courses.get(match_key(ctext)) if ctext else sheet_course
+        return course_memo[ctext]
+
+    def hint_of(cell: Cell) -> str | None:
+        ttext = cell.value
+        if ttext not in hint_memo:
+            hint_memo[ttext] = term.tracks.get(match_key(ttext))
+        return hint_memo[ttext]
+
+    n = len(rows)
     default_unit = res.path.stem
+    courses = [course_of(c) for c in cell_cols[p_course]] if p_course is not None else None
+    hints = [hint_of(c) if c.value else None for c in cell_cols[p_track]] if p_track is not None else None
+    # Rows that may be skipped, rejected or noted go row by row below; every other row (nearly
+    # all) is accepted as it stands and taken column by column.
+    if sheet_error is not None or p_id is None or p_name is None:
+        special = set(range(n))
+    else:
+        special = bad_cells | maybe_totals
+        special.update(r - first for r, _ in sheet.cell_flags if 0 <= r - first < n)
+        special.update(r - first for r in sheet.hidden_rows if 0 <= r - first < n)
+        for k in (p_id, p_name):
+            special.update(i for i, c in enumerate(cell_cols[k]) if c.value is None)
+        special.update(i for i, c in enumerate(cell_cols[p_id]) if c.note)
+        if spot:
+            special.update(i for i, c in enumerate(cell_cols[p_spot]) if c is BLANK)
+        if courses is not None:
+            special.update(i for i, c in enumerate(courses) if c is None)
+        if hints is not None:
+            special.update(i for i, (h, c) in enumerate(zip(hints, cell_cols[p_track])) if h is None and c.value)
     hidden_accepted: list[int] = []
     has_flags = bool(sheet.cell_flags)
-    cell_rows = zip(*cell_cols) if cell_cols else iter(lambda: (), None)
-    for i, (row, cs) in enumerate(zip(rows, cell_rows)):
-        rown = first + i
+    taken: dict[int, tuple[str | None, str | None]] = {}  # special rows accepted → (course, track hint)
+    for i in sorted(special):
+        row, cs, rown = rows[i], [col[i] for col in cell_cols], first + i
         # an error cell or a formula never calculated reads as blank: it is not blank
         flagged = _flagged(name, sheet, rown, layout) if has_flags else {}
         if (p_id is None or cs[p_id] is BLANK) and (p_name is None or cs[p_name] is BLANK) \
@@ -271,22 +304,18 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
                 bad = True
         course_id = sheet_course
         if p_course is not None and cs[p_course].ok and "course" not in flagged:
-            ctext = cs[p_course].value
-            if ctext not in course_memo:
-                course_memo[ctext] = term.courses.get(match_key(ctext)) if ctext else sheet_course
-            course_id = course_memo[ctext]
+            course_id = courses[i]
             if course_id is None:
+                ctext = cs[p_course].value
                 res.reject(Problem(name, sheet.name, rown, layout.headers["course"], ctext or "", "E-COURSE-UNKNOWN",
                                    f"课程「{ctext or ''}」不是 {term.term_id} 学期规则中的课程",
                                    "改为课程全称或规则中的简称（见 credittool check --rules 的课程表）"))
                 bad = True
         track_hint = None
         if p_track is not None and cs[p_track].value and "track" not in flagged:
-            ttext = cs[p_track].value
-            if ttext not in hint_memo:
-                hint_memo[ttext] = term.tracks.get(match_key(ttext))
-            track_hint = hint_memo[ttext]
+            track_hint = hints[i]
             if track_hint is None:
+                ttext = cs[p_track].value
                 res.reject(Problem(name, sheet.name, rown, layout.headers["track"], ttext,
                                    "E-TRACK-UNKNOWN", f"培训类型「{ttext}」无法识别",
                                    "填 " + "/".join(rs.track.name for rs in term.by_track.values())))
@@ -297,27 +326,48 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
             res.notes.append(f"{sheet.name} 第{rown}行：{id_cell.note}")
         if rown in sheet.hidden_rows:
             hidden_accepted.append(rown)
-        ident = id_cell.value
-        raw_id = raw_cols[p_id][i]
-        c_sheet.append(si)
-        c_row.append(rown)
-        c_unit.append((cs[p_unit].value if p_unit is not None else None) or default_unit)
-        c_name.append(name_cell.value)
-        c_id.append(ident)
-        c_subject.append((cs[p_subject].value or "") if p_subject is not None else "")
-        c_stage.append((cs[p_stage].value or "") if p_stage is not None else "")
-        c_course.append(course_id or "")
-        c_hint.append(track_hint)
-        c_raw_id.append(None if raw_id == ident else raw_id)  # kept only where it differs
-        # as read, for messages (the cell's shared value where equal: a province's rows would
-        # otherwise hold millions of equal strings, one per cell read)
-        c_raw_course.append(_shared(raw_cols[p_course][i], cs[p_course]) if p_course is not None else None)
-        c_raw_track.append(_shared(raw_cols[p_track][i], cs[p_track]) if p_track is not None else None)
-        for k, vcol, scol in measure_out:
-            c = cs[k]
-            vcol.append(c.value)
-            if scol is not None:
-                scol.append(c.status)
+        taken[i] = (course_id, track_hint)
+
+    # the accepted rows, in order, column by column
+    keep = [i for i in range(n) if i not in special or i in taken] if special else range(n)
+    c_sheet.extend([si] * len(keep))
+    c_row.extend(first + i for i in keep)
+
+    def values(k: int | None, default: Any = None) -> list:
+        if k is None:
+            return [default] * len(keep)
+        col = cell_cols[k]
+        return [col[i].value for i in keep]
+
+    c_unit.extend(u or default_unit for u in values(p_unit))
+    c_name.extend(values(p_name))
+    ids = values(p_id)
+    c_id.extend(ids)
+    c_subject.extend(v or "" for v in values(p_subject, ""))
+    c_stage.extend(v or "" for v in values(p_stage, ""))
+    if courses is None:
+        c_course.extend(taken[i][0] or "" if i in taken else sheet_course or "" for i in keep)
+    else:
+        c_course.extend(taken[i][0] or "" if i in taken else courses[i] or "" for i in keep)
+    if hints is None:
+        c_hint.extend([None] * len(keep))
+    else:
+        c_hint.extend(taken[i][1] if i in taken else hints[i] for i in keep)
+    raw_ids = raw_cols[p_id] if p_id is not None else [None] * n
+    c_raw_id.extend(None if raw_ids[i] == ident else raw_ids[i] for i, ident in zip(keep, ids))  # only where it differs
+    # as read, for messages (the cell's shared value where equal: a province's rows would
+    # otherwise hold millions of equal strings, one per cell read)
+    for k, out_col in ((p_course, c_raw_course), (p_track, c_raw_track)):
+        if k is None:
+            out_col.extend([None] * len(keep))
+        else:
+            raws, col = raw_cols[k], cell_cols[k]
+            out_col.extend(_shared(raws[i], col[i]) for i in keep)
+    for k, vcol, scol in measure_out:
+        col = cell_cols[k]
+        vcol.extend(col[i].value for i in keep)
+        if scol is not None:
+            scol.extend(col[i].status for i in keep)
     for col in all_value_cols:  # a field this sheet lacks stays None
         col.extend([None] * (len(c_row) - len(col)))
     if hidden_accepted:
