@@ -94,7 +94,6 @@ class FileResult:
     sheets: list[SheetInfo] = field(default_factory=list)  # indexed by the rows' "sheet" column
     rows: Rows = field(default_factory=Rows)
     rejects: list[Problem] = field(default_factory=list)
-    rejected_rows: set[tuple[str, int]] = field(default_factory=set)  # (sheet, row)
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rows_read: int = 0
@@ -104,8 +103,6 @@ class FileResult:
 
     def reject(self, p: Problem) -> None:
         self.rejects.append(p)
-        if p.row is not None:
-            self.rejected_rows.add((p.sheet, p.row))
 
 
 def shown(raw: Any) -> str:
