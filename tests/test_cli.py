@@ -136,3 +136,22 @@ def test_sample_cli_errors_are_one_line(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "没有台账" in res.output and "Traceback" not in res.output
     res = run("sample", "--by", "年级", "--workspace", tmp_path)
     assert res.exit_code == 2 and "--by" in res.output
+
+
+def test_many_files_list_only_those_that_need_a_look(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A province sends thousands of files: the table names the ones with rejects, counts the rest.
+    from credittool import console
+
+    monkeypatch.setattr(console, "FILES_SHOWN", 3)
+    head = ["姓名", "身份证号", "课程", "考试成绩", "博文篇数", "博文成绩"]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for k in range(5):
+        ident = check_id(f"2202821980010{k:04d}")
+        write_xlsx(folder / f"学校{k}.xlsx", {"成绩": [head, [f"教师{k}", ident, "教学技能", 80, 6, 50]]})
+    write_xlsx(folder / "学校9.xlsx", {"成绩": [head, ["错误", check_id("22028219800109999"), "教学技能", "八十", 6, 50]]})
+    res = run("ingest", folder, "--rules", TEXT_H1, "--workspace", tmp_path / "ws")
+    assert res.exit_code == 0, res.output
+    assert "学校9.xlsx" in res.output and "学校0.xlsx" not in res.output  # the file with a reject is named
+    assert "…另有 5 个文件" in res.output and "新导入 6" in res.output
+    assert "合计（6 个文件）" in res.output

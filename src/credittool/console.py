@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from rich.console import Console
@@ -13,6 +14,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 MAX_SHOWN = 15
+FILES_SHOWN = 30  # more input files than this: the table lists only those that need a look
 
 
 def error(message: str, hint: str = "") -> None:
@@ -30,8 +32,6 @@ def rules_problems(problems: Sequence) -> None:
 def problems_table(problems: Sequence[Problem], title: str) -> None:
     if not problems:
         return
-    from collections import Counter
-
     counts = Counter(p.code for p in problems)
     console.print(f"[bold]{title}[/]：" + "，".join(f"{code} {n}" for code, n in counts.most_common()), highlight=False)
     table = Table(show_lines=False, header_style="bold", box=None, padding=(0, 1))
@@ -54,12 +54,20 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
     for col, just in (("文件", "left"), ("状态", "left"), ("读入行", "right"), ("接受", "right"),
                       ("未接受", "right"), ("跳过", "right")):
         table.add_column(col, justify=just)
-    for f in report.files:
+    files = report.files
+    # a county's files fit on a screen; of a province's thousands, those that need a look
+    shown = files if len(files) <= FILES_SHOWN else \
+        [f for f in files if f.status in ("无法读取", "替换") or f.rejected][:FILES_SHOWN]
+    for f in shown:
         style = "red" if f.status == "无法读取" else ("dim" if f.status == "未改动" else "")
         table.add_row(f.name, f.status, str(f.rows_read), str(f.accepted), str(f.rejected), str(f.skipped),
                       style=style)
-    table.add_row("合计", "", str(sum(f.rows_read for f in report.files)), str(report.accepted),
-                  str(report.rejected), str(sum(f.skipped for f in report.files)), style="bold")
+    if len(shown) < len(files):
+        by_status = Counter(f.status for f in files)
+        table.add_row(f"…另有 {len(files) - len(shown):,} 个文件", "、".join(f"{k} {n:,}" for k, n in by_status.items()),
+                      "", "", "", "", style="dim")
+    table.add_row(f"合计（{len(files):,} 个文件）", "", f"{sum(f.rows_read for f in files):,}", f"{report.accepted:,}",
+                  f"{report.rejected:,}", f"{sum(f.skipped for f in files):,}", style="bold")
     console.print(table)
     problems_table(report.rejects, f"本次未接受 {len(report.rejects)} 处（全部见 rejects.xlsx）")
     notes = [(f.name, n) for f in report.files for n in f.notes]
@@ -74,6 +82,10 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
         console.print(f"替换了台账中的 {report.replaced} 条旧记录（同名文件或同校同课程的新文件）。", highlight=False)
     console.print(f"本学期台账：{s.teachers} 名教师，{s.entries} 条课程成绩，合格 {s.passed} 条，"
                   f"验印 {s.stamped} 人，未验印 {s.teachers - s.stamped} 人。", highlight=False)
+    if s.parts:
+        console.print(f"证书登记表超过 Excel 单表行数上限，按单位分为 {s.parts} 个文件："
+                      f"{report.out_dir / 'register-1.xlsx'} … register-{s.parts}.xlsx；学分汇总在 register.xlsx。",
+                      highlight=False)
     console.print(f"已写出：{report.out_dir / 'register.xlsx'}、{report.out_dir / 'rejects.xlsx'}", highlight=False)
 
 

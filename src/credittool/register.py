@@ -29,6 +29,7 @@ class RegisterStats:
     entries: int
     passed: int
     stamped: int
+    parts: int = 0  # register-1.xlsx … register-N.xlsx, when 证书登记表 is past one sheet
 
 
 # Per teacher: the sums, and what R9 is decided from, one (course, passed, reason) triple per
@@ -244,7 +245,8 @@ def write_outputs(con: sqlite3.Connection, term: TermRules, out_dir: Path) -> Re
                   for i, sh in enumerate(plan.register, 1)]
         if not _write_parts(con, term.term_id, parts):
             return write_outputs(con, term, out_dir)  # another ingest committed meanwhile: plan again
-    _remove_stale_parts(out_dir, len(plan.register) if len(plan.register) > 1 else 0)
+    plan.stats.parts = len(plan.register) if len(plan.register) > 1 else 0
+    _remove_stale_parts(out_dir, plan.stats.parts)
     write_xlsx(out_dir / "rejects.xlsx", build_rejects(con, term.term_id))
     return plan.stats
 

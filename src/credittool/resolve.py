@@ -329,9 +329,15 @@ class _Columns:
     def __init__(self, t: Table, rows: np.ndarray) -> None:
         self.values = {f: factorize(v[rows], FIELDS[f][0]) for f, v in sorted(t.values.items())}
         self.statuses = {f: factorize(v[rows]) for f, v in sorted(t.statuses.items())}
-        sheet = t.sheet[rows]
-        self.present = {f: np.array([f in s.present for s in t.sheets], dtype=bool)[sheet] for f in FIELDS}
+        self._sheet, self._sheets = t.sheet[rows], t.sheets
+        self._present: dict[str, np.ndarray] = {}
         self.n = len(rows)
+
+    def present(self, f: str) -> np.ndarray:
+        """Whether each row's sheet has a column for `f` (made when first asked)."""
+        if f not in self._present:
+            self._present[f] = np.array([f in s.present for s in self._sheets], dtype=bool)[self._sheet]
+        return self._present[f]
 
     def value(self, f: str) -> tuple[np.ndarray, list]:
         return self.values.get(f, (np.full(self.n, -1, np.int64), []))
@@ -402,7 +408,7 @@ def _met(cols: _Columns, f: str, minimum: Decimal, optional: bool, pos: np.ndarr
     met_u = np.array([v if isinstance(v, bool) else v >= minimum for v in u] + [False], dtype=bool)
     out = met_u[c[pos]]  # code -1 picks the trailing False
     if optional:
-        out |= ~cols.present[f][pos]
+        out |= ~cols.present(f)[pos]
     return out
 
 
