@@ -110,17 +110,6 @@ _SUMMARY_ROWS = """
 _SUMMARY_UNITS = "SELECT s.unit, COUNT(*), SUM(s.stamped = 1)" + _SUMMARY_FROM + " GROUP BY s.unit ORDER BY s.unit"
 
 
-def build_register(con: sqlite3.Connection, term: TermRules) -> tuple[list[SheetSpec], RegisterStats]:
-    """The register as one workbook's sheets (tests and small terms; `write_outputs` writes a
-    province's as several files), straight from the ledger in the order a clerk reads them:
-    by unit, then teacher, then the course's place in the track's rules. Rows stream from
-    SQLite to the writer; a table longer than a sheet is split into numbered sheets of whole
-    units, never truncated (R16). Read the sheets in the transaction that counted them."""
-    plan = _plan(con, term.term_id)
-    specs = [_spec(con, term.term_id, sheet) for sheet in plan.register + plan.summary]
-    return specs, plan.stats
-
-
 @dataclass(frozen=True)
 class Slice:
     """Rows `offset` … `offset + count` (in register order) of the units first … last."""
