@@ -4,7 +4,7 @@
 
 Generates the data with bench/generate.py when DIR (default /tmp/credittool-bench/<scale>)
 is missing, then runs the ingest in a fresh child process (bench/run.py's `stage`), so that
-its peak RSS is the ingest's own. bench/run.py measures the whole term against the floor.
+its peak memory is the ingest's own (with its workers and helper). bench/run.py measures the whole term against the floor.
 """
 
 from __future__ import annotations

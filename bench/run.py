@@ -2,8 +2,8 @@
 
     python bench/run.py --scale county|city|province [--format xlsx|csv] [--data DIR] [--naive-share F]
 
-Each stage runs in a fresh child process, so its wall time and peak RSS are its own
-(os.wait4 gives the child's rusage). The I/O floor is the fastest reader over the same
+Each stage runs in a fresh child process, so its wall time and peak memory are its own
+(the process tree's summed PSS, sampled; see `stage`). The I/O floor is the fastest reader over the same
 files (python-calamine, every cell of every sheet) plus the fastest writer over a table of
 the register's size (rustpy-xlsxwriter if installed, else xlsxwriter, else openpyxl
 write-only). The naive script is what a user would write: pandas.read_excel (openpyxl) of
@@ -95,19 +95,50 @@ print(len(df))
 
 
 def stage(code: str, *args: str) -> tuple[str, float, float]:
-    """Run code in a child; return its last stdout line, wall seconds, peak RSS MiB (the
-    child's own, from os.wait4). Output goes to temp files, so a chatty child cannot block."""
+    """Run code in a child; return its last stdout line, wall seconds and peak memory MiB:
+    of the child's whole process tree (its workers and helpers too), the sum of their
+    proportional set sizes sampled twice a second (Linux), or at least the largest single
+    process's peak RSS (os.wait4). Output goes to temp files, so a chatty child cannot block."""
+    import threading
+
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         t = time.perf_counter()
         proc = subprocess.Popen([PY, "-c", code, *args], stdout=out, stderr=err, text=True)
+        done, peak = threading.Event(), [0.0]
+
+        def sample() -> None:
+            while not done.wait(0.5):
+                peak[0] = max(peak[0], tree_pss_mib(proc.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t
+        done.set()
+        sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         if proc.returncode != 0:
             sys.exit(f"stage failed:\n{err.read()[-3000:]}")
-        return out.read().strip().splitlines()[-1], wall, usage.ru_maxrss / 1024
+        return out.read().strip().splitlines()[-1], wall, max(peak[0], usage.ru_maxrss / 1024)
+
+
+def tree_pss_mib(pid: int) -> float:
+    """Proportional set size of `pid` and its descendants in MiB (shared pages counted once
+    over the tree); 0 where /proc cannot tell."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except (OSError, ValueError):
+            continue
+    return total / 1024
 
 
 def progress(name: str, wall: float, rss: float) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from credittool import earlyparts
 from credittool.cells import Vocabulary
 from credittool.diagnostics import Problem, Skipped
 from credittool.errors import NothingToDo, RulesInvalid, UsageError
@@ -21,12 +22,11 @@ from credittool.extract import FileResult, Record
 from credittool.workers import extract_many
 from credittool.ledger import bulk_entries, connect, transaction
 from credittool.readers import SUFFIXES
-from credittool.register import RegisterStats, refresh_stamps, write_outputs
+from credittool.register import RegisterStats, refresh_stamps, rules_rows, write_outputs
 from credittool.resolve import Entries, Resolution, resolve
 from credittool.rules.loader import RuleBook, TermRules, load_rules
 
 LEDGER_NAME = "ledger.sqlite"
-TRACK_ORDER = ("text", "online", "kindergarten")  # 文本, 网联, 幼儿: the order of the seed's annexes
 
 
 @dataclass
@@ -122,6 +122,7 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     try:
         known = {sha for (sha,) in con.execute("SELECT sha256 FROM files WHERE term = ? AND active = 1",
                                                (term_rules.term_id,))}
+        first_load = not con.execute("SELECT 1 FROM entries WHERE term = ? LIMIT 1", (term_rules.term_id,)).fetchone()
     finally:
         con.close()  # reopened for the commit: no connection is open while workers fork
     summaries: dict[str, FileSummary] = {}
@@ -137,19 +138,27 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     clock.lap("extract")
     res = resolve([fr for fr, _ in fresh], term_rules)
     clock.lap("resolve")
-    con = connect(workspace / LEDGER_NAME)
+    # a province's first load: the register's parts are written during the commit
+    early = earlyparts.start(res.entries, term_rules, out_dir) if first_load else None
     try:
-        replaced, late_rejects = _commit(con, term_rules, fresh, res, summaries)
-        res.entries = None  # in the ledger now: free the run's rows before the register is written
-        clock.lap("commit")
-        for fr, _ in fresh:
-            summaries[fr.name].notes.extend(fr.notes)
-        for fname, note in res.notes:
-            summaries[fname].notes.append(note)
-        stats = write_outputs(con, term_rules, out_dir)
-        clock.lap("write")
+        con = connect(workspace / LEDGER_NAME)
+        try:
+            replaced, late_rejects, whole = _commit(con, term_rules, fresh, res, summaries)
+            if early is not None:
+                early.confirm(whole)
+            res.entries = None  # in the ledger now: free the run's rows before the register is written
+            clock.lap("commit")
+            for fr, _ in fresh:
+                summaries[fr.name].notes.extend(fr.notes)
+            for fname, note in res.notes:
+                summaries[fname].notes.append(note)
+            stats = write_outputs(con, term_rules, out_dir, early)
+            clock.lap("write")
+        finally:
+            con.close()
     finally:
-        con.close()
+        if early is not None:
+            early.close()
     all_rejects = [p for fr, _ in fresh for p in fr.rejects] + res.rejects + late_rejects
     all_rejects += [fr.error for fr, _ in fresh if fr.error is not None]
     return IngestReport(term_rules.term_id, term_rules.term_name, out_dir,
@@ -179,10 +188,12 @@ def _display_names(files: list[Path]) -> dict[Path, str]:
 
 
 def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Resolution,
-            summaries: dict[str, FileSummary]) -> tuple[int, list[Problem]]:
+            summaries: dict[str, FileSummary]) -> tuple[int, list[Problem], frozenset[int] | None]:
     """Write one run in one transaction, set-based: one INSERT per table for the whole run.
-    Returns the number of ledger rows replaced and the rows rejected against the ledger (an
-    ID already there, a spot score for someone not drawn)."""
+    Returns the number of ledger rows replaced, the rows rejected against the ledger (an
+    ID already there, a spot score for someone not drawn), and, when the term had no
+    entries before and every entry of the run went in, the run's file ids (the register
+    is then the run's entries: see earlyparts.py)."""
     term_id = term.term_id
     now = dt.datetime.now().isoformat(timespec="seconds")
     by_file_spot: dict[str, list[Record]] = defaultdict(list)
@@ -264,7 +275,8 @@ def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Reso
                         (s.accepted, s.rejected, s.skipped, fid))
             summaries[fr.name] = s
         refresh_stamps(con, term)
-    return replaced_total, late
+    whole = not prior_entries and len(entries) == len(res.entries) and len(fids) == len(fresh)
+    return replaced_total, late, frozenset(fids.values()) if whole else None
 
 
 # rejects found against the ledger rather than in the files
@@ -273,16 +285,10 @@ _LATE_CODES = frozenset({"E-ID-LEDGER", "E-SPOT-NO-DRAW", "E-SPOT-NOT-DRAWN", "E
 
 def _commit_rules(con, term: TermRules) -> None:
     """The term's courses and tracks, for `report` (which needs no rules files)."""
-    term_id = term.term_id
-    con.execute("INSERT OR REPLACE INTO terms VALUES (?,?)", (term_id, term.term_name))
-    seen_courses: dict[str, tuple] = {}
-    for _, rs in sorted(term.by_track.items(), key=lambda kv: TRACK_ORDER.index(kv[0])):
-        for c in rs.courses:
-            seen_courses.setdefault(c.id, (term_id, c.id, c.name, float(c.hours), len(seen_courses)))
-    con.executemany("INSERT OR REPLACE INTO courses VALUES (?,?,?,?,?)", list(seen_courses.values()))
-    con.executemany("INSERT OR REPLACE INTO track_courses VALUES (?,?,?,?,?,?)",
-                    [(term_id, t, rs.track.name, c.id, int(c.required), i)
-                     for t, rs in term.by_track.items() for i, c in enumerate(rs.courses)])
+    con.execute("INSERT OR REPLACE INTO terms VALUES (?,?)", (term.term_id, term.term_name))
+    courses, tracks = rules_rows(term)
+    con.executemany("INSERT OR REPLACE INTO courses VALUES (?,?,?,?,?)", courses)
+    con.executemany("INSERT OR REPLACE INTO track_courses VALUES (?,?,?,?,?,?)", tracks)
 
 
 def _insert_entries(con, term_id: str, entries: Entries, entry_fid: np.ndarray, chunk: int = 200_000) -> None:

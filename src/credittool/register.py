@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from credittool.certify import CourseResult, stamp
 from credittool.rules.loader import TermRules
 from credittool.xlsxout import SheetSpec, write_xlsx
+
+if TYPE_CHECKING:
+    from credittool.earlyparts import EarlyParts
 
 REGISTER_COLUMNS = ["学期", "单位", "姓名", "身份证号", "学科", "培训类型", "课程", "必修/选修", "综合成绩",
                     "结果", "学时", "学分", "原因", "来源文件", "工作表", "行号"]
@@ -21,6 +26,20 @@ REJECT_COLUMNS = ["文件", "工作表", "行号", "列", "原值", "原因", "�
 SKIP_COLUMNS = ["文件", "工作表", "行号", "原因"]
 SHEET_ROW_LIMIT = 1_048_576  # rows in one Excel sheet, the header included
 _ZERO = Decimal(0)
+TRACK_ORDER = ("text", "online", "kindergarten")  # 文本, 网联, 幼儿: the order of the seed's annexes
+
+
+def rules_rows(term: TermRules) -> tuple[list[tuple], list[tuple]]:
+    """The term's rows of the ledger's `courses` (term, id, name, hours, position) and
+    `track_courses` (term, track, track name, course id, required, position) tables, which
+    the register joins. A course id in several tracks takes its first track's name."""
+    courses: dict[str, tuple] = {}
+    for _, rs in sorted(term.by_track.items(), key=lambda kv: TRACK_ORDER.index(kv[0])):
+        for c in rs.courses:
+            courses.setdefault(c.id, (term.term_id, c.id, c.name, float(c.hours), len(courses)))
+    tracks = [(term.term_id, t, rs.track.name, c.id, int(c.required), i)
+              for t, rs in term.by_track.items() for i, c in enumerate(rs.courses)]
+    return list(courses.values()), tracks
 
 
 @dataclass
@@ -30,6 +49,7 @@ class RegisterStats:
     passed: int
     stamped: int
     parts: int = 0  # register-1.xlsx … register-N.xlsx, when 证书登记表 is past one sheet
+    early: bool = False  # the parts came from earlyparts (written during the commit)
 
 
 # Per teacher: the sums, and what R9 is decided from, one (course, passed, reason) triple per
@@ -219,25 +239,45 @@ def build_rejects(con: sqlite3.Connection, term_id: str) -> list[SheetSpec]:
             SheetSpec("跳过的行", SKIP_COLUMNS, [list(r) for r in skip], widths={"原因": 50})]
 
 
-def write_outputs(con: sqlite3.Connection, term: TermRules, out_dir: Path) -> RegisterStats:
+def write_outputs(con: sqlite3.Connection, term: TermRules, out_dir: Path,
+                  early: EarlyParts | None = None) -> RegisterStats:
     """register.xlsx (证书登记表 and 学分汇总) and rejects.xlsx. A register too long for one
     sheet goes to register-1.xlsx, register-2.xlsx, … (证书登记表, whole units each), with
-    学分汇总 staying in register.xlsx; those files are written side by side on both cores."""
+    学分汇总 staying in register.xlsx; those files are written side by side on both cores,
+    or taken from `early` (earlyparts.py) when it wrote them from what the ledger now holds."""
+    staged: list[Path] | None = None
     with _snapshot(con):  # the sheets' row counts and their rows, from one state of the ledger
         plan = _plan(con, term.term_id)
         if len(plan.register) == 1:
             write_xlsx(out_dir / "register.xlsx",
                        [_spec(con, term.term_id, sheet) for sheet in plan.register + plan.summary])
-    if len(plan.register) > 1:
+        elif early is not None and _early_fits(con, term.term_id, plan, early):
+            write_xlsx(out_dir / "register.xlsx", [_spec(con, term.term_id, sheet) for sheet in plan.summary])
+            staged = early.wait()
+    if staged is not None:
+        for i, path in enumerate(staged, 1):
+            os.replace(path, out_dir / f"register-{i}.xlsx")
+    elif len(plan.register) > 1:
         parts = [(out_dir / "register.xlsx", plan.summary)]
         parts += [(out_dir / f"register-{i}.xlsx", [_Sheet("证书登记表", "register", sh.part, sh.rows)])
                   for i, sh in enumerate(plan.register, 1)]
         if not _write_parts(con, term.term_id, parts):
             return write_outputs(con, term, out_dir)  # another ingest committed meanwhile: plan again
     plan.stats.parts = len(plan.register) if len(plan.register) > 1 else 0
+    plan.stats.early = staged is not None
     _remove_stale_parts(out_dir, plan.stats.parts)
     write_xlsx(out_dir / "rejects.xlsx", build_rejects(con, term.term_id))
     return plan.stats
+
+
+def _early_fits(con: sqlite3.Connection, term_id: str, plan: _Plan, early: EarlyParts) -> bool:
+    """Whether the early parts are this register's: the ledger holds the run's files and no
+    other of the term, and the child planned the same parts."""
+    if early.files is None:
+        return False
+    active = frozenset(fid for (fid,) in con.execute("SELECT file_id FROM files WHERE term=? AND active=1",
+                                                     (term_id,)))
+    return active == early.files and early.plan() == [(s.part, s.rows) for s in plan.register]
 
 
 def _write_parts(con: sqlite3.Connection, term_id: str, parts: list[tuple[Path, list[_Sheet]]]) -> bool:

@@ -52,13 +52,23 @@ class Table:
         self.n = n
         self.sheet = np.concatenate(sheet_idx) if sheet_idx else np.zeros(0, np.int32)
         self.row = np.asarray(lists.pop("row"), dtype=np.int64)
-        self.col = {c: _objects(v) for c, v in lists.items() if c != "sheet"}
-        self.values = {f: _objects(v) for f, v in values.items()}
-        self.statuses = {f: _objects(v) for f, v in statuses.items()}
+        self.col = {c: object_array(v) for c, v in lists.items() if c != "sheet"}
+        self.values = {f: object_array(v) for f, v in values.items()}
+        self.statuses = {f: object_array(v) for f, v in statuses.items()}
         self.spot = np.array([s.spot for s in self.sheets], dtype=bool)[self.sheet] if n else np.zeros(0, bool)
+        self._coded: dict[str, tuple[np.ndarray, list]] = {}
 
     def __len__(self) -> int:
         return self.n
+
+    def coded(self, column: str) -> tuple[np.ndarray, list]:
+        """`factorize` of a row column, made once, codes as int32 (kept for the run: half the
+        memory): resolve codes the IDs, names and units, and the register of a first load
+        (earlyparts.py) reuses the codes."""
+        if column not in self._coded:
+            c, u = factorize(self.col[column])
+            self._coded[column] = (c.astype(np.int32), u)
+        return self._coded[column]
 
     def record(self, i: int) -> Record:
         """Row i as an object, for a message about it."""
@@ -74,7 +84,8 @@ class Table:
             present=s.present, raw={k: v for k, v in raw.items() if v is not None}, headers=s.headers, spot=s.spot)
 
 
-def _objects(values: list) -> np.ndarray:
+def object_array(values: list) -> np.ndarray:
+    """A 1-d object array of `values` (np.array would make tuples into a second dimension)."""
     a = np.empty(len(values), dtype=object)
     a[:] = values
     return a
@@ -90,7 +101,7 @@ def factorize(values: np.ndarray, kind: Kind | None = None) -> tuple[np.ndarray,
     equal in Python, so a column that may hold both (作业: 是/否 or a count) is coded by
     (type, value). Decimals are canonical (cells.py), so equal means the same text."""
     if kind is Kind.COUNT_OR_YESNO and len({type(v) for v in values} - {type(None)}) > 1:
-        c, u = pd.factorize(_objects([None if v is None else (type(v), v) for v in values]), use_na_sentinel=True)
+        c, u = pd.factorize(object_array([None if v is None else (type(v), v) for v in values]), use_na_sentinel=True)
         return c, [v for _, v in u]
     c, u = pd.factorize(values, use_na_sentinel=True)
     return c, list(u)
@@ -179,7 +190,7 @@ def resolve(results: list[FileResult], term: TermRules) -> Resolution:
     rejects: list[Problem] = []
     skipped: list[Skipped] = []
     notes: list[tuple[str, str]] = []
-    id_code = codes(t.col["id"])
+    id_code = t.coded("id")[0].astype(np.int64)  # int64: keys below multiply it
 
     # 1. exact duplicates count once; conflicting ones are all rejected, naming each place
     course_code = codes(np.where(t.spot, "\x00spot", t.col["course_id"]).astype(object))
@@ -204,8 +215,8 @@ def resolve(results: list[FileResult], term: TermRules) -> Resolution:
 
     # 2. one ID is one person in one unit
     kept = np.flatnonzero(keep)
-    pairs = pd.DataFrame({"id": id_code[kept], "name": codes(t.col["name"])[kept],
-                          "unit": codes(t.col["unit"])[kept]}).drop_duplicates()
+    pairs = pd.DataFrame({"id": id_code[kept], "name": t.coded("name")[0][kept],
+                          "unit": t.coded("unit")[0][kept]}).drop_duplicates()
     bad_ids = pairs["id"][pairs["id"].duplicated()].unique()
     clash = keep & np.isin(id_code, bad_ids)
     for group in _groups(id_code, np.flatnonzero(clash)):
@@ -379,7 +390,7 @@ def _score(t: Table, rows: np.ndarray, track: np.ndarray,
     rest = np.flatnonzero(~done)
     if len(rest):
         key_cols = [codes(track[rows][rest]), codes(t.col["course_id"][rows][rest]),
-                    codes(_objects([s.present for s in t.sheets]))[t.sheet[rows][rest]]]
+                    codes(object_array([s.present for s in t.sheets]))[t.sheet[rows][rest]]]
         key_cols += [c[rest] for c, _ in cols.values.values()] + [c[rest] for c, _ in cols.statuses.values()]
         g = group_codes(key_cols)
         results = [_evaluate_one(t.record(i), track[i], term) for i in rows[rest[first_of_groups(g)]].tolist()]
