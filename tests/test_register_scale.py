@@ -87,6 +87,19 @@ def test_stamps_equal_the_rule_applied_per_teacher(ledger: sqlite3.Connection) -
     assert len({w[2] for w in want.values()}) == 3  # text, online, kindergarten
 
 
+def test_stamps_are_the_same_read_either_way(ledger: sqlite3.Connection) -> None:
+    """With the term most of the ledger the stamps' inputs are read by a table scan, with
+    another term bigger by the unique index (`register._stamp_inputs`): the same stamps."""
+    assert "+e.term" in register._stamp_inputs(ledger, TERM)
+    by_scan = refreshed(ledger)
+    for k in range(2):  # another term, twice this one's size
+        ledger.execute("""INSERT INTO entries SELECT 'other', file_id, sheet, row, unit, name, id_number || ?, subject,
+                          stage, track, course_id, composite, passed, eligible, hours, credits, reason, inputs
+                          FROM entries WHERE term = ?""", (str(k), TERM))
+    assert "+e.term" not in register._stamp_inputs(ledger, TERM)
+    assert refreshed(ledger) == by_scan == oracle_stamps(ledger, H1)
+
+
 def test_rule_runs_once_per_distinct_pattern(ledger: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
 

@@ -1,7 +1,7 @@
 """The column path of `resolve._score` gives exactly what `scoring.evaluate` gives, row by row.
 
-`resolve._score` decides plain passes on whole numpy columns with exact integer arithmetic
-(`_plain_passes`) and sends every other row to `evaluate` once per distinct input. For every
+`resolve._score` decides plain results (passes, and failures on the composite or a minimum)
+on whole numpy columns with exact integer arithmetic (`_plain_results`) and sends every other row to `evaluate` once per distinct input. For every
 row handed to `resolve`, the stored result must be the one `evaluate` gives for that row
 (composite text, passed, eligible, hours, credits, reasons joined with "；"), and a row whose
 outcome has `missing` must be rejected with one E-VALUE-BLANK / E-COLUMN-MISSING per field.
@@ -35,7 +35,7 @@ from credittool.fields import FIELDS, Kind, label
 from credittool.ingest import load_term
 from credittool.resolve import Resolution, resolve
 from credittool.rules.loader import TermRules
-from credittool.rules.schema import Ruleset
+from credittool.rules.schema import Course, Ruleset
 from credittool.scoring import Outcome, evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -285,9 +285,12 @@ def run(term: TermRules, book: Book) -> tuple[Resolution, list[Call]]:
     return res, calls
 
 
-def is_plain_pass(o: Outcome) -> bool:
-    """Passed with nothing to say: what `_plain_passes` decides on columns."""
-    return o.passed and not o.reasons and not o.missing
+def is_plain(o: Outcome, course: Course) -> bool:
+    """What `_plain_results` decides on columns: attended or not (R5); or a composite reached
+    (R6 met, no status word, nothing blank), whether it passes or not."""
+    if course.attendance_only:
+        return not o.missing
+    return o.composite is not None
 
 
 # --- hypothesis: many rows, every course of every rule set -------------------------------
@@ -484,11 +487,12 @@ def test_columns_equal_evaluate(variant: str, data: st.DataObject, rule_cache: d
     on_columns = {id(c) for rs in term.by_track.values() for c in rs.courses
                   if c.attendance_only or max(places[x.field] for x in c.components)
                   + max(_places(D(str(x.weight))) for x in c.components) <= 12}
-    plain_inputs = [c for c in calls if id(c.course) in on_columns and is_plain_pass(c.outcome())]
-    assert not plain_inputs, f"plain passes sent to evaluate: {plain_inputs[:3]}"
-    plain = sum(is_plain_pass(o) for o, r in zip(outcomes, book.rows)
-                if id(term.by_track[r.track].course(r.course)) in on_columns)
-    event(f"plain passes decided on columns: {'some' if plain else 'none'}")
+    plain_inputs = [c for c in calls if id(c.course) in on_columns and is_plain(c.outcome(), c.course)]
+    assert not plain_inputs, f"plain results sent to evaluate: {plain_inputs[:3]}"
+    plain = [o for o, r in zip(outcomes, book.rows)
+             if id(course := term.by_track[r.track].course(r.course)) in on_columns and is_plain(o, course)]
+    event(f"plain passes decided on columns: {'some' if any(o.passed for o in plain) else 'none'}")
+    event(f"plain failures decided on columns: {'some' if any(not o.passed for o in plain) else 'none'}")
     whole = len(on_columns) < sum(len(rs.courses) for rs in term.by_track.values())
     event(f"courses sent whole to evaluate (> 12 places): {'some' if whole else 'none'}")
     event(f"rejected rows: {'some' if accepted < len(book.rows) else 'none'}")
@@ -719,9 +723,13 @@ def _run_cases(term: TermRules, cases: list[Case], hours: dict[str, str]) -> Non
         h = D(hours[case.course]) if case.passed else D(0)
         got = (e.composite[k], bool(e.passed[k]), bool(e.eligible[k]), e.reason[k], e.hours[k], e.credits[k])
         assert got == (case.composite, case.passed, case.eligible, case.reason, float(h), float(h / 10)), case.why
-    # plain passes never reach evaluate; every other distinct input reaches it once
+    # plain results (attended or not; a composite reached, pass or fail) never reach
+    # evaluate; every other distinct input reaches it once
+    def plain(c: Case) -> bool:
+        return c.passed is not None if rs.course(c.course).attendance_only else c.composite is not None
+
     keys = [c.key() for c in calls]
-    assert len(keys) == len(set(keys)) == sum(1 for c in cases if not (c.passed and not c.reason))
+    assert len(keys) == len(set(keys)) == sum(1 for c in cases if not plain(c))
 
 
 H1_TEXT_HOURS = {"ethics-meeting": "5", "ethics-reader": "15", "teaching-skills": "15"}

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from credittool import register
-from credittool.resolve import Entries, factorize, object_array
+from credittool.resolve import Entries, factorize, object_array, str_ranks
 from credittool.rules.loader import TermRules
 from credittool.xlsxout import SheetSpec, write_xlsx
 
@@ -172,15 +172,14 @@ def _pairs(track: np.ndarray, cid: np.ndarray) -> tuple[np.ndarray, list[tuple[s
 
 class RunRegister:
     """The run's entries as rows of 证书登记表: the columns `_REGISTER_ROWS` selects, in its
-    order (unit, ID, the course's place in its track, course id). Sorting is on integer
-    ranks (Python's str order is SQLite's BINARY order: code points, which UTF-8 keeps),
-    and rows are made a chunk at a time."""
+    order (unit, ID, the course's place in its track, course id), sorting on the ranks of
+    the distinct values (`str_ranks`); rows are made a chunk at a time."""
 
     def __init__(self, p: dict[str, Any]) -> None:
         self.p = p
         position = np.asarray(p["pair_position"], dtype=np.int64)
-        self.order = np.lexsort((_rank(p["pair_course_id"])[p["pair"]], position[p["pair"]],
-                                 _rank(p["ids"])[p["id"]], _rank(p["units"])[p["unit"]]))
+        self.order = np.lexsort((str_ranks(p["pair_course_id"])[p["pair"]], position[p["pair"]],
+                                 str_ranks(p["ids"])[p["id"]], str_ranks(p["units"])[p["unit"]]))
         counts = np.bincount(p["unit"], minlength=len(p["units"])).tolist()
         self.units = [(u, n) for u, n in sorted(zip(p["units"], counts)) if n]
         # a value for each code; code -1 (None) picks the None appended at the end
@@ -209,14 +208,6 @@ class RunRegister:
                    self.numbers["hours"][p["hours"][idx]].tolist(),
                    self.numbers["credits"][p["credits"][idx]].tolist(), col("reason"),
                    v["file_names"][sheet].tolist(), v["sheet_names"][sheet].tolist(), p["row"][idx].tolist())
-
-
-def _rank(values: list) -> np.ndarray:
-    """Each value's place among `values` (distinct) in str order."""
-    order = sorted(range(len(values)), key=values.__getitem__)
-    rank = np.empty(len(values), np.int64)
-    rank[order] = np.arange(len(values))
-    return rank
 
 
 def write_parts(staging: Path) -> None:

@@ -72,12 +72,25 @@ def refresh_stamps(con: sqlite3.Connection, term: TermRules) -> None:
     outcome = _stamp_memo(term)
 
     def rows() -> Iterator[tuple]:
-        for ident, unit, name, track, hours, credits, pattern in con.execute(_STAMP_INPUTS, (term.term_id,)):
+        for ident, unit, name, track, hours, credits, pattern in con.execute(_stamp_inputs(con, term.term_id),
+                                                                             (term.term_id,)):
             stamped, reasons = outcome(track, pattern)
             yield term.term_id, ident, unit, name, track, stamped, _sum_value(hours), _sum_value(credits), reasons
 
     con.execute("DELETE FROM stamps WHERE term=?", (term.term_id,))
     con.executemany("INSERT INTO stamps VALUES (?,?,?,?,?,?,?,?,?)", rows())
+
+
+def _stamp_inputs(con: sqlite3.Connection, term_id: str) -> str:
+    """`_STAMP_INPUTS`, read the faster way. By the unique index (term, id_number, …) each
+    row is a random read of the table; when the term is most of the ledger, reading the table
+    in order and sorting is twice as fast (a province: 6 s instead of 13). `+e.term` keeps
+    SQLite off the index. Either way the same groups come out; only the order of a
+    pattern's items may differ, which `certify.stamp` ignores (see `_stamp_memo`)."""
+    (term_rows,) = con.execute("SELECT COUNT(*) FROM entries WHERE term = ?", (term_id,)).fetchone()
+    (all_rows,) = con.execute("SELECT COUNT(*) FROM entries").fetchone()
+    return _STAMP_INPUTS.replace("WHERE e.term = ?", "WHERE +e.term = ?") if 2 * term_rows > all_rows \
+        else _STAMP_INPUTS
 
 
 def _sum_value(total: float) -> float:

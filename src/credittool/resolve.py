@@ -20,7 +20,7 @@ from credittool.extract import ROW_COLUMNS, FileResult, Record, SheetInfo, shown
 from credittool.fields import FIELDS, Kind, label
 from credittool.rules.loader import TermRules
 from credittool.rules.schema import Course, Rounding, dec
-from credittool.scoring import evaluate
+from credittool.scoring import evaluate, fmt
 from credittool.textnorm import match_key
 
 
@@ -105,6 +105,15 @@ def factorize(values: np.ndarray, kind: Kind | None = None) -> tuple[np.ndarray,
         return c, [v for _, v in u]
     c, u = pd.factorize(values, use_na_sentinel=True)
     return c, list(u)
+
+
+def str_ranks(values: list[str]) -> np.ndarray:
+    """Each of the distinct `values`' place in str order, which is SQLite's BINARY order
+    (code points; UTF-8 keeps their order)."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    rank = np.empty(len(values), np.int64)
+    rank[order] = np.arange(len(values))
+    return rank
 
 
 def group_codes(columns: list[np.ndarray]) -> np.ndarray:
@@ -360,8 +369,9 @@ class _Columns:
 
 def _score(t: Table, rows: np.ndarray, track: np.ndarray,
            term: TermRules) -> tuple[Entries, list[tuple[int, list[Problem]]]]:
-    """Score every row. A plain pass (every input there, every condition met) is decided on
-    whole columns with exact integer arithmetic (`_plain_passes`); any other row goes to
+    """Score every row. A plain result (every input there, no status word, the exam open to
+    the teacher) is decided on whole columns with exact integer arithmetic (`_plain_results`);
+    any other row goes to
     `scoring.evaluate`, once per distinct input: (track, course, every measured value and
     status, which columns the sheet has). Both give what `evaluate` gives (tested)."""
     n = len(rows)
@@ -380,11 +390,10 @@ def _score(t: Table, rows: np.ndarray, track: np.ndarray,
         course = rs.course(cid)
         if course is None:
             continue
-        ok, text = _plain_passes(course, rs.pass_mark_of(course), rs.rounding, cols, pos)
-        hit = pos[ok]
-        composite[hit], passed[hit] = text[ok], 1
-        hours[hit], credits[hit] = float(course.hours), float(course.credit_value)
-        done[hit] = True
+        decided, ok, text, why = _plain_results(course, rs.pass_mark_of(course), rs.rounding, cols, pos)
+        hit, won = pos[decided], pos[decided & ok]
+        composite[hit], reason[hit], done[hit] = text[decided], why[decided], True
+        passed[won], hours[won], credits[won] = 1, float(course.hours), float(course.credit_value)
 
     problems: list[tuple[int, list[Problem]]] = []
     rest = np.flatnonzero(~done)
@@ -412,42 +421,60 @@ def _score(t: Table, rows: np.ndarray, track: np.ndarray,
     return entries, problems
 
 
-def _met(cols: _Columns, f: str, minimum: Decimal, optional: bool, pos: np.ndarray) -> np.ndarray:
-    """Rows (of `pos`) whose `f` is there and at least `minimum` (是 counts as met, 否 not),
-    or, for an optional field, whose sheet has no such column."""
+def _met(cols: _Columns, f: str, minimum: Decimal, optional: bool,
+         pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows of `pos`: whether `f` can be judged (it is there, or it is optional and the
+    sheet has no such column), and whether it is met (at least `minimum`; 是 counts as met,
+    否 not; an optional field without a column is met)."""
     c, u = cols.value(f)
     met_u = np.array([v if isinstance(v, bool) else v >= minimum for v in u] + [False], dtype=bool)
-    out = met_u[c[pos]]  # code -1 picks the trailing False
+    there = c[pos] >= 0
+    met = met_u[c[pos]]  # code -1 picks the trailing False
     if optional:
-        out |= ~cols.present(f)[pos]
-    return out
+        absent = ~cols.present(f)[pos]
+        there |= absent
+        met |= absent
+    return there, met
 
 
-def _plain_passes(course: Course, pass_mark: Decimal, rounding: Rounding, cols: _Columns,
-                  pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Which rows (of `pos`) plainly pass `course`, and their composite as text. Plainly:
-    attended (R5); or every prerequisite (R6) and minimum (R3) met, every component a
-    number, and Σ weight × score (R2, R4), rounded once, at least the pass mark."""
+def _plain_results(course: Course, pass_mark: Decimal, rounding: Rounding, cols: _Columns,
+                   pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For rows of `pos`: which are decided here, which of those pass, their composite as
+    text and their reason, as `scoring.evaluate` gives them. Decided: attended or not
+    (R5, 是/否); or every prerequisite (R6) met, every component a number without a
+    status word and every minimum (R3) there, so that the result is Σ weight × score (R2,
+    R4), rounded once, against the pass mark, and the minimums. Others: `evaluate`."""
+    n = len(pos)
+    text, why = np.full(n, None, dtype=object), np.full(n, "", dtype=object)
     if course.attendance_only:
         c, u = cols.value("attendance")
-        yes = np.array([v is True for v in u] + [False], dtype=bool)
-        return yes[c[pos]], np.full(len(pos), None, dtype=object)
-    ok = np.ones(len(pos), bool)
-    for m in (*course.exam_prerequisites, *course.minimums):
-        ok &= _met(cols, m.field, dec(m.min), m.optional, pos)
+        decided = np.array([isinstance(v, bool) for v in u] + [False], dtype=bool)[c[pos]]
+        yes = np.array([v is True for v in u] + [False], dtype=bool)[c[pos]]
+        why[decided & ~yes] = "未参加"
+        return decided, yes, text, why
+    decided = np.ones(n, bool)
+    for m in course.exam_prerequisites:
+        decided &= _met(cols, m.field, dec(m.min), m.optional, pos)[1]
     places = [max((-v.as_tuple().exponent for v in cols.value(c.field)[1] if isinstance(v, Decimal)), default=0)
               for c in course.components]
     p = max(places, default=0)
     q = max(-dec(c.weight).as_tuple().exponent for c in course.components)
     if p + q > 12:  # beyond int64 head-room for exact sums: let evaluate do it
-        return np.zeros(len(pos), bool), np.full(len(pos), None, dtype=object)
-    total = np.zeros(len(pos), np.int64)
+        return np.zeros(n, bool), np.zeros(n, bool), text, why
+    total = np.zeros(n, np.int64)
     for c in course.components:
         codes_, u = cols.value(c.field)
         number = np.array([isinstance(v, Decimal) for v in u] + [False], dtype=bool)
         scaled = np.array([int(v.scaleb(p)) if isinstance(v, Decimal) else 0 for v in u] + [0], dtype=np.int64)
-        ok &= number[codes_[pos]] & cols.no_status(c.field)[pos]
+        decided &= number[codes_[pos]] & cols.no_status(c.field)[pos]
         total += int(dec(c.weight).scaleb(q)) * scaled[codes_[pos]]
+    short: list[tuple[np.ndarray, np.ndarray]] = []  # per minimum: rows short of it, and what it says
+    for m in course.minimums:
+        there, met = _met(cols, m.field, dec(m.min), m.optional, pos)
+        decided &= there
+        c, u = cols.value(m.field)
+        says = object_array([f"{label(m.field)} {fmt(v)}，少于 {fmt(dec(m.min))}" for v in u] + [""])
+        short.append((~met, says[c[pos]]))
     r = rounding.places
     if p + q <= r:
         rounded = total * 10 ** (r - p - q)
@@ -459,11 +486,16 @@ def _plain_passes(course: Course, pass_mark: Decimal, rounding: Rounding, cols: 
             up |= (2 * rem == d) & (whole % 2 == 1)
         rounded = whole + up
     threshold = int(pass_mark.scaleb(r).to_integral_value(rounding=ROUND_CEILING))
-    ok &= rounded >= threshold
-    distinct, inverse = np.unique(rounded[ok], return_inverse=True)
-    text = np.full(len(pos), None, dtype=object)
-    text[ok] = np.array([str(Decimal(int(v)).scaleb(-r)) for v in distinct], dtype=object)[inverse]
-    return ok, text
+    low = rounded < threshold
+    ok = ~low
+    for miss, _ in short:
+        ok &= ~miss
+    distinct, inverse = np.unique(rounded[decided], return_inverse=True)
+    text[decided] = object_array([str(Decimal(int(v)).scaleb(-r)) for v in distinct])[inverse]
+    for i in np.flatnonzero(decided & ~ok).tolist():  # the failures only: a few per cent of rows
+        parts = [f"综合成绩 {text[i]} 低于 {fmt(pass_mark)}"] if low[i] else []
+        why[i] = "；".join(parts + [says[i] for miss, says in short if miss[i]])
+    return decided, ok, text, why
 
 
 def _inputs(cols: _Columns, keep: np.ndarray) -> np.ndarray:

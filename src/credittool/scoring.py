@@ -46,7 +46,8 @@ def weighted(scores: list[Decimal], weights: list[Decimal], rounding: Rounding) 
     return round_score(sum((w * s for w, s in zip(weights, scores, strict=True)), ZERO), rounding)
 
 
-def _fmt(d: Decimal | bool) -> str:
+def fmt(d: Decimal | bool) -> str:
+    """A value as a reason shows it: 是/否, integers without a decimal point."""
     if isinstance(d, bool):  # homework written as 是/否
         return "是" if d else "否"
     return format(d.normalize(), "f") if d == d.to_integral() else format(d, "f")
@@ -80,8 +81,8 @@ def evaluate(course: Course, pass_mark: Decimal, rounding: Rounding, values: dic
     for req in course.exam_prerequisites:
         if req.field not in values and not (req.optional and req.field not in present):
             missing.append(req.field)
-    unmet = [f"{label(r.field)} {_fmt(v)}"
-             f" 未达到 {_fmt(dec(r.min))}" for r in course.exam_prerequisites
+    unmet = [f"{label(r.field)} {fmt(v)}"
+             f" 未达到 {fmt(dec(r.min))}" for r in course.exam_prerequisites
              if (v := values.get(r.field)) is not None and not _met(v, dec(r.min))]
     if missing and not unmet:
         return Outcome(None, False, ZERO, ZERO, missing=tuple(missing))
@@ -107,11 +108,11 @@ def evaluate(course: Course, pass_mark: Decimal, rounding: Rounding, values: dic
                          [dec(c.weight) for c in course.components], rounding)
     reasons = []
     if composite < pass_mark:
-        reasons.append(f"综合成绩 {composite} 低于 {_fmt(pass_mark)}")
+        reasons.append(f"综合成绩 {composite} 低于 {fmt(pass_mark)}")
     for m in course.minimums:  # R3
         v = values.get(m.field)
         if v is not None and not _met(v, dec(m.min)):
-            reasons.append(f"{label(m.field)} {_fmt(v)}，少于 {_fmt(dec(m.min))}")
+            reasons.append(f"{label(m.field)} {fmt(v)}，少于 {fmt(dec(m.min))}")
     if reasons:
         return fail(*reasons, composite=composite)
     return Outcome(composite, True, hours, credits)
