@@ -69,22 +69,38 @@ def _crashed(path: Path, name: str, why: str) -> FileResult:
     return res
 
 
+def _batch(jobs: list[Job], term: TermRules, vocab: Vocabulary, course: str | None) -> list[FileResult]:
+    return [_job(p, name, term, vocab, course) for p, name in jobs]
+
+
+BATCH_MAX = 16  # files per task at province scale: the pool's per-task cost is paid per batch
+
+
+def _batches(jobs: list[Job], workers: int) -> list[list[Job]]:
+    """Jobs in batches small enough that both workers stay busy to the end (at least eight
+    batches per worker), and never more than BATCH_MAX files."""
+    size = max(1, min(BATCH_MAX, len(jobs) // (8 * workers)))
+    return [jobs[i:i + size] for i in range(0, len(jobs), size)]
+
+
 def _run_pool(jobs: list[Job], workers: int, term: TermRules, vocab: Vocabulary, course: str | None,
               known: frozenset[str], results: dict[Path, FileResult],
               on_done: Callable[[str], None] | None) -> list[Job]:
     """Run jobs in one pool; fill `results`; return the jobs lost because the pool broke."""
     lost: list[Job] = []
     with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start, initargs=(known,)) as pool:
-        futures = {pool.submit(_job, p, name, term, vocab, course): (p, name) for p, name in jobs}
+        futures = {pool.submit(_batch, batch, term, vocab, course): batch for batch in _batches(jobs, workers)}
         for fut in as_completed(futures):
-            p, name = futures[fut]
+            batch = futures[fut]
             try:
-                results[p] = fut.result()
+                done = fut.result()
             except BrokenProcessPool:
-                lost.append((p, name))
+                lost.extend(batch)
                 continue
-            if on_done:
-                on_done(name)
+            for (p, name), res in zip(batch, done, strict=True):
+                results[p] = res
+                if on_done:
+                    on_done(name)
     return lost
 
 
@@ -97,7 +113,7 @@ def extract_many(jobs: list[Job], term: TermRules, vocab: Vocabulary, course: st
     results: dict[Path, FileResult] = {}
     lost = _run_pool(jobs, max(1, min(os.cpu_count() or 1, 2, len(jobs))), term, vocab, course, known, results,
                      on_done)
-    for job in sorted(lost):  # a broken pool loses every unfinished job: retry each alone to find the culprit
+    for job in sorted(lost):  # a broken pool loses every unfinished batch: retry each file alone to find the culprit
         if _run_pool([job], 1, term, vocab, course, known, results, on_done):
             results[job[0]] = _crashed(job[0], job[1], "worker died")
             if on_done:
