@@ -8,6 +8,7 @@ county (1,997 course rows) needs several parts, including units split mid-unit.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import sys
@@ -196,3 +197,18 @@ def test_staging_is_removed_when_the_run_fails(tmp_path: Path, monkeypatch: pyte
     out = tmp_path / "ws" / "out" / TERM
     assert out.is_dir() and not list(out.iterdir())  # the helper was stopped, its folder removed
     shutil.rmtree(tmp_path / "ws")
+
+
+def test_a_killed_runs_staging_folder_is_removed_a_day_later(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(register, "SHEET_ROW_LIMIT", 400)
+    out = tmp_path / "ws" / "out" / TERM
+    old, recent = out / (earlyparts.STAGING_PREFIX + "old"), out / (earlyparts.STAGING_PREFIX + "recent")
+    for d in (old, recent):
+        d.mkdir(parents=True)
+        (d / "register-1.xlsx").write_bytes(b"half written")
+    day_ago = time.time() - earlyparts.STALE_S - 60
+    os.utime(old, (day_ago, day_ago))
+    got = run(tmp_path / "ws")
+    assert got.stats.early
+    assert not old.exists()  # a killed run's: removed
+    assert recent.exists()  # maybe a live run's: left alone

@@ -41,6 +41,7 @@ from credittool.xlsxout import SheetSpec, write_xlsx
 # generous: the helper writes about a million rows in 10 s, in step with the commit
 DEADLINE_S, DEADLINE_S_PER_ROW = 300.0, 60e-6
 _POLL_S = 0.05
+STAGING_PREFIX, STALE_S = ".register-parts-", 24 * 3600.0
 _RUN, _PLAN, _DONE = "run.pickle", "plan.pickle", "done"
 
 
@@ -104,7 +105,8 @@ def start(entries: Entries | None, term: TermRules, out_dir: Path) -> EarlyParts
     if entries is None or len(entries) <= register.SHEET_ROW_LIMIT - 1:
         return None
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".register-parts-", dir=out_dir))  # private (0700)
+    _remove_stale_staging(out_dir)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))  # private (0700)
     try:
         with open(staging / _RUN, "wb") as f:
             pickle.dump(_payload(entries, term), f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -117,6 +119,18 @@ def start(entries: Entries | None, term: TermRules, out_dir: Path) -> EarlyParts
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return EarlyParts(proc, staging, time.monotonic() + DEADLINE_S + len(entries) * DEADLINE_S_PER_ROW)
+
+
+def _remove_stale_staging(out_dir: Path) -> None:
+    """Staging folders left by an ingest that was killed (its helper finishes and exits, but
+    nobody removes the folder). A day old is far past any run's deadline, so no live run
+    owns it; on Windows the dot does not hide such a folder from the clerk."""
+    for p in out_dir.glob(STAGING_PREFIX + "*"):
+        try:
+            if p.is_dir() and time.time() - p.stat().st_mtime > STALE_S:
+                shutil.rmtree(p, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def helper_command(staging: Path) -> list[str]:
