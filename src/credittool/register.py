@@ -285,7 +285,7 @@ def write_outputs(con: sqlite3.Connection, term: TermRules, out_dir: Path,
 
 def _early_fits(con: sqlite3.Connection, term_id: str, plan: _Plan, early: EarlyParts) -> bool:
     """Whether the early parts are this register's: the ledger holds the run's files and no
-    other of the term, and the child planned the same parts."""
+    other of the term, and the helper planned the same parts."""
     if early.files is None:
         return False
     active = frozenset(fid for (fid,) in con.execute("SELECT file_id FROM files WHERE term=? AND active=1",
