@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from credittool import register
-from credittool.resolve import Entries, factorize, object_array, str_ranks
+from credittool.resolve import Entries, factorize, object_array, pair_codes, str_ranks
 from credittool.rules.loader import TermRules
 from credittool.xlsxout import SheetSpec, write_xlsx
 
@@ -147,7 +147,7 @@ def _payload(entries: Entries, term: TermRules) -> dict[str, Any]:
     course_name = {cid: name for _, cid, name, _, _ in register.rules_rows(term)[0]}
     placed = {(track, cid): (track_name, required, position)
               for _, track, track_name, cid, required, position in tracks}
-    pair, pairs = _pairs(entries.track, t.col["course_id"][rows])
+    pair, pairs = pair_codes(entries.track, t.col["course_id"][rows])
     if any(p not in placed for p in pairs):  # the SQL joins would drop such rows; ingest makes none
         raise ValueError("an entry's course is not a course of its track")
     out: dict[str, Any] = {
@@ -173,15 +173,6 @@ def _payload(entries: Entries, term: TermRules) -> dict[str, Any]:
         codes, distinct = factorize(values)
         out[col], out[col + "s"] = codes.astype(np.int32), distinct
     return out
-
-
-def _pairs(track: np.ndarray, cid: np.ndarray) -> tuple[np.ndarray, list[tuple[str, str]]]:
-    """Codes of the (track, course id) pairs, and the distinct pairs."""
-    tc, tu = factorize(track)
-    cc, cu = factorize(cid)
-    key = tc * max(len(cu), 1) + cc
-    codes, distinct = factorize(key)
-    return codes, [(tu[k // max(len(cu), 1)], cu[k % max(len(cu), 1)]) for k in distinct]
 
 
 class RunRegister:

@@ -116,6 +116,16 @@ def str_ranks(values: list[str]) -> np.ndarray:
     return rank
 
 
+def pair_codes(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
+    """Codes of the (a, b) pairs of two object columns (e.g. track and course id), and the
+    distinct pairs."""
+    ac, au = factorize(a)
+    bc, bu = factorize(b)
+    k = max(len(bu), 1)
+    codes_, distinct = factorize(ac * k + bc)
+    return codes_, [(au[v // k], bu[v % k]) for v in distinct]
+
+
 def group_codes(columns: list[np.ndarray]) -> np.ndarray:
     """One code per distinct combination of the given integer code columns, numbered in
     order of first appearance."""
@@ -371,9 +381,9 @@ def _score(t: Table, rows: np.ndarray, track: np.ndarray,
            term: TermRules) -> tuple[Entries, list[tuple[int, list[Problem]]]]:
     """Score every row. A plain result (every input there, no status word, the exam open to
     the teacher) is decided on whole columns with exact integer arithmetic (`_plain_results`);
-    any other row goes to
-    `scoring.evaluate`, once per distinct input: (track, course, every measured value and
-    status, which columns the sheet has). Both give what `evaluate` gives (tested)."""
+    any other row goes to `scoring.evaluate`, once per distinct input: (track, course,
+    every measured value and status, which columns the sheet has). Both give what
+    `evaluate` gives (tested)."""
     n = len(rows)
     cols = _Columns(t, rows)
     composite = np.full(n, None, dtype=object)
@@ -381,11 +391,9 @@ def _score(t: Table, rows: np.ndarray, track: np.ndarray,
     hours, credits = np.zeros(n, np.float64), np.zeros(n, np.float64)
     reason = np.full(n, "", dtype=object)
     done = np.zeros(n, bool)
-    tc, tu = factorize(track[rows])
-    cc, cu = factorize(t.col["course_id"][rows])
-    pair = tc * max(len(cu), 1) + cc
+    pair, pairs = pair_codes(track[rows], t.col["course_id"][rows])
     for key, pos in pd.Series(pair).groupby(pair, sort=False).indices.items():
-        tid, cid = tu[key // max(len(cu), 1)], cu[key % max(len(cu), 1)]
+        tid, cid = pairs[key]
         rs = term.by_track[tid]
         course = rs.course(cid)
         if course is None:
