@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import crafted_formats as C
 import hostile_files as H
 from conftest import ROOT, TEXT_H1, read_sheet
 from credittool.cli import app
@@ -30,6 +31,7 @@ from credittool.ingest import ingest
 
 PROBE = Path(__file__).with_name("hostile_probe.py")
 SECONDS, MEMORY = 10, 1 << 30  # issue 5: each hostile file done within 10 s and 1 GiB
+PASSWORD = "文件有密码保护，去掉密码后另存为 .xlsx"
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"})
 
 
@@ -57,6 +59,16 @@ CASES = {
     "10001-zip-entries": Case(H.many_entries, "金沙镇中心校.xlsx", "E-ZIP-ENTRIES", ("10,001", "10,000")),
     "ods-repeat-bomb": Case(H.ods_repeat_bomb, "红石镇中心校.ods", "E-SHEET-BBOX", ("超过上限",), False),
     "spill-error": Case(H.spill_error, "常山镇中心校.xlsx", "E-CELL-ERROR", ("B2", "#SPILL!")),
+    # issue 12: formats and tricks the preflight did not see
+    "xlsb-far-cell": Case(C.far_xlsb, "横道河子乡中心校.xlsb", "E-SHEET-BBOX", ("A1:ALL100000", "超过上限"), False),
+    "xlsb-named-xlsx": Case(C.far_xlsb, "苏密沟乡中心校.xlsx", "E-SHEET-BBOX", ("A1:ALL100000",), False),
+    "shared-strings-reserve": Case(C.sst_reserve, "八道河子镇中心校.xlsx", "E-SHEET-STRINGS",
+                                   ("100,000,000,000", "共享字符串"), False),
+    "workbook-outside-xl": Case(C.workbook_elsewhere, "桦郊乡中心校.xlsx", "E-SHEET-BBOX", ("A1:XFD1048576",), False),
+    "encrypted-xlsx": Case(C.encrypted_xlsx, "明德小学.xlsx", "E-FILE-PASSWORD", (PASSWORD, "EncryptedPackage")),
+    "filepass-xls": Case(C.xls_filepass, "育才小学.xls", "E-FILE-PASSWORD", (PASSWORD, "FILEPASS")),
+    "encrypted-ods": Case(C.encrypted_ods, "实验幼儿园.ods", "E-FILE-PASSWORD", (PASSWORD, "encryption-data")),
+    "biff4-xls": Case(lambda p: C.biff_old(p, 0x0409), "老站小学.xls", "E-FILE-OLDXLS", ("Excel 4.0 以前的旧格式",)),
 }
 
 

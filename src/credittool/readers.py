@@ -10,15 +10,18 @@ xlsx / xls / ods go through python-calamine, which returns each cell's real type
 were never calculated as blank, so preflight's `cell_flags` say which blanks are really
 errors, and `hidden_rows` which rows a filter or a clerk hid.
 
-CSV is decoded BOM first, then strict UTF-8, then GB18030: GB18030 bytes never decode as
-UTF-8, but most UTF-8 text also decodes, wrongly and silently, as GB18030, so the order
-matters. Never GBK.
+CSV is decoded BOM first (UTF-32 before UTF-16: the UTF-32 LE BOM starts with the UTF-16
+LE one), then UTF-16/UTF-32 without a BOM (told by where the zero bytes fall), then strict
+UTF-8, then GB18030: GB18030 bytes never decode as UTF-8, but most UTF-8 text also decodes,
+wrongly and silently, as GB18030, so the order matters. Never GBK.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +29,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from credittool.preflight import Limits, Preflight, SheetScan
 
-SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+# what a folder scan reads: every format calamine reads (WPS .et/.ett included), and CSV
+SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xlsb", ".xls", ".xlt", ".et", ".ett", ".ods", ".csv")
+# spreadsheets we cannot read: a folder scan still hands them to the reader, which names the format
+NAMED_FORMATS = {".fods": "Flat ODS（.fods，单个 XML 文件的表格）", ".ots": "ODS 模板（.ots）",
+                 ".numbers": "Apple Numbers 表格（.numbers）", ".sxc": "OpenOffice 1.x 表格（.sxc）",
+                 ".wk1": "Lotus 1-2-3 表格", ".wk3": "Lotus 1-2-3 表格", ".wk4": "Lotus 1-2-3 表格",
+                 ".wks": "Lotus/Works 表格", ".123": "Lotus 1-2-3 表格", ".dbf": "dBase 数据表（.dbf）"}
 
 
 @dataclass
@@ -57,39 +66,82 @@ class ReadError(Exception):
         self.message, self.hint, self.code = message, hint, code
 
 
+_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+_OLD_BIFF = {0x0009: "BIFF2", 0x0209: "BIFF3", 0x0409: "BIFF4"}  # BOF record ids before BIFF5
+
+
 def sniff(path: Path, head: bytes) -> str:
-    """The file's real format from its first bytes (the name can lie)."""
+    """The file's real format from its first bytes (the name can lie). The zip formats are
+    told apart further by preflight (xlsx or xlsb: by the workbook part)."""
     if head.startswith(b"PK\x03\x04"):
-        return "ods" if b"mimetypeapplication/vnd.oasis.opendocument" in head[:120] else "xlsx"
+        if b"mimetypeapplication/vnd.oasis.opendocument" not in head[:120]:
+            return "xlsx"
+        mime = head[38:38 + len(_ODS_MIME) + 9]  # the stored mimetype part's text
+        return "ots" if mime.startswith(_ODS_MIME + b"-template") else "ods"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return "xls"
+    if len(head) >= 8:
+        rtype, rlen, _, dt = struct.unpack_from("<HHHH", head)
+        if rtype in _OLD_BIFF and 4 <= rlen <= 16 and dt in (0x0010, 0x0020, 0x0040, 0x0100):
+            return "xls-old"
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lowered.startswith(b"<?xml") and b"office:document" in lowered and _ODS_MIME in lowered:
+        return "fods"
     if lowered.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml", b"<meta")):
         return "html"
-    if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in head[:4096] and not head.startswith(_WIDE_BOMS) \
+            and wide_encoding(head[:4096]) is None:
         return "binary"
     return "csv"
 
 
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32"), (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32"),
+         (b"\xef\xbb\xbf", "utf-8", "UTF-8 (BOM)"), (b"\xff\xfe", "utf-16-le", "UTF-16"),
+         (b"\xfe\xff", "utf-16-be", "UTF-16"))
+_WIDE_BOMS = tuple(bom for bom, codec, _ in _BOMS if codec != "utf-8")
+
+
+def wide_encoding(head: bytes) -> str | None:
+    """UTF-32 or UTF-16 text without a BOM, told by where its zero bytes fall (a CSV always
+    has ASCII commas and line ends, whose high bytes are zero); None if it is not that."""
+    n = len(head) - len(head) % 4
+    if n < 4 or b"\x00" not in head[:n]:
+        return None
+    if not any(head[3:n:4]) and max(head[2:n:4]) <= 0x10:
+        codec = "utf-32-le"
+    elif not any(head[0:n:4]) and max(head[1:n:4]) <= 0x10:
+        codec = "utf-32-be"
+    else:
+        even, odd = head[0:n:2].count(0), head[1:n:2].count(0)
+        codec = "utf-16-le" if odd > even else "utf-16-be"
+    try:
+        text = codecs.getincrementaldecoder(codec)().decode(head[:n], final=False)
+    except UnicodeDecodeError:
+        return None
+    if any(ord(c) < 32 and c not in "\t\r\n" for c in text):
+        return None
+    return codec
+
+
 def decode_csv(data: bytes) -> tuple[str, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "UTF-8 (BOM)"
-        except UnicodeDecodeError as exc:
-            raise _encoding_error(exc.start + 3) from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "UTF-16"
-        except UnicodeDecodeError as exc:
-            raise _encoding_error(exc.start) from None
+    for bom, codec, label in _BOMS:
+        if data.startswith(bom):
+            return _decode(data, len(bom), codec), label
+    wide = wide_encoding(data[:4096])
+    if wide is not None:
+        return _decode(data, 0, wide), wide[:6].upper()
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
         pass
+    return _decode(data, 0, "gb18030"), "GB18030"
+
+
+def _decode(data: bytes, start: int, codec: str) -> str:
     try:
-        return data.decode("gb18030"), "GB18030"
+        return data[start:].decode(codec)
     except UnicodeDecodeError as exc:
-        raise _encoding_error(exc.start) from None
+        raise _encoding_error(exc.start + start) from None
 
 
 def _encoding_error(at: int) -> ReadError:
@@ -123,7 +175,8 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> Workbook:
 
 
 _CALAMINE_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"}
-_SUFFIX_FORMAT = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
+_SUFFIX_FORMAT = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xltx": "xlsx", ".xltm": "xlsx", ".xlsb": "xlsb", ".xls": "xls",
+                  ".xlt": "xls", ".ods": "ods"}  # .et/.ett: WPS writes either xls or xlsx
 
 
 def _read_calamine(pf: Preflight) -> Workbook:
@@ -135,7 +188,9 @@ def _read_calamine(pf: Preflight) -> Workbook:
         # file's name, and a .xls that is really xlsx (WPS, web systems) would fail
         book = pc.CalamineWorkbook.from_filelike(io.BytesIO(pf.data))
     except pc.PasswordError:
-        raise ReadError("文件有密码保护", "去掉密码后另存，再导入", "E-FILE-PASSWORD") from None
+        from credittool.preflight.core import password_error
+
+        raise password_error("解析器发现加密") from None
     except Exception as exc:  # calamine raises several unrelated types for damaged files
         raise _corrupt(fmt, exc) from None
     wb = Workbook(path, fmt)
@@ -159,7 +214,7 @@ def _read_calamine(pf: Preflight) -> Workbook:
                 if bad is not None:
                     raise ReadError(f"工作表「{meta.name}」{bad[1]} 是错误值 {bad[0]}，整张表因此无法读取",
                                     "改正该单元格的公式（或复制后「选择性粘贴→数值」），保存后再导入", "E-CELL-ERROR") from None
-                raise ReadError(f"工作表「{meta.name}」无法读取（{type(exc).__name__}: {exc}）",
+                raise ReadError(f"工作表「{meta.name}」无法读取（{_why(exc)}）",
                                 "在 Excel/WPS 中打开并另存为 .xlsx", "E-FILE-CORRUPT") from None
             sh = Sheet(meta.name, rows, first_row=start[0] + 1, first_col=start[1],
                        cell_flags=dict(scan.cell_flags) if scan else {},
@@ -208,9 +263,46 @@ def _unreadable_error(scan: SheetScan | None) -> tuple[str, str] | None:
     return None
 
 
+def _why(exc: BaseException) -> str:
+    """The parser's failure in Chinese: its own text is English (「Cannot detect file format」)."""
+    name, text = type(exc).__name__, str(exc)
+    if "Cannot detect file format" in text:
+        return "无法识别文件格式，文件可能已损坏"
+    if name == "ZipError" or "zip" in text.lower():
+        return "压缩包结构错误"
+    if name == "XmlError" or "xml" in text.lower():
+        return "内部 XML 无法解析"
+    if name == "PanicException":
+        return "解析器无法处理这个文件的内部结构"
+    if isinstance(exc, MemoryError):
+        return "内容太大，内存不足"
+    return "文件内部结构无法解析"
+
+
 def _corrupt(fmt: str, exc: BaseException) -> ReadError:
-    return ReadError(f"文件已损坏或不是有效的 {fmt} 文件（{type(exc).__name__}: {exc}）",
-                     "在 Excel/WPS 中打开并另存为 .xlsx", "E-FILE-CORRUPT")
+    return ReadError(f"文件已损坏或不是有效的 {fmt} 文件（{_why(exc)}）", "在 Excel/WPS 中打开并另存为 .xlsx", "E-FILE-CORRUPT")
+
+
+def _unreadable_format(path: Path, fmt: str) -> ReadError | None:
+    """A file whose content is no format we read, named as precisely as the bytes allow."""
+    again = "在 Excel/WPS 中打开，另存为 .xlsx 后再导入"
+    if fmt == "html":
+        return ReadError("这是网页（HTML）文件，只是扩展名为表格", again, "E-FILE-HTML")
+    if fmt == "xls-old":
+        return ReadError("Excel 4.0 以前的旧格式（BIFF2–BIFF4），本工具不能读取", "请用 Excel/WPS 打开，另存为 .xlsx 后再导入",
+                         "E-FILE-OLDXLS")
+    if fmt == "fods":
+        return ReadError(f"这是 {NAMED_FORMATS['.fods']}，本工具不能读取", "在 WPS/LibreOffice 中打开，另存为 .xlsx 后再导入",
+                         "E-FILE-FORMAT")
+    if fmt == "ots":
+        return ReadError(f"这是 {NAMED_FORMATS['.ots']}，本工具不能读取", "在 WPS/LibreOffice 中打开，另存为 .xlsx 或 .ods 后再导入",
+                         "E-FILE-FORMAT")
+    named = NAMED_FORMATS.get(path.suffix.lower())
+    if named is not None and fmt in ("binary", "xlsx", "csv"):  # by its name and not what we read
+        return ReadError(f"这是 {named}，本工具不能读取", again, "E-FILE-FORMAT")
+    if fmt == "binary":
+        return ReadError("不是表格文件", "只导入 " + " ".join(SUFFIXES), "E-FILE-FORMAT")
+    return None
 
 
 def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
@@ -220,10 +312,9 @@ def read_workbook(path: Path, limits: Limits | None = None) -> Workbook:
     limits = limits or LIMITS
     pf = preflight(path, limits)
     fmt = pf.format
-    if fmt == "html":
-        raise ReadError("这是网页（HTML）文件，只是扩展名为表格", "在 Excel/WPS 中打开，另存为 .xlsx 后再导入", "E-FILE-HTML")
-    if fmt == "binary":
-        raise ReadError("不是表格文件", "只导入 .xlsx .xls .ods .csv", "E-FILE-FORMAT")
+    refusal = _unreadable_format(path, fmt)
+    if refusal is not None:
+        raise refusal
     try:
         if fmt == "csv":
             if path.suffix.lower() != ".csv":

@@ -3,6 +3,7 @@ format scanners (zipped, xlsx, ods, xls) share."""
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ class Limits:
     # 5 M cells ≈ 200 MB. A county's biggest real sheet is well under 1 M cells.
     cells: int = 5_000_000
     columns: int = 1000
+    # shared strings: calamine reserves the declared count up front and keeps every one
+    # (~24 bytes each before its text); a sheet holds at most one per cell
+    strings: int = 5_000_000
 
 
 LIMITS = Limits()
@@ -85,8 +89,27 @@ def _limit(value: int, limit: int, what: str, code: str, hint: str, unpacked: bo
 
 
 def _corrupt(fmt: str, exc: BaseException | str) -> ReadError:
-    why = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
+    """A damaged file. The why is Chinese: an exception's own (English) text is not shown."""
+    why = exc if isinstance(exc, str) else "文件结构无法解析"
     return ReadError(f"文件已损坏或不是有效的 {fmt} 文件（{why}）", "在 Excel/WPS 中打开并另存为 .xlsx", "E-FILE-CORRUPT")
+
+
+_OS_ERRORS = {errno.ENOENT: "文件不存在（可能已被移走或改名）", errno.EACCES: "没有读取这个文件的权限",
+              errno.EPERM: "没有读取这个文件的权限", errno.EISDIR: "这是文件夹，不是文件",
+              errno.EBUSY: "文件正被其他程序占用", errno.ENAMETOOLONG: "文件名太长", errno.EIO: "读取磁盘出错"}
+
+
+def os_error(exc: OSError) -> ReadError:
+    """A file that cannot be opened, in Chinese (never the system's English strerror)."""
+    why = _OS_ERRORS.get(exc.errno, f"系统错误 {exc.errno}" if exc.errno else "系统错误")
+    return ReadError(f"无法读取文件：{why}", "检查文件是否存在、是否被其他程序占用，关闭它后再导入", "E-FILE-READ")
+
+
+def password_error(how: str) -> ReadError:
+    """Every password-protected workbook, however it is encrypted, gets this one code."""
+    return ReadError(f"文件有密码保护，去掉密码后另存为 .xlsx（{how}）",
+                     "在 Excel/WPS 中输入密码打开，「文件→信息→保护工作簿→用密码进行加密」清空密码，另存为 .xlsx 后再导入",
+                     "E-FILE-PASSWORD")
 
 
 def col_letters(col: int) -> str:
@@ -132,6 +155,16 @@ def _balanced(attrs: bytes) -> bool:
 def _attr_any(attrs: bytes, key: bytes) -> bytes | None:
     m = re.search(rb"(?:^|\s)" + re.escape(key) + rb"""\s*=\s*(["'])(.*?)\1""", attrs, re.S)
     return m.group(2) if m else None
+
+
+def relationships(rels_xml: bytes) -> dict[bytes, bytes]:
+    """A .rels part's Id → Target, as bytes (namespace prefixes allowed, as calamine allows)."""
+    rels = {}
+    for m in re.finditer(rb"<" + _P + rb"Relationship\s([^<>]*)>", rels_xml):
+        rid, target = _attr_any(m.group(1), b"Id"), _attr_any(m.group(1), b"Target")
+        if rid is not None and target is not None:
+            rels[rid] = target
+    return rels
 
 
 class _TagStream:

@@ -4,12 +4,10 @@ each sheet's used range, error cells and hidden rows."""
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
-
-from credittool.preflight.core import Limits, Preflight, SheetScan, _check_extent, _corrupt
+from credittool.preflight.cfb import Compound
+from credittool.preflight.core import Limits, Preflight, SheetScan, _check_extent, password_error
 from credittool.readers import ReadError
 
-_ENDCHAIN = 0xFFFFFFFE
 _BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?", 0x24: "#NUM!",
                 0x2A: "#N/A", 0x2B: "#GETTING_DATA"}
 # cell records: row u16, col u16 first. BLANK (0x0201) and MULBLANK (0x00BE) hold nothing
@@ -18,90 +16,13 @@ _BIFF_CELLS = {0x0203, 0x0204, 0x00FD, 0x027E, 0x0205, 0x0006, 0x00D6, 0x00BD}
 
 
 def check_xls(pf: Preflight, limits: Limits) -> None:
-    for name, stream in _cfb_streams(pf.data, ("workbook", "book")):
-        _scan_biff(stream, name, pf, limits)
-
-
-def _cfb_streams(data: bytes, wanted: tuple[str, ...]) -> Iterator[tuple[str, bytes]]:
-    """The named streams of an OLE2 compound file (every entry so named, as a crafted file
-    may hold two). Each FAT chain is walked with a bound, so a loop ends."""
-    if len(data) < 512:
-        raise _corrupt("xls", "文件头不完整")
-    shift, mshift = struct.unpack_from("<HH", data, 0x1E)
-    if not 7 <= shift <= 16 or not 2 <= mshift <= shift:
-        raise _corrupt("xls", "文件头已损坏")
-    ssize, msize = 1 << shift, 1 << mshift
-    n_sectors = -(-(len(data) - ssize) // ssize)  # sector s is at (s + 1) * sector size
-    first_dir, = struct.unpack_from("<I", data, 0x30)
-    cutoff, first_minifat, _, first_difat, n_difat = struct.unpack_from("<IIIII", data, 0x38)
-
-    def sector(s: int) -> bytes:
-        if s >= n_sectors:
-            raise _corrupt("xls", f"扇区 {s} 超出文件")
-        off = (s + 1) * ssize
-        return data[off:off + ssize]  # the last one may be short
-
-    fat_sectors = list(struct.unpack_from("<109I", data, 0x4C))
-    s, seen = first_difat, 0
-    while s < _ENDCHAIN - 1 and seen < n_difat and seen < n_sectors:
-        vals = struct.unpack(f"<{ssize // 4}I", sector(s).ljust(ssize, b"\0"))
-        fat_sectors += vals[:-1]
-        s, seen = vals[-1], seen + 1
-    fat: list[int] = []
-    for fs in fat_sectors:
-        if fs >= _ENDCHAIN - 1:
-            continue
-        fat += struct.unpack(f"<{ssize // 4}I", sector(fs).ljust(ssize, b"\0"))
-
-    def chain(start: int, table: list[int], limit: int) -> Iterator[int]:
-        s, n = start, 0
-        while s < len(table) and n <= limit:
-            yield s
-            s, n = table[s], n + 1
-        if n > limit:
-            raise _corrupt("xls", "扇区链成环")
-
-    def read_chain(start: int, size: int | None = None) -> bytes:
-        out = bytearray()
-        for s in chain(start, fat, n_sectors):
-            out += sector(s)
-            if size is not None and len(out) >= size:
-                break
-        return bytes(out if size is None else out[:size])
-
-    directory = read_chain(first_dir)
-    if len(directory) % 128:  # a cut-off last sector: calamine would panic on the short entry
-        raise _corrupt("xls", "目录不完整（文件被截断）")
-    entries = [directory[i:i + 128] for i in range(0, len(directory) - 127, 128)]
-    if not entries:
-        raise _corrupt("xls", "没有目录")
-    root = entries[0]
-    ministream = None
-    minifat: list[int] | None = None
-    for e in entries:
-        nlen, typ = struct.unpack_from("<HB", e, 64)
-        if typ != 2 or not 2 <= nlen <= 64:
-            continue
-        name = e[:nlen - 2].decode("utf-16-le", "replace")
-        if name.lower() not in wanted:
-            continue
-        start, size = struct.unpack_from("<IQ", e, 116)
-        size &= 0xFFFFFFFF if shift == 9 else 0xFFFFFFFFFFFFFFFF
-        if size > len(data):
-            raise _corrupt("xls", f"流「{name}」记录的大小 {size} 不可能")
-        if size < cutoff:
-            if ministream is None:
-                rstart, rsize = struct.unpack_from("<IQ", root, 116)
-                ministream = read_chain(rstart, min(rsize, len(data)))
-                minifat = list(struct.unpack(f"<{len(b) // 4}I", b)) if (b := read_chain(first_minifat)) else []
-            out = bytearray()
-            for ms in chain(start, minifat or [], len(ministream) // msize + 1):
-                out += ministream[ms * msize:(ms + 1) * msize]
-                if len(out) >= size:
-                    break
-            yield name, bytes(out[:size])
-        else:
-            yield name, read_chain(start, size)
+    cfb = Compound(pf.data)
+    names = {n.lower() for n in cfb.names()}
+    if "encryptedpackage" in names or "encryptioninfo" in names:  # MS-OFFCRYPTO: an encrypted xlsx/xlsb
+        raise password_error("Office 加密包 EncryptedPackage")
+    for name, entry in cfb.streams():
+        if name.lower() in ("workbook", "book"):  # every entry so named, as a crafted file may hold two
+            _scan_biff(cfb.read(entry), name, pf, limits)
 
 
 def _scan_biff(stream: bytes, part: str, pf: Preflight, limits: Limits) -> None:
@@ -130,6 +51,8 @@ def _scan_biff(stream: bytes, part: str, pf: Preflight, limits: Limits) -> None:
                 _check_extent(scan, limits)
             if stack:
                 stack.pop()
+        elif rtype == 0x002F:  # FILEPASS: every record after it is encrypted (RC4 or XOR)
+            raise password_error("xls 文件中有 FILEPASS 加密记录")
         elif rtype == 0x0042 and len(body) >= 2:  # CODEPAGE, for BIFF5 sheet names
             cp = struct.unpack_from("<H", body)[0]
             codepage = {1200: "utf-16-le", 936: "gbk"}.get(cp, f"cp{cp}")

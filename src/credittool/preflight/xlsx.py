@@ -211,3 +211,40 @@ class _XlsxSheetScanner:
         elif f is not None and not text and not (t == b"str" and has_v):
             # openpyxl writes <f>NA()</f><v/>; Excel's "" result is t="str" with <v></v>
             flags[(row, col)] = "formula-no-value"
+
+
+_SST = re.compile(rb"<" + _P + rb"sst(?=[\s/>])([^<>]{0,8192})>")
+_SI = re.compile(rb"<" + _P + rb"si(?=[\s/>])")
+_UNIQUE = re.compile(rb"""(?:^|\s)uniqueCount\s*=\s*["']\+?0*([0-9]{1,30})["']""")
+
+
+class SharedStringsCounter:
+    """sharedStrings.xml: calamine reserves room for `uniqueCount` strings before reading one
+    (uniqueCount="100000000000" aborts the process), then holds every <si>. Both are counted
+    against `Limits.strings`."""
+
+    def __init__(self, part: str, limits: Limits):
+        self.part, self.limits = part, limits
+        self.tail, self.count, self.head_seen = b"", 0, False
+
+    def feed(self, chunk: bytes) -> None:
+        buf = self.tail + chunk
+        if not self.head_seen:
+            m = _SST.search(buf)
+            if m:
+                self.head_seen = True
+                u = _UNIQUE.search(m.group(1))
+                if u:
+                    self._check(int(u.group(1)), "声明")
+        # a tag cut at the chunk's end is counted once: what the tail alone held was counted before
+        self.count += len(_SI.findall(buf)) - len(_SI.findall(self.tail))
+        self._check(self.count, "实有")
+        self.tail = buf[-64:]
+
+    def close(self) -> None:
+        pass
+
+    def _check(self, n: int, how: str) -> None:
+        if n > self.limits.strings:
+            raise ReadError(f"文件内部「{self.part}」{how} {n:,} 个共享字符串，超过上限 {self.limits.strings:,} 个",
+                            "不要导入；请学校在 Excel/WPS 中打开、另存为新文件后再发", "E-SHEET-STRINGS")

@@ -10,33 +10,56 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from credittool.preflight.core import (MiB, Limits, Preflight, SheetScan, _attr_any, _corrupt, _limit, _P,
-                                       human_size)
+                                       human_size, password_error, relationships)
 from credittool.preflight.ods import _OdsScanner
-from credittool.preflight.xlsx import _XlsxSheetScanner
+from credittool.preflight.xlsb import xlsb_scanners
+from credittool.preflight.xlsx import SharedStringsCounter, _XlsxSheetScanner
 from credittool.readers import ReadError
 
 _CHUNK = 1 * MiB
-_XML_PARTS = (".xml", ".rels", ".vml")
 
 
 def check_zip(pf: Preflight, limits: Limits) -> None:
-    data = pf.data
-    _check_zip_directory(data, limits)
+    infos = _zip_infos(pf, limits)
+    view = memoryview(pf.data)
+    names = {i.filename.lower() for i in infos}
+    if pf.format == "ods":
+        _check_ods_encryption(view, infos, pf, limits)
+        scanners = _ods_scanners(pf, limits)
+    elif "xl/workbook.bin" in names and "xl/workbook.xml" not in names:
+        pf.format = "xlsb"
+        scanners = xlsb_scanners(view, infos, pf, limits, _read_part)
+    else:
+        scanners = _xlsx_scanners(view, infos, pf, limits)
+    for info in infos:
+        # every part is unpacked (its real size and CRC checked); the parts the parser reads
+        # are scanned too: a part nothing parses may hold anything (customXml in UTF-16, binaries)
+        made = scanners.get(info.filename.lower())
+        parts = made(info.filename) if made else []
+        for chunk in _unpack(view, info, pf.format, limits):
+            for s in parts:
+                s.feed(chunk)
+        for s in parts:
+            s.close()
+
+
+def _zip_infos(pf: Preflight, limits: Limits) -> list[zipfile.ZipInfo]:
+    """The directory, checked part by part against the limits before anything is unpacked."""
+    _check_zip_directory(pf.data, limits)
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, NotImplementedError) as exc:
-        raise _corrupt(pf.format, f"不是完整的压缩包：{exc}") from None
+        infos = zipfile.ZipFile(io.BytesIO(pf.data)).infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, NotImplementedError):
+        raise _corrupt(pf.format, "不是完整的压缩包") from None
     if len(infos) > limits.zip_entries:
         raise _entries_error(len(infos), limits)
     total = sum(i.file_size for i in infos)
     _limit(total, limits.zip_total, "文件", "E-ZIP-TOTAL", "把文件拆分，或删除多余的工作表和图片后另存", unpacked=True)
     for i in infos:
         if i.flag_bits & 0x1:
-            raise ReadError(f"文件内部「{i.filename}」被加密", "去掉密码后另存为 .xlsx 再导入", "E-FILE-PASSWORD")
+            raise password_error(f"压缩包内「{i.filename}」被加密")
         if i.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise ReadError(f"文件内部「{i.filename}」用了不常见的压缩方式（{i.compress_type}）",
                             "在 Excel/WPS 中打开并另存为 .xlsx", "E-ZIP-METHOD")
@@ -45,33 +68,38 @@ def check_zip(pf: Preflight, limits: Limits) -> None:
             raise ReadError(f"文件内部「{i.filename}」压缩比 {ratio:,}:1（{human_size(i.compress_size)} 解压后 "
                             f"{human_size(i.file_size)}），超过上限 {limits.zip_ratio}:1，像是「压缩炸弹」",
                             "不要导入；请学校在 Excel/WPS 中打开、另存为新文件后再发", "E-ZIP-RATIO")
-    view = memoryview(data)
-    if pf.format == "xlsx":
-        sheet_parts = _xlsx_sheet_parts(view, infos, pf, limits)
-    else:
-        sheet_parts = {}
-    for info in infos:
-        name_l = info.filename.lower()
-        if pf.format == "xlsx" and name_l in sheet_parts:
-            scanners = [_XlsxSheetScanner(sheet_parts[name_l], info.filename, pf, limits)]
-        elif pf.format == "ods" and name_l == "content.xml":
-            scanners = [_OdsScanner(info.filename, pf, limits)]
-        else:
-            scanners = []
-        dtd = _DtdScanner(info.filename) if scanners or name_l.endswith(_XML_PARTS) else None
-        for chunk in _unpack(view, info, pf.format, limits):
-            if dtd is None:
-                # a part with another name is XML if it starts like XML (an embedded
-                # workbook or an image is not)
-                head = chunk.lstrip(b"\xef\xbb\xbf \t\r\n")
-                xml = head.startswith(b"<") or chunk.startswith((b"\xff\xfe", b"\xfe\xff"))
-                dtd = _DtdScanner(info.filename) if xml else False
-            if dtd:
-                dtd.feed(chunk)
-            for s in scanners:
-                s.feed(chunk)
-        for s in scanners:
-            s.close()
+    return infos
+
+
+Scanners = dict[str, Callable[[str], list]]  # lower-cased part name → the scanners of that part
+
+
+def _ods_scanners(pf: Preflight, limits: Limits) -> Scanners:
+    return {"content.xml": lambda part: [_DtdScanner(part), _OdsScanner(part, pf, limits)],
+            "styles.xml": lambda part: [_DtdScanner(part)]}
+
+
+def _check_ods_encryption(view: memoryview, infos: list[zipfile.ZipInfo], pf: Preflight, limits: Limits) -> None:
+    """ODF encrypts each part itself (the zip is plain); the manifest says which, as calamine checks."""
+    manifest = _read_part(view, infos, "META-INF/manifest.xml", pf.format, limits) or b""
+    if _ODF_ENCRYPTED.search(manifest):
+        raise password_error("ODS 加密（manifest 中有 encryption-data）")
+
+
+_ODF_ENCRYPTED = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?encryption-data(?=[\s/>])")
+
+
+def _xlsx_scanners(view: memoryview, infos: list[zipfile.ZipInfo], pf: Preflight, limits: Limits) -> Scanners:
+    xl, sheet_parts = _xlsx_sheet_parts(view, infos, pf, limits)
+    scanners: Scanners = {}
+    for name in ("_rels/.rels", f"{xl}_rels/workbook.xml.rels", f"{xl}workbook.xml", f"{xl}styles.xml",
+                 "xl/_rels/workbook.xml.rels", "xl/workbook.xml", "xl/styles.xml"):
+        scanners[name.lower()] = lambda part: [_DtdScanner(part)]
+    for name in {f"{xl}sharedstrings.xml", "xl/sharedstrings.xml"}:
+        scanners[name.lower()] = lambda part: [_DtdScanner(part), SharedStringsCounter(part, limits)]
+    for name, scan in sheet_parts.items():
+        scanners[name] = lambda part, scan=scan: [_DtdScanner(part), _XlsxSheetScanner(scan, part, pf, limits)]
+    return scanners
 
 
 def _entries_error(n: int, limits: Limits) -> ReadError:
@@ -168,14 +196,16 @@ def _oversize(d, view: memoryview, pos: int, end: int, produced: int, info: zipf
     raise _corrupt(fmt, f"压缩包内「{info.filename}」内容与记录不符（文件被截断或改动）")
 
 
-def _read_part(view: memoryview, infos: list[zipfile.ZipInfo], name: str, fmt: str, limits: Limits) -> bytes | None:
+def _read_part(view: memoryview, infos: list[zipfile.ZipInfo], name: str, fmt: str, limits: Limits,
+               xml: bool = True) -> bytes | None:
     """A small part by name, matched case-insensitively as calamine matches it (first one)."""
     for info in infos:
         if info.filename.lower() == name.lower():
             if info.file_size > 64 * MiB:
                 raise _corrupt(fmt, f"「{info.filename}」大得不正常（{human_size(info.file_size)}）")
             buf = b"".join(_unpack(view, info, fmt, limits))
-            _DtdScanner(info.filename).feed(buf)
+            if xml:
+                _DtdScanner(info.filename).feed(buf)
             return buf
     return None
 
@@ -206,20 +236,32 @@ class _DtdScanner:
                             "不要导入；请学校用 Excel/WPS 重新另存为 .xlsx 后再发", "E-XML-DTD")
         self.tail = buf[-32:]
 
+    def close(self) -> None:
+        pass
+
+
+def _xl_folder(view: memoryview, infos: list[zipfile.ZipInfo], fmt: str, limits: Limits) -> str:
+    """The workbook's folder, from _rels/.rels' officeDocument target, as calamine finds it
+    (a workbook need not be in xl/)."""
+    rels = _read_part(view, infos, "_rels/.rels", fmt, limits) or b""
+    for m in re.finditer(rb"<" + _P + rb"Relationship\s([^<>]*)>", rels):
+        typ, target = _attr_any(m.group(1), b"Type"), _attr_any(m.group(1), b"Target")
+        if typ is not None and target is not None and typ.endswith(b"/relationships/officeDocument"):
+            t = html.unescape(target.decode("utf-8", "replace"))
+            return t[:t.rfind("/") + 1].lstrip("/")
+    return "xl/"
+
 
 def _xlsx_sheet_parts(view: memoryview, infos: list[zipfile.ZipInfo], pf: Preflight,
-                      limits: Limits) -> dict[str, SheetScan]:
-    """Sheet parts (lower-cased part name → scan), named as calamine will name the sheets:
-    xl/workbook.xml's <sheet name r:id> through xl/_rels/workbook.xml.rels, with the
-    target resolved as calamine resolves it. Every part under xl/worksheets/ (and the other
-    sheet folders) is scanned too, named or not."""
-    wb = _read_part(view, infos, "xl/workbook.xml", pf.format, limits) or b""
-    rels_xml = _read_part(view, infos, "xl/_rels/workbook.xml.rels", pf.format, limits) or b""
-    rels = {}
-    for m in re.finditer(rb"<" + _P + rb"Relationship\s([^<>]*)>", rels_xml):
-        rid, target = _attr_any(m.group(1), b"Id"), _attr_any(m.group(1), b"Target")
-        if rid is not None and target is not None:
-            rels[rid] = target
+                      limits: Limits) -> tuple[str, dict[str, SheetScan]]:
+    """The workbook folder, and the sheet parts (lower-cased part name → scan), named as
+    calamine will name the sheets: the workbook's <sheet name r:id> through its rels, with
+    the target resolved as calamine resolves it (both the current rule and the older one,
+    xl/ first). Every part in a sheet folder is scanned too, named or not."""
+    xl = _xl_folder(view, infos, pf.format, limits)
+    wb = _read_part(view, infos, f"{xl}workbook.xml", pf.format, limits) or b""
+    rels_xml = _read_part(view, infos, f"{xl}_rels/workbook.xml.rels", pf.format, limits) or b""
+    rels = relationships(rels_xml)
     parts: dict[str, SheetScan] = {}
     for m in re.finditer(rb"<" + _P + rb"sheet\s([^<>]*)>", wb):
         attrs = m.group(1)
@@ -228,13 +270,22 @@ def _xlsx_sheet_parts(view: memoryview, infos: list[zipfile.ZipInfo], pf: Prefli
         if name is None or rid is None or rid not in rels:
             continue
         target = rels[rid].decode("utf-8", "replace")
-        path = target[1:] if target.startswith("/xl/") else target if target.startswith("xl/") else f"xl/{target}"
         sheet_name = html.unescape(name.decode("utf-8", "replace"))
-        scan = SheetScan(sheet_name, path)
-        pf.sheets.setdefault(sheet_name, scan)
-        parts.setdefault(path.lower(), scan)
+        for path in _targets(xl, target):
+            scan = pf.sheets.setdefault(sheet_name, SheetScan(sheet_name, path))
+            parts.setdefault(path.lower(), scan)
     for info in infos:
         n = info.filename.lower()
-        if n.startswith(("xl/worksheets/", "xl/dialogsheets/", "xl/macrosheets/")) and n.endswith(".xml"):
+        if n.endswith(".xml") and any(f in n for f in _SHEET_FOLDERS):
             parts.setdefault(n, SheetScan(info.filename, info.filename))
-    return parts
+    return xl, parts
+
+
+_SHEET_FOLDERS = ("worksheets/", "dialogsheets/", "macrosheets/")
+
+
+def _targets(xl: str, target: str) -> set[str]:
+    if target.startswith("/"):
+        return {target[1:]}
+    old = target if target.startswith("xl/") else f"xl/{target}"  # python-calamine's calamine, before xl_path
+    return {f"{xl}{target}", old}
