@@ -218,6 +218,33 @@ def test_text_blank() -> None:
     assert cells.text(" \u200b ", "姓名") == BLANK  # only a zero-width space
 
 
+@pytest.mark.parametrize("raw, cleaned", [
+    ("\t=2+2", "=2+2"), (" =4+4", "=4+4"), ("＝5+5", "=5+5"), ("＋1", "+1"), ("-x", "-x"), ("@SUM(A1)", "@SUM(A1)"),
+    ("\u200b=HYPERLINK(\"x\")", '=HYPERLINK("x")'), (-5.0, "-5")])
+def test_text_that_would_read_as_a_formula_is_rejected(raw: object, cleaned: str) -> None:
+    """OWASP's CSV-injection rule: text starting with = + - @ after cleaning is never taken."""
+    for label in ("姓名", "单位", "学科"):
+        c = cells.text(raw, label, is_name=label == "姓名")
+        assert (c.value, c.code) == (None, "E-TEXT-FORMULA")
+        assert c.message == f"{label}「{cleaned}」以「{cleaned[0]}」开头，像公式，不像{label}"
+        assert cleaned[0] in c.hint
+
+
+def test_text_with_a_formula_sign_inside_is_kept() -> None:
+    _exact(cells.text("赵-六", "姓名", is_name=True), "赵-六")
+    _exact(cells.text("C++ 语言", "学科"), "C++ 语言")
+
+
+@pytest.mark.parametrize("raw, shown", [
+    (220282197904286001.0, "2.20282E+17 / 220282197904286000"),  # Excel's General view / its formula bar
+    (220282198302040000.0, "2.20282E+17 / 220282198302040000"),
+    (120000000000000000.0, "1.2E+17 / 120000000000000000"),  # General drops trailing zeros
+    (123456789012.0, "1.23457E+11 / 123456789012"),  # 12 digits: past General's 11
+    (12345678901.0, "12345678901"), (88.0, "88"), (88.5, "88.5"), (7, "7"), ("张三", "张三"), (None, "")])
+def test_shown_is_what_excel_shows(raw: object, shown: str) -> None:
+    assert cells.shown(raw) == shown
+
+
 # --- ident --------------------------------------------------------------------------------
 
 

@@ -39,7 +39,8 @@ def test_outputs_match_golden(tmp_path: Path) -> None:
 
 REJECTED = {"id-numeric": "E-ID-NUMERIC", "id-bad-check": "E-ID-CHECKSUM", "score-unit": "E-SCORE-TEXT",
             "score-out-of-range": "E-SCORE-RANGE", "dup-conflict": "E-DUP-CONFLICT",
-            "dup-conflict-source": "E-DUP-CONFLICT"}
+            "dup-conflict-source": "E-DUP-CONFLICT",
+            "name-equals": "E-TEXT-FORMULA"}  # issue 12 item 7: a name is never a formula (OWASP)
 HOURS = {"师德报告会": 5, "《主题活动幼儿成长》": 20}  # R5; every other sample course is 15 学时
 
 

@@ -19,6 +19,7 @@ from credittool.textnorm import clean_text, match_key
 
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_FORMULA_START = "=+-@"  # what spreadsheet programs read as the start of a formula
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,26 @@ def _show(raw: Any) -> str:
     return raw if isinstance(raw, str) else str(raw)
 
 
+def shown(raw: Any) -> str:
+    """A cell as text for a message (原值): what the clerk will find in the file. A whole
+    number Excel shows as it does, to 15 significant digits; past 11 digits Excel's
+    General format shows it in scientific notation, so both forms are given
+    (2.20282E+17 / 220282197904286000: the cell, then the formula bar)."""
+    if raw is None:
+        return ""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and math.isfinite(raw) and float(raw).is_integer():
+        full = str(int(Decimal(f"{float(raw):.15g}")))
+        if len(full.lstrip("-")) <= 11:
+            return full
+        exp = f"{abs(float(raw)):E}".split("E")[1]  # "+17"
+        digits = 11 - 2 - (1 + len(exp)) - (raw < 0)  # 11 characters: d.dddddE+17
+        mantissa, _, _ = f"{float(raw):.{digits}E}".partition("E")
+        return f"{mantissa.rstrip('0').rstrip('.')}E{exp} / {full}"
+    if isinstance(raw, float):
+        return repr(raw)
+    return str(raw)
+
+
 def score(raw: Any, vocab: Vocabulary, label: str) -> Cell:
     if is_blank(raw):
         return BLANK
@@ -149,6 +170,11 @@ def text(raw: Any, label: str, is_name: bool = False) -> Cell:
         value = re.sub(r"\s+", "", value)  # 张  三 (padded to align in Excel) is 张三
     else:
         value = re.sub(r"\s+", " ", value)
+    if value[:1] in _FORMULA_START and value:
+        # cleaning made it look like a formula (\t=2+2, full-width ＝): a name, unit or subject
+        # never is one (OWASP's CSV-injection rule), and the clerk must see it, not us guess
+        return Cell(code="E-TEXT-FORMULA", message=f"{label}「{value}」以「{value[0]}」开头，像公式，不像{label}",
+                    hint=f"删去开头的「{value[0]}」（以及前面的空格、制表符），保存后再导入")
     return Cell(value=value)
 
 

@@ -9,7 +9,8 @@ from credittool.diagnostics import Problem
 from credittool.errors import RulesInvalid
 from credittool.workers import extract_many
 from credittool.fields import label
-from credittool.ingest import choose_term, collect_inputs, vocabulary
+from credittool.ingest import choose_term, vocabulary
+from credittool.inputs import scan_inputs
 from credittool.resolve import resolve
 from credittool.rules.loader import load_rules
 from credittool.rules.schema import Course
@@ -29,6 +30,7 @@ class CheckResult:
     rules_files: list[str]
     terms: list[dict]
     problems: list[Problem] = field(default_factory=list)
+    not_read: list[Problem] = field(default_factory=list)  # files in a folder that were not read, with why
     files_checked: int = 0
     rows_read: int = 0
     accepted: int = 0
@@ -36,7 +38,7 @@ class CheckResult:
     def as_json(self) -> dict:
         return {"rules_files": self.rules_files, "terms": self.terms, "files_checked": self.files_checked,
                 "rows_read": self.rows_read, "accepted": self.accepted,
-                "problems": [p.as_dict() for p in self.problems]}
+                "problems": [p.as_dict() for p in self.problems], "not_read": [p.as_dict() for p in self.not_read]}
 
 
 def check(paths: list[Path], *, rules: list[Path], term: str | None = None, course: str | None = None) -> CheckResult:
@@ -52,7 +54,8 @@ def check(paths: list[Path], *, rules: list[Path], term: str | None = None, cour
         return result
     tr = choose_term(book, term)
     vocab = vocabulary(tr)
-    files = collect_inputs(paths)
+    inputs = scan_inputs(paths)
+    files, result.not_read = inputs.files, inputs.not_read
     results = extract_many([(f, f.name) for f in files], tr, vocab, course)
     res = resolve(results, tr)
     result.files_checked = len(files)

@@ -57,7 +57,8 @@ def _fail(exc: CredittoolError) -> typer.Exit:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="各校成绩表：文件或文件夹（.xlsx .xls .ods .csv）。", show_default=False)],
+    paths: Annotated[list[Path], typer.Argument(
+        help="各校成绩表：文件或文件夹（.xlsx .xlsm .xlsb .xls .et .ods .csv 等）。", show_default=False)],
     rules: RulesOpt,
     workspace: WorkspaceOpt = Path("."),
     term: TermOpt = None,
@@ -74,8 +75,10 @@ def ingest(
 
     from credittool import console
     from credittool.ingest import ingest as run_ingest
+    from credittool.inputs import scan_inputs
 
     try:
+        skipped = scan_inputs(paths, exclude=workspace / "out").not_read  # shown with the summary
         with Progress(console=console.console, transient=True) as progress:
             task = progress.add_task("读取", total=None)
             report = run_ingest(paths, rules=rules, workspace=workspace, term=term, course=course,
@@ -83,6 +86,7 @@ def ingest(
     except CredittoolError as exc:
         raise _fail(exc) from None
     console.ingest_summary(report)
+    console.not_read(skipped)
     if report.nothing_ingested:
         console.error("没有任何一行被接受", "按上面的原因（或 rejects.xlsx）改正后重新导入")
         raise typer.Exit(1)

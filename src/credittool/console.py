@@ -89,6 +89,17 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
     console.print(f"已写出：{report.out_dir / 'register.xlsx'}、{report.out_dir / 'rejects.xlsx'}", highlight=False)
 
 
+def not_read(items: Sequence[Problem]) -> None:
+    """The files in an input folder that were not read, each once, with why."""
+    if not items:
+        return
+    console.print(f"[bold]未读取的文件（{len(items)} 个）：[/]", highlight=False)
+    for p in items[:MAX_SHOWN]:
+        console.print(f"  • {p.file}：{p.message}", highlight=False)
+    if len(items) > MAX_SHOWN:
+        console.print(f"  …另有 {len(items) - MAX_SHOWN} 个", highlight=False)
+
+
 def check_summary(result) -> None:  # noqa: ANN001 - CheckResult
     for term in result.terms:
         table = Table(title=f"规则 · {term['name']}（{term['id']}）", header_style="bold")
@@ -100,6 +111,7 @@ def check_summary(result) -> None:  # noqa: ANN001 - CheckResult
     console.print(f"规则文件 {len(result.rules_files)} 个，均无错误。", highlight=False)
     if result.files_checked:
         problems_table(result.problems, f"成绩表问题（共 {len(result.problems)} 条）")
+        not_read(result.not_read)
         console.print(f"检查了 {result.files_checked} 个文件，{result.rows_read} 行："
                       f"可接受 {result.accepted}，有问题 {len(result.problems)} 处。未写任何文件。", highlight=False)
 

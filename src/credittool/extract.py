@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from credittool.cells import BLANK, Cell, Vocabulary, is_blank, normalize
+from credittool.cells import shown as cells_shown
 from credittool.diagnostics import Problem, Skipped
 from credittool.fields import FIELDS, MEASURE_FIELDS, Kind, kind_of, label
 from credittool.preflight import col_letters
@@ -110,13 +111,7 @@ def shown(raw: Any) -> str:
     return _show(raw)
 
 
-def _show(raw: Any) -> str:
-    if raw is None:
-        return ""
-    if isinstance(raw, float):
-        # as Excel shows it (15 significant digits), so the clerk finds the cell
-        return f"{float(f'{raw:.15g}'):.0f}" if raw.is_integer() else repr(raw)
-    return str(raw)
+_show = cells_shown  # as Excel shows the cell, so the clerk finds it
 
 
 _TOTALS_FIRST = frozenset(w[0] for w in _TOTALS)

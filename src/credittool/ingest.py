@@ -21,7 +21,7 @@ from credittool.errors import NothingToDo, RulesInvalid, UsageError
 from credittool.extract import FileResult, Record
 from credittool.workers import extract_many
 from credittool.ledger import bulk_entries, connect, transaction
-from credittool.readers import SUFFIXES
+from credittool.inputs import collect_inputs
 from credittool.register import RegisterStats, refresh_stamps, rules_rows, write_outputs
 from credittool.resolve import Entries, Resolution, resolve
 from credittool.rules.loader import RuleBook, TermRules, load_rules
@@ -63,24 +63,6 @@ class IngestReport:
     def nothing_ingested(self) -> bool:
         """No row accepted and no file already in the ledger: the run achieved nothing."""
         return self.accepted == 0 and not any(f.status == "未改动" for f in self.files)
-
-
-def collect_inputs(paths: list[Path], exclude: Path | None = None) -> list[Path]:
-    """Input files under `paths`, sorted, without Office lock files (~$x.xlsx) or our own outputs."""
-    found: list[Path] = []
-    for p in paths:
-        if not p.exists():
-            raise UsageError(f"找不到输入：{p}", "检查路径拼写")
-        if not p.is_dir():
-            found.append(p)  # named explicitly: taken as is (even our own sample.xlsx)
-            continue
-        for f in sorted(p.rglob("*")):
-            if not f.is_file() or f.name.startswith(("~$", ".")) or f.suffix.lower() not in SUFFIXES:
-                continue
-            if exclude is not None and exclude.resolve() in f.resolve().parents:
-                continue  # our own outputs inside a folder being ingested
-            found.append(f)
-    return found
 
 
 def choose_term(book: RuleBook, term: str | None) -> TermRules:
