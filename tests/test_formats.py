@@ -10,6 +10,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 import crafted_formats as C
 import hostile_files as H
@@ -269,3 +271,77 @@ def test_a_broken_zip_is_refused_in_chinese(tmp_path: Path) -> None:
     e = refused(path)
     assert e.code == "E-FILE-CORRUPT" and "不是完整的压缩包" in e.message
     assert not any(w in e.message for w in ("File is not", "zip file", "Error"))
+
+
+def test_a_csv_the_csv_module_cannot_parse_is_refused_in_chinese(tmp_path: Path) -> None:
+    huge = tmp_path / "a.csv"
+    huge.write_text('姓名,"' + "x" * 200_000 + '"\n', encoding="utf-8")
+    e = refused(huge)
+    assert (e.code, e.message) == ("E-FILE-CORRUPT", "CSV 第 1 行无法解析（有一格超过 131,072 个字符）")
+
+
+# --- the xlsb scan never sees less than calamine ------------------------------------------------
+
+@st.composite
+def xlsb_sheet(draw) -> bytes:
+    """Records in any order a crafted part may use: dimension, sheet-data starts and ends, row
+    headers, cells of every kind (blank, RK, error, bool, real, string, formula), skipped blocks."""
+    out = C.record(0x81)
+    if draw(st.integers(0, 4)):  # mostly the start calamine needs, then anything
+        out += C.record(0x94, bytes(16)) + C.record(0x91)
+    ops = draw(st.lists(st.sampled_from(["dim", "data", "end", "row", "cell", "cell", "cell", "blank", "rk", "err",
+                                         "view", "fmla"]), max_size=30))
+    for op in ops:
+        col = draw(st.integers(0, 40))
+        if op == "dim":
+            out += C.record(0x94, struct.pack("<IIII", *draw(st.tuples(*[st.integers(0, 60)] * 4))))
+        elif op == "data":
+            out += C.record(0x91)
+        elif op == "end":
+            out += C.record(0x92)
+        elif op == "row":
+            out += C.row_header(draw(st.integers(0, 60)))
+        elif op == "cell":
+            out += C.cell(col, draw(st.one_of(st.integers(0, 9), st.just("字"))))
+        elif op == "blank":
+            out += C.record(0x01, struct.pack("<II", col, 0))
+        elif op == "rk":
+            out += C.record(0x02, struct.pack("<III", col, 0, 2 | (5 << 2)))
+        elif op == "err":
+            out += C.record(0x03, struct.pack("<II", col, 0) + bytes([0x07]))
+        elif op == "view":
+            out += C.record(0x85) + C.record(0x91) + C.cell(col, 1) + C.record(0x86)
+        else:
+            out += C.record(0x09, struct.pack("<II", col, 0) + struct.pack("<d", 1.0) + b"\0\0" + bytes(4))
+    return out + C.record(0x92) + C.record(0x82)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sheet=xlsb_sheet(), chunk=st.sampled_from([1 << 20, 3, 16]))
+def test_xlsb_scan_contains_calamines_range(sheet: bytes, chunk: int, tmp_path: Path) -> None:
+    import python_calamine as pc
+
+    import credittool.preflight.zipped as P
+
+    path = C.xlsb(tmp_path / "a.xlsb", sheet)
+    try:
+        got = pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("教学技能")
+        got = (got.start, got.end)
+    except Exception:
+        got = None  # calamine refuses it: nothing is allocated
+    saved, P._CHUNK = P._CHUNK, chunk
+    try:
+        scan = preflight(path).sheets["教学技能"]
+    except ReadError as exc:
+        assert exc.code == "E-FILE-CORRUPT", exc.message
+        event("refused as corrupt")
+        return
+    finally:
+        P._CHUNK = saved
+    if got is None or got[0] is None:
+        event("calamine reads nothing")
+        return
+    event("compared with calamine")
+    (r0, c0), (r1, c1) = got
+    assert scan.min_row <= r0 + 1 and scan.max_row >= r1 + 1, (scan, got)
+    assert scan.min_col <= c0 and scan.max_col >= c1, (scan, got)

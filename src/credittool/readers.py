@@ -166,12 +166,24 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> Workbook:
                 raise ReadError(f"CSV {what}", "删除多余的列，或按学校拆分后再导入", "E-SHEET-BBOX")
             rows.append(r)
     except csv.Error as exc:
-        raise ReadError(f"CSV 第 {reader.line_num} 行无法解析（{exc}）", "在 Excel/WPS 中打开并另存为 .xlsx 或 UTF-8 CSV",
-                        "E-FILE-CORRUPT") from None
+        raise ReadError(f"CSV 第 {reader.line_num} 行无法解析（{_csv_why(exc)}）",
+                        "在 Excel/WPS 中打开并另存为 .xlsx 或 UTF-8 CSV", "E-FILE-CORRUPT") from None
     wb = Workbook(path, "csv", [Sheet(path.stem, rows)])
     if encoding == "GB18030":
         wb.notes.append("CSV 按 GB18030 编码读取")
     return wb
+
+
+def _csv_why(exc: csv.Error) -> str:
+    """The csv module's (English) reason, in Chinese."""
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return f"有一格超过 {csv.field_size_limit():,} 个字符"
+    if "NUL" in text:
+        return "含有空字符（NUL），可能不是文本文件"
+    if "new-line character" in text or "EOF" in text:
+        return "引号没有配对，一格跨到了文件末尾"
+    return "引号或分隔符不成对"
 
 
 _CALAMINE_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"}
