@@ -200,3 +200,23 @@ def workbook_elsewhere(path: Path) -> Path:
         z.writestr("q/s.xml", H.sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>'
                                           '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'))
     return path
+
+
+def preflight_in_chunks(path: Path, chunk: int):
+    """preflight(path) with every unpacked part fed to the scanners `chunk` bytes at a time;
+    None when it refuses the file as damaged, the one refusal a range test allows."""
+    from hypothesis import event
+
+    import credittool.preflight.zipped as P
+    from credittool.preflight import preflight
+    from credittool.readers import ReadError
+
+    saved, P._CHUNK = P._CHUNK, chunk
+    try:
+        return preflight(path)
+    except ReadError as exc:
+        assert exc.code == "E-FILE-CORRUPT", exc.message
+        event("refused as corrupt")
+        return None
+    finally:
+        P._CHUNK = saved
