@@ -88,9 +88,9 @@ def report_sheets(rep: Report) -> list[SheetSpec]:
                   formats=rates | means, totals=[_summary_row(rep.total)] if rep.units else [],
                   chart=BarChartSpec("各单位验印率", "单位", "验印率", number_format="0%",
                                      label_format="0.0%", max_value=1),
-                  widths={"验印率": 9} | {c: 14 for c in cols[4:-2]}, wrap_header=True, wrap_notes=True, fit_width=True),
+                  widths={"验印率": 9} | {c: 14 for c in cols[4:-2]}, wrap_header=True, wrap_notes=True, landscape=True),
         SheetSpec("未验印名单", UNSTAMPED_COLUMNS,
                   [[u.unit, u.name, u.id_number, u.reasons] for u in rep.unstamped],
                   notes=[UNSTAMPED_NOTE, f"共 {len(rep.unstamped)} 人。"], widths={"原因": 80},
-                  wrap_notes=True, fit_width=True),
+                  wrap_notes=True, landscape=True),
     ]
