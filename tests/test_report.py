@@ -77,8 +77,9 @@ def fill_scores(sample_xlsx: Path, target: Path) -> Path:
     wb = load_workbook(sample_xlsx)
     ws = wb["抽测名单"]
     score = {t[1]: t[5] for t in TEACHERS}
+    head = [c.value for c in ws[1]]
     for row in ws.iter_rows(min_row=2):
-        row[4].value = score[row[1].value]
+        row[head.index("抽测成绩")].value = score[row[head.index("姓名")].value]
     wb.save(target)
     return target
 
@@ -345,7 +346,7 @@ def test_exempt_and_resit_spot_results_wait_outside_the_ranking(tmp_path: Path) 
     drawn = sample(workspace=ws, rate="1", seed="1")
     wb = load_workbook(drawn.path)
     for row in wb["抽测名单"].iter_rows(min_row=2):
-        row[4].value = {"甲一": 80, "甲二": "免考", "乙一": "补考"}.get(row[1].value)
+        row[4].value = {"甲一": 80, "甲二": "免考", "乙一": "补考"}.get(row[2].value)  # 抽测成绩, 姓名
     wb.save(tmp_path / "f.xlsx")
     ingest([tmp_path / "f.xlsx"], rules=[TEXT_H1], workspace=ws)
     rep = make_report(workspace=ws).report
