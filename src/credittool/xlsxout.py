@@ -206,6 +206,10 @@ def _write_openpyxl(target: Path, sheets: Sequence[SheetSpec]) -> None:
             for i, h in _row_heights(spec, col_widths, rows, header_row + 1).items():
                 ws.row_dimensions[i].height = h
             ws.freeze_panes = f"A{header_row + 1}"
+            # before the first row: a write-only sheet writes its sheetPr (fitToPage) with it
+            pagesetup.openpyxl_page(ws, spec.footer_title, spec.landscape, header_row,
+                                    pagesetup.print_span(list(spec.columns), spec.print_columns),
+                                    header_row + len(rows) + len(totals))
             span = sum(ws.column_dimensions[get_column_letter(j + 1)].width for j in range(len(spec.columns)))
             last = get_column_letter(max(len(spec.columns), 1))
             for i, line in enumerate(spec.notes, 1):
@@ -235,9 +239,6 @@ def _write_openpyxl(target: Path, sheets: Sequence[SheetSpec]) -> None:
             for r in totals:
                 ws.append(_styled(ws, WriteOnlyCell, r, fmt, bold))
             ws.auto_filter.ref = f"A{header_row}:{last}{header_row + len(rows)}"
-            pagesetup.openpyxl_page(ws, spec.footer_title, spec.landscape, header_row,
-                                    pagesetup.print_span(list(spec.columns), spec.print_columns),
-                                    header_row + len(rows) + len(totals))
             if spec.chart is not None and rows:
                 ws.add_chart(_bar_chart(ws, spec, rows, header_row),
                              f"A{header_row + len(rows) + len(totals) + 2}")
