@@ -7,6 +7,7 @@ report.xlsx sheets: 个人排名 and 团体排名 (R8), 单位汇总 (with a nat
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -63,9 +64,9 @@ def _num(x: Decimal | Fraction | None) -> int | float | None:
     return int(x) if x == x.to_integral_value() else float(x)
 
 
-def summary_columns(rep: Report) -> list[str]:
+def summary_columns(courses: Sequence[tuple[str, str]]) -> list[str]:
     cols = ["单位", "参训人数", "验印人数", "验印率"]
-    for _, name in rep.courses:
+    for _, name in courses:
         cols += [f"{name}合格率", f"{name}平均综合成绩"]
     return cols + ["学时合计", "学分合计"]
 
@@ -77,20 +78,33 @@ def _summary_row(u: UnitSummary) -> list:
     return row + [_num(u.hours), _num(u.credits)]
 
 
+def summary_sheets(rep: Report) -> list[SheetSpec]:
+    """单位汇总, one sheet per track (单位汇总（文本）…) when the term has several: each school
+    has only its own track's courses, so a block carries only those and prints at ≥ 9 pt."""
+    blocks = [(t.name, t.courses, t.units, t.total) for t in rep.tracks] or [("", (), (), rep.total)]
+    out = []
+    for name, courses, units, total in blocks:
+        title = "单位汇总" if len(blocks) == 1 else f"单位汇总（{name}）"
+        cols = summary_columns(courses)
+        rates = {c: "0.0%" for c in cols if c.endswith("率")}
+        means = {c: "0.0" for c in cols if c.endswith("平均综合成绩")}
+        narrow = {"参训人数": 6, "验印人数": 6, "验印率": 7, "学时合计": 7, "学分合计": 7} | {c: 9 for c in cols[4:-2]}
+        out.append(SheetSpec(title, cols, [_summary_row(u) for u in units], notes=[SUMMARY_NOTE],
+                             formats=rates | means, totals=[_summary_row(total)] if units else [],
+                             chart=BarChartSpec("各单位验印率", "单位", "验印率", number_format="0%",
+                                                label_format="0.0%", max_value=1),
+                             widths=narrow, wrap_header=True, wrap_notes=True, landscape=True,
+                             print_title=f"{title}　{rep.term_name}"))
+    return out
+
+
 def report_sheets(rep: Report) -> list[SheetSpec]:
-    cols = summary_columns(rep)
-    rates = {c: "0.0%" for c in cols if c.endswith("率")}
-    means = {c: "0.0" for c in cols if c.endswith("平均综合成绩")}
     pub = publish.from_report(rep)
     return [
         *publish.sheets(pub),  # the rankings: the same allow-listed columns as the public copy
-        SheetSpec("单位汇总", cols, [_summary_row(u) for u in rep.units], notes=[SUMMARY_NOTE],
-                  formats=rates | means, totals=[_summary_row(rep.total)] if rep.units else [],
-                  chart=BarChartSpec("各单位验印率", "单位", "验印率", number_format="0%",
-                                     label_format="0.0%", max_value=1),
-                  widths={"验印率": 9} | {c: 14 for c in cols[4:-2]}, wrap_header=True, wrap_notes=True, landscape=True),
+        *summary_sheets(rep),
         SheetSpec("未验印名单", UNSTAMPED_COLUMNS,
                   [[u.unit, u.name, u.id_number, u.reasons] for u in rep.unstamped],
-                  notes=[UNSTAMPED_NOTE, f"共 {len(rep.unstamped)} 人。"], widths={"原因": 80},
-                  wrap_notes=True, landscape=True),
+                  notes=[UNSTAMPED_NOTE, f"共 {len(rep.unstamped)} 人。"], widths={"原因": 60}, wrap=("原因",),
+                  wrap_notes=True, landscape=True, print_title=f"未验印名单　{rep.term_name}"),
     ]

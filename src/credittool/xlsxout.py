@@ -207,9 +207,10 @@ def _write_openpyxl(target: Path, sheets: Sequence[SheetSpec]) -> None:
                 ws.row_dimensions[i].height = h
             ws.freeze_panes = f"A{header_row + 1}"
             # before the first row: a write-only sheet writes its sheetPr (fitToPage) with it
+            below = _chart_rows(spec, len(rows))  # the chart below the table prints too
             pagesetup.openpyxl_page(ws, spec.footer_title, spec.landscape, header_row,
                                     pagesetup.print_span(list(spec.columns), spec.print_columns),
-                                    header_row + len(rows) + len(totals))
+                                    header_row + len(rows) + len(totals) + below)
             span = sum(ws.column_dimensions[get_column_letter(j + 1)].width for j in range(len(spec.columns)))
             last = get_column_letter(max(len(spec.columns), 1))
             for i, line in enumerate(spec.notes, 1):
@@ -327,6 +328,15 @@ def _styled(ws: Any, cell_cls: Any, row: Sequence[Any], fmt: dict[int, str], fon
     return out
 
 
+def _chart_height(n: int) -> float:
+    return max(7.5, 0.7 * n + 3)  # cm: a bar per row
+
+
+def _chart_rows(spec: SheetSpec, n: int) -> int:
+    """Sheet rows the chart covers (15 pt = 0.53 cm a row), with the gap above it."""
+    return 0 if spec.chart is None or not n else int(_chart_height(n) / 0.53) + 3
+
+
 def _bar_chart(ws: Any, spec: SheetSpec, rows: list[list[Any]], header_row: int) -> Any:
     from openpyxl.chart import BarChart, Reference, Series
     from openpyxl.chart.data_source import AxDataSource, NumData, NumVal, StrData, StrRef, StrVal
@@ -367,5 +377,5 @@ def _bar_chart(ws: Any, spec: SheetSpec, rows: list[list[Any]], header_row: int)
     else:
         chart.x_axis.axPos, chart.y_axis.axPos = "b", "l"
     chart.width = 22  # cm
-    chart.height = max(7.5, 0.7 * n + 3)
+    chart.height = _chart_height(n)
     return chart
