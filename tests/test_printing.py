@@ -22,9 +22,14 @@ TERM_NAME = "2009年1—6月"
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample county's outputs after the whole term: ingest, sample, scores, report."""
+    import datetime
+
+    from credittool.reportbook import make_report
+
     ws = tmp_path_factory.mktemp("print")
     run_samples(ws)
     run_report_samples(ws)
+    make_report(workspace=ws, term=TERM, partial=True, published_on=datetime.date(2009, 7, 15))  # 5 not scored
     return ws / "out" / TERM
 
 

@@ -42,6 +42,15 @@ def rules_rows(term: TermRules) -> tuple[list[tuple], list[tuple]]:
     return list(courses.values()), tracks
 
 
+def publisher_key(term_id: str) -> str:
+    """The ledger's `meta` key of the term's publisher (rules `publisher.issuer`), for `report`."""
+    return f"publisher:{term_id}"
+
+
+def rules_meta(term: TermRules) -> list[tuple[str, str]]:
+    return [(publisher_key(term.term_id), term.publisher)] if term.publisher else []
+
+
 @dataclass
 class RegisterStats:
     teachers: int

@@ -110,6 +110,8 @@ class SpotState:
     scored: int = 0
     absent: int = 0
     pending: dict[str, int] = field(default_factory=dict)  # 未填 / 免考 / 补考 / 缓考 → count
+    drawn_units: tuple[str, ...] = ()  # every school of the draw, in order
+    missing: dict[str, int] = field(default_factory=dict)  # school → drawn teachers still to score (未填, 补考, 缓考)
 
     @property
     def has_results(self) -> bool:
@@ -118,6 +120,11 @@ class SpotState:
     @property
     def waiting(self) -> int:
         return sum(self.pending.values())
+
+    @property
+    def complete(self) -> bool:
+        """Every drawn teacher has a final result (a score, 缺考 or 免考)."""
+        return self.has_results and not self.missing
 
 
 @dataclass(frozen=True)
@@ -247,7 +254,7 @@ def _rankings(con: sqlite3.Connection, term: str) -> tuple[tuple[Person, ...], t
     results = {ident: (score, status) for ident, score, status in con.execute(
         """SELECT s.id_number, s.score, s.status FROM spot_scores s JOIN files f USING(file_id)
            WHERE s.term=? AND s.draw_id=? AND f.active=1""", (term, latest))}
-    scored, absent, pending = [], [], defaultdict(int)
+    scored, absent, pending, missing = [], [], defaultdict(int), defaultdict(int)
     for ident, unit, name in members:
         score, status = results.get(ident, (None, None))
         if score is not None:
@@ -256,6 +263,7 @@ def _rankings(con: sqlite3.Connection, term: str) -> tuple[tuple[Person, ...], t
             absent.append(Person(None, unit, name, ident, None))
         else:
             pending[PENDING_STATUS.get(status or "", "未填")] += 1
+            missing[unit] += status != "exempt"  # 免考 is final: no score will come
     order = lambda p: (p.unit, p.name, p.id_number)  # noqa: E731 - stable order among equal scores
     ranked = [Person(rank, p.unit, p.name, p.id_number, p.score)
               for rank, p in rank_desc(scored, lambda p: p.score, order)]
@@ -270,7 +278,9 @@ def _rankings(con: sqlite3.Connection, term: str) -> tuple[tuple[Person, ...], t
     means = [(unit, len(vals), exact_mean(vals)) for unit, vals in by_unit.items()]
     schools = tuple(School(rank, unit, n, absent_by_unit[unit], mean)
                     for rank, (unit, n, mean) in rank_desc(means, lambda m: m[2], lambda m: (m[0],)))
-    spot = SpotState(latest, len(members), len(scored), len(absent), dict(sorted(pending.items())))
+    spot = SpotState(latest, len(members), len(scored), len(absent), dict(sorted(pending.items())),
+                     tuple(sorted({unit for _, unit, _ in members})),
+                     {u: n for u, n in sorted(missing.items()) if n})
     return people, schools, spot
 
 

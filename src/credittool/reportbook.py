@@ -7,6 +7,8 @@ report.xlsx sheets: 个人排名 and 团体排名 (R8), 单位汇总 (with a nat
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,6 +16,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from credittool import publish
+from credittool.register import publisher_key
 from credittool.report import Report, UnitSummary, build_report
 from credittool.spottest import choose_ledger_term, open_ledger
 from credittool.xlsxout import BarChartSpec, SheetSpec, write_xlsx
@@ -31,28 +34,61 @@ UNSTAMPED_NOTE = "R9：任何一项考核不合格（或缺少必修课程成绩
 class ReportResult:
     report: Report
     path: Path  # report.xlsx
-    published: list[Path]  # publish/index.html and publish/排名.xlsx; empty while no spot results
+    published: list[Path]  # publish/index.html and publish/排名.xlsx; empty when withheld
     publish_dir: Path
-    stale_publish: bool  # no results now, but an earlier publish/ is still there (left untouched)
+    stale_publish: bool  # not published now, but an earlier publish/ is still there (left untouched)
+    withheld: str | None = None  # why publish/ was not written, and what to do
 
 
-def make_report(*, workspace: Path, term: str | None = None) -> ReportResult:
-    """Compute the report from the ledger and write report.xlsx (and publish/ when there are results)."""
+def make_report(*, workspace: Path, term: str | None = None, partial: bool = False, publisher: str | None = None,
+                published_on: dt.date | None = None) -> ReportResult:
+    """Compute the report from the ledger and write report.xlsx, and publish/ once every drawn
+    teacher has a result (`partial`: before, saying so on the page). The page names the
+    issuer (`publisher`, else the rules' `publisher:` recorded at ingest) and the date of
+    publication (`published_on`, else SOURCE_DATE_EPOCH's day, else today)."""
     con = open_ledger(workspace)
     try:
         term_id, term_name = choose_ledger_term(con, term)
         rep = build_report(con, term_id, term_name)
+        recorded = con.execute("SELECT value FROM meta WHERE key=?", (publisher_key(term_id),)).fetchone()
     finally:
         con.close()
     out_dir = workspace / "out" / term_id
     path = out_dir / REPORT_NAME
     write_xlsx(path, report_sheets(rep))
     pub_dir = out_dir / PUBLISH_DIR
+    issuer = publisher or (recorded[0] if recorded else None)
+    withheld = _withheld(rep, partial, issuer)
     published: list[Path] = []
-    if rep.spot.has_results:  # nothing to publish before the first spot-test result
-        published = publish.write(publish.from_report(rep), pub_dir)
+    if withheld is None and issuer:
+        masthead = publish.Masthead(issuer, _chinese_date(published_on or _today()), partial and not rep.spot.complete)
+        published = publish.write(publish.from_report(rep, masthead), pub_dir)
     stale = not published and any((pub_dir / n).exists() for n in publish.FILE_NAMES)
-    return ReportResult(rep, path, published, pub_dir, stale)
+    return ReportResult(rep, path, published, pub_dir, stale, withheld)
+
+
+def _withheld(rep: Report, partial: bool, issuer: str | None) -> str | None:
+    if not rep.spot.has_results:  # nothing to publish before the first spot-test result
+        return "抽测成绩尚未登记。"
+    if not rep.spot.complete and not partial:
+        left = "、".join(f"{u} {n} 人" for u, n in rep.spot.missing.items())
+        return (f"还有 {sum(rep.spot.missing.values())} 人的抽测成绩未登记（{left}），不发布不全的排名。"
+                "成绩登记齐后重新运行 credittool report；要先发布部分结果，加 --partial（页面上会注明）。")
+    if not issuer:
+        return "不知道发布单位：在规则中写 publisher: {issuer: …} 后重新导入，或用 --publisher 指定。"
+    return None
+
+
+def _today() -> dt.date:
+    """The day of publication: SOURCE_DATE_EPOCH's (reproducible builds' convention), else today."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.date.today()
+
+
+def _chinese_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _num(x: Decimal | Fraction | None) -> int | float | None:
