@@ -86,6 +86,8 @@ def test_spot_list_is_a_score_sheet_without_the_id(county: Path) -> None:
     assert ws.print_area.split("!")[1].startswith("$A$1:$F$")  # G, the ID, does not print
     assert int(ws.column_dimensions["E"].width) == 16 and int(ws.column_dimensions["F"].width) == 14
     assert [r[0] for r in ws.iter_rows(min_row=2, max_row=4, values_only=True)] == [1, 2, 3]
+    # a form for the test room: the grid prints, and each row has room to write in
+    assert ws.print_options.gridLines and ws.row_dimensions[2].height == 22.5 == ws.row_dimensions[ws.max_row].height
 
 
 def test_report_sheets_fit_at_nine_points_or_more(county: Path) -> None:

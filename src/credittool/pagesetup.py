@@ -49,15 +49,16 @@ def print_span(columns: Sequence[str], printed: tuple[str, str] | None) -> tuple
     return columns.index(printed[0]), columns.index(printed[1])
 
 
-def rust_page(title: str, landscape: bool, header_row: int, span: tuple[int, int]) -> dict[str, Any]:
+def rust_page(title: str, landscape: bool, header_row: int, span: tuple[int, int],
+              gridlines: bool = False) -> dict[str, Any]:
     """rustpy-xlsxwriter's `page_setup` of one sheet."""
     return {"landscape": landscape, "paper_size": A4, "margins": dict(MARGINS),
             "print_area": (0, span[0], WHOLE_COLUMN, span[1]), "repeat_rows": (header_row, header_row),
-            "fit_to_pages": (1, 0), "footer": footer(title)}
+            "fit_to_pages": (1, 0), "footer": footer(title), "print_gridlines": gridlines}
 
 
 def openpyxl_page(ws: Any, title: str, landscape: bool, header_row: int, span: tuple[int, int],
-                  last_row: int) -> None:
+                  last_row: int, gridlines: bool = False) -> None:
     """The same settings on an openpyxl worksheet (`header_row` is 1-based here)."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.page import PageMargins
@@ -71,3 +72,4 @@ def openpyxl_page(ws: Any, title: str, landscape: bool, header_row: int, span: t
     ws.print_area = f"{get_column_letter(span[0] + 1)}1:{get_column_letter(span[1] + 1)}{max(last_row, 1)}"
     ws.oddFooter.left.text = title.replace("&", "&&")
     ws.oddFooter.right.text = "第 &P 页 共 &N 页"
+    ws.print_options.gridLines = gridlines

@@ -154,7 +154,8 @@ def sample(*, workspace: Path, rate: str | float = "0.1", term: str | None = Non
             SheetSpec(LIST_SHEET, LIST_COLUMNS,
                       [[i, m.unit, m.name, m.subject, None, None, m.id] for i, m in enumerate(members, 1)],
                       widths={"序号": 6, "抽测成绩": 16, "签名": 14}, formats={"抽测成绩": "0.0"},
-                      print_columns=LIST_PRINTED, print_title=f"{LIST_SHEET}　{term_name}"),
+                      print_columns=LIST_PRINTED, print_title=f"{LIST_SHEET}　{term_name}",
+                      row_height=22.5, gridlines=True),  # a form: room to write a score and sign (30 px)
             SheetSpec(INFO_SHEET, ["层", "人数", "应抽人数", "抽中人数"],
                       [[s.name, s.size, stratum_count(s.size, r, min_per_group), s.drawn] for s in strata],
                       notes=[f"{k}：{v}" for k, v in info.items()], widths={"层": 30}),

@@ -53,6 +53,8 @@ class SheetSpec:
     landscape: bool = False
     print_columns: tuple[str, str] | None = None  # first and last column printed; None: all
     print_title: str | None = None  # the footer's title; None: the sheet's title
+    row_height: float | None = None  # of every data row, in points (room to write by hand)
+    gridlines: bool = False  # print the cell grid (a form to fill in)
 
     @property
     def footer_title(self) -> str:
@@ -83,6 +85,8 @@ def _row_heights(spec: SheetSpec, widths: Sequence[float], rows: Iterable[Sequen
     """Heights of the rows whose wrapped text takes more than one line (keyed by sheet row,
     counted like `first_row`): no viewer grows a row for wrapped text by itself."""
     cols = [j for j, c in enumerate(spec.columns) if c in spec.wrap]
+    if spec.row_height is not None:
+        return {first_row + i: spec.row_height for i, _ in enumerate(rows or ())}
     if not cols:
         return {}
     texts = ([v] for v in spec.wrap_values) if spec.wrap_values is not None \
@@ -130,7 +134,7 @@ def _write_fast(tmp: Path, sheets: Sequence[SheetSpec]) -> None:
         rows = iter(spec.rows)
         first = list(islice(rows, _WIDTH_SAMPLE))  # widths are fitted to these; the rest stream through
         # the row heights of wrapped text need every row first, unless given `wrap_values`
-        rest = list(rows) if spec.wrap and spec.wrap_values is None else []
+        rest = list(rows) if (spec.wrap and spec.wrap_values is None) or spec.row_height else []
         cols = list(spec.columns)
         data.append((title, _records(cols, chain(first, rest, rows)) if first else [dict.fromkeys(cols)]))
         n = len(spec.notes)
@@ -144,7 +148,7 @@ def _write_fast(tmp: Path, sheets: Sequence[SheetSpec]) -> None:
         heights[title] |= _row_heights(spec, widths[title], first + rest, n + 1)
         filters[title] = True
         pages[title] = pagesetup.rust_page(spec.footer_title, spec.landscape, n,
-                                           pagesetup.print_span(cols, spec.print_columns))
+                                           pagesetup.print_span(cols, spec.print_columns), spec.gridlines)
         formats[title] = _rust_formats(rx, spec)
     rx.write_worksheets(data, str(tmp), freeze_panes=freeze, header_row=head_row, merge_ranges=merges,
                         column_widths=widths, autofilter=filters, header_format=heads, row_heights=heights,
@@ -210,7 +214,7 @@ def _write_openpyxl(target: Path, sheets: Sequence[SheetSpec]) -> None:
             below = _chart_rows(spec, len(rows))  # the chart below the table prints too
             pagesetup.openpyxl_page(ws, spec.footer_title, spec.landscape, header_row,
                                     pagesetup.print_span(list(spec.columns), spec.print_columns),
-                                    header_row + len(rows) + len(totals) + below)
+                                    header_row + len(rows) + len(totals) + below, spec.gridlines)
             span = sum(ws.column_dimensions[get_column_letter(j + 1)].width for j in range(len(spec.columns)))
             last = get_column_letter(max(len(spec.columns), 1))
             for i, line in enumerate(spec.notes, 1):
