@@ -43,7 +43,7 @@ def rendered(out_dir: Path) -> dict[str, str]:
 
 # ---- the report: after the ingest above, a spot test drawn and scored deterministically ----
 
-REPORT_SHEETS = ("个人排名", "团体排名", "单位汇总", "未验印名单")
+REPORT_SHEETS = ("个人排名", "团体排名", "单位汇总（文本）", "单位汇总（网联）", "单位汇总（幼儿）", "未验印名单")
 SPOT_SEED = "2009"
 
 

@@ -110,7 +110,7 @@ def test_sample_counts_per_school_follow_rounding(tmp_path: Path) -> None:
                                                               "四小": (25, 3)}
     listed = read_sheet(rep.path, "抽测名单")
     assert len(listed) == 11 and all(r["抽测成绩"] is None for r in listed)
-    assert list(listed[0]) == ["单位", "姓名", "身份证号", "学科", "抽测成绩"]
+    assert list(listed[0]) == ["序号", "单位", "姓名", "学科", "抽测成绩", "签名", "身份证号"]
 
 
 def test_same_seed_same_list_after_renaming_reordering_reingesting(tmp_path: Path) -> None:
@@ -165,10 +165,10 @@ def test_hand_edited_list_fails_verify(tmp_path: Path) -> None:
     assert verify(rep.path, workspace=ws).matches
     wb = load_workbook(rep.path)
     sheet = wb["抽测名单"]
-    swapped_out = sheet.cell(2, 3).value
+    swapped_out = sheet.cell(2, 7).value  # 身份证号: the last column, outside the print area
     in_list = set(drawn_ids(rep.path))
     friend = next(check_id(f"2202821980{n:07d}") for n in range(1, 94) if check_id(f"2202821980{n:07d}") not in in_list)
-    sheet.cell(2, 3).value = friend
+    sheet.cell(2, 7).value = friend
     edited = tmp_path / "edited.xlsx"
     wb.save(edited)
     res = verify(edited, workspace=ws)
@@ -199,7 +199,7 @@ def test_spot_scores_come_back(tmp_path: Path) -> None:
     # row 4 left blank: not yet tested; and someone who was not drawn
     outsider = next(check_id(f"2202821980{n:07d}") for n in range(1, 94)
                     if check_id(f"2202821980{n:07d}") not in set(drawn_ids(rep.path)))
-    sheet.append(["一中", "外人", outsider, "语文", 90])
+    sheet.append([99, "一中", "外人", "语文", 90, None, outsider])
     filled = tmp_path / "filled.xlsx"
     wb.save(filled)
     report = ingest([filled], rules=[TEXT_H1], workspace=ws)
@@ -208,7 +208,7 @@ def test_spot_scores_come_back(tmp_path: Path) -> None:
     assert [p.code for p in report.rejects] == ["E-SPOT-NOT-DRAWN"]
     con = sqlite3.connect(ws / "ledger.sqlite")
     got = con.execute("SELECT id_number, score, status FROM spot_scores ORDER BY row").fetchall()
-    assert got == [(sheet.cell(2, 3).value, "88", None), (sheet.cell(3, 3).value, None, "absent")]
+    assert got == [(sheet.cell(2, 7).value, "88", None), (sheet.cell(3, 7).value, None, "absent")]
     # idempotent
     again = ingest([filled], rules=[TEXT_H1], workspace=ws)
     assert again.files[0].status == "未改动"

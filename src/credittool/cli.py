@@ -164,20 +164,40 @@ def report(
     term: LedgerTermOpt = None,
     workspace: WorkspaceOpt = Path("."),
     top: Annotated[int, typer.Option("--top", min=1, help="终端显示个人排名的前几名（同分并列者一并显示）。")] = 10,
+    partial: Annotated[bool, typer.Option(
+        "--partial", help="抽测成绩未登记齐时也生成公开发布稿（页面注明为部分结果，未齐的单位标「成绩未齐」）。")] = False,
+    publisher: Annotated[str | None, typer.Option(
+        "--publisher", help="公开发布稿上的发布单位（默认：规则中的 publisher.issuer）。")] = None,
+    date: Annotated[str | None, typer.Option(
+        "--date", help="公开发布稿上的发布日期，如 2009-07-15（默认：今天）。")] = None,
 ) -> None:
     """生成抽测成绩排名与单位汇总 out/<学期>/report.xlsx（R8、R9），及公开发布稿 publish/。
 
     report.xlsx：个人排名、团体排名、单位汇总（含验印率图）、未验印名单（含全部原因）。
-    publish/：index.html 与 排名.xlsx，只含单位、姓名、成绩，不含身份证号；抽测成绩登记前不生成。
+    publish/：index.html 与 排名.xlsx，只含单位、姓名、成绩，不含身份证号；抽测成绩登记齐之前不生成（--partial 除外）。
     """
     from credittool import console
     from credittool.reportbook import make_report
 
     try:
-        result = make_report(workspace=workspace, term=term)
+        result = make_report(workspace=workspace, term=term, partial=partial, publisher=publisher,
+                             published_on=_date(date))
     except CredittoolError as exc:
         raise _fail(exc) from None
     console.report_summary(result, top=top)
+
+
+def _date(text: str | None):  # noqa: ANN202 - datetime.date; imported lazily
+    import datetime as dt
+
+    from credittool.errors import UsageError
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise _fail(UsageError(f"--date {text} 不是日期", "写成 年-月-日，例如 --date 2009-07-15")) from None
 
 
 def main() -> None:

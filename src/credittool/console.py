@@ -177,7 +177,7 @@ def report_summary(result, top: int = 10) -> None:  # noqa: ANN001 - ReportResul
     if result.published:
         console.print("公开发布用（不含身份证号）：" + "、".join(str(p) for p in result.published), highlight=False)
     else:
-        console.print(f"未写出公开发布稿 {result.publish_dir}：抽测成绩尚未登记。", highlight=False)
+        console.print(f"未写出公开发布稿 {result.publish_dir}：{result.withheld}", highlight=False)
         if result.stale_publish:
             console.print(f"[yellow]注意：[/]{result.publish_dir} 中是此前生成的排名，已过期，请勿发布。", highlight=False)
 

@@ -36,7 +36,7 @@ import numpy as np
 from credittool import register
 from credittool.resolve import Entries, factorize, object_array, pair_codes, str_ranks
 from credittool.rules.loader import TermRules
-from credittool.xlsxout import SheetSpec, write_xlsx
+from credittool.xlsxout import write_xlsx
 
 # generous: the helper writes about a million rows in 10 s, in step with the commit
 DEADLINE_S, DEADLINE_S_PER_ROW = 300.0, 60e-6
@@ -225,12 +225,11 @@ def write_parts(staging: Path) -> None:
     sheets = register._table_sheets("证书登记表", "register", [(u, n, 0) for u, n in reg.units])
     _say(staging / _PLAN, [(s.part, s.rows) for s in sheets])
     starts = dict(zip([u for u, _ in reg.units], np.cumsum([0] + [n for _, n in reg.units[:-1]]).tolist()))
-    columns, widths, _, _ = register._TABLES["register"]
     for i, sheet in enumerate(sheets, 1):
         assert sheet.part is not None
         a = starts[sheet.part.first] + sheet.part.offset
         write_xlsx(staging / f"register-{i}.xlsx",
-                   [SheetSpec("证书登记表", columns, reg.rows(a, sheet.part.count), widths=widths)])
+                   [register.table_spec("证书登记表", "register", reg.rows(a, sheet.part.count), payload["term_name"])])
     _say(staging / _DONE, None)
 
 

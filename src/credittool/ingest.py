@@ -22,7 +22,7 @@ from credittool.extract import FileResult, Record
 from credittool.workers import extract_many
 from credittool.ledger import bulk_entries, connect, transaction
 from credittool.inputs import collect_inputs
-from credittool.register import RegisterStats, refresh_stamps, rules_rows, write_outputs
+from credittool.register import RegisterStats, refresh_stamps, rules_meta, rules_rows, write_outputs
 from credittool.resolve import Entries, Resolution, resolve
 from credittool.rules.loader import RuleBook, TermRules, load_rules
 
@@ -271,6 +271,7 @@ def _commit_rules(con, term: TermRules) -> None:
     courses, tracks = rules_rows(term)
     con.executemany("INSERT OR REPLACE INTO courses VALUES (?,?,?,?,?)", courses)
     con.executemany("INSERT OR REPLACE INTO track_courses VALUES (?,?,?,?,?,?)", tracks)
+    con.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", rules_meta(term))
 
 
 def _insert_entries(con, term_id: str, entries: Entries, entry_fid: np.ndarray, chunk: int = 200_000) -> None:

@@ -21,15 +21,34 @@ from typing import Any
 
 from credittool.atomic import write_atomic
 from credittool.ids import mask_id
-from credittool.report import PERSON_RULE, SCHOOL_RULE, Report, spot_notes
+from credittool.report import PERSON_RULE, SCHOOL_RULE, Report, SpotState, spot_notes
 from credittool.xlsxout import SheetSpec, write_xlsx
 
 PERSON_COLUMNS = ("名次", "单位", "姓名", "抽测成绩")  # the allow-list of 个人排名
-SCHOOL_COLUMNS = ("名次", "单位", "抽测人数", "平均成绩")  # the allow-list of 团体排名
+SCHOOL_COLUMNS = ("名次", "单位", "抽测人数", "平均成绩", "备注")  # the allow-list of 团体排名
 HTML_NAME, XLSX_NAME = "index.html", "排名.xlsx"
 FILE_NAMES = (HTML_NAME, XLSX_NAME)
 _NUMERIC = {"名次", "抽测成绩", "抽测人数", "平均成绩"}  # right-aligned in the page
 _LONG_DIGITS = re.compile(r"\d{15,}[\dXx]*")
+
+
+INCOMPLETE = "成绩未齐"  # 团体排名's 备注 of a drawn school with teachers still to score
+# the public page's sentences: what a reader needs, no rule codes, nothing meant for the clerk
+PUBLIC_PERSON_RULE = ("按抽测成绩从高到低排列；成绩相同名次相同，其后名次顺延（如 1、2、2、4），"
+                      "同分者按单位、姓名排列。缺考者列在最后，不排名次。")
+PUBLIC_SCHOOL_RULE = ("单位平均成绩 = 该校被抽测教师的成绩之和 ÷ 人数，缺考按 0 分计入；按平均成绩从高到低排列，"
+                      "相同者名次相同、其后顺延；平均成绩四舍五入保留一位小数。")
+
+
+@dataclass(frozen=True)
+class Masthead:
+    """Who publishes, for which term, on which day: the head of the public copy."""
+    issuer: str
+    published_on: str  # e.g. 2009年7月15日
+    partial: bool = False  # published before every score was in (--partial)
+
+    def lines(self, term_name: str) -> list[str]:
+        return [f"发布单位：{self.issuer}　学期：{term_name}　发布日期：{self.published_on}"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +58,7 @@ class Publication:
     schools: list[list[Any]]  # rows of SCHOOL_COLUMNS
     person_notes: tuple[str, ...]
     school_notes: tuple[str, ...]
+    head: tuple[str, ...] = ()  # the masthead's lines (the public copy only)
 
     @property
     def title(self) -> str:
@@ -60,21 +80,53 @@ def allowed(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> list[l
 
 
 def build(term_name: str, people: Iterable[Mapping[str, Any]], schools: Iterable[Mapping[str, Any]],
-          person_notes: Sequence[str] = (), school_notes: Sequence[str] = ()) -> Publication:
+          person_notes: Sequence[str] = (), school_notes: Sequence[str] = (), head: Sequence[str] = ()
+          ) -> Publication:
     return Publication(_cell(term_name), allowed(people, PERSON_COLUMNS), allowed(schools, SCHOOL_COLUMNS),
-                       tuple(_cell(n) for n in person_notes), tuple(_cell(n) for n in school_notes))
+                       tuple(_cell(n) for n in person_notes), tuple(_cell(n) for n in school_notes),
+                       tuple(_cell(n) for n in head))
 
 
-def from_report(rep: Report) -> Publication:
-    notes = spot_notes(rep.spot)
-    return build(rep.term_name, [p.as_dict() for p in rep.people], [s.as_dict() for s in rep.schools],
-                 [PERSON_RULE, *notes], [SCHOOL_RULE, *notes])
+def school_rows(rep: Report) -> list[dict[str, Any]]:
+    """Every drawn school: the ranked ones, 「成绩未齐」 where teachers are still to score, and
+    after them, unranked, the schools with no result yet, so that none is left out silently."""
+    if not rep.spot.has_results:
+        return []  # the rankings wait for the first result (the notes say so)
+    rows = [s.as_dict() | {"备注": INCOMPLETE if s.unit in rep.spot.missing else None} for s in rep.schools]
+    ranked = {s.unit for s in rep.schools}
+    return rows + [{"名次": None, "单位": u, "抽测人数": 0, "平均成绩": None, "备注": INCOMPLETE}
+                   for u in rep.spot.drawn_units if u not in ranked]
+
+
+def public_counts(spot: SpotState, partial: bool) -> list[str]:
+    """Counts only (never a seed, name or ID)."""
+    line = f"本次共抽测 {spot.drawn} 人：已有成绩 {spot.scored} 人，缺考 {spot.absent} 人"
+    exempt = spot.pending.get("免考", 0)
+    line += f"，免考 {exempt} 人。" if exempt else "。"
+    if not partial:
+        return [line]
+    left = sum(spot.missing.values())
+    return [line, f"本名单为部分结果：尚有 {left} 人的成绩未登记，标「{INCOMPLETE}」的单位的平均成绩不是最终结果。"]
+
+
+def from_report(rep: Report, masthead: Masthead | None = None) -> Publication:
+    """The rankings: for report.xlsx (internal: the rule codes, what the clerk does next), or,
+    given a `masthead`, the public copy (publish/)."""
+    if masthead is None:
+        notes = spot_notes(rep.spot)
+        return build(rep.term_name, [p.as_dict() for p in rep.people], school_rows(rep),
+                     [PERSON_RULE, *notes], [SCHOOL_RULE, *notes])
+    notes = public_counts(rep.spot, masthead.partial)
+    head = masthead.lines(rep.term_name)
+    return build(rep.term_name, [p.as_dict() for p in rep.people], school_rows(rep),
+                 [*head, PUBLIC_PERSON_RULE, *notes], [*head, PUBLIC_SCHOOL_RULE, *notes], head)
 
 
 def sheets(pub: Publication) -> list[SheetSpec]:
-    return [SheetSpec("个人排名", PERSON_COLUMNS, pub.people, notes=pub.person_notes, wrap_notes=True),
+    return [SheetSpec("个人排名", PERSON_COLUMNS, pub.people, notes=pub.person_notes, formats={"抽测成绩": "0.0"},
+                      wrap_notes=True, print_title=f"个人排名　{pub.term_name}"),
             SheetSpec("团体排名", SCHOOL_COLUMNS, pub.schools, notes=pub.school_notes, formats={"平均成绩": "0.0"},
-                      wrap_notes=True)]
+                      wrap_notes=True, print_title=f"团体排名　{pub.term_name}")]
 
 
 def write(pub: Publication, folder: Path) -> list[Path]:
@@ -157,16 +209,16 @@ def render_html(pub: Publication) -> str:
 <body>
 <header>
 <h1>{_e(pub.title)}</h1>
-<nav><a href="#people">个人排名</a><a href="#schools">团体排名</a></nav>
+{notes(pub.head)}<nav><a href="#people">个人排名</a><a href="#schools">团体排名</a></nav>
 </header>
 <main>
 <section id="people">
 <h2>个人排名</h2>
-{notes(pub.person_notes)}{_table(PERSON_COLUMNS, pub.people)}
+{notes(n for n in pub.person_notes if n not in pub.head)}{_table(PERSON_COLUMNS, pub.people, {"抽测成绩": ".1f"})}
 </section>
 <section id="schools">
 <h2>团体排名</h2>
-{notes(pub.school_notes)}{_table(SCHOOL_COLUMNS, pub.schools, {"平均成绩": ".1f"})}
+{notes(n for n in pub.school_notes if n not in pub.head)}{_table(SCHOOL_COLUMNS, pub.schools, {"平均成绩": ".1f"})}
 </section>
 </main>
 <footer>县级抽测成绩以个人及团体两种方式按成绩从高到低排列发布。本页只列单位、姓名与成绩。</footer>

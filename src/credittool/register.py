@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from credittool.certify import CourseResult, stamp
 from credittool.rules.loader import TermRules
@@ -40,6 +40,15 @@ def rules_rows(term: TermRules) -> tuple[list[tuple], list[tuple]]:
     tracks = [(term.term_id, t, rs.track.name, c.id, int(c.required), i)
               for t, rs in term.by_track.items() for i, c in enumerate(rs.courses)]
     return list(courses.values()), tracks
+
+
+def publisher_key(term_id: str) -> str:
+    """The ledger's `meta` key of the term's publisher (rules `publisher.issuer`), for `report`."""
+    return f"publisher:{term_id}"
+
+
+def rules_meta(term: TermRules) -> list[tuple[str, str]]:
+    return [(publisher_key(term.term_id), term.publisher)] if term.publisher else []
 
 
 @dataclass
@@ -140,6 +149,7 @@ _SUMMARY_ROWS = """
     SELECT t.name, s.unit, s.name, s.id_number, tn.track_name, s.hours, s.credits,
            CASE s.stamped WHEN 1 THEN '是' ELSE '否' END, s.reasons""" + _SUMMARY_FROM + """ AND s.unit BETWEEN ? AND ?
     ORDER BY s.unit, s.id_number LIMIT ? OFFSET ?"""
+_SUMMARY_REASONS = "SELECT s.reasons" + _SUMMARY_ROWS[_SUMMARY_ROWS.index(_SUMMARY_FROM):]
 _SUMMARY_UNITS = "SELECT s.unit, COUNT(*), SUM(s.stamped = 1)" + _SUMMARY_FROM + " GROUP BY s.unit ORDER BY s.unit"
 
 
@@ -185,8 +195,24 @@ class _Plan:
     stats: RegisterStats
 
 
-_TABLES = {"register": (REGISTER_COLUMNS, {"原因": 40}, _REGISTER_ROWS, _REGISTER_FROM),
-           "summary": (SUMMARY_COLUMNS, {"原因": 60}, _SUMMARY_ROWS, _SUMMARY_FROM)}
+_TABLES = {"register": (REGISTER_COLUMNS, _REGISTER_ROWS, _REGISTER_FROM),
+           "summary": (SUMMARY_COLUMNS, _SUMMARY_ROWS, _SUMMARY_FROM)}
+
+
+def table_spec(title: str, table: str, rows: Iterable[Sequence[Any]], term_name: str,
+               reasons: Iterable[str | None] | None = None) -> SheetSpec:
+    """The sheet of the register ("register": 证书登记表) or of 学分汇总 ("summary"), as it
+    shows and prints. The printout leaves out 学期 (it is in the footer's title) and the
+    source columns (for the clerk on screen), so that a page is one page wide at ≥ 9 pt:
+    landscape, 学分汇总 portrait with its long reasons wrapped (`reasons`: that
+    column again, for the row heights)."""
+    if table == "register":
+        return SheetSpec(title, REGISTER_COLUMNS, rows, widths={"培训类型": 6, "必修/选修": 6, "综合成绩": 6,
+                                                                 "学时": 5, "学分": 5, "原因": 24},
+                         formats={"综合成绩": "0.0"}, wrap_header=True, landscape=True,
+                         print_columns=("单位", "原因"), print_title=f"{title}　{term_name}")
+    return SheetSpec(title, SUMMARY_COLUMNS, rows, widths={"培训类型": 6, "合计学时": 6, "合计学分": 6, "原因": 40},
+                     wrap=("原因",), wrap_values=reasons, wrap_header=True, print_columns=("单位", "原因"), print_title=f"{title}　{term_name}")
 
 
 def _plan(con: sqlite3.Connection, term_id: str) -> _Plan:
@@ -210,10 +236,15 @@ def _table_sheets(title: str, table: str, units: Sequence[tuple[str, int, int]])
 
 
 def _spec(con: sqlite3.Connection, term_id: str, sheet: _Sheet) -> SheetSpec:
-    columns, widths, sql, _ = _TABLES[sheet.table]
+    _, sql, _ = _TABLES[sheet.table]
     s = sheet.part
     rows = [] if s is None else con.execute(sql, (term_id, s.first, s.last, s.count, s.offset))
-    return SheetSpec(sheet.title, columns, rows, widths=widths)
+    (term_name,) = con.execute("SELECT name FROM terms WHERE term=?", (term_id,)).fetchone()
+    reasons = None
+    if sheet.table == "summary":  # one narrow column read twice, not the sheet held in memory
+        reasons = [] if s is None else (r for (r,) in con.execute(
+            _SUMMARY_REASONS, (term_id, s.first, s.last, s.count, s.offset)))
+    return table_spec(sheet.title, sheet.table, rows, term_name, reasons)
 
 
 class _Moved(Exception):
@@ -228,7 +259,7 @@ def _write_part(ledger: str, term_id: str, target: Path, sheets: list[_Sheet]) -
         con.execute("BEGIN")
         for sheet in sheets:
             if sheet.part is not None:
-                _, _, _, frm = _TABLES[sheet.table]
+                _, _, frm = _TABLES[sheet.table]
                 unit = "e.unit" if sheet.table == "register" else "s.unit"
                 (n,) = con.execute(f"SELECT COUNT(*) {frm} AND {unit} BETWEEN ? AND ?",
                                    (term_id, sheet.part.first, sheet.part.last)).fetchone()
@@ -248,8 +279,12 @@ def build_rejects(con: sqlite3.Connection, term_id: str) -> list[SheetSpec]:
     skip = con.execute(
         """SELECT f.name, s.sheet, s.row, s.reason FROM skipped s JOIN files f USING (file_id)
            WHERE f.term = ? AND f.active = 1 ORDER BY f.name, s.sheet, s.row""", (term_id,)).fetchall()
-    return [SheetSpec("未接受的行", REJECT_COLUMNS, [list(r) for r in rej], widths={"原因": 60, "处理办法": 50}),
-            SheetSpec("跳过的行", SKIP_COLUMNS, [list(r) for r in skip], widths={"原因": 50})]
+    # long texts wrap in narrower columns, so that a page is one page wide at ≥ 9 pt
+    return [SheetSpec("未接受的行", REJECT_COLUMNS, [list(r) for r in rej], landscape=True,
+                      widths={"文件": 20, "工作表": 10, "行号": 6, "列": 8, "原值": 20, "原因": 28, "处理办法": 24,
+                              "代码": 14}, wrap=("文件", "工作表", "原因", "处理办法")),
+            SheetSpec("跳过的行", SKIP_COLUMNS, [list(r) for r in skip], widths={"文件": 20, "工作表": 12, "原因": 50},
+                      wrap=("文件", "工作表", "原因"))]
 
 
 def write_outputs(con: sqlite3.Connection, term: TermRules, out_dir: Path,

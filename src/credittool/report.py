@@ -85,6 +85,17 @@ class UnitSummary:
 
 
 @dataclass(frozen=True)
+class TrackSummary:
+    """单位汇总 of one track (文本 / 网联 / 幼儿): only its teachers and its courses, since a
+    school's teachers take their own track's courses; a block is narrow enough to print."""
+    track: str
+    name: str
+    courses: tuple[tuple[str, str], ...]  # (course_id, name) with entries in this track
+    units: tuple[UnitSummary, ...]
+    total: UnitSummary
+
+
+@dataclass(frozen=True)
 class Unstamped:
     unit: str
     name: str
@@ -99,6 +110,8 @@ class SpotState:
     scored: int = 0
     absent: int = 0
     pending: dict[str, int] = field(default_factory=dict)  # 未填 / 免考 / 补考 / 缓考 → count
+    drawn_units: tuple[str, ...] = ()  # every school of the draw, in order
+    missing: dict[str, int] = field(default_factory=dict)  # school → drawn teachers still to score (未填, 补考, 缓考)
 
     @property
     def has_results(self) -> bool:
@@ -107,6 +120,11 @@ class SpotState:
     @property
     def waiting(self) -> int:
         return sum(self.pending.values())
+
+    @property
+    def complete(self) -> bool:
+        """Every drawn teacher has a final result (a score, 缺考 or 免考)."""
+        return self.has_results and not self.missing
 
 
 @dataclass(frozen=True)
@@ -120,6 +138,7 @@ class Report:
     total: UnitSummary
     unstamped: tuple[Unstamped, ...]
     spot: SpotState
+    tracks: tuple[TrackSummary, ...] = ()
 
 
 def build_report(con: sqlite3.Connection, term: str, term_name: str) -> Report:
@@ -127,11 +146,13 @@ def build_report(con: sqlite3.Connection, term: str, term_name: str) -> Report:
     try:
         _check_stamps(con, term)
         courses = _courses(con, term)
-        units, total, unstamped = _summaries(con, term, courses)
+        results = _results(con, term)
+        units, total, unstamped = _summaries(con, term, courses, results)
+        tracks = _track_summaries(con, term, courses, results)
         people, schools, spot = _rankings(con, term)
     finally:
         con.execute("COMMIT")
-    return Report(term, term_name, courses, people, schools, units, total, unstamped, spot)
+    return Report(term, term_name, courses, people, schools, units, total, unstamped, spot, tracks)
 
 
 def _check_stamps(con: sqlite3.Connection, term: str) -> None:
@@ -155,28 +176,32 @@ def _courses(con: sqlite3.Connection, term: str) -> tuple[tuple[str, str], ...]:
            ORDER BY c.position, c.course_id""", (term,)).fetchall())
 
 
-def _summaries(con: sqlite3.Connection, term: str, courses: tuple[tuple[str, str], ...]
+Results = dict[tuple[str, str, str], list[tuple[int, str | None]]]  # (track, unit, course) → (passed, composite)
+
+
+def _results(con: sqlite3.Connection, term: str) -> Results:
+    results: Results = defaultdict(list)
+    for track, unit, cid, passed, comp in con.execute(
+            """SELECT e.track, e.unit, e.course_id, e.passed, e.composite FROM entries e JOIN files f USING(file_id)
+               WHERE e.term=? AND f.active=1""", (term,)):
+        results[(track, unit, cid)].append((passed, comp))
+    return results
+
+
+def _summaries(con: sqlite3.Connection, term: str, courses: tuple[tuple[str, str], ...], results: Results
                ) -> tuple[tuple[UnitSummary, ...], UnitSummary, tuple[Unstamped, ...]]:
     stamps = con.execute("SELECT unit, name, id_number, stamped, hours, credits, reasons FROM stamps"
                          " WHERE term=? ORDER BY unit, id_number", (term,)).fetchall()
     per_course: dict[tuple[str, str], list[tuple[int, str | None]]] = defaultdict(list)
-    for unit, cid, passed, comp in con.execute(
-            """SELECT e.unit, e.course_id, e.passed, e.composite FROM entries e JOIN files f USING(file_id)
-               WHERE e.term=? AND f.active=1""", (term,)):
-        per_course[(unit, cid)].append((passed, comp))
+    for (_, unit, cid), rs in results.items():
+        per_course[(unit, cid)] += rs
     by_unit: dict[str, list[tuple]] = defaultdict(list)
     for row in stamps:
         by_unit[row[0]].append(row)
 
     def summary(label: str, rows: list[tuple], keys: list[tuple[str, str]]) -> UnitSummary:
-        stats: list[CourseStat | None] = []
-        for cid, _ in courses:
-            results = [r for unit, c in keys if c == cid for r in per_course.get((unit, c), [])]
-            stats.append(CourseStat(len(results), sum(p for p, _ in results),
-                                    tuple(Decimal(c) for _, c in results if c is not None)) if results else None)
-        return UnitSummary(label, len(rows), sum(r[3] for r in rows),
-                           sum((Decimal(str(r[4])) for r in rows), Decimal(0)),
-                           sum((Decimal(str(r[5])) for r in rows), Decimal(0)), tuple(stats))
+        return _unit_summary(label, [r[3:6] for r in rows], [
+            [r for unit, c in keys if c == cid for r in per_course.get((unit, c), [])] for cid, _ in courses])
 
     units = tuple(summary(u, rows, [(u, cid) for cid, _ in courses]) for u, rows in sorted(by_unit.items()))
     total = summary("合计", list(stamps), sorted(per_course))
@@ -184,6 +209,41 @@ def _summaries(con: sqlite3.Connection, term: str, courses: tuple[tuple[str, str
     unstamped = tuple(Unstamped(unit, name, ident, reasons)
                       for unit, name, ident, stamped, _, _, reasons in stamps if not stamped)
     return units, total, unstamped
+
+
+def _unit_summary(label: str, teachers: list[tuple], results: list[list[tuple[int, str | None]]]) -> UnitSummary:
+    """One line of 单位汇总: `teachers` as (stamped, hours, credits), and per course the
+    (passed, composite) of each result."""
+    stats = tuple(CourseStat(len(rs), sum(p for p, _ in rs), tuple(Decimal(c) for _, c in rs if c is not None))
+                  if rs else None for rs in results)
+    return UnitSummary(label, len(teachers), sum(t[0] for t in teachers),
+                       sum((Decimal(str(t[1])) for t in teachers), Decimal(0)),
+                       sum((Decimal(str(t[2])) for t in teachers), Decimal(0)), stats)
+
+
+TRACK_ORDER = ("text", "online", "kindergarten")  # as register.TRACK_ORDER: the seed's annexes
+
+
+def _track_summaries(con: sqlite3.Connection, term: str, courses: tuple[tuple[str, str], ...], results: Results
+                     ) -> tuple[TrackSummary, ...]:
+    """单位汇总 per track: a teacher counts in their track's block, a course in the blocks of
+    the tracks that have results in it."""
+    names = dict(con.execute("SELECT DISTINCT track, track_name FROM track_courses WHERE term=?", (term,)))
+    teachers: dict[tuple[str, str], list[tuple]] = defaultdict(list)  # (track, unit) → (stamped, hours, credits)
+    for track, unit, *rest in con.execute("SELECT track, unit, stamped, hours, credits FROM stamps WHERE term=?"
+                                          " ORDER BY unit, id_number", (term,)):
+        teachers[(track, unit)].append(tuple(rest))
+    taken = {(t, cid) for t, _, cid in results}
+    blocks = []
+    for track in sorted({t for t, _ in teachers}, key=lambda t: ((TRACK_ORDER + (t,)).index(t), t)):
+        mine = tuple(c for c in courses if (track, c[0]) in taken)
+        units = sorted(u for t, u in teachers if t == track)
+        rows = tuple(_unit_summary(u, teachers[(track, u)], [results.get((track, u, cid), []) for cid, _ in mine])
+                     for u in units)
+        total = _unit_summary("合计", [t for u in units for t in teachers[(track, u)]],
+                              [[r for u in units for r in results.get((track, u, cid), [])] for cid, _ in mine])
+        blocks.append(TrackSummary(track, names.get(track, track), mine, rows, total))
+    return tuple(blocks)
 
 
 def _rankings(con: sqlite3.Connection, term: str) -> tuple[tuple[Person, ...], tuple[School, ...], SpotState]:
@@ -194,7 +254,7 @@ def _rankings(con: sqlite3.Connection, term: str) -> tuple[tuple[Person, ...], t
     results = {ident: (score, status) for ident, score, status in con.execute(
         """SELECT s.id_number, s.score, s.status FROM spot_scores s JOIN files f USING(file_id)
            WHERE s.term=? AND s.draw_id=? AND f.active=1""", (term, latest))}
-    scored, absent, pending = [], [], defaultdict(int)
+    scored, absent, pending, missing = [], [], defaultdict(int), defaultdict(int)
     for ident, unit, name in members:
         score, status = results.get(ident, (None, None))
         if score is not None:
@@ -203,6 +263,7 @@ def _rankings(con: sqlite3.Connection, term: str) -> tuple[tuple[Person, ...], t
             absent.append(Person(None, unit, name, ident, None))
         else:
             pending[PENDING_STATUS.get(status or "", "未填")] += 1
+            missing[unit] += status != "exempt"  # 免考 is final: no score will come
     order = lambda p: (p.unit, p.name, p.id_number)  # noqa: E731 - stable order among equal scores
     ranked = [Person(rank, p.unit, p.name, p.id_number, p.score)
               for rank, p in rank_desc(scored, lambda p: p.score, order)]
@@ -217,7 +278,9 @@ def _rankings(con: sqlite3.Connection, term: str) -> tuple[tuple[Person, ...], t
     means = [(unit, len(vals), exact_mean(vals)) for unit, vals in by_unit.items()]
     schools = tuple(School(rank, unit, n, absent_by_unit[unit], mean)
                     for rank, (unit, n, mean) in rank_desc(means, lambda m: m[2], lambda m: (m[0],)))
-    spot = SpotState(latest, len(members), len(scored), len(absent), dict(sorted(pending.items())))
+    spot = SpotState(latest, len(members), len(scored), len(absent), dict(sorted(pending.items())),
+                     tuple(sorted({unit for _, unit, _ in members})),
+                     {u: n for u, n in sorted(missing.items()) if n})
     return people, schools, spot
 
 

@@ -17,7 +17,10 @@ from credittool.xlsxout import SheetSpec, write_xlsx
 
 LEDGER_NAME = "ledger.sqlite"
 LIST_SHEET, INFO_SHEET = "抽测名单", "抽样说明"
-LIST_COLUMNS = ["单位", "姓名", "身份证号", "学科", "抽测成绩"]
+# the test room's score sheet: 序号 … 签名 print (one page wide); the ID, which `sample
+# --verify` and the ingest of the filled file read, stays in the file outside the print area
+LIST_COLUMNS = ["序号", "单位", "姓名", "学科", "抽测成绩", "签名", "身份证号"]
+LIST_PRINTED = ("序号", "签名")
 ALGORITHM = ("每层独立抽取：应抽人数 = 抽样率 × 该层人数，四舍五入，非空层至少“每层至少”人、至多全层；"
              "层密钥 = SHA-256(种子 + 换行 + 层名)，每位教师的签号 = SHA-256(层密钥 + 身份证号)（十六进制），"
              "签号最小的若干人抽中。结果只取决于种子、层名与层内身份证号，与文件和行的顺序无关。")
@@ -148,7 +151,11 @@ def sample(*, workspace: Path, rate: str | float = "0.1", term: str | None = Non
                 "取整规则": "四舍五入（ROUND_HALF_UP）", "算法": ALGORITHM,
                 "工具版本": f"credittool {__version__}"}
         write_xlsx(path, [
-            SheetSpec(LIST_SHEET, LIST_COLUMNS, [[m.unit, m.name, m.id, m.subject, None] for m in members]),
+            SheetSpec(LIST_SHEET, LIST_COLUMNS,
+                      [[i, m.unit, m.name, m.subject, None, None, m.id] for i, m in enumerate(members, 1)],
+                      widths={"序号": 6, "抽测成绩": 16, "签名": 14}, formats={"抽测成绩": "0.0"},
+                      print_columns=LIST_PRINTED, print_title=f"{LIST_SHEET}　{term_name}",
+                      row_height=22.5, gridlines=True),  # a form: room to write a score and sign (30 px)
             SheetSpec(INFO_SHEET, ["层", "人数", "应抽人数", "抽中人数"],
                       [[s.name, s.size, stratum_count(s.size, r, min_per_group), s.drawn] for s in strata],
                       notes=[f"{k}：{v}" for k, v in info.items()], widths={"层": 30}),

@@ -15,8 +15,8 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
+from credittool import pagesetup
 from credittool.atomic import write_atomic
-
 
 
 @dataclass
@@ -43,9 +43,22 @@ class SheetSpec:
     formats: dict[str, str] = field(default_factory=dict)  # column → number format of its numbers, e.g. "0.0%"
     totals: Sequence[Sequence[Any]] = ()  # bold rows after the table, outside the filter (合计)
     chart: BarChartSpec | None = None
-    fit_width: bool = False  # print landscape with every column on one page width
     wrap_header: bool = False  # header text wraps (long headers in narrow columns: set `widths`)
     wrap_notes: bool = False  # each note line merged across the table's width and wrapped
+    wrap: Sequence[str] = ()  # columns whose cells wrap (long reasons) instead of running on
+    # a streamed table's values of its (one) wrap column, in row order, read again for the
+    # row heights, which the writers need before the rows; None: taken from `rows`
+    wrap_values: Iterable[Any] | None = None
+    # printing (pagesetup.py): every sheet prints one page wide with its header row repeated
+    landscape: bool = False
+    print_columns: tuple[str, str] | None = None  # first and last column printed; None: all
+    print_title: str | None = None  # the footer's title; None: the sheet's title
+    row_height: float | None = None  # of every data row, in points (room to write by hand)
+    gridlines: bool = False  # print the cell grid (a form to fill in)
+
+    @property
+    def footer_title(self) -> str:
+        return self.print_title or self.title
 
 
 _WIDTH_SAMPLE = 500  # rows that column widths are fitted to
@@ -57,12 +70,39 @@ def _display_width(value: Any) -> int:
 
 
 def _is_plain(spec: SheetSpec) -> bool:
-    return not (spec.chart or spec.totals or spec.formats or spec.fit_width or spec.wrap_header or spec.wrap_notes)
+    return not (spec.chart or spec.totals or spec.wrap_notes)
 
 
-def _widths(spec: SheetSpec, rows: list[Sequence[Any]]) -> list[float]:
+def _header_lines(spec: SheetSpec, widths: Sequence[float]) -> int:
+    """Lines of the tallest wrapped header cell (1 unless `wrap_header`)."""
+    if not spec.wrap_header:
+        return 1
+    return max([1] + [-(-_display_width(c) // max(int(w) - 1, 1)) for c, w in zip(spec.columns, widths)])
+
+
+def _row_heights(spec: SheetSpec, widths: Sequence[float], rows: Iterable[Sequence[Any]] | None,
+                 first_row: int) -> dict[int, float]:
+    """Heights of the rows whose wrapped text takes more than one line (keyed by sheet row,
+    counted like `first_row`): no viewer grows a row for wrapped text by itself."""
+    cols = [j for j, c in enumerate(spec.columns) if c in spec.wrap]
+    if spec.row_height is not None:
+        return {first_row + i: spec.row_height for i, _ in enumerate(rows or ())}
+    if not cols:
+        return {}
+    texts = ([v] for v in spec.wrap_values) if spec.wrap_values is not None \
+        else ([r[j] for j in cols] for r in rows or ())
+    room = [max(int(widths[j] * 1.2), 1) for j in cols]  # display units (CJK: 2) a line holds
+    out = {}
+    for i, values in enumerate(texts):
+        lines = max(-(-_display_width(v) // w) for v, w in zip(values, room))
+        if lines > 1:
+            out[first_row + i] = 15.0 * lines + 1
+    return out
+
+
+def _widths(spec: SheetSpec, rows: list[Sequence[Any]], sample: int = _WIDTH_SAMPLE) -> list[float]:
     widths = [_display_width(c) for c in spec.columns]
-    for r in rows[:_WIDTH_SAMPLE]:
+    for r in rows[:sample]:
         for j, v in enumerate(r):
             widths[j] = max(widths[j], _display_width(v))
     return [spec.widths.get(col, min(max(widths[j] + 2, 6), 60)) for j, col in enumerate(spec.columns)]
@@ -86,22 +126,48 @@ def _write_fast(tmp: Path, sheets: Sequence[SheetSpec]) -> None:
     import rustpy_xlsxwriter as rx
 
     header = rx.Format().set_bold().set_background_color("#DDEBF7")
-    data, freeze, head_row, merges, widths, filters = [], {}, {}, {}, {}, {}
+    wrapped = rx.Format().set_bold().set_background_color("#DDEBF7").set_text_wrap().set_align("vcenter")
+    data, freeze, head_row, merges, widths, filters, pages, formats = [], {}, {}, {}, {}, {}, {}, {}
+    heads, heights = {}, {}
     for spec in sheets:
         title = spec.title[:31]
         rows = iter(spec.rows)
         first = list(islice(rows, _WIDTH_SAMPLE))  # widths are fitted to these; the rest stream through
+        # the row heights of wrapped text need every row first, unless given `wrap_values`
+        rest = list(rows) if (spec.wrap and spec.wrap_values is None) or spec.row_height else []
         cols = list(spec.columns)
-        data.append((title, _records(cols, chain(first, rows)) if first else [dict.fromkeys(cols)]))
+        data.append((title, _records(cols, chain(first, rest, rows)) if first else [dict.fromkeys(cols)]))
         n = len(spec.notes)
         freeze[title] = {"row": n + 1, "col": 0}
         head_row[title] = n
         merges[title] = [(i, 0, i, max(len(cols) - 1, 1), line) for i, line in enumerate(spec.notes)]
         widths[title] = _widths(spec, first)
+        lines = _header_lines(spec, widths[title])
+        heads[title] = wrapped if spec.wrap_header else header
+        heights[title] = {n: 15 * lines + 3} if lines > 1 else {}  # viewers do not grow a wrapped header
+        heights[title] |= _row_heights(spec, widths[title], first + rest, n + 1)
         filters[title] = True
+        pages[title] = pagesetup.rust_page(spec.footer_title, spec.landscape, n,
+                                           pagesetup.print_span(cols, spec.print_columns), spec.gridlines)
+        formats[title] = _rust_formats(rx, spec)
     rx.write_worksheets(data, str(tmp), freeze_panes=freeze, header_row=head_row, merge_ranges=merges,
-                        column_widths=widths, autofilter=filters, header_format={"general": header})
+                        column_widths=widths, autofilter=filters, header_format=heads, row_heights=heights,
+                        page_setup=pages, column_formats=formats)
     _fix_zip_times(tmp)
+
+
+def _rust_formats(rx: Any, spec: SheetSpec) -> dict[str, Any]:
+    """Number formats and wrapping of whole columns (the data cells; the header keeps its own)."""
+    out = {}
+    for col in spec.columns:
+        if col in spec.formats or col in spec.wrap:
+            f = rx.Format()
+            if col in spec.formats:
+                f = f.set_num_format(spec.formats[col])
+            if col in spec.wrap:
+                f = f.set_text_wrap()  # bottom-aligned, as the row's other cells
+            out[col] = f
+    return out
 
 
 def _records(cols: list[str], rows: Iterable[Sequence[Any]]) -> Iterator[dict[str, Any]]:
@@ -134,23 +200,21 @@ def _write_openpyxl(target: Path, sheets: Sequence[SheetSpec]) -> None:
             ws = wb.create_sheet(spec.title[:31])
             rows = [list(r) for r in spec.rows]
             totals = [list(r) for r in spec.totals]
-            widths = [_display_width(c) for c in spec.columns]
-            for r in (rows + totals)[:2000]:
-                for j, v in enumerate(r):
-                    widths[j] = max(widths[j], _display_width(v))
-            lines = 1
-            for j, col in enumerate(spec.columns):
-                w = spec.widths.get(col, min(max(widths[j] + 2, 6), 60))
+            col_widths = _widths(spec, rows + totals, 2000)
+            for j, w in enumerate(col_widths):
                 ws.column_dimensions[get_column_letter(j + 1)].width = w
-                lines = max(lines, -(-_display_width(col) // max(int(w) - 1, 1)))
-            if spec.fit_width:
-                ws.page_setup.orientation = "landscape"
-                ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-                ws.sheet_properties.pageSetUpPr.fitToPage = True
+            lines = _header_lines(spec, col_widths)
             header_row = len(spec.notes) + 1
-            if spec.wrap_header and lines > 1:  # LibreOffice does not grow a wrapped row by itself
+            if lines > 1:  # LibreOffice does not grow a wrapped row by itself
                 ws.row_dimensions[header_row].height = 15 * lines + 3
+            for i, h in _row_heights(spec, col_widths, rows, header_row + 1).items():
+                ws.row_dimensions[i].height = h
             ws.freeze_panes = f"A{header_row + 1}"
+            # before the first row: a write-only sheet writes its sheetPr (fitToPage) with it
+            below = _chart_rows(spec, len(rows))  # the chart below the table prints too
+            pagesetup.openpyxl_page(ws, spec.footer_title, spec.landscape, header_row,
+                                    pagesetup.print_span(list(spec.columns), spec.print_columns),
+                                    header_row + len(rows) + len(totals) + below, spec.gridlines)
             span = sum(ws.column_dimensions[get_column_letter(j + 1)].width for j in range(len(spec.columns)))
             last = get_column_letter(max(len(spec.columns), 1))
             for i, line in enumerate(spec.notes, 1):
@@ -169,9 +233,10 @@ def _write_openpyxl(target: Path, sheets: Sequence[SheetSpec]) -> None:
                 head.append(c)
             ws.append(head)
             fmt = {j: spec.formats[c] for j, c in enumerate(spec.columns) if c in spec.formats}
+            wraps = {j for j, c in enumerate(spec.columns) if c in spec.wrap}
             for r in rows:
-                if fmt:
-                    ws.append(_styled(ws, WriteOnlyCell, r, fmt))
+                if fmt or wraps:
+                    ws.append(_styled(ws, WriteOnlyCell, r, fmt, wrap=wraps))
                     continue
                 # only "=…" would become a formula; wrapping every cell costs 15% of the run
                 ws.append([_text(ws, WriteOnlyCell, v) if isinstance(v, str) and v.startswith("=") else v
@@ -245,8 +310,12 @@ def _text(ws: Any, cell_cls: Any, value: str) -> Any:
     return c
 
 
-def _styled(ws: Any, cell_cls: Any, row: Sequence[Any], fmt: dict[int, str], font: Any = None) -> list[Any]:
-    """A row with number formats on the numbers of `fmt`'s columns (and a font on every cell)."""
+def _styled(ws: Any, cell_cls: Any, row: Sequence[Any], fmt: dict[int, str], font: Any = None,
+            wrap: set[int] = frozenset()) -> list[Any]:  # type: ignore[assignment]
+    """A row with number formats on the numbers of `fmt`'s columns (and a font on every cell,
+    and the text of the `wrap` columns wrapped)."""
+    from openpyxl.styles import Alignment
+
     out = []
     for j, v in enumerate(row):
         if isinstance(v, str):
@@ -257,8 +326,19 @@ def _styled(ws: Any, cell_cls: Any, row: Sequence[Any], fmt: dict[int, str], fon
                 c.number_format = fmt[j]
         if font is not None:
             c.font = font
+        if j in wrap:
+            c.alignment = Alignment(wrap_text=True)
         out.append(c)
     return out
+
+
+def _chart_height(n: int) -> float:
+    return max(7.5, 0.7 * n + 3)  # cm: a bar per row
+
+
+def _chart_rows(spec: SheetSpec, n: int) -> int:
+    """Sheet rows the chart covers (15 pt = 0.53 cm a row), with the gap above it."""
+    return 0 if spec.chart is None or not n else int(_chart_height(n) / 0.53) + 3
 
 
 def _bar_chart(ws: Any, spec: SheetSpec, rows: list[list[Any]], header_row: int) -> Any:
@@ -301,5 +381,5 @@ def _bar_chart(ws: Any, spec: SheetSpec, rows: list[list[Any]], header_row: int)
     else:
         chart.x_axis.axPos, chart.y_axis.axPos = "b", "l"
     chart.width = 22  # cm
-    chart.height = max(7.5, 0.7 * n + 3)
+    chart.height = _chart_height(n)
     return chart

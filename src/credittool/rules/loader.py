@@ -35,6 +35,7 @@ class TermRules:
     status: dict[str, str] = field(default_factory=dict)  # match key → status kind
     yes: frozenset[str] = frozenset()
     no: frozenset[str] = frozenset()
+    publisher: str | None = None  # publisher.issuer, for the public copy of the rankings
 
     def course_named(self, course_id: str) -> Course:
         for rs in self.by_track.values():
@@ -172,6 +173,11 @@ def load_rules(paths: list[Path]) -> RuleBook:
                                          f"term {rs.term.id} is named '{tr.term_name}' in another file"))
         tr.by_track[rs.track.id] = rs
         tr.sources[rs.track.id] = fname
+        if rs.publisher is not None:
+            if tr.publisher is not None and tr.publisher != rs.publisher.issuer:
+                problems.append(RulesProblem(fname, doc.line_of(("publisher", "issuer")), "publisher.issuer",
+                                             f"term {rs.term.id} has publisher '{tr.publisher}' in another file"))
+            tr.publisher = tr.publisher or rs.publisher.issuer
         for fld, aliases in rs.fields.items():
             for a in (fld, *aliases):
                 _index(tr.headers, a, fld, "fields", fname, problems)

@@ -39,6 +39,11 @@ class Track(_Strict):
     aliases: tuple[Text, ...] = ()
 
 
+class Publisher(_Strict):
+    """Who issues the published spot-test results (R8): printed on the public page."""
+    issuer: Text  # e.g. 桦甸市教师进修学校培训部
+
+
 class Rounding(_Strict):
     places: Annotated[StrictInt, Field(ge=0, le=2)] = 1
     mode: Literal["half_up", "half_even"] = "half_up"
@@ -132,6 +137,7 @@ class Ruleset(_Strict):
     yes_no_words: YesNoWords
     fields: dict[FieldName, tuple[Text, ...]]
     units: tuple[Text, ...] = ()  # schools known to belong to this track
+    publisher: Publisher | None = None  # the issuer of the public copy (the same in every file of a term)
     courses: tuple[Course, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -1,0 +1,75 @@
+"""How every output sheet prints: A4, one page wide, the header row on every page, margins,
+and a footer 「<title>　第 N 页 共 M 页」. Both writers (rustpy-xlsxwriter and openpyxl) take
+their settings from here, so a sheet prints the same whichever wrote it.
+
+Fit to width lets the viewer pick the scale. A sheet is laid out (columns chosen, widths,
+orientation) so that the scale stays at or above MIN_SCALE: the default 11 pt font then
+prints at 9 pt or more. `fit_scale` estimates that scale from the column widths, as Excel
+and LibreOffice compute a column's width from its character count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+A4 = 9  # Excel's paper size code
+A4_INCHES = (8.27, 11.69)  # width, height (portrait)
+MARGINS = {"left": 0.4, "right": 0.4, "top": 0.5, "bottom": 0.6, "header": 0.2, "footer": 0.25}  # inches
+FONT_PT = 11  # the writers' default font size
+MIN_SCALE = 9 / FONT_PT  # printed text ≥ 9 pt
+WHOLE_COLUMN = 1_048_574  # a row index past any table (not the last row: openpyxl cannot read $B:$M)
+
+
+def footer(title: str) -> str:
+    """Excel's footer codes: the title on the left, 第 &P 页 共 &N 页 on the right."""
+    return "&L" + title.replace("&", "&&") + "&R第 &P 页 共 &N 页"
+
+
+def column_points(width: float) -> float:
+    """A column `width` characters wide, in points, as LibreOffice lays it out without
+    Calibri (measured: 7 pt per character plus 5); Excel's Calibri is narrower (5.25 pt)."""
+    return 7 * width + 5
+
+
+def printable_points(landscape: bool) -> float:
+    paper = A4_INCHES[1] if landscape else A4_INCHES[0]
+    return (paper - MARGINS["left"] - MARGINS["right"]) * 72
+
+
+def fit_scale(widths: Sequence[float], landscape: bool) -> float:
+    """The scale at which columns of these widths fill one page width (at most 1)."""
+    return min(1.0, printable_points(landscape) / sum(column_points(w) for w in widths))
+
+
+def print_span(columns: Sequence[str], printed: tuple[str, str] | None) -> tuple[int, int]:
+    """(first, last) index of the columns that print; the others stay on screen only."""
+    if printed is None:
+        return 0, max(len(columns) - 1, 0)
+    return columns.index(printed[0]), columns.index(printed[1])
+
+
+def rust_page(title: str, landscape: bool, header_row: int, span: tuple[int, int],
+              gridlines: bool = False) -> dict[str, Any]:
+    """rustpy-xlsxwriter's `page_setup` of one sheet."""
+    return {"landscape": landscape, "paper_size": A4, "margins": dict(MARGINS),
+            "print_area": (0, span[0], WHOLE_COLUMN, span[1]), "repeat_rows": (header_row, header_row),
+            "fit_to_pages": (1, 0), "footer": footer(title), "print_gridlines": gridlines}
+
+
+def openpyxl_page(ws: Any, title: str, landscape: bool, header_row: int, span: tuple[int, int],
+                  last_row: int, gridlines: bool = False) -> None:
+    """The same settings on an openpyxl worksheet (`header_row` is 1-based here)."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.page import PageMargins
+
+    ws.page_setup.paperSize = A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(**MARGINS)
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.print_area = f"{get_column_letter(span[0] + 1)}1:{get_column_letter(span[1] + 1)}{max(last_row, 1)}"
+    ws.oddFooter.left.text = title.replace("&", "&&")
+    ws.oddFooter.right.text = "第 &P 页 共 &N 页"
+    ws.print_options.gridLines = gridlines
