@@ -35,12 +35,13 @@ class ReportResult:
     stale_publish: bool  # no results now, but an earlier publish/ is still there (left untouched)
 
 
-def make_report(*, workspace: Path, term: str | None = None) -> ReportResult:
-    """Compute the report from the ledger and write report.xlsx (and publish/ when there are results)."""
+def make_report(*, workspace: Path, term: str | None = None, draw: int | None = None) -> ReportResult:
+    """Compute the report from the ledger and write report.xlsx (and publish/ when there are results).
+    `draw`: which of the term's draws to rank (see report.build_report)."""
     con = open_ledger(workspace)
     try:
         term_id, term_name = choose_ledger_term(con, term)
-        rep = build_report(con, term_id, term_name)
+        rep = build_report(con, term_id, term_name, draw)
     finally:
         con.close()
     out_dir = workspace / "out" / term_id
