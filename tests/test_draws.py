@@ -191,6 +191,7 @@ def test_a_list_without_its_info_sheet_is_refused_when_the_term_has_two_draws(tm
     rep = ingest([tmp_path / "抄录的名单.xlsx"], rules=[TEXT_H1], workspace=ws)
     assert [p.code for p in rep.rejects] == ["E-SPOT-WHICH-DRAW"] * 7
     assert "保留「抽样说明」工作表" in rep.rejects[0].hint
+    assert (rep.files[0].spot.draw, rep.files[0].spot.kept) == (None, 0)
 
 
 # ---- the ledger: a version-1 ledger is migrated --------------------------------------------
@@ -302,3 +303,12 @@ def test_a_list_naming_a_draw_the_ledger_lacks_is_refused(tmp_path: Path) -> Non
     assert [(p.code, p.value) for p in rep.rejects] == [("E-SPOT-WHICH-DRAW", IDS["甲一"])]
     assert "抽样编号 99 不是本学期的抽样" in rep.rejects[0].message
     assert "第 1 次抽样（sample.xlsx）" in rep.rejects[0].hint
+
+
+def test_an_empty_placeholder_left_by_a_killed_draw_is_reused(tmp_path: Path) -> None:
+    ws = term_ws(tmp_path)
+    target = ws / "out" / "2009-h1" / "sample.xlsx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.touch()  # the name a killed `sample` had taken: empty, no scores in it
+    drawn = sample(workspace=ws, rate="1", seed="1")
+    assert drawn.path == target and len(drawn.members) == 8 and verify(target, workspace=ws).matches

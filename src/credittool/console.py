@@ -77,11 +77,7 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
             console.print(f"  • {name}：{n}", highlight=False)
         if len(notes) > MAX_SHOWN:
             console.print(f"  …另有 {len(notes) - MAX_SHOWN} 条提示", highlight=False)
-    for f in report.files:
-        if f.spot is not None:
-            c = f.spot
-            console.print(f"抽测成绩 · {f.name} → {c.draw}：新登记 {c.registered} 个，替换 {c.replaced} 个，"
-                          f"未变 {c.unchanged} 个，空白（尚未测试）{c.blank} 个。", highlight=False)
+    _spot_counts(report.files)
     s = report.stats
     if report.replaced:
         console.print(f"替换了台账中的 {report.replaced} 条旧记录（同名文件或同校同课程的新文件）。", highlight=False)
@@ -92,6 +88,18 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
                       f"{report.out_dir / 'register-1.xlsx'} … register-{s.parts}.xlsx；学分汇总在 register.xlsx。",
                       highlight=False)
     console.print(f"已写出：{report.out_dir / 'register.xlsx'}、{report.out_dir / 'rejects.xlsx'}", highlight=False)
+
+
+def _spot_counts(files) -> None:  # noqa: ANN001 - FileSummary list
+    """One line per filled-in 抽测名单: how many of its scores were registered, replaced, left blank."""
+    for f in files:
+        c = f.spot
+        if c is not None and c.draw is None:
+            console.print(f"抽测成绩 · {f.name}：无法确定属于哪一次抽样，一个也未登记（原因见上表或 rejects.xlsx）。",
+                          highlight=False)
+        elif c is not None:
+            console.print(f"抽测成绩 · {f.name} → {c.draw}：新登记 {c.registered} 个，替换 {c.replaced} 个，"
+                          f"未变 {c.unchanged} 个，空白（尚未测试）{c.blank} 个。", highlight=False)
 
 
 def check_summary(result) -> None:  # noqa: ANN001 - CheckResult

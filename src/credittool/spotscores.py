@@ -20,7 +20,7 @@ Snapshot = dict[tuple[int, str], tuple[str | None, str | None]]  # (draw_id, ID)
 @dataclass(frozen=True)
 class SpotCounts:
     """One filled-in list's scores: `registered` had no result before, `replaced` had another."""
-    draw: str  # the draw's label, 第 1 次抽样（sample.xlsx）
+    draw: str | None  # the draw's label, 第 1 次抽样（sample.xlsx）; None: no draw could be told
     registered: int = 0
     replaced: int = 0
     unchanged: int = 0
@@ -63,7 +63,7 @@ def commit_scores(con: sqlite3.Connection, term: str, file_id: int, records: lis
         code, message, hint = chosen
         rejects.extend(Problem(r.file, r.sheet, r.row, r.headers.get("id", "身份证号"), r.id, code, message, hint)
                        for r in records)
-        return SpotCounts("（未登记）", blank=blank)
+        return SpotCounts(None, blank=blank)
     members = {i: (u, n) for i, u, n in con.execute(
         "SELECT id_number, unit, name FROM draw_members WHERE draw_id=?", (chosen.draw_id,))}
     counts = {"registered": 0, "replaced": 0, "unchanged": 0}
