@@ -158,6 +158,7 @@ def _migrate_to_2(con: sqlite3.Connection) -> None:
     con.execute("UPDATE draws SET seq = (SELECT COUNT(*) FROM draws d"
                 " WHERE d.term = draws.term AND d.draw_id <= draws.draw_id)")
     con.execute("UPDATE draws SET file = 'sample.xlsx' WHERE draw_id IN (SELECT MAX(draw_id) FROM draws GROUP BY term)")
+    # the columns as the schema above declares them, so the migrated table cannot drift from a new one
     create = _SCHEMA_TEXT.split("CREATE TABLE IF NOT EXISTS spot_scores(", 1)[1].split(");", 1)[0]
     con.execute(f"CREATE TABLE spot_scores_v2({create})")
     con.execute("INSERT INTO spot_scores_v2 SELECT * FROM spot_scores")

@@ -177,9 +177,13 @@ def _next_draw(con: sqlite3.Connection, term: str, out_dir: Path, redraw: bool,
         raise UsageError("重新抽样须说明原因（记入台账和新名单的「抽样说明」）",
                          f"加 --reason \"原因\"，例如 --redraw --reason \"补报了二中的教师\"；新名单写入 {path.name}")
     if path.exists() and path.stat().st_size > 0:
-        raise UsageError(f"{path} 已存在（可能已填了成绩），不会覆盖它",
-                         "它不是台账中记录的抽样；先把它移到别处或改名，再运行 credittool sample")
+        raise _taken(path)
     return seq, path, earlier
+
+
+def _taken(path: Path) -> UsageError:
+    return UsageError(f"{path} 已存在（可能已填了成绩），不会覆盖它",
+                      "它不是台账中记录的抽样；先把它移到别处或改名，再运行 credittool sample")
 
 
 def _record(con: sqlite3.Connection, p: dict, seq: int, file: str, strata: list[Stratum],
@@ -223,7 +227,7 @@ def _write_new(path: Path, sheets: list[SheetSpec]) -> None:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
     except FileExistsError:
         if path.stat().st_size > 0:
-            raise UsageError(f"{path} 已存在（可能已填了成绩），不会覆盖它", "先把它移到别处或改名，再运行 credittool sample") from None
+            raise _taken(path) from None
     else:
         os.close(fd)
     try:
