@@ -334,8 +334,8 @@ def test_a_new_draw_leaves_the_old_public_copy_alone_and_says_so(county: Path, t
     shutil.copytree(county, ws)
     page = out(ws) / "publish" / "index.html"
     before = page.read_bytes()
-    sample(workspace=ws, rate="1", seed="2")  # a new draw: its scores are not in yet
-    res = run("report", "--workspace", ws)
+    sample(workspace=ws, rate="1", seed="2", redraw=True, reason="重抽")  # a new draw: its scores are not in yet
+    res = run("report", "--workspace", ws, "--draw", "2")  # ranking draw 2: waiting for its scores
     assert res.exit_code == 0, res.output
     assert "抽测成绩尚未登记" in res.output and "已过期，请勿发布" in res.output
     assert page.read_bytes() == before

@@ -126,11 +126,12 @@ def test_same_seed_same_list_after_renaming_reordering_reingesting(tmp_path: Pat
         shutil.copy(f, renamed[-1])
     ingest(renamed, rules=[TEXT_H1], workspace=tmp_path / "ws2")
     assert sorted(drawn_ids(sample(workspace=tmp_path / "ws2", seed="42").path)) == sorted(first)
-    # re-ingesting the same files changes nothing
+    # re-ingesting the same files changes nothing (a second draw of the term is a redraw)
     ingest(files, rules=[TEXT_H1], workspace=tmp_path / "ws1")
-    assert drawn_ids(sample(workspace=tmp_path / "ws1", seed="42").path) == first
+    again = sample(workspace=tmp_path / "ws1", seed="42", redraw=True, reason="复核")
+    assert again.path.name == "sample-2.xlsx" and drawn_ids(again.path) == first
     # a different seed gives a different list
-    assert drawn_ids(sample(workspace=tmp_path / "ws1", seed="43").path) != first
+    assert drawn_ids(sample(workspace=tmp_path / "ws1", seed="43", redraw=True, reason="换种子").path) != first
 
 
 def test_without_seed_a_fresh_one_is_recorded(tmp_path: Path) -> None:
@@ -182,8 +183,11 @@ def test_bad_rate_and_empty_ledger_are_clear_errors(tmp_path: Path) -> None:
         sample(workspace=tmp_path)
     ws = tmp_path / "ws"
     ingest(county(tmp_path / "in", {"一中": 3}), rules=[TEXT_H1], workspace=ws)
-    with pytest.raises(UsageError, match="0 到 1"):
-        sample(workspace=ws, rate="10")
+    with pytest.raises(UsageError, match="须大于 0"):
+        sample(workspace=ws, rate="0")
+    with pytest.raises(UsageError, match="超过了 100%"):
+        sample(workspace=ws, rate="150")
+    assert not (ws / "out" / "2009-h1" / "sample.xlsx").exists()
 
 
 def test_spot_scores_come_back(tmp_path: Path) -> None:

@@ -97,7 +97,8 @@ def ingest(
 
 @app.command()
 def sample(
-    rate: Annotated[str, typer.Option("--rate", help="抽样率，0–1 之间，例如 0.1 即 10%（R7）。")] = "0.1",
+    rate: Annotated[str, typer.Option(
+        "--rate", help="抽样率：0.1、10% 或 10 都是 10%（R7）；大于 1、不超过 100 的数按百分数理解。")] = "0.1",
     term: LedgerTermOpt = None,
     by: Annotated[str, typer.Option("--by", help="分层：单位（各单位10%），或 单位,学科（按学科教师比例）。")] = "单位",
     seed: Annotated[str | None, typer.Option(
@@ -108,9 +109,12 @@ def sample(
         "--course", "-c", help="只从这门课程符合报考条件的教师中抽（默认：所有课程都符合条件的教师）。")] = None,
     workspace: WorkspaceOpt = Path("."),
     verify: Annotated[Path | None, typer.Option(
-        "--verify", help="复核一份已生成的 sample.xlsx：按台账与记录的种子重新抽取并比对，不一致时非零退出。")] = None,
+        "--verify", help="复核一份已生成的 sample.xlsx（或 sample-N.xlsx）：按台账与记录的种子重新抽取并比对，不一致时非零退出。")] = None,
+    redraw: Annotated[bool, typer.Option(
+        "--redraw", help="本学期已抽过样时重新抽样：新名单写入 sample-2.xlsx …，原名单保留不动；须同时给出 --reason。")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="重新抽样的原因，记入台账和新名单。")] = None,
 ) -> None:
-    """抽取县级抽测名单（R7），写出 out/<学期>/sample.xlsx，并记入台账。
+    """抽取县级抽测名单（R7），写出 out/<学期>/sample.xlsx，并记入台账。已有的抽测名单从不覆盖。
 
     每层人数 × 抽样率四舍五入；抽取只取决于种子、层名和层内身份证号，可复核。
     填好「抽测成绩」后用 credittool ingest 导入该文件即可登记抽测成绩。
@@ -125,7 +129,7 @@ def sample(
             console.verify_summary(result)
             raise typer.Exit(0 if result.matches else 1)
         report = run_sample(workspace=workspace, rate=rate, term=term, by=by, seed=seed,
-                            min_per_group=min_per_group, course=course)
+                            min_per_group=min_per_group, course=course, redraw=redraw, reason=reason)
     except CredittoolError as exc:
         raise _fail(exc) from None
     console.sample_summary(report)
@@ -170,6 +174,9 @@ def report(
         "--publisher", help="公开发布稿上的发布单位（默认：规则中的 publisher.issuer）。")] = None,
     date: Annotated[str | None, typer.Option(
         "--date", help="公开发布稿上的发布日期，如 2009-07-15（默认：今天）。")] = None,
+    draw: Annotated[int | None, typer.Option(
+        "--draw", min=1, help="排名用本学期第几次抽样的成绩（1 = sample.xlsx，N = sample-N.xlsx）。"
+                              "默认用已登记成绩的那次；几次都有成绩时须指定。")] = None,
 ) -> None:
     """生成抽测成绩排名与单位汇总 out/<学期>/report.xlsx（R8、R9），及公开发布稿 publish/。
 
@@ -180,7 +187,7 @@ def report(
     from credittool.reportbook import make_report
 
     try:
-        result = make_report(workspace=workspace, term=term, partial=partial, publisher=publisher,
+        result = make_report(workspace=workspace, term=term, draw=draw, partial=partial, publisher=publisher,
                              published_on=_date(date))
     except CredittoolError as exc:
         raise _fail(exc) from None

@@ -77,6 +77,7 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
             console.print(f"  • {name}：{n}", highlight=False)
         if len(notes) > MAX_SHOWN:
             console.print(f"  …另有 {len(notes) - MAX_SHOWN} 条提示", highlight=False)
+    _spot_counts(report.files)
     s = report.stats
     if report.replaced:
         console.print(f"替换了台账中的 {report.replaced} 条旧记录（同名文件或同校同课程的新文件）。", highlight=False)
@@ -98,6 +99,18 @@ def not_read(items: Sequence[Problem]) -> None:
         console.print(f"  • {p.file}：{p.message}", highlight=False)
     if len(items) > MAX_SHOWN:
         console.print(f"  …另有 {len(items) - MAX_SHOWN} 个", highlight=False)
+
+
+def _spot_counts(files) -> None:  # noqa: ANN001 - FileSummary list
+    """One line per filled-in 抽测名单: how many of its scores were registered, replaced, left blank."""
+    for f in files:
+        c = f.spot
+        if c is not None and c.draw is None:
+            console.print(f"抽测成绩 · {f.name}：无法确定属于哪一次抽样，一个也未登记（原因见上表或 rejects.xlsx）。",
+                          highlight=False)
+        elif c is not None:
+            console.print(f"抽测成绩 · {f.name} → {c.draw}：新登记 {c.registered} 个，替换 {c.replaced} 个，"
+                          f"未变 {c.unchanged} 个，空白（尚未测试）{c.blank} 个。", highlight=False)
 
 
 def check_summary(result) -> None:  # noqa: ANN001 - CheckResult
@@ -126,11 +139,13 @@ def sample_summary(report) -> None:  # noqa: ANN001 - SampleReport
     table.add_row("合计", str(report.population), str(len(report.members)), style="bold")
     console.print(table)
     how = "（指定）" if report.seed_was_given else "（新生成，已记录；公布它即可让任何人复核）"
-    console.print(f"抽样率 {report.rate}，种子 [bold]{report.seed}[/]{how}，第 {report.draw_id} 次抽样。", highlight=False)
+    console.print(f"抽样率 {report.rate}，种子 [bold]{report.seed}[/]{how}，本学期第 {report.seq} 次抽样。", highlight=False)
     console.print(f"已写出：{report.path}　填好「抽测成绩」后用 credittool ingest 导入。", highlight=False)
-    if report.orphaned_scores:
-        console.print(f"[yellow]注意：[/]本学期已登记了 {report.orphaned_scores} 个旧抽样名单的抽测成绩；"
-                      "报告只使用最新一次抽样的成绩。若不是有意重抽，请以旧名单为准，不要公布新名单。", highlight=False)
+    if report.earlier:
+        kept = "、".join(d.label for d in report.earlier)
+        console.print(f"重新抽样，原因：{report.reason}。原有名单保留未动：{kept}。", highlight=False)
+        console.print("credittool report 使用已登记成绩的那次抽样；几次抽样都登记了成绩时，用 report --draw N 指定。",
+                      highlight=False)
 
 
 def verify_summary(result) -> None:  # noqa: ANN001 - VerifyReport

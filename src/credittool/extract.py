@@ -17,11 +17,13 @@ from credittool.fields import FIELDS, MEASURE_FIELDS, Kind, kind_of, label
 from credittool.preflight import col_letters
 from credittool.readers import ReadError, Sheet, Workbook, read_workbook
 from credittool.rules.loader import TermRules
+from credittool.sampling import info_pairs
 from credittool.tables import Layout, find_header
 from credittool.textnorm import match_key
 
 _TOTALS = ("合计", "总计", "小计", "总分", "平均")
 _OWN_NOTE_SHEETS = {"抽样说明"}  # the parameters sheet of our own sample.xlsx: no table to read
+SPOT_BLANK = "抽测成绩未填（尚未测试）"
 
 
 @dataclass(slots=True)
@@ -101,6 +103,7 @@ class FileResult:
     error: Problem | None = None  # the whole file could not be used
     sha256: str = ""
     known: bool = False  # these bytes are in the ledger already: not read
+    spot_params: dict[str, str] = field(default_factory=dict)  # the 抽样说明 sheet of a filled-in sample.xlsx
 
     def reject(self, p: Problem) -> None:
         self.rejects.append(p)
@@ -145,6 +148,8 @@ def extract_file(path: Path, term: TermRules, vocab: Vocabulary, course_opt: str
     data_sheets = 0
     for sheet in wb.sheets:
         layout = find_header(sheet, term.headers)
+        if sheet.name in _OWN_NOTE_SHEETS:
+            res.spot_params = info_pairs(sheet.rows)  # which draw the scores belong to
         if layout is None:
             if sheet.name not in _OWN_NOTE_SHEETS and any(not is_blank(c) for r in sheet.rows for c in r):
                 res.notes.append(f"工作表「{sheet.name}」找不到表头（需有 姓名、身份证号 等列），未导入")
@@ -271,7 +276,7 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
             res.skipped.append(Skipped(name, sheet.name, rown, "合计行"))
             continue
         if spot and sheet_error is None and cs[p_spot] is BLANK and "spot_score" not in flagged:
-            res.skipped.append(Skipped(name, sheet.name, rown, "抽测成绩未填（尚未测试）"))
+            res.skipped.append(Skipped(name, sheet.name, rown, SPOT_BLANK))
             continue
         if sheet_error is not None:
             res.reject(Problem(name, sheet.name, rown, sheet_error.column, sheet_error.value, sheet_error.code,

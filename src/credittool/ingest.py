@@ -18,13 +18,14 @@ from credittool import earlyparts
 from credittool.cells import Vocabulary
 from credittool.diagnostics import Problem, Skipped
 from credittool.errors import NothingToDo, RulesInvalid, UsageError
-from credittool.extract import FileResult, Record
+from credittool.extract import FileResult
 from credittool.workers import extract_many
 from credittool.ledger import bulk_entries, connect, transaction
 from credittool.inputs import collect_inputs
 from credittool.register import RegisterStats, refresh_stamps, rules_meta, rules_rows, write_outputs
 from credittool.resolve import Entries, Resolution, resolve
 from credittool.rules.loader import RuleBook, TermRules, load_rules
+from credittool.spotscores import REJECT_CODES, SpotCounts, SpotRun
 
 LEDGER_NAME = "ledger.sqlite"
 
@@ -38,6 +39,7 @@ class FileSummary:
     rejected: int = 0
     skipped: int = 0
     notes: list[str] = field(default_factory=list)
+    spot: SpotCounts | None = None  # a filled-in 抽测名单: its spot-test scores
 
 
 @dataclass
@@ -178,9 +180,7 @@ def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Reso
     is then the run's entries: see earlyparts.py)."""
     term_id = term.term_id
     now = dt.datetime.now().isoformat(timespec="seconds")
-    by_file_spot: dict[str, list[Record]] = defaultdict(list)
-    for r in res.spot:
-        by_file_spot[r.file].append(r)
+    spot_run = SpotRun(res.spot)
     by_file_rejects: dict[str, list[Problem]] = defaultdict(list)
     for p in res.rejects:
         by_file_rejects[p.file].append(p)
@@ -211,6 +211,7 @@ def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Reso
             fids[fr.name] = cur.lastrowid
             retired[fr.name] = active.get(fr.name, [])
             file_rejects[fr.name] = [fr.error] if fr.error is not None else fr.rejects + by_file_rejects[fr.name]
+        spot_run.snapshot(con, term_id)
         # the same file name for the term: the school sent a corrected file; retire the old one
         for name, olds in retired.items():
             for old_id in olds:
@@ -241,15 +242,16 @@ def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Reso
                 continue
             fid = fids[fr.name]
             fr_rejects = file_rejects[fr.name]
-            spot_kept = _commit_spot(con, term_id, fid, by_file_spot.get(fr.name, []), fr_rejects)
             fr_skipped = fr.skipped + by_file_skipped[fr.name]
+            spot = spot_run.commit(con, term_id, fid, fr, fr_skipped, fr_rejects)
             con.executemany("INSERT INTO rejects VALUES (?,?,?,?,?,?,?,?)",
                             [(fid, p.sheet, p.row, p.column, p.value, p.code, p.message, p.hint) for p in fr_rejects])
             con.executemany("INSERT INTO skipped VALUES (?,?,?,?)", [(fid, s.sheet, s.row, s.reason) for s in fr_skipped])
             late += [p for p in fr_rejects if p.code in _LATE_CODES]
             rejected_rows = {(p.sheet, p.row) for p in fr_rejects if p.row is not None}
             s = FileSummary(fr.name, "无法读取" if fr.error else ("替换" if retired[fr.name] else "新导入"),
-                            fr.rows_read, int(accepted.get(fid, 0)) + spot_kept, len(rejected_rows), len(fr_skipped))
+                            fr.rows_read, int(accepted.get(fid, 0)) + (spot.kept if spot else 0), len(rejected_rows),
+                            len(fr_skipped), spot=spot)
             if fr.error is None and s.rows_read != s.accepted + s.rejected + s.skipped:
                 raise AssertionError(f"conservation broken for {fr.name}: read {s.rows_read} != accepted {s.accepted}"
                                      f" + rejected {s.rejected} + skipped {s.skipped}")
@@ -262,7 +264,7 @@ def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Reso
 
 
 # rejects found against the ledger rather than in the files
-_LATE_CODES = frozenset({"E-ID-LEDGER", "E-SPOT-NO-DRAW", "E-SPOT-NOT-DRAWN", "E-SPOT-NAME"})
+_LATE_CODES = frozenset({"E-ID-LEDGER"}) | REJECT_CODES
 
 
 def _commit_rules(con, term: TermRules) -> None:
@@ -327,38 +329,6 @@ def _drop_ledger_conflicts(con, term_id: str, entries: Entries, entry_fid: np.nd
     keep = np.ones(len(entries), dtype=bool)
     keep[list(hits)] = False
     return entries.take(keep), entry_fid[keep]
-
-
-def _commit_spot(con, term_id: str, file_id: int, records: list[Record], rejects: list[Problem]) -> int:
-    """Spot-test scores (R7, R8) from a filled-in 抽测名单: only for teachers of the term's
-    latest draw. A newer score for a teacher replaces the older one. Returns how many landed."""
-    if not records:
-        return 0
-    latest = con.execute("SELECT MAX(draw_id) FROM draws WHERE term=?", (term_id,)).fetchone()[0]
-    members = {} if latest is None else {
-        i: (u, n) for i, u, n in con.execute("SELECT id_number, unit, name FROM draw_members WHERE draw_id=?",
-                                             (latest,))}
-    kept = 0
-    for r in records:
-        col = r.headers.get("id", "身份证号")
-        if latest is None:
-            rejects.append(Problem(r.file, r.sheet, r.row, col, r.id, "E-SPOT-NO-DRAW", "本学期还没有抽样，不能登记抽测成绩",
-                                   "先运行 credittool sample"))
-        elif r.id not in members:
-            rejects.append(Problem(r.file, r.sheet, r.row, col, r.id, "E-SPOT-NOT-DRAWN",
-                                   f"{r.name} 不在第 {latest} 次抽样的名单中，不能登记抽测成绩",
-                                   "核对身份证号；只登记被抽中教师的成绩"))
-        elif members[r.id][1] != r.name:
-            rejects.append(Problem(r.file, r.sheet, r.row, r.headers.get("name", "姓名"), r.name, "E-SPOT-NAME",
-                                   f"抽样名单中该身份证号的姓名是 {members[r.id][1]}", "核对姓名与身份证号"))
-        else:
-            score = r.values.get("spot_score")
-            con.execute("DELETE FROM spot_scores WHERE term=? AND id_number=?", (term_id, r.id))
-            con.execute("INSERT INTO spot_scores VALUES (?,?,?,?,?,?,?,?,?,?)",
-                        (term_id, latest, r.id, members[r.id][0], r.name, None if score is None else str(score),
-                         r.statuses.get("spot_score"), file_id, r.sheet, r.row))
-            kept += 1
-    return kept
 
 
 def _ledger_conflicts(con, term_id: str, entries: Entries) -> dict[int, tuple]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: draws numbered per term with their file and reason; spot scores per draw
 
 BULK_MIN_ROWS = 100_000  # below this, updating the indexes row by row costs next to nothing
 # The entries table's secondary indexes: `bulk_entries` drops and rebuilds them around a big load.
@@ -95,7 +95,10 @@ CREATE TABLE IF NOT EXISTS draws(
     population INTEGER NOT NULL,
     drawn INTEGER NOT NULL,
     tool_version TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    seq INTEGER NOT NULL DEFAULT 0,  -- the term's 1st, 2nd … draw
+    file TEXT,  -- sample.xlsx, sample-2.xlsx … (NULL: overwritten by a version before 2)
+    reason TEXT NOT NULL DEFAULT ''  -- why it was drawn again (--reason)
 );
 CREATE TABLE IF NOT EXISTS draw_members(
     draw_id INTEGER NOT NULL REFERENCES draws(draw_id),
@@ -117,7 +120,7 @@ CREATE TABLE IF NOT EXISTS spot_scores(
     file_id INTEGER NOT NULL REFERENCES files(file_id),
     sheet TEXT NOT NULL,
     row INTEGER NOT NULL,
-    UNIQUE(term, id_number)
+    UNIQUE(draw_id, id_number)
 );
 CREATE TABLE IF NOT EXISTS replacements(
     term TEXT NOT NULL, unit TEXT NOT NULL, course_id TEXT NOT NULL,
@@ -140,7 +143,28 @@ def connect(path: Path) -> sqlite3.Connection:
             if stmt.strip():
                 con.execute(stmt)
         con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        (version,) = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if int(version) < 2:
+            _migrate_to_2(con)
+        con.execute("CREATE UNIQUE INDEX IF NOT EXISTS draws_seq ON draws(term, seq)")
     return con
+
+
+def _migrate_to_2(con: sqlite3.Connection) -> None:
+    """A version-1 ledger: every draw wrote sample.xlsx, so only each term's latest draw
+    still has its file; spot scores were one per teacher and term, now one per draw."""
+    for col in ("seq INTEGER NOT NULL DEFAULT 0", "file TEXT", "reason TEXT NOT NULL DEFAULT ''"):
+        con.execute(f"ALTER TABLE draws ADD COLUMN {col}")
+    con.execute("UPDATE draws SET seq = (SELECT COUNT(*) FROM draws d"
+                " WHERE d.term = draws.term AND d.draw_id <= draws.draw_id)")
+    con.execute("UPDATE draws SET file = 'sample.xlsx' WHERE draw_id IN (SELECT MAX(draw_id) FROM draws GROUP BY term)")
+    # the columns as the schema above declares them, so the migrated table cannot drift from a new one
+    create = _SCHEMA_TEXT.split("CREATE TABLE IF NOT EXISTS spot_scores(", 1)[1].split(");", 1)[0]
+    con.execute(f"CREATE TABLE spot_scores_v2({create})")
+    con.execute("INSERT INTO spot_scores_v2 SELECT * FROM spot_scores")
+    con.execute("DROP TABLE spot_scores")
+    con.execute("ALTER TABLE spot_scores_v2 RENAME TO spot_scores")
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
 
 
 @contextmanager

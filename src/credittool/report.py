@@ -14,6 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from credittool import draws
 from credittool.errors import CredittoolError
 from credittool.ranking import exact_mean, half_up, rank_desc, ratio
 
@@ -105,13 +106,15 @@ class Unstamped:
 
 @dataclass(frozen=True)
 class SpotState:
-    draw_id: int | None  # the term's latest draw, whose scores are used
+    draw_id: int | None  # the draw whose scores are used (draws.for_report)
     drawn: int = 0
     scored: int = 0
     absent: int = 0
     pending: dict[str, int] = field(default_factory=dict)  # 未填 / 免考 / 补考 / 缓考 → count
     drawn_units: tuple[str, ...] = ()  # every school of the draw, in order
     missing: dict[str, int] = field(default_factory=dict)  # school → drawn teachers still to score (未填, 补考, 缓考)
+    seq: int | None = None  # the term's 1st, 2nd … draw
+    choice: str = ""  # which draw, said when the term has several
 
     @property
     def has_results(self) -> bool:
@@ -141,15 +144,18 @@ class Report:
     tracks: tuple[TrackSummary, ...] = ()
 
 
-def build_report(con: sqlite3.Connection, term: str, term_name: str) -> Report:
+def build_report(con: sqlite3.Connection, term: str, term_name: str, draw: int | None = None) -> Report:
+    """`draw`: the term's draw to rank (1 = sample.xlsx, N = sample-N.xlsx); by default the one
+    with scores (draws.for_report)."""
     con.execute("BEGIN")  # one snapshot for every query below
     try:
         _check_stamps(con, term)
+        chosen, choice = draws.for_report(con, term, draw)
         courses = _courses(con, term)
         results = _results(con, term)
         units, total, unstamped = _summaries(con, term, courses, results)
         tracks = _track_summaries(con, term, courses, results)
-        people, schools, spot = _rankings(con, term)
+        people, schools, spot = _rankings(con, term, chosen, choice)
     finally:
         con.execute("COMMIT")
     return Report(term, term_name, courses, people, schools, units, total, unstamped, spot, tracks)
@@ -246,14 +252,15 @@ def _track_summaries(con: sqlite3.Connection, term: str, courses: tuple[tuple[st
     return tuple(blocks)
 
 
-def _rankings(con: sqlite3.Connection, term: str) -> tuple[tuple[Person, ...], tuple[School, ...], SpotState]:
-    latest = con.execute("SELECT MAX(draw_id) FROM draws WHERE term=?", (term,)).fetchone()[0]
-    if latest is None:
+def _rankings(con: sqlite3.Connection, term: str, chosen: draws.Draw | None,
+              choice: str) -> tuple[tuple[Person, ...], tuple[School, ...], SpotState]:
+    if chosen is None:
         return (), (), SpotState(None)
-    members = con.execute("SELECT id_number, unit, name FROM draw_members WHERE draw_id=?", (latest,)).fetchall()
+    draw_id = chosen.draw_id
+    members = con.execute("SELECT id_number, unit, name FROM draw_members WHERE draw_id=?", (draw_id,)).fetchall()
     results = {ident: (score, status) for ident, score, status in con.execute(
         """SELECT s.id_number, s.score, s.status FROM spot_scores s JOIN files f USING(file_id)
-           WHERE s.term=? AND s.draw_id=? AND f.active=1""", (term, latest))}
+           WHERE s.term=? AND s.draw_id=? AND f.active=1""", (term, draw_id))}
     scored, absent, pending, missing = [], [], defaultdict(int), defaultdict(int)
     for ident, unit, name in members:
         score, status = results.get(ident, (None, None))
@@ -278,9 +285,9 @@ def _rankings(con: sqlite3.Connection, term: str) -> tuple[tuple[Person, ...], t
     means = [(unit, len(vals), exact_mean(vals)) for unit, vals in by_unit.items()]
     schools = tuple(School(rank, unit, n, absent_by_unit[unit], mean)
                     for rank, (unit, n, mean) in rank_desc(means, lambda m: m[2], lambda m: (m[0],)))
-    spot = SpotState(latest, len(members), len(scored), len(absent), dict(sorted(pending.items())),
+    spot = SpotState(draw_id, len(members), len(scored), len(absent), dict(sorted(pending.items())),
                      tuple(sorted({unit for _, unit, _ in members})),
-                     {u: n for u, n in sorted(missing.items()) if n})
+                     {u: n for u, n in sorted(missing.items()) if n}, chosen.seq, choice)
     return people, schools, spot
 
 
@@ -299,10 +306,11 @@ def spot_notes(spot: SpotState) -> list[str]:
     """Counts only (never a seed, name or ID): safe for the public copy too."""
     if spot.draw_id is None:
         return [WAITING, "本学期还没有抽样（credittool sample）。"]
+    choice = [spot.choice] if spot.choice else []
     if not spot.has_results:
-        return [WAITING]
-    line = f"第 {spot.draw_id} 次抽样共抽中 {spot.drawn} 人：已登记成绩 {spot.scored} 人，缺考 {spot.absent} 人"
+        return [WAITING, *choice]
+    line = f"第 {spot.seq} 次抽样共抽中 {spot.drawn} 人：已登记成绩 {spot.scored} 人，缺考 {spot.absent} 人"
     if spot.waiting:
         why = "，".join(f"{k} {n} 人" for k, n in spot.pending.items())
         line += f"；另有 {spot.waiting} 人尚无成绩（{why}），未列入排名，成绩登记后重新生成即可"
-    return [line + "。"]
+    return [line + "。", *choice]

@@ -41,7 +41,7 @@ class ReportResult:
 
 
 def make_report(*, workspace: Path, term: str | None = None, partial: bool = False, publisher: str | None = None,
-                published_on: dt.date | None = None) -> ReportResult:
+                published_on: dt.date | None = None, draw: int | None = None) -> ReportResult:
     """Compute the report from the ledger and write report.xlsx, and publish/ once every drawn
     teacher has a result (`partial`: before, saying so on the page). The page names the
     issuer (`publisher`, else the rules' `publisher:` recorded at ingest) and the date of
@@ -49,7 +49,7 @@ def make_report(*, workspace: Path, term: str | None = None, partial: bool = Fal
     con = open_ledger(workspace)
     try:
         term_id, term_name = choose_ledger_term(con, term)
-        rep = build_report(con, term_id, term_name)
+        rep = build_report(con, term_id, term_name, draw)
         recorded = con.execute("SELECT value FROM meta WHERE key=?", (publisher_key(term_id),)).fetchone()
     finally:
         con.close()

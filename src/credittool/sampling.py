@@ -16,7 +16,7 @@ import hashlib
 import secrets
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -102,3 +102,14 @@ def load_population(con: sqlite3.Connection, term: str, fields: tuple[str, ...],
         s = stratum_name(fields, unit, subject)
         pop[s].append(Member(s, ident, unit, name, subject))
     return dict(pop)
+
+
+def info_pairs(rows: Iterable[Sequence[object]]) -> dict[str, str]:
+    """The "key：value" lines of a 抽样说明 sheet (first column), as written by `sample`."""
+    info = {}
+    for row in rows:
+        cell = row[0] if row else None
+        if isinstance(cell, str) and "：" in cell:
+            k, v = cell.split("：", 1)
+            info[k.strip()] = v.strip()
+    return info
