@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ROOT, TEXT_H1, check_id, read_sheet, write_xlsx
+from kill_harness import alive, descendants
 from credittool import atomic, workers
 from credittool.cli import app
 from credittool.ingest import ingest, load_term, vocabulary
@@ -235,28 +236,6 @@ def test_ingest_passes_the_limits_to_its_workers(tmp_path: Path, monkeypatch: py
 
 # --- item 4: a killed run leaves nothing behind -------------------------------------------
 
-def _children(pid: int) -> list[int]:
-    kids = []
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                stat = Path(f"/proc/{d}/stat").read_bytes()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(b")") + 2:].split()
-            if int(fields[1]) == pid and fields[0] not in (b"Z", b"X"):
-                kids.append(int(d))
-    return kids
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_bytes()
-    except OSError:
-        return False
-    return stat[stat.rindex(b")") + 2:].split()[0] not in (b"Z", b"X")
-
-
 def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
     jobs = _jobs(tmp_path, 4)
     script = tmp_path / "reader.py"
@@ -274,16 +253,16 @@ def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
     try:
         assert p.stdout.readline() == b"reading\n"
         deadline = time.monotonic() + 20
-        while len(kids := _children(p.pid)) < 2 and time.monotonic() < deadline:
+        while len(kids := descendants(p.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert len(kids) == 2, kids
     finally:
         p.send_signal(signal.SIGKILL)
         p.wait()
     deadline = time.monotonic() + 5
-    while any(_alive(k) for k in kids) and time.monotonic() < deadline:
+    while any(alive(k) for k in kids) and time.monotonic() < deadline:
         time.sleep(0.05)
-    orphans = [k for k in kids if _alive(k)]
+    orphans = [k for k in kids if alive(k)]
     for k in orphans:  # a failing run must not leave them either
         os.kill(k, signal.SIGKILL)
     assert orphans == []
