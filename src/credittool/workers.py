@@ -195,10 +195,26 @@ class _Pool:
         w.proc.join()
         self.workers[self.workers.index(w)] = self._spawn()
 
-    def assign(self, w: _Worker, batch: list[Job]) -> None:
-        w.pending.extend(batch)
-        w.since = time.monotonic()
-        w.conn.send(batch)
+    def feed(self, queue: deque[list[Job]]) -> None:
+        """A batch for every idle worker; an idle worker found dead (the OOM killer took it
+        between files: no file to blame) is replaced first."""
+        for i in range(len(self.workers)):
+            if self.workers[i].pending or not queue:
+                continue
+            batch = queue.popleft()
+            for _ in range(2):
+                w = self.workers[i]
+                if w.proc.is_alive():
+                    try:
+                        w.conn.send(batch)
+                        w.pending.extend(batch)
+                        w.since = time.monotonic()
+                        break
+                    except OSError:
+                        pass
+                self.replace(w)
+            else:
+                raise RuntimeError("worker processes cannot be started")
 
     def busy(self) -> list[_Worker]:
         return [w for w in self.workers if w.pending]
@@ -263,11 +279,7 @@ def extract_many(jobs: list[Job], term: TermRules, vocab: Vocabulary, course: st
     pool = _Pool(n, term, vocab, course, known, limits)
     try:
         while queue or pool.busy():
-            for i, w in enumerate(pool.workers):
-                if not w.pending and queue:
-                    if not w.proc.is_alive():  # died idle (the OOM killer): no file to blame
-                        pool.replace(w)
-                    pool.assign(pool.workers[i], queue.popleft())
+            pool.feed(queue)
             busy = pool.busy()
             ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=pool.kill_overdue())
             for w in busy:
@@ -292,4 +304,5 @@ def _bury(pool: _Pool, w: _Worker, queue: deque[list[Job]], results: dict[Path, 
             on_done(name)
     if w.pending:
         queue.appendleft(list(w.pending))
+        w.pending.clear()
     pool.replace(w)
