@@ -164,7 +164,10 @@ def check(
         file_lim = file_limits(file_timeout, file_memory)
         if limits:
             info = limits_info(file_lim)
-            typer.echo(json.dumps(info, ensure_ascii=False, indent=1)) if as_json else console.limits_summary(info)
+            if as_json:
+                typer.echo(json.dumps(info, ensure_ascii=False, indent=1))
+            else:
+                console.limits_summary(info)
             raise typer.Exit(0)
         if not rules:
             raise UsageError("缺少选项 --rules", "例如 credittool check 收表/ --rules rules/")
