@@ -10,28 +10,25 @@ moment the register's temp file appears. After each kill:
   its rows in `entries`;
 - register.xlsx and rejects.xlsx are absent or whole (openpyxl opens them): never half-written;
 
-then a normal re-run finishes and leaves the same ledger and register as a run that was
-never interrupted.
+and no process of the run is left alive (workers die with it); then a normal re-run
+finishes, leaves the same ledger and register as a run that was never interrupted, and no
+temp file (a dead writer's is removed at once).
 """
 
 from __future__ import annotations
 
 import os
 import random
-import signal
-import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, TEXT_H1, check_id, write_xlsx
+import kill_harness as kh
+from conftest import TEXT_H1, check_id, write_xlsx
+from kill_harness import OUTPUTS, snapshot, workbook_values
 
 SCHOOLS, TEACHERS = 40, 40
 HEAD = ["姓名", "身份证号", "出勤", "考试成绩", "博文篇数", "博文成绩"]
-OUTPUTS = ("register.xlsx", "rejects.xlsx")
 
 
 @pytest.fixture(scope="module")
@@ -50,44 +47,11 @@ def county(tmp_path_factory) -> Path:
 
 
 def command(county: Path, workspace: Path) -> list[str]:
-    return [sys.executable, "-m", "credittool", "ingest", str(county), "--rules", str(TEXT_H1),
-            "--workspace", str(workspace)]
+    return kh.command(county, TEXT_H1, workspace)
 
 
 def run(county: Path, workspace: Path) -> float:
-    start = time.monotonic()
-    p = subprocess.run(command(county, workspace), capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert p.returncode == 0, p.stdout + p.stderr
-    return time.monotonic() - start
-
-
-def snapshot(db: Path) -> dict[str, list]:
-    """The ledger's content without ids and times: what a rerun must reproduce."""
-    con = sqlite3.connect(db)
-    try:
-        out = {"files": sorted(con.execute(
-            "SELECT name, sha256, path, rows_read, accepted, rejected, skipped, active FROM files").fetchall())}
-        for table in ("entries", "rejects", "skipped"):
-            cols = [r[1] for r in con.execute(f"PRAGMA table_info({table})") if r[1] != "file_id"]
-            out[table] = sorted(con.execute(
-                f"SELECT f.name, {', '.join('t.' + c for c in cols)} FROM {table} t JOIN files f USING (file_id)"
-            ).fetchall(), key=repr)
-        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'"):
-            out.setdefault(f"rows in {table}", con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
-        out.pop("rows in meta", None)
-        return out
-    finally:
-        con.close()
-
-
-def workbook_values(path: Path) -> dict[str, list]:
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path, read_only=True)
-    try:
-        return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
-    finally:
-        wb.close()
+    return kh.run(county, TEXT_H1, workspace)
 
 
 @pytest.fixture(scope="module")
@@ -100,54 +64,19 @@ def baseline(county: Path, tmp_path_factory) -> dict:
 
 
 def check_after_kill(ws: Path, baseline: dict) -> str:
-    """The invariants right after a SIGKILL; returns which state the kill left."""
-    db = ws / "ledger.sqlite"
-    state = "no ledger yet"
-    if db.exists():
-        con = sqlite3.connect(db)
-        try:
-            assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-            files = con.execute("SELECT COUNT(*) FROM files").fetchone()[0]
-            entries = con.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
-            mismatched = con.execute(
-                "SELECT f.name, f.accepted, COUNT(e.file_id) FROM files f LEFT JOIN entries e USING (file_id)"
-                " GROUP BY f.file_id HAVING f.accepted <> COUNT(e.file_id)").fetchall()
-        finally:
-            con.close()
-        assert mismatched == []
-        assert (files, entries) in ((0, 0), (SCHOOLS, len(baseline["ledger"]["entries"]))), (files, entries)
-        state = "ledger committed" if files else "ledger empty"
-    out = ws / "out" / "2009-h1"
-    for name in OUTPUTS:
-        if (out / name).exists():
-            workbook_values(out / name)  # opens: whole, not half-written
-            state += f", {name}"
-    return state
+    return kh.check_after_kill(ws, SCHOOLS, len(baseline["ledger"]["entries"]))
 
 
 def kill_after(county: Path, ws: Path, delay: float) -> None:
-    p = subprocess.Popen(command(county, ws), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-    time.sleep(delay)
-    p.send_signal(signal.SIGKILL)
-    p.wait(timeout=60)
+    kill = kh.kill_when(command(county, ws), kh.after(delay))
+    assert kill is None or kill.survivors == [], f"processes outlived the killed run: {kill.survivors}"
 
 
 def kill_while_writing_register(county: Path, ws: Path) -> bool:
     """SIGKILL the moment the register's temp file exists: the worst time for the output."""
-    out = ws / "out" / "2009-h1"
-    p = subprocess.Popen(command(county, ws), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-    try:
-        while p.poll() is None:
-            if out.is_dir() and any(n.startswith(".register.xlsx.") for n in os.listdir(out)):
-                p.send_signal(signal.SIGKILL)
-                p.wait(timeout=60)
-                return True
-            time.sleep(0.0005)
-        return False
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+    kill = kh.kill_when(command(county, ws), kh.temp_file_appears(ws, ".register.xlsx."))
+    assert kill is None or kill.survivors == [], f"processes outlived the killed run: {kill.survivors}"
+    return kill is not None
 
 
 def recover_and_compare(county: Path, ws: Path, baseline: dict) -> None:
@@ -156,6 +85,7 @@ def recover_and_compare(county: Path, ws: Path, baseline: dict) -> None:
     out = ws / "out" / "2009-h1"
     for name in OUTPUTS:
         assert workbook_values(out / name) == baseline["outputs"][name], name
+    assert kh.leftovers(ws) == []  # a killed run's temp files are gone after the next one
 
 
 def test_sigkill_at_random_moments_leaves_nothing_half_done(county: Path, baseline: dict, tmp_path: Path) -> None:
@@ -181,8 +111,8 @@ def test_sigkill_while_the_register_is_being_written(county: Path, baseline: dic
     assert state.startswith("ledger committed"), state  # outputs are written after the commit
     assert not (ws / "out" / "2009-h1" / "register.xlsx").exists() or "register.xlsx" in state
     leftovers = sorted(n for n in os.listdir(ws / "out" / "2009-h1") if n.endswith(".tmp"))
-    assert leftovers, "the killed writer's temp file stays behind (atomic.py cannot remove it)"
-    recover_and_compare(county, ws, baseline)
+    assert leftovers, "the killed writer's temp file stays behind until the next run"
+    recover_and_compare(county, ws, baseline)  # which removes it at once: its writer is dead
 
 
 def test_sigkill_during_a_rerun_keeps_the_previous_outputs_whole(county: Path, baseline: dict,

@@ -311,12 +311,14 @@ def test_big_first_load_rebuilds_the_indexes(school: Path, workspace: Path, monk
 
 
 def test_same_bytes_twice_in_one_run_count_once(school: Path, tmp_path: Path, workspace: Path) -> None:
-    # The workers hash each file; a copy of a file already read in this run changes nothing.
+    # The workers hash each file; a copy of a file already read in this run changes nothing,
+    # and says so: 重复, not 未改动 (the ledger had neither copy before the run).
     (tmp_path / "copy").mkdir()
     copy = tmp_path / "copy" / "测试中学-副本.xlsx"
     copy.write_bytes(school.read_bytes())
     report = ingest([school, copy], rules=[TEXT_H1], workspace=workspace)
-    assert [f.status for f in report.files] == ["新导入", "未改动"]
+    assert [f.status for f in report.files] == ["新导入", "重复"]
+    assert report.files[1].notes == ["与「测试中学.xlsx」内容相同，只计一次"]
     assert report.files[0].accepted == 8 and report.files[1].accepted == 0  # as in the hand-worked test
     con = sqlite3.connect(workspace / "ledger.sqlite")
     assert con.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 8

@@ -1,4 +1,9 @@
-"""Atomic file output: a temp file in the same folder, fsync, then os.replace."""
+"""Atomic file output: a temp file in the same folder, fsync, then os.replace.
+
+A temp file's name carries its writer: `.register.xlsx.<pid>-<start>.<random>.tmp`, with
+the writer's process id and start time (the start tells a reused pid apart). A temp file
+whose writer is no longer alive was left by a killed run and is removed at once.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +13,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from credittool.owners import left_behind, owner_tag
 
-STALE_SECONDS = 3600  # a temp file this old belongs to a run that was killed
+
+STALE_SECONDS = 3600  # a temp file without its writer in its name (an older version's) is this old: left by a kill
 
 
 def _clear_stale(target: Path) -> None:
     """Remove temp files of earlier runs that were killed before their os.replace. A
-    running writer's temp file is young, so it is left alone."""
-    import time
-
+    running writer's temp file is left alone."""
     for old in target.parent.glob(f".{target.name}.*.tmp"):
         try:
-            if time.time() - old.stat().st_mtime > STALE_SECONDS:
+            if left_behind(old, STALE_SECONDS):
                 old.unlink()
         except OSError:
             pass
@@ -31,7 +36,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     so a reader (or a crash) sees the old file or the new one, never half of one."""
     target.parent.mkdir(parents=True, exist_ok=True)
     _clear_stale(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{owner_tag()}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     umask = os.umask(0)
     os.umask(umask)

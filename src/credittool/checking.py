@@ -9,6 +9,7 @@ from credittool.diagnostics import Problem
 from credittool.errors import RulesInvalid
 from credittool.workers import extract_many
 from credittool.fields import label
+from credittool.limits import FileLimits, machine, show_size
 from credittool.ingest import choose_term, vocabulary
 from credittool.inputs import scan_inputs
 from credittool.resolve import resolve
@@ -41,7 +42,16 @@ class CheckResult:
                 "problems": [p.as_dict() for p in self.problems], "not_read": [p.as_dict() for p in self.not_read]}
 
 
-def check(paths: list[Path], *, rules: list[Path], term: str | None = None, course: str | None = None) -> CheckResult:
+def limits_info(limits: FileLimits) -> dict:
+    """`check --limits`: what one file may cost, beside what this machine has."""
+    m = machine()
+    return {"file_memory": limits.memory, "file_memory_text": show_size(limits.memory),
+            "file_timeout_s": limits.seconds, "machine_memory": m["memory"],
+            "machine_memory_text": show_size(m["memory"]), "cores": m["cores"], "workers": min(m["cores"], 2)}
+
+
+def check(paths: list[Path], *, rules: list[Path], term: str | None = None, course: str | None = None,
+          limits: FileLimits = FileLimits()) -> CheckResult:
     book = load_rules(rules)
     if not book.ok:
         raise RulesInvalid(book.problems)
@@ -56,7 +66,7 @@ def check(paths: list[Path], *, rules: list[Path], term: str | None = None, cour
     vocab = vocabulary(tr)
     inputs = scan_inputs(paths)
     files, result.not_read = inputs.files, inputs.not_read
-    results = extract_many([(f, f.name) for f in files], tr, vocab, course)
+    results = extract_many([(f, f.name) for f in files], tr, vocab, course, limits=limits)
     res = resolve(results, tr)
     result.files_checked = len(files)
     result.rows_read = sum(fr.rows_read for fr in results)

@@ -12,7 +12,8 @@ from typing import Annotated
 import typer
 
 from credittool import __version__
-from credittool.errors import CredittoolError, RulesInvalid
+from credittool.errors import CredittoolError, RulesInvalid, UsageError
+from credittool.limits import DEFAULT_MEMORY, DEFAULT_SECONDS, file_limits, show_size
 
 app = typer.Typer(
     name="credittool",
@@ -30,6 +31,12 @@ WorkspaceOpt = Annotated[Path, typer.Option(
     "--workspace", "-w", help="工作目录：台账 ledger.sqlite 与输出 out/<学期>/ 所在处。", show_default=True)]
 TermOpt = Annotated[str | None, typer.Option(
     "--term", "-t", help="学期编号，如 2009-h1。规则只含一个学期时可省略。")]
+FileTimeoutOpt = Annotated[float | None, typer.Option(
+    "--file-timeout", min=1, metavar="秒",
+    help=f"读取单个文件的时间上限（秒，默认 {DEFAULT_SECONDS:g}）；超过的文件报 E-FILE-LIMIT，其余照常读取。")]
+FileMemoryOpt = Annotated[str | None, typer.Option(
+    "--file-memory", metavar="大小",
+    help=f"读取单个文件的内存上限（默认 {show_size(DEFAULT_MEMORY)}，如 3G、2048M；0 不限）；超过的文件报 E-FILE-LIMIT。")]
 LedgerTermOpt = Annotated[str | None, typer.Option(
     "--term", "-t", help="学期编号，如 2009-h1。台账中只有一个学期时可省略。")]
 
@@ -66,6 +73,10 @@ def ingest(
         "--course", "-c", help="工作表既无「课程」列、表名也不是课程名时，用这个课程。")] = None,
     strict: Annotated[bool, typer.Option(
         "--strict", help="有任何未接受的行就以非零状态退出（默认只有无法导入时才失败）。")] = False,
+    allow_unreadable: Annotated[bool, typer.Option(
+        "--allow-unreadable", help="有文件无法读取时仍以零状态退出（其余文件照常导入；默认以非零状态退出）。")] = False,
+    file_timeout: FileTimeoutOpt = None,
+    file_memory: FileMemoryOpt = None,
 ) -> None:
     """导入成绩表，更新台账，生成证书登记表 register.xlsx 与未接受行清单 rejects.xlsx。
 
@@ -82,13 +93,18 @@ def ingest(
         with Progress(console=console.console, transient=True) as progress:
             task = progress.add_task("读取", total=None)
             report = run_ingest(paths, rules=rules, workspace=workspace, term=term, course=course,
-                                on_file=lambda name: progress.update(task, advance=1, description=f"读取 {name}"))
+                                on_file=lambda name: progress.update(task, advance=1, description=f"读取 {name}"),
+                                limits=file_limits(file_timeout, file_memory))
     except CredittoolError as exc:
         raise _fail(exc) from None
     console.ingest_summary(report)
     console.not_read(skipped)
     if report.nothing_ingested:
         console.error("没有任何一行被接受", "按上面的原因（或 rejects.xlsx）改正后重新导入")
+        raise typer.Exit(1)
+    if report.unreadable and not allow_unreadable:
+        console.error(f"有 {len(report.unreadable)} 个文件无法读取（见上面「需要处理的文件」）",
+                      "改正或移走这些文件后重新导入；要先导入其余文件并以零状态退出，加 --allow-unreadable")
         raise typer.Exit(1)
     if strict and report.rejected:
         console.error(f"--strict：有 {report.rejected} 行未接受", "按 rejects.xlsx 改正后重新导入")
@@ -138,17 +154,32 @@ def sample(
 @app.command()
 def check(
     paths: Annotated[list[Path] | None, typer.Argument(help="要检查的成绩表（可省略，只检查规则）。", show_default=False)] = None,
-    rules: RulesOpt = ...,  # type: ignore[assignment]
+    rules: RulesOpt = [],  # noqa: B006 - typer's default; required unless --limits
     term: TermOpt = None,
     course: Annotated[str | None, typer.Option("--course", "-c", help="同 ingest 的 --course。")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出全部问题（便于其他程序处理）。")] = False,
+    limits: Annotated[bool, typer.Option(
+        "--limits", help="显示读取单个文件的内存与时间上限（及本机内存、核数）后退出。")] = False,
+    file_timeout: FileTimeoutOpt = None,
+    file_memory: FileMemoryOpt = None,
 ) -> None:
     """检查规则文件（及成绩表），不写任何文件。有问题时以非零状态退出。"""
     from credittool import console
     from credittool.checking import check as run_check
+    from credittool.checking import limits_info
 
     try:
-        result = run_check(paths or [], rules=rules, term=term, course=course)
+        file_lim = file_limits(file_timeout, file_memory)
+        if limits:
+            info = limits_info(file_lim)
+            if as_json:
+                typer.echo(json.dumps(info, ensure_ascii=False, indent=1))
+            else:
+                console.limits_summary(info)
+            raise typer.Exit(0)
+        if not rules:
+            raise UsageError("缺少选项 --rules", "例如 credittool check 收表/ --rules rules/")
+        result = run_check(paths or [], rules=rules, term=term, course=course, limits=file_lim)
     except RulesInvalid as exc:
         if as_json:
             typer.echo(json.dumps({"rules_problems": [p.__dict__ for p in exc.problems]}, ensure_ascii=False, indent=1))

@@ -59,7 +59,7 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
     shown = files if len(files) <= FILES_SHOWN else \
         [f for f in files if f.status in ("无法读取", "替换") or f.rejected][:FILES_SHOWN]
     for f in shown:
-        style = "red" if f.status == "无法读取" else ("dim" if f.status == "未改动" else "")
+        style = "red" if f.status == "无法读取" else ("dim" if f.status in ("未改动", "重复") else "")
         table.add_row(f.name, f.status, str(f.rows_read), str(f.accepted), str(f.rejected), str(f.skipped),
                       style=style)
     if len(shown) < len(files):
@@ -70,6 +70,7 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
                   f"{report.rejected:,}", f"{sum(f.skipped for f in files):,}", style="bold")
     console.print(table)
     problems_table(report.rejects, f"本次未接受 {len(report.rejects)} 处（全部见 rejects.xlsx）")
+    files_to_fix(report)
     notes = [(f.name, n) for f in report.files for n in f.notes]
     if notes:
         console.print("[bold]提示：[/]")
@@ -111,6 +112,28 @@ def _spot_counts(files) -> None:  # noqa: ANN001 - FileSummary list
         elif c is not None:
             console.print(f"抽测成绩 · {f.name} → {c.draw}：新登记 {c.registered} 个，替换 {c.replaced} 个，"
                           f"未变 {c.unchanged} 个，空白（尚未测试）{c.blank} 个。", highlight=False)
+def files_to_fix(report) -> None:  # noqa: ANN001 - IngestReport
+    """The files that could not be read, each with why and what to do: they fail the run
+    until fixed or removed."""
+    bad = report.unreadable
+    if not bad:
+        return
+    console.print(f"[bold red]需要处理的文件（{len(bad)} 个，无法读取，每次导入都会重新读取）：[/]", highlight=False)
+    for f in bad[:MAX_SHOWN]:
+        p = f.problem
+        console.print(f"  • {f.name}：{p.code} {p.message}" + (f" [yellow]→ {p.hint}[/]" if p.hint else "")
+                      if p is not None else f"  • {f.name}", highlight=False)
+    if len(bad) > MAX_SHOWN:
+        console.print(f"  …另有 {len(bad) - MAX_SHOWN} 个（全部见 rejects.xlsx）", highlight=False)
+
+
+def limits_summary(info: dict) -> None:
+    console.print(f"读取单个文件的上限：内存 {info['file_memory_text']}（--file-memory），"
+                  f"时间 {info['file_timeout_s']:g} 秒（--file-timeout）。", highlight=False)
+    console.print(f"本机：内存 {info['machine_memory_text']}，{info['cores']} 核；同时读取 {info['workers']} 个文件。",
+                  highlight=False)
+    console.print("超过上限的文件报 E-FILE-LIMIT，其余文件照常读取；ingest 与 check 都可用上面两个选项提高上限。",
+                  highlight=False)
 
 
 def check_summary(result) -> None:  # noqa: ANN001 - CheckResult

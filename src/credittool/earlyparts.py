@@ -28,12 +28,14 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from credittool import register
+from credittool.owners import die_with_parent, left_behind, owner_tag
 from credittool.resolve import Entries, factorize, object_array, pair_codes, str_ranks
 from credittool.rules.loader import TermRules
 from credittool.xlsxout import write_xlsx
@@ -106,14 +108,15 @@ def start(entries: Entries | None, term: TermRules, out_dir: Path) -> EarlyParts
         return None
     out_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out_dir)
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))  # private (0700)
+    # private (0700); named for this process, so a killed run's folder is known at once
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{owner_tag()}.", suffix=".tmp", dir=out_dir))
     try:
         with open(staging / _RUN, "wb") as f:
             pickle.dump(_payload(entries, term), f, protocol=pickle.HIGHEST_PROTOCOL)
         package_root = str(Path(__file__).resolve().parent.parent)
         env = {**os.environ, "RUST_BACKTRACE": "0",
                "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-        proc = subprocess.Popen(helper_command(staging), env=env,
+        proc = subprocess.Popen(helper_command(staging), env=env, preexec_fn=partial(die_with_parent, os.getpid()),
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -122,12 +125,13 @@ def start(entries: Entries | None, term: TermRules, out_dir: Path) -> EarlyParts
 
 
 def _remove_stale_staging(out_dir: Path) -> None:
-    """Staging folders left by an ingest that was killed (its helper finishes and exits, but
-    nobody removes the folder). A day old is far past any run's deadline, so no live run
-    owns it; on Windows the dot does not hide such a folder from the clerk."""
+    """Staging folders left by an ingest that was killed (its helper dies with it, but
+    nobody removes the folder): at once when the folder names a process that is gone; a
+    folder without one (an older version's) once a day old, far past any run's deadline.
+    On Windows the dot does not hide such a folder from the clerk."""
     for p in out_dir.glob(STAGING_PREFIX + "*"):
         try:
-            if p.is_dir() and time.time() - p.stat().st_mtime > STALE_S:
+            if p.is_dir() and left_behind(p, STALE_S):
                 shutil.rmtree(p, ignore_errors=True)
         except OSError:
             continue

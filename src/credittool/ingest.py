@@ -19,10 +19,13 @@ from credittool.cells import Vocabulary
 from credittool.diagnostics import Problem, Skipped
 from credittool.errors import NothingToDo, RulesInvalid, UsageError
 from credittool.extract import FileResult
+from credittool.limits import FileLimits
 from credittool.workers import extract_many
-from credittool.ledger import bulk_entries, connect, transaction
+from credittool.filerecords import record_files
+from credittool.ledger import bulk_entries, bump_generation, connect, known_files, transaction
 from credittool.inputs import collect_inputs
-from credittool.register import RegisterStats, refresh_stamps, rules_meta, rules_rows, write_outputs
+from credittool.outputs import write_outputs
+from credittool.register import RegisterStats, refresh_stamps, rules_meta, rules_rows
 from credittool.resolve import Entries, Resolution, resolve
 from credittool.rules.loader import RuleBook, TermRules, load_rules
 from credittool.spotscores import REJECT_CODES, SpotCounts, SpotRun
@@ -33,13 +36,14 @@ LEDGER_NAME = "ledger.sqlite"
 @dataclass
 class FileSummary:
     name: str
-    status: str  # 新导入 / 未改动 / 替换 / 无法读取
+    status: str  # 新导入 / 未改动 / 替换 / 无法读取 / 重复 (the same bytes as another file of this run)
     rows_read: int = 0
     accepted: int = 0
     rejected: int = 0
     skipped: int = 0
     notes: list[str] = field(default_factory=list)
     spot: SpotCounts | None = None  # a filled-in 抽测名单: its spot-test scores
+    problem: Problem | None = None  # why it could not be read (status 无法读取)
 
 
 @dataclass
@@ -66,6 +70,11 @@ class IngestReport:
         """No row accepted and no file already in the ledger: the run achieved nothing."""
         return self.accepted == 0 and not any(f.status == "未改动" for f in self.files)
 
+    @property
+    def unreadable(self) -> list[FileSummary]:
+        """The files that need a look: they could not be read, and are read again next run."""
+        return [f for f in self.files if f.status == "无法读取"]
+
 
 def choose_term(book: RuleBook, term: str | None) -> TermRules:
     if term is not None:
@@ -90,7 +99,8 @@ def load_term(rules: list[Path], term: str | None) -> TermRules:
 
 
 def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str | None = None,
-           course: str | None = None, on_file: Callable[[str], None] | None = None) -> IngestReport:
+           course: str | None = None, on_file: Callable[[str], None] | None = None,
+           limits: FileLimits = FileLimits()) -> IngestReport:
     """Ingest school spreadsheets into the ledger and rebuild the term's register.
 
     Raises RulesInvalid (bad rules), UsageError (bad arguments), NothingToDo (no usable file).
@@ -104,21 +114,15 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
         raise NothingToDo("没有找到可导入的表格文件", "支持 .xlsx .xls .ods .csv；检查路径")
     con = connect(workspace / LEDGER_NAME)
     try:
-        known = {sha for (sha,) in con.execute("SELECT sha256 FROM files WHERE term = ? AND active = 1",
-                                               (term_rules.term_id,))}
+        known = known_files(con, term_rules.term_id)
         first_load = not con.execute("SELECT 1 FROM entries WHERE term = ? LIMIT 1", (term_rules.term_id,)).fetchone()
     finally:
         con.close()  # reopened for the commit: no connection is open while workers fork
     summaries: dict[str, FileSummary] = {}
     labels = _display_names(files)
     clock.lap("prepare")
-    fresh: list[tuple[FileResult, str]] = []
-    for fr in extract_many([(f, labels[f]) for f in files], term_rules, vocab, course, on_file, frozenset(known)):
-        if fr.known or fr.sha256 in known:  # in the ledger, or the same bytes twice in this run: count once
-            summaries[fr.name] = FileSummary(fr.name, "未改动")
-            continue
-        known.add(fr.sha256)
-        fresh.append((fr, fr.sha256))
+    fresh = _triage(extract_many([(f, labels[f]) for f in files], term_rules, vocab, course, on_file,
+                                 frozenset(known), limits), summaries)
     clock.lap("extract")
     res = resolve([fr for fr, _ in fresh], term_rules)
     clock.lap("resolve")
@@ -147,6 +151,23 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     all_rejects += [fr.error for fr, _ in fresh if fr.error is not None]
     return IngestReport(term_rules.term_id, term_rules.term_name, out_dir,
                         [summaries[labels[f]] for f in files], all_rejects, stats, replaced, clock.laps)
+
+
+def _triage(results: list[FileResult], summaries: dict[str, FileSummary]) -> list[tuple[FileResult, str]]:
+    """The files this run brings: not those the ledger has (未改动), nor a second copy of
+    a file of this run (重复; if its bytes could not be read, both copies need a look)."""
+    fresh: list[tuple[FileResult, str]] = []
+    first: dict[str, str] = {}  # sha256 → the name of the run's first file with these bytes
+    for fr in results:
+        if fr.known:
+            summaries[fr.name] = FileSummary(fr.name, "未改动")
+        elif fr.sha256 in first:
+            summaries[fr.name] = FileSummary(fr.name, "重复", notes=[f"与「{first[fr.sha256]}」内容相同，只计一次"]) \
+                if fr.error is None else FileSummary(fr.name, "无法读取", problem=fr.error)
+        else:
+            first[fr.sha256] = fr.name
+            fresh.append((fr, fr.sha256))
+    return fresh
 
 
 class _Clock:
@@ -188,41 +209,16 @@ def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Reso
     for s in res.skipped:
         by_file_skipped[s.file].append(s)
     late: list[Problem] = []
-    replaced_total = 0
     with transaction(con):
         _commit_rules(con, term)
         prior_entries = con.execute("SELECT 1 FROM entries WHERE term=? LIMIT 1", (term_id,)).fetchone() is not None
-        active = {}
-        for fid, name, sha in con.execute("SELECT file_id, name, sha256 FROM files WHERE term=? AND active=1",
-                                          (term_id,)):
-            active.setdefault(name, []).append(fid)
-            active.setdefault(("sha", sha), []).append(fid)
-        fids: dict[str, int] = {}  # file name → its new file_id
-        retired: dict[str, list[int]] = {}  # file name → the same-name files it replaces
-        file_rejects: dict[str, list[Problem]] = {}
-        for fr, sha in fresh:
-            # a concurrent run may have committed the same bytes while we were reading
-            if ("sha", sha) in active:
-                summaries[fr.name] = FileSummary(fr.name, "未改动")
-                continue
-            cur = con.execute(
-                "INSERT INTO files(term, sha256, name, path, ingested_at, rows_read, accepted, rejected, skipped)"
-                " VALUES (?,?,?,?,?,?,?,?,?)", (term_id, sha, fr.name, str(fr.path), now, fr.rows_read, 0, 0, 0))
-            fids[fr.name] = cur.lastrowid
-            retired[fr.name] = active.get(fr.name, [])
-            file_rejects[fr.name] = [fr.error] if fr.error is not None else fr.rejects + by_file_rejects[fr.name]
-        spot_run.snapshot(con, term_id)
-        # the same file name for the term: the school sent a corrected file; retire the old one
-        for name, olds in retired.items():
-            for old_id in olds:
-                for unit, cid, k in con.execute("SELECT unit, course_id, COUNT(*) FROM entries WHERE file_id=?"
-                                                " GROUP BY unit, course_id", (old_id,)).fetchall():
-                    con.execute("INSERT INTO replacements VALUES (?,?,?,?,?,?,?)",
-                                (term_id, unit, cid, old_id, fids[name], k, now))
-                    replaced_total += k
-                con.execute("DELETE FROM entries WHERE file_id=?", (old_id,))
-                con.execute("DELETE FROM spot_scores WHERE file_id=?", (old_id,))
-                con.execute("UPDATE files SET active=0 WHERE file_id=?", (old_id,))
+        spot_run.snapshot(con, term_id)  # before record_files retires replaced files' scores
+        rec = record_files(con, term_id, fresh, now)
+        fids, retired, replaced_total = rec.fids, rec.retired, rec.replaced
+        for name in rec.unchanged:
+            summaries[name] = FileSummary(name, "未改动")
+        file_rejects = {fr.name: [fr.error] if fr.error is not None else fr.rejects + by_file_rejects[fr.name]
+                        for fr, _ in fresh if fr.name in fids}
         entries = res.entries
         sheets = entries.table.sheets
         sheet_fid = np.array([fids.get(s.file, -1) for s in sheets], dtype=np.int64)
@@ -251,7 +247,7 @@ def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Reso
             rejected_rows = {(p.sheet, p.row) for p in fr_rejects if p.row is not None}
             s = FileSummary(fr.name, "无法读取" if fr.error else ("替换" if retired[fr.name] else "新导入"),
                             fr.rows_read, int(accepted.get(fid, 0)) + (spot.kept if spot else 0), len(rejected_rows),
-                            len(fr_skipped), spot=spot)
+                            len(fr_skipped), spot=spot, problem=fr.error)
             if fr.error is None and s.rows_read != s.accepted + s.rejected + s.skipped:
                 raise AssertionError(f"conservation broken for {fr.name}: read {s.rows_read} != accepted {s.accepted}"
                                      f" + rejected {s.rejected} + skipped {s.skipped}")
@@ -259,6 +255,7 @@ def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Reso
                         (s.accepted, s.rejected, s.skipped, fid))
             summaries[fr.name] = s
         refresh_stamps(con, term)
+        bump_generation(con, term_id)
     whole = not prior_entries and len(entries) == len(res.entries) and len(fids) == len(fresh)
     return replaced_total, late, frozenset(fids.values()) if whole else None
 

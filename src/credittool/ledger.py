@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS files(
     rejected INTEGER NOT NULL,
     skipped INTEGER NOT NULL,
     active INTEGER NOT NULL DEFAULT 1,
+    error TEXT,  -- the code of why the file could not be read, NULL when its rows are in
     UNIQUE(term, sha256)
 );
 CREATE TABLE IF NOT EXISTS entries(
@@ -147,6 +148,7 @@ def connect(path: Path) -> sqlite3.Connection:
         if int(version) < 2:
             _migrate_to_2(con)
         con.execute("CREATE UNIQUE INDEX IF NOT EXISTS draws_seq ON draws(term, seq)")
+        _add_file_error(con)
     return con
 
 
@@ -165,6 +167,43 @@ def _migrate_to_2(con: sqlite3.Connection) -> None:
     con.execute("DROP TABLE spot_scores")
     con.execute("ALTER TABLE spot_scores_v2 RENAME TO spot_scores")
     con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+
+
+def _add_file_error(con: sqlite3.Connection) -> None:
+    """A ledger made before files.error: an unreadable file is one with no rows whose only
+    record is a file-level problem (no sheet, no row)."""
+    if any(r[1] == "error" for r in con.execute("PRAGMA table_info(files)")):
+        return
+    con.execute("ALTER TABLE files ADD COLUMN error TEXT")
+    con.execute("""UPDATE files SET error = (SELECT r.code FROM rejects r WHERE r.file_id = files.file_id
+                                               AND r.sheet = '' AND r.row IS NULL LIMIT 1)
+                   WHERE rows_read = 0 AND accepted = 0""")
+
+
+def known_files(con: sqlite3.Connection, term: str) -> set[str]:
+    """sha256 of the term's files whose rows are in the ledger. A file that could not be
+    read is not known: it is read again on every run until it is fixed or removed."""
+    return {sha for (sha,) in con.execute("SELECT sha256 FROM files WHERE term = ? AND active = 1 AND error IS NULL",
+                                          (term,))}
+
+
+def generation(con: sqlite3.Connection, term: str, key: str = "generation") -> int:
+    """How many commits changed the term (key "generation"), or which of them the term's
+    workbooks were last written from (key "written")."""
+    row = con.execute("SELECT value FROM meta WHERE key = ?", (f"{key}:{term}",)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def bump_generation(con: sqlite3.Connection, term: str) -> int:
+    """Inside a commit's transaction: the term changed; the workbooks are now behind."""
+    new = generation(con, term) + 1
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"generation:{term}", str(new)))
+    return new
+
+
+def mark_written(con: sqlite3.Connection, term: str, gen: int) -> None:
+    with transaction(con):
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"written:{term}", str(gen)))
 
 
 @contextmanager

@@ -339,7 +339,10 @@ def _write_parts(con: sqlite3.Connection, term_id: str, parts: list[tuple[Path, 
     gc.freeze()  # the parent's objects stay shared with the workers, not copied page by page
     try:
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        with ProcessPoolExecutor(2, mp_context=ctx) as pool:
+        from credittool.owners import die_with_parent
+
+        # a killed run's part writers go with it, not wait on their queue forever
+        with ProcessPoolExecutor(2, mp_context=ctx, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(_write_part, ledger, term_id, path, sheets) for path, sheets in parts]
             try:
                 for f in futures:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from credittool import publish
+from credittool import outputs, publish
 from credittool.register import publisher_key
 from credittool.report import Report, UnitSummary, build_report
 from credittool.spottest import choose_ledger_term, open_ledger
@@ -49,6 +49,7 @@ def make_report(*, workspace: Path, term: str | None = None, partial: bool = Fal
     con = open_ledger(workspace)
     try:
         term_id, term_name = choose_ledger_term(con, term)
+        outputs.refresh(con, term_id, workspace / "out" / term_id)  # a killed ingest left them behind the ledger
         rep = build_report(con, term_id, term_name, draw)
         recorded = con.execute("SELECT value FROM meta WHERE key=?", (publisher_key(term_id),)).fetchone()
     finally:
