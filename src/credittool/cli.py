@@ -12,14 +12,14 @@ from typing import Annotated
 import typer
 
 from credittool import __version__
-from credittool.errors import CredittoolError, RulesInvalid
+from credittool.clizh import ZhCommand, ZhGroup
+from credittool.errors import CredittoolError, RulesInvalid, UsageError
 
 app = typer.Typer(
     name="credittool",
-    help="继续教育学时学分登记工具：导入各校成绩表，按规则计算学时学分，生成证书登记表。\n\n"
-         "Continuing-education credit bookkeeping for county teacher-training offices.",
+    cls=ZhGroup,  # help and usage errors in Chinese (clizh.py)
+    help="继续教育学时学分登记工具：导入各校成绩表，按规则计算学时学分，生成证书登记表。",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: long Chinese lines have no spaces to wrap at, and rich cuts them off
 )
@@ -55,7 +55,7 @@ def _fail(exc: CredittoolError) -> typer.Exit:
     return typer.Exit(exc.exit_code)
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="各校成绩表：文件或文件夹（.xlsx .xls .ods .csv）。", show_default=False)],
     rules: RulesOpt,
@@ -70,16 +70,13 @@ def ingest(
 
     同一文件重复导入不会重复计数；同名或同校同课程的新文件替换旧记录。
     """
-    from rich.progress import Progress
-
     from credittool import console
     from credittool.ingest import ingest as run_ingest
 
     try:
-        with Progress(console=console.console, transient=True) as progress:
-            task = progress.add_task("读取", total=None)
+        with console.IngestProgress() as progress:
             report = run_ingest(paths, rules=rules, workspace=workspace, term=term, course=course,
-                                on_file=lambda name: progress.update(task, advance=1, description=f"读取 {name}"))
+                                on_progress=progress)
     except CredittoolError as exc:
         raise _fail(exc) from None
     console.ingest_summary(report)
@@ -91,7 +88,7 @@ def ingest(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 def sample(
     rate: Annotated[str, typer.Option("--rate", help="抽样率，0–1 之间，例如 0.1 即 10%（R7）。")] = "0.1",
     term: LedgerTermOpt = None,
@@ -117,6 +114,8 @@ def sample(
 
     try:
         if verify is not None:
+            if not verify.is_file():
+                raise UsageError(f"找不到要复核的抽测名单：{verify}", "检查路径，例如 out/2009-h1/sample.xlsx")
             result = run_verify(verify, workspace=workspace)
             console.verify_summary(result)
             raise typer.Exit(0 if result.matches else 1)
@@ -127,20 +126,25 @@ def sample(
     console.sample_summary(report)
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 def check(
     paths: Annotated[list[Path] | None, typer.Argument(help="要检查的成绩表（可省略，只检查规则）。", show_default=False)] = None,
     rules: RulesOpt = ...,  # type: ignore[assignment]
     term: TermOpt = None,
     course: Annotated[str | None, typer.Option("--course", "-c", help="同 ingest 的 --course。")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出全部问题（便于其他程序处理）。")] = False,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", metavar="<问题清单.xlsx>", help="把全部问题写成表格（列同 rejects.xlsx），例如 problems.xlsx。")] = None,
 ) -> None:
-    """检查规则文件（及成绩表），不写任何文件。有问题时以非零状态退出。"""
+    """检查规则文件（及成绩表），除 --out 外不写任何文件。
+
+    退出状态：0 没有问题；1 成绩表有问题；2 规则文件或参数有误。
+    """
     from credittool import console
     from credittool.checking import check as run_check
 
     try:
-        result = run_check(paths or [], rules=rules, term=term, course=course)
+        result = run_check(paths or [], rules=rules, term=term, course=course, out=out)
     except RulesInvalid as exc:
         if as_json:
             typer.echo(json.dumps({"rules_problems": [p.__dict__ for p in exc.problems]}, ensure_ascii=False, indent=1))
@@ -151,11 +155,11 @@ def check(
     if as_json:
         typer.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
     else:
-        console.check_summary(result)
+        console.check_summary(result, out)
     raise typer.Exit(1 if result.problems else 0)
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 def report(
     term: LedgerTermOpt = None,
     workspace: WorkspaceOpt = Path("."),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
-import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from credittool.readers import SUFFIXES
 from credittool.register import RegisterStats, refresh_stamps, rules_rows, write_outputs
 from credittool.resolve import Entries, Resolution, resolve
 from credittool.rules.loader import RuleBook, TermRules, load_rules
+from credittool.stages import Clock, Progress
 
 LEDGER_NAME = "ledger.sqlite"
 
@@ -106,12 +106,15 @@ def load_term(rules: list[Path], term: str | None) -> TermRules:
 
 
 def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str | None = None,
-           course: str | None = None, on_file: Callable[[str], None] | None = None) -> IngestReport:
+           course: str | None = None, on_file: Callable[[str], None] | None = None,
+           on_progress: Progress | None = None) -> IngestReport:
     """Ingest school spreadsheets into the ledger and rebuild the term's register.
 
+    `on_progress(stage, done, total)` hears each file read ("read") and the start of each
+    later stage ("resolve", "commit", "write"; done = total = 0), then "done".
     Raises RulesInvalid (bad rules), UsageError (bad arguments), NothingToDo (no usable file).
     """
-    clock = _Clock()
+    clock = Clock(on_progress)
     term_rules = load_term(rules, term)
     vocab = vocabulary(term_rules)
     out_dir = workspace / "out" / term_rules.term_id
@@ -129,7 +132,8 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     labels = _display_names(files)
     clock.lap("prepare")
     fresh: list[tuple[FileResult, str]] = []
-    for fr in extract_many([(f, labels[f]) for f in files], term_rules, vocab, course, on_file, frozenset(known)):
+    for fr in extract_many([(f, labels[f]) for f in files], term_rules, vocab, course, clock.reading(on_file, len(files)),
+                           frozenset(known)):
         if fr.known or fr.sha256 in known:  # in the ledger, or the same bytes twice in this run: count once
             summaries[fr.name] = FileSummary(fr.name, "未改动")
             continue
@@ -163,19 +167,6 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     all_rejects += [fr.error for fr, _ in fresh if fr.error is not None]
     return IngestReport(term_rules.term_id, term_rules.term_name, out_dir,
                         [summaries[labels[f]] for f in files], all_rejects, stats, replaced, clock.laps)
-
-
-class _Clock:
-    """Wall time per phase."""
-
-    def __init__(self) -> None:
-        self.laps: dict[str, float] = {}
-        self.t = time.perf_counter()
-
-    def lap(self, phase: str) -> None:
-        now = time.perf_counter()
-        self.laps[phase] = now - self.t
-        self.t = now
 
 
 def _display_names(files: list[Path]) -> dict[Path, str]:
