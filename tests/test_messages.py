@@ -112,7 +112,7 @@ def test_help_is_chinese(args: list[str]) -> None:
     (["ingst"], "错误：没有「ingst」这个命令。是否应为 ingest？"),
     (["foo"], "错误：没有「foo」这个命令。可用的命令：ingest、sample、check、report。"),
     (["check"], "错误：缺少选项 --rules / -r（必填）。"),
-    (["ingest", "--rules", RULES], "错误：缺少参数 <路径>（必填）。"),
+    (["ingest", "--rules", RULES], "错误：缺少参数 <成绩表>（必填）。"),
     (["report", "--top", "0"], "错误：选项 --top 的值无效：不能小于 1，现在是 “0”"),
     (["report", "--top", "十"], "错误：选项 --top 的值无效：必须是整数，现在是 “十”"),
     (["sample", "--min-per-group", "1.5"], "错误：选项 --min-per-group 的值无效：必须是整数，现在是 “1.5”"),
@@ -131,7 +131,7 @@ def test_usage_errors_are_chinese_and_name_the_mistake(args: list[str], expected
 
 def test_usage_error_shows_the_chinese_usage_line() -> None:
     res = run("check")
-    assert res.output.splitlines()[:2] == ["用法：credittool check [选项] [<路径>...]",
+    assert res.output.splitlines()[:2] == ["用法：credittool check [选项] [<成绩表>...]",
                                            "用 credittool check --help 查看帮助。"]
 
 
@@ -277,3 +277,26 @@ def test_missing_paths_are_chinese(tmp_path: Path, args: list[str]) -> None:
     assert res.exit_code == 2, res.output
     assert "错误：" in res.output and "Traceback" not in res.output
     assert_chinese(res.output)
+
+
+# ---- the help's layout: Chinese takes two columns ------------------------------------------------
+
+def test_wrap_breaks_chinese_anywhere_but_never_inside_latin_or_before_closing_punctuation() -> None:
+    from credittool.clizh import _wrap
+
+    # widths: 抽样率， 8 + "0–1 " 4 = 12, 之 would make 14; 之间，例如 + " " = 11, "0.1" would make 14;
+    # "0.1 即 10%（" = 12, R7 would make 14
+    assert _wrap("抽样率，0–1 之间，例如 0.1 即 10%（R7）。", 12) == ["抽样率，0–1", "之间，例如", "0.1 即 10%（", "R7）。"]
+
+
+def test_option_texts_line_up_although_chinese_metavars_are_double_width() -> None:
+    import unicodedata
+
+    def columns(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    lines = run("sample", "--help").output.splitlines()
+    options = [ln for ln in lines[lines.index("选项：") + 1:] if ln.startswith("  -")]
+    starts = {columns(re.match(r"\s*\S+(?: \S+)*?\s{2,}", ln).group()) for ln in options}
+    assert len(options) == 9 and len(starts) == 1, "\n".join(options)
+    assert not any(ln.strip().startswith(("。", "，", "）")) for ln in lines)

@@ -25,13 +25,13 @@ app = typer.Typer(
 )
 
 RulesOpt = Annotated[list[Path], typer.Option(
-    "--rules", "-r", help="规则文件或文件夹（可多次给出），例如 rules/ 或 rules/huadian-2009-h1-text.yaml。")]
+    "--rules", "-r", metavar="<规则>", help="规则文件或文件夹（可多次给出），例如 rules/ 或 rules/huadian-2009-h1-text.yaml。")]
 WorkspaceOpt = Annotated[Path, typer.Option(
-    "--workspace", "-w", help="工作目录：台账 ledger.sqlite 与输出 out/<学期>/ 所在处。", show_default=True)]
+    "--workspace", "-w", metavar="<文件夹>", help="工作目录：台账 ledger.sqlite 与输出 out/<学期>/ 所在处。", show_default=True)]
 TermOpt = Annotated[str | None, typer.Option(
-    "--term", "-t", help="学期编号，如 2009-h1。规则只含一个学期时可省略。")]
+    "--term", "-t", metavar="<学期>", help="学期编号，如 2009-h1。规则只含一个学期时可省略。")]
 LedgerTermOpt = Annotated[str | None, typer.Option(
-    "--term", "-t", help="学期编号，如 2009-h1。台账中只有一个学期时可省略。")]
+    "--term", "-t", metavar="<学期>", help="学期编号，如 2009-h1。台账中只有一个学期时可省略。")]
 
 
 def _version(value: bool) -> None:
@@ -57,12 +57,12 @@ def _fail(exc: CredittoolError) -> typer.Exit:
 
 @app.command(cls=ZhCommand)
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="各校成绩表：文件或文件夹（.xlsx .xls .ods .csv）。", show_default=False)],
+    paths: Annotated[list[Path], typer.Argument(metavar="<成绩表>", help="各校成绩表：文件或文件夹（.xlsx .xls .ods .csv）。", show_default=False)],
     rules: RulesOpt,
     workspace: WorkspaceOpt = Path("."),
     term: TermOpt = None,
     course: Annotated[str | None, typer.Option(
-        "--course", "-c", help="工作表既无「课程」列、表名也不是课程名时，用这个课程。")] = None,
+        "--course", "-c", metavar="<课程>", help="工作表既无「课程」列、表名也不是课程名时，用这个课程。")] = None,
     strict: Annotated[bool, typer.Option(
         "--strict", help="有任何未接受的行就以非零状态退出（默认只有无法导入时才失败）。")] = False,
 ) -> None:
@@ -90,18 +90,18 @@ def ingest(
 
 @app.command(cls=ZhCommand)
 def sample(
-    rate: Annotated[str, typer.Option("--rate", help="抽样率，0–1 之间，例如 0.1 即 10%（R7）。")] = "0.1",
+    rate: Annotated[str, typer.Option("--rate", metavar="<比例>", help="抽样率，0–1 之间，例如 0.1 即 10%（R7）。")] = "0.1",
     term: LedgerTermOpt = None,
-    by: Annotated[str, typer.Option("--by", help="分层：单位（各单位10%），或 单位,学科（按学科教师比例）。")] = "单位",
+    by: Annotated[str, typer.Option("--by", metavar="<分层>", help="分层：单位（各单位10%），或 单位,学科（按学科教师比例）。")] = "单位",
     seed: Annotated[str | None, typer.Option(
-        "--seed", help="随机种子。省略时生成一个新种子，打印并记录；公布种子即可让任何人复核。")] = None,
+        "--seed", metavar="<种子>", help="随机种子。省略时生成一个新种子，打印并记录；公布种子即可让任何人复核。")] = None,
     min_per_group: Annotated[int, typer.Option(
-        "--min-per-group", help="每层（非空时）至少抽几人。", min=0)] = 1,
+        "--min-per-group", metavar="<人数>", help="每层（非空时）至少抽几人。", min=0)] = 1,
     course: Annotated[str | None, typer.Option(
-        "--course", "-c", help="只从这门课程符合报考条件的教师中抽（默认：所有课程都符合条件的教师）。")] = None,
+        "--course", "-c", metavar="<课程>", help="只从这门课程符合报考条件的教师中抽（默认：所有课程都符合条件的教师）。")] = None,
     workspace: WorkspaceOpt = Path("."),
     verify: Annotated[Path | None, typer.Option(
-        "--verify", help="复核一份已生成的 sample.xlsx：按台账与记录的种子重新抽取并比对，不一致时非零退出。")] = None,
+        "--verify", metavar="<sample.xlsx>", help="复核一份已生成的 sample.xlsx：按台账与记录的种子重新抽取并比对，不一致时非零退出。")] = None,
 ) -> None:
     """抽取县级抽测名单（R7），写出 out/<学期>/sample.xlsx，并记入台账。
 
@@ -128,10 +128,10 @@ def sample(
 
 @app.command(cls=ZhCommand)
 def check(
-    paths: Annotated[list[Path] | None, typer.Argument(help="要检查的成绩表（可省略，只检查规则）。", show_default=False)] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(metavar="<成绩表>", help="要检查的成绩表（可省略，只检查规则）。", show_default=False)] = None,
     rules: RulesOpt = ...,  # type: ignore[assignment]
     term: TermOpt = None,
-    course: Annotated[str | None, typer.Option("--course", "-c", help="同 ingest 的 --course。")] = None,
+    course: Annotated[str | None, typer.Option("--course", "-c", metavar="<课程>", help="同 ingest 的 --course。")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出全部问题（便于其他程序处理）。")] = False,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", metavar="<问题清单.xlsx>", help="把全部问题写成表格（列同 rejects.xlsx），例如 problems.xlsx。")] = None,
@@ -163,7 +163,7 @@ def check(
 def report(
     term: LedgerTermOpt = None,
     workspace: WorkspaceOpt = Path("."),
-    top: Annotated[int, typer.Option("--top", min=1, help="终端显示个人排名的前几名（同分并列者一并显示）。")] = 10,
+    top: Annotated[int, typer.Option("--top", min=1, metavar="<人数>", help="终端显示个人排名的前几名（同分并列者一并显示）。")] = 10,
 ) -> None:
     """生成抽测成绩排名与单位汇总 out/<学期>/report.xlsx（R8、R9），及公开发布稿 publish/。
 

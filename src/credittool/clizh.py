@@ -8,7 +8,9 @@ Imported by cli.py only; rich and pydantic are not imported here, so `--help` st
 
 from __future__ import annotations
 
+import re
 import sys
+import unicodedata
 from collections.abc import Sequence
 from difflib import get_close_matches
 from pathlib import Path
@@ -96,9 +98,57 @@ def _usage_pieces(command: _click.Command, ctx: _click.Context) -> list[str]:
     return pieces
 
 
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+_NO_LINE_START = set("。，、；：？！）」』》】")  # closing punctuation stays at the end of its line
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Lines of at most `width` columns: Chinese breaks between any two characters, a run of
+    Latin letters, digits or an option name is never cut (click's wrapper breaks only at spaces)."""
+    lines, line = [], ""
+    for token in re.findall(r"[!-~]+|\s+|.", text):
+        if line and _width(line + token.rstrip()) > width and token not in _NO_LINE_START:
+            lines.append(line.rstrip())
+            line = ""
+        if line or not token.isspace():
+            line += token
+    return [*lines, line.rstrip()] if line.strip() else lines
+
+
+def _unwrap(paragraph: str) -> str:
+    """A docstring paragraph as one line: lines are joined with a space only between Latin text."""
+    out = ""
+    for line in (ln.strip() for ln in paragraph.splitlines()):
+        out += (" " if out and out[-1].isascii() and line[:1].isascii() else "") + line
+    return out
+
+
 class _ZhFormatter(_click.HelpFormatter):
     def write_heading(self, heading: str) -> None:
         self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
+    def write_text(self, text: str) -> None:
+        indent = " " * self.current_indent
+        paragraphs = [_unwrap(p) for p in re.split(r"\n\s*\n", text) if p.strip()]
+        self.write("\n\n".join("\n".join(indent + ln for ln in _wrap(p, self.width - len(indent)))
+                               for p in paragraphs) + "\n")
+
+    def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+        rows = list(rows)
+        first = min(max(_width(term) for term, _ in rows), col_max)
+        at = self.current_indent + first + col_spacing
+        for term, text in rows:
+            self.write(" " * self.current_indent + term)
+            lines = _wrap(text, max(self.width - at, 20)) or [""]
+            if _width(term) > first:  # too long to share a line with its text
+                self.write("\n" + " " * at)
+            else:
+                self.write(" " * (first - _width(term) + col_spacing))
+            self.write(("\n" + " " * at).join(lines) + "\n")
 
 
 class _ZhContext(_click.Context):
