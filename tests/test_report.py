@@ -365,8 +365,8 @@ def test_cli_prints_top_n_and_the_school_summary(county: Path) -> None:
              if line.startswith("│")]
     # places 1–3 include both tied 3rds; 乙二 (5th) is not shown
     assert [c for c in cells if len(c) == 4 and c[0].isdigit() and c[1].endswith("校") and "%" not in c[3]] == [
-        ["1", "甲校", "甲一", "90"], ["2", "丙校", "丙一", "87.5"], ["3", "乙校", "乙一", "85"],
-        ["3", "甲校", "甲二", "85"]]
+        ["1", "甲校", "甲一", "90.0"], ["2", "丙校", "丙一", "87.5"], ["3", "乙校", "乙一", "85.0"],
+        ["3", "甲校", "甲二", "85.0"]]  # scores with one decimal, as everywhere in the terminal
     assert [c for c in cells if c[-1].endswith("%")] == [
         ["丁校", "2", "1", "50.0%"], ["丙校", "1", "0", "0.0%"], ["乙校", "3", "1", "33.3%"],
         ["甲校", "2", "2", "100.0%"], ["合计", "8", "4", "50.0%"]]

@@ -197,23 +197,23 @@ def test_duplicate_yaml_key_names_key_and_both_lines(tmp_path: Path) -> None:
     path = write(tmp_path, text)
     first, second = line_of(text, "pass_mark: 60"), line_of(text, "pass_mark: 50")
     book = load_rules([path])
-    dup = [p for p in book.problems if "duplicate key" in p.message]
+    dup = [p for p in book.problems if "重复" in p.message and "键" in p.message]
     assert len(dup) == 1
     assert dup[0].file == str(path)
     assert dup[0].line == second
     assert "pass_mark" in dup[0].message
-    assert f"line {first}" in dup[0].message
+    assert f"第 {first} 行" in dup[0].message
     assert not book.ok  # never "last one wins" silently
 
 
 def test_duplicate_nested_key(tmp_path: Path) -> None:
     text = GOOD.replace("    hours: 15\n", "    hours: 15\n    hours: 20\n")
     book = load_rules([write(tmp_path, text)])
-    dup = [p for p in book.problems if "duplicate key 'hours'" in p.message]
+    dup = [p for p in book.problems if "键 hours 重复" in p.message]
     assert len(dup) == 1
     assert dup[0].path == "courses[1].hours"
     assert dup[0].line == line_of(text, "    hours: 20")
-    assert f"line {line_of(text, '    hours: 15')}" in dup[0].message
+    assert f"第 {line_of(text, '    hours: 15')} 行" in dup[0].message
 
 
 @pytest.mark.parametrize("raw", ["060", "0x3C", "0o74", "6e1", "1_0", '"60"', ".inf", "sixty"])
@@ -227,7 +227,7 @@ def test_pass_mark_that_is_not_a_plain_decimal_number_is_a_problem(tmp_path: Pat
     assert len(pm) == 1
     assert pm[0].file == str(path)
     assert pm[0].line == line_of(text, f"pass_mark: {raw}")
-    assert "number" in pm[0].message
+    assert "必须是数字" in pm[0].message
 
 
 def test_strict_yaml_reads_060_as_text(tmp_path: Path) -> None:
@@ -257,7 +257,7 @@ def test_required_yaml11_booleans_are_a_problem(tmp_path: Path, raw: str) -> Non
     assert len(req) == 1
     assert req[0].file == str(path)
     assert req[0].line == line_of(text, f"    required: {raw}")
-    assert "boolean" in req[0].message
+    assert "true 或 false" in req[0].message
 
 
 def test_required_false_is_an_elective(tmp_path: Path) -> None:
@@ -276,14 +276,14 @@ def test_unknown_key_in_course(tmp_path: Path) -> None:
     p = book.problems[0]
     assert p.path == "courses[1].weigths"
     assert p.line == line_of(text, "    weigths: 1")
-    assert "unknown key" in p.message
+    assert "未知的键 weigths" in p.message
 
 
 def test_unknown_top_level_key(tmp_path: Path) -> None:
     text = GOOD + "pass_marks: 60\n"
     book = load_rules([write(tmp_path, text)])
     assert [(p.path, p.line) for p in book.problems] == [("pass_marks", line_of(text, "pass_marks: 60"))]
-    assert "unknown key" in book.problems[0].message
+    assert "未知的键 pass_marks，是否应为 pass_mark？" == book.problems[0].message
 
 
 def test_duplicate_course_id(tmp_path: Path) -> None:
@@ -291,7 +291,7 @@ def test_duplicate_course_id(tmp_path: Path) -> None:
     path = write(tmp_path, text)
     book = load_rules([path])
     assert book.terms == {}
-    dup = [p for p in book.problems if "duplicate course id" in p.message]
+    dup = [p for p in book.problems if "课程 id 重复" in p.message]
     assert dup, book.problems
     assert all(p.file == str(path) and "reader" in p.message for p in dup)
     # one of them points at the second `- id: reader` (line 10), not only at the top of the file
@@ -303,7 +303,7 @@ def test_duplicate_course_id(tmp_path: Path) -> None:
 def test_duplicate_course_id_is_reported_once(tmp_path: Path) -> None:
     text = GOOD.replace("  - id: meeting\n", "  - id: reader\n")
     book = load_rules([write(tmp_path, text)])
-    assert len([p for p in book.problems if "duplicate course id" in p.message]) == 1
+    assert len([p for p in book.problems if "课程 id 重复" in p.message]) == 1
 
 
 def test_r1_credits_not_hours_over_ten(tmp_path: Path) -> None:
@@ -331,14 +331,14 @@ def test_r1_course_model_directly() -> None:
     assert Course.model_validate({**base, "hours": 5}).credit_value == D("0.5")  # 5 / 10 = 0.5
     with pytest.raises(ValidationError, match="R1"):
         Course.model_validate({**base, "hours": 20, "credits": 20})
-    with pytest.raises(ValidationError, match="one decimal"):
+    with pytest.raises(ValidationError, match="最多一位小数"):
         Course.model_validate({**base, "hours": 15.25})
-    with pytest.raises(ValidationError, match="weights sum to 0.9"):
+    with pytest.raises(ValidationError, match="权重之和为 0.9"):
         Course.model_validate({**base, "hours": 15, "components": [{"field": "exam", "weight": 0.6},
                                                                    {"field": "blog_score", "weight": 0.3}]})
-    with pytest.raises(ValidationError, match="not a score field"):
+    with pytest.raises(ValidationError, match="不是成绩字段"):
         Course.model_validate({**base, "hours": 15, "components": [{"field": "blog_posts", "weight": 1}]})
-    with pytest.raises(ValidationError, match="no score components"):
+    with pytest.raises(ValidationError, match="不能有 components"):
         Course.model_validate({**base, "hours": 5, "attendance_only": True})
 
 
@@ -351,7 +351,7 @@ def test_anchor_is_rejected(tmp_path: Path) -> None:
     p = book.problems[0]
     assert p.file == str(path)
     assert p.line == line_of(text, "term: &t {id: 2099-h1, name: 测试学期}")
-    assert "anchors and aliases" in p.message
+    assert "锚点和别名" in p.message
 
 
 def test_alias_is_rejected(tmp_path: Path) -> None:
@@ -362,7 +362,7 @@ def test_alias_is_rejected(tmp_path: Path) -> None:
     assert book.terms == {}
     assert len(book.problems) == 1
     assert book.problems[0].line == line_of(text, "      - *posts")
-    assert "anchors and aliases" in book.problems[0].message
+    assert "锚点和别名" in book.problems[0].message
 
 
 def test_merge_key_with_alias_is_rejected(tmp_path: Path) -> None:
@@ -370,7 +370,7 @@ def test_merge_key_with_alias_is_rejected(tmp_path: Path) -> None:
         + "  - <<: *m\n    id: meeting2\n"
     book = load_rules([write(tmp_path, text)])
     assert book.terms == {}
-    assert any("anchors and aliases" in p.message for p in book.problems)
+    assert any("锚点和别名" in p.message for p in book.problems)
 
 
 def test_several_mistakes_in_one_file_are_all_reported(tmp_path: Path) -> None:
@@ -411,7 +411,7 @@ courses:
     assert got["courses[1]"].line == line_of(text, "  - id: reader")
     assert "0.9" in got["courses[1]"].message
     assert got["courses[2].colour"].line == line_of(text, "    colour: red")
-    assert "unknown key" in got["courses[2].colour"].message
+    assert "未知的键 colour" in got["courses[2].colour"].message
 
 
 def test_duplicate_course_id_is_reported_beside_other_mistakes(tmp_path: Path) -> None:
@@ -420,9 +420,9 @@ def test_duplicate_course_id_is_reported_beside_other_mistakes(tmp_path: Path) -
         "    required: true\n    hours: 5", "    required: no\n    hours: 5")
     book = load_rules([write(tmp_path, text)])
     got = {p.path: p for p in book.problems}
-    assert "boolean" in got["courses[0].required"].message
+    assert "true 或 false" in got["courses[0].required"].message
     assert got["courses[0].required"].line == line_of(text, "    required: no")
-    assert "duplicate course id" in got["courses[1].id"].message and "reader" in got["courses[1].id"].message
+    assert "课程 id 重复" in got["courses[1].id"].message and "reader" in got["courses[1].id"].message
     assert got["courses[1].id"].line == line_of(text, "  - id: reader", nth=2)
 
 
@@ -460,7 +460,7 @@ def test_same_term_and_track_twice(tmp_path: Path) -> None:
     write(tmp_path, GOOD, "a.yaml")
     write(tmp_path, GOOD.replace("id: meeting", "id: meeting-b"), "b.yaml")
     book = load_rules([tmp_path])
-    clash = [p for p in book.problems if "already defined" in p.message]
+    clash = [p for p in book.problems if "已在" in p.message]
     assert len(clash) == 1
     assert clash[0].file.endswith("b.yaml") and "a.yaml" in clash[0].message
 
@@ -471,14 +471,14 @@ def test_missing_base_file_is_a_problem(tmp_path: Path) -> None:
     book = load_rules([path])
     assert book.terms == {}
     base = [p for p in book.problems if p.file == str(tmp_path / BASE)]
-    assert len(base) == 1 and "cannot read" in base[0].message
+    assert len(base) == 1 and "找不到" in base[0].message
 
 
 def test_no_such_path_and_empty_folder(tmp_path: Path) -> None:
     book = load_rules([tmp_path / "nope.yaml"])
-    assert [p.message for p in book.problems] == ["no such file or folder"]
+    assert [p.message for p in book.problems] == ["找不到这个规则文件或文件夹；检查路径（例如 rules/）"]
     empty = tmp_path / "empty"
     empty.mkdir()
     shutil.copy(RULES / BASE, empty / BASE)  # a base alone is not a ruleset
     book = load_rules([empty])
-    assert len(book.problems) == 1 and "no rules files" in book.problems[0].message
+    assert len(book.problems) == 1 and "没有规则文件" in book.problems[0].message

@@ -12,9 +12,11 @@ from credittool.fields import label
 from credittool.limits import FileLimits, machine, show_size
 from credittool.ingest import choose_term, vocabulary
 from credittool.inputs import scan_inputs
+from credittool.register import REJECT_COLUMNS
 from credittool.resolve import resolve
 from credittool.rules.loader import load_rules
 from credittool.rules.schema import Course
+from credittool.xlsxout import SheetSpec, write_xlsx
 
 
 def _scoring(c: Course) -> str:
@@ -42,6 +44,13 @@ class CheckResult:
                 "problems": [p.as_dict() for p in self.problems], "not_read": [p.as_dict() for p in self.not_read]}
 
 
+def write_problems(problems: list[Problem], target: Path) -> None:
+    """The problem list as a workbook with the columns of rejects.xlsx, so a clerk can sort it."""
+    rows = [[p.file, p.sheet, p.row, p.column, p.value, p.message, p.hint, p.code] for p in problems]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_xlsx(target, [SheetSpec("问题清单", REJECT_COLUMNS, rows, widths={"原因": 60, "处理办法": 50})])
+
+
 def limits_info(limits: FileLimits) -> dict:
     """`check --limits`: what one file may cost, beside what this machine has."""
     m = machine()
@@ -51,7 +60,9 @@ def limits_info(limits: FileLimits) -> dict:
 
 
 def check(paths: list[Path], *, rules: list[Path], term: str | None = None, course: str | None = None,
-          limits: FileLimits = FileLimits()) -> CheckResult:
+          limits: FileLimits = FileLimits(), out: Path | None = None) -> CheckResult:
+    """Validate the rules (and the files in `paths`); write nothing, except the problem list
+    to `out` when it is given."""
     book = load_rules(rules)
     if not book.ok:
         raise RulesInvalid(book.problems)
@@ -61,6 +72,8 @@ def check(paths: list[Path], *, rules: list[Path], term: str | None = None, cour
         for t in book.terms.values()]
     result = CheckResult(book.files, terms)
     if not paths:
+        if out is not None:
+            write_problems([], out)
         return result
     tr = choose_term(book, term)
     vocab = vocabulary(tr)
@@ -72,4 +85,6 @@ def check(paths: list[Path], *, rules: list[Path], term: str | None = None, cour
     result.rows_read = sum(fr.rows_read for fr in results)
     result.accepted = len(res.entries)
     result.problems = [fr.error for fr in results if fr.error] + [p for fr in results for p in fr.rejects] + res.rejects
+    if out is not None:
+        write_problems(result.problems, out)
     return result

@@ -12,33 +12,33 @@ from typing import Annotated
 import typer
 
 from credittool import __version__
+from credittool.clizh import ZhCommand, ZhGroup
 from credittool.errors import CredittoolError, RulesInvalid, UsageError
 from credittool.limits import DEFAULT_MEMORY, DEFAULT_SECONDS, file_limits, show_size
 
 app = typer.Typer(
     name="credittool",
-    help="继续教育学时学分登记工具：导入各校成绩表，按规则计算学时学分，生成证书登记表。\n\n"
-         "Continuing-education credit bookkeeping for county teacher-training offices.",
+    cls=ZhGroup,  # help and usage errors in Chinese (clizh.py)
+    help="继续教育学时学分登记工具：导入各校成绩表，按规则计算学时学分，生成证书登记表。",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: long Chinese lines have no spaces to wrap at, and rich cuts them off
 )
 
 RulesOpt = Annotated[list[Path], typer.Option(
-    "--rules", "-r", help="规则文件或文件夹（可多次给出），例如 rules/ 或 rules/huadian-2009-h1-text.yaml。")]
+    "--rules", "-r", metavar="<规则>", help="规则文件或文件夹（可多次给出），例如 rules/ 或 rules/huadian-2009-h1-text.yaml。")]
 WorkspaceOpt = Annotated[Path, typer.Option(
-    "--workspace", "-w", help="工作目录：台账 ledger.sqlite 与输出 out/<学期>/ 所在处。", show_default=True)]
+    "--workspace", "-w", metavar="<文件夹>", help="工作目录：台账 ledger.sqlite 与输出 out/<学期>/ 所在处。", show_default=True)]
 TermOpt = Annotated[str | None, typer.Option(
-    "--term", "-t", help="学期编号，如 2009-h1。规则只含一个学期时可省略。")]
+    "--term", "-t", metavar="<学期>", help="学期编号，如 2009-h1。规则只含一个学期时可省略。")]
 FileTimeoutOpt = Annotated[float | None, typer.Option(
-    "--file-timeout", min=1, metavar="秒",
+    "--file-timeout", min=1, metavar="<秒>",
     help=f"读取单个文件的时间上限（秒，默认 {DEFAULT_SECONDS:g}）；超过的文件报 E-FILE-LIMIT，其余照常读取。")]
 FileMemoryOpt = Annotated[str | None, typer.Option(
-    "--file-memory", metavar="大小",
+    "--file-memory", metavar="<大小>",
     help=f"读取单个文件的内存上限（默认 {show_size(DEFAULT_MEMORY)}，如 3G、2048M；0 不限）；超过的文件报 E-FILE-LIMIT。")]
 LedgerTermOpt = Annotated[str | None, typer.Option(
-    "--term", "-t", help="学期编号，如 2009-h1。台账中只有一个学期时可省略。")]
+    "--term", "-t", metavar="<学期>", help="学期编号，如 2009-h1。台账中只有一个学期时可省略。")]
 
 
 def _version(value: bool) -> None:
@@ -62,15 +62,15 @@ def _fail(exc: CredittoolError) -> typer.Exit:
     return typer.Exit(exc.exit_code)
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 def ingest(
     paths: Annotated[list[Path], typer.Argument(
-        help="各校成绩表：文件或文件夹（.xlsx .xlsm .xlsb .xls .et .ods .csv 等）。", show_default=False)],
+        metavar="<成绩表>",         help="各校成绩表：文件或文件夹（.xlsx .xlsm .xlsb .xls .et .ods .csv 等）。", show_default=False)],
     rules: RulesOpt,
     workspace: WorkspaceOpt = Path("."),
     term: TermOpt = None,
     course: Annotated[str | None, typer.Option(
-        "--course", "-c", help="工作表既无「课程」列、表名也不是课程名时，用这个课程。")] = None,
+        "--course", "-c", metavar="<课程>", help="工作表既无「课程」列、表名也不是课程名时，用这个课程。")] = None,
     strict: Annotated[bool, typer.Option(
         "--strict", help="有任何未接受的行就以非零状态退出（默认只有无法导入时才失败）。")] = False,
     allow_unreadable: Annotated[bool, typer.Option(
@@ -82,19 +82,15 @@ def ingest(
 
     同一文件重复导入不会重复计数；同名或同校同课程的新文件替换旧记录。
     """
-    from rich.progress import Progress
-
     from credittool import console
     from credittool.ingest import ingest as run_ingest
     from credittool.inputs import scan_inputs
 
     try:
         skipped = scan_inputs(paths, exclude=workspace / "out").not_read  # shown with the summary
-        with Progress(console=console.console, transient=True) as progress:
-            task = progress.add_task("读取", total=None)
+        with console.IngestProgress() as progress:
             report = run_ingest(paths, rules=rules, workspace=workspace, term=term, course=course,
-                                on_file=lambda name: progress.update(task, advance=1, description=f"读取 {name}"),
-                                limits=file_limits(file_timeout, file_memory))
+                                on_progress=progress, limits=file_limits(file_timeout, file_memory))
     except CredittoolError as exc:
         raise _fail(exc) from None
     console.ingest_summary(report)
@@ -111,24 +107,24 @@ def ingest(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 def sample(
     rate: Annotated[str, typer.Option(
-        "--rate", help="抽样率：0.1、10% 或 10 都是 10%（R7）；大于 1、不超过 100 的数按百分数理解。")] = "0.1",
+        "--rate", metavar="<比例>", help="抽样率：0.1、10% 或 10 都是 10%（R7）；大于 1、不超过 100 的数按百分数理解。")] = "0.1",
     term: LedgerTermOpt = None,
-    by: Annotated[str, typer.Option("--by", help="分层：单位（各单位10%），或 单位,学科（按学科教师比例）。")] = "单位",
+    by: Annotated[str, typer.Option("--by", metavar="<分层>", help="分层：单位（各单位10%），或 单位,学科（按学科教师比例）。")] = "单位",
     seed: Annotated[str | None, typer.Option(
-        "--seed", help="随机种子。省略时生成一个新种子，打印并记录；公布种子即可让任何人复核。")] = None,
+        "--seed", metavar="<种子>", help="随机种子。省略时生成一个新种子，打印并记录；公布种子即可让任何人复核。")] = None,
     min_per_group: Annotated[int, typer.Option(
-        "--min-per-group", help="每层（非空时）至少抽几人。", min=0)] = 1,
+        "--min-per-group", metavar="<人数>", help="每层（非空时）至少抽几人。", min=0)] = 1,
     course: Annotated[str | None, typer.Option(
-        "--course", "-c", help="只从这门课程符合报考条件的教师中抽（默认：所有课程都符合条件的教师）。")] = None,
+        "--course", "-c", metavar="<课程>", help="只从这门课程符合报考条件的教师中抽（默认：所有课程都符合条件的教师）。")] = None,
     workspace: WorkspaceOpt = Path("."),
     verify: Annotated[Path | None, typer.Option(
-        "--verify", help="复核一份已生成的 sample.xlsx（或 sample-N.xlsx）：按台账与记录的种子重新抽取并比对，不一致时非零退出。")] = None,
+        "--verify", metavar="<sample.xlsx>", help="复核一份已生成的 sample.xlsx（或 sample-N.xlsx）：按台账与记录的种子重新抽取并比对，不一致时非零退出。")] = None,
     redraw: Annotated[bool, typer.Option(
         "--redraw", help="本学期已抽过样时重新抽样：新名单写入 sample-2.xlsx …，原名单保留不动；须同时给出 --reason。")] = False,
-    reason: Annotated[str | None, typer.Option("--reason", help="重新抽样的原因，记入台账和新名单。")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", metavar="<原因>", help="重新抽样的原因，记入台账和新名单。")] = None,
 ) -> None:
     """抽取县级抽测名单（R7），写出 out/<学期>/sample.xlsx，并记入台账。已有的抽测名单从不覆盖。
 
@@ -141,6 +137,8 @@ def sample(
 
     try:
         if verify is not None:
+            if not verify.is_file():
+                raise UsageError(f"找不到要复核的抽测名单：{verify}", "检查路径，例如 out/2009-h1/sample.xlsx")
             result = run_verify(verify, workspace=workspace)
             console.verify_summary(result)
             raise typer.Exit(0 if result.matches else 1)
@@ -151,19 +149,24 @@ def sample(
     console.sample_summary(report)
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 def check(
-    paths: Annotated[list[Path] | None, typer.Argument(help="要检查的成绩表（可省略，只检查规则）。", show_default=False)] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(metavar="<成绩表>", help="要检查的成绩表（可省略，只检查规则）。", show_default=False)] = None,
     rules: RulesOpt = [],  # noqa: B006 - typer's default; required unless --limits
     term: TermOpt = None,
-    course: Annotated[str | None, typer.Option("--course", "-c", help="同 ingest 的 --course。")] = None,
+    course: Annotated[str | None, typer.Option("--course", "-c", metavar="<课程>", help="同 ingest 的 --course。")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出全部问题（便于其他程序处理）。")] = False,
     limits: Annotated[bool, typer.Option(
         "--limits", help="显示读取单个文件的内存与时间上限（及本机内存、核数）后退出。")] = False,
     file_timeout: FileTimeoutOpt = None,
     file_memory: FileMemoryOpt = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", metavar="<问题清单.xlsx>", help="把全部问题写成表格（列同 rejects.xlsx），例如 problems.xlsx。")] = None,
 ) -> None:
-    """检查规则文件（及成绩表），不写任何文件。有问题时以非零状态退出。"""
+    """检查规则文件（及成绩表），除 --out 外不写任何文件。
+
+    退出状态：0 没有问题；1 成绩表有问题；2 规则文件或参数有误。
+    """
     from credittool import console
     from credittool.checking import check as run_check
     from credittool.checking import limits_info
@@ -179,7 +182,7 @@ def check(
             raise typer.Exit(0)
         if not rules:
             raise UsageError("缺少选项 --rules", "例如 credittool check 收表/ --rules rules/")
-        result = run_check(paths or [], rules=rules, term=term, course=course, limits=file_lim)
+        result = run_check(paths or [], rules=rules, term=term, course=course, limits=file_lim, out=out)
     except RulesInvalid as exc:
         if as_json:
             typer.echo(json.dumps({"rules_problems": [p.__dict__ for p in exc.problems]}, ensure_ascii=False, indent=1))
@@ -190,23 +193,23 @@ def check(
     if as_json:
         typer.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
     else:
-        console.check_summary(result)
+        console.check_summary(result, out)
     raise typer.Exit(1 if result.problems else 0)
 
 
-@app.command()
+@app.command(cls=ZhCommand)
 def report(
     term: LedgerTermOpt = None,
     workspace: WorkspaceOpt = Path("."),
-    top: Annotated[int, typer.Option("--top", min=1, help="终端显示个人排名的前几名（同分并列者一并显示）。")] = 10,
+    top: Annotated[int, typer.Option("--top", min=1, metavar="<人数>", help="终端显示个人排名的前几名（同分并列者一并显示）。")] = 10,
     partial: Annotated[bool, typer.Option(
         "--partial", help="抽测成绩未登记齐时也生成公开发布稿（页面注明为部分结果，未齐的单位标「成绩未齐」）。")] = False,
     publisher: Annotated[str | None, typer.Option(
-        "--publisher", help="公开发布稿上的发布单位（默认：规则中的 publisher.issuer）。")] = None,
+        "--publisher", metavar="<发布单位>", help="公开发布稿上的发布单位（默认：规则中的 publisher.issuer）。")] = None,
     date: Annotated[str | None, typer.Option(
-        "--date", help="公开发布稿上的发布日期，如 2009-07-15（默认：今天）。")] = None,
+        "--date", metavar="<日期>", help="公开发布稿上的发布日期，如 2009-07-15（默认：今天）。")] = None,
     draw: Annotated[int | None, typer.Option(
-        "--draw", min=1, help="排名用本学期第几次抽样的成绩（1 = sample.xlsx，N = sample-N.xlsx）。"
+        "--draw", min=1, metavar="<第几次>", help="排名用本学期第几次抽样的成绩（1 = sample.xlsx，N = sample-N.xlsx）。"
                               "默认用已登记成绩的那次；几次都有成绩时须指定。")] = None,
 ) -> None:
     """生成抽测成绩排名与单位汇总 out/<学期>/report.xlsx（R8、R9），及公开发布稿 publish/。

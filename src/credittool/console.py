@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, ProgressColumn, Task
 from rich.table import Table
+from rich.text import Text
 
 from credittool.diagnostics import Problem
 
@@ -24,9 +28,11 @@ def error(message: str, hint: str = "") -> None:
 
 
 def rules_problems(problems: Sequence) -> None:
-    err_console.print(f"[bold red]规则文件有 {len(problems)} 处错误：[/]")
+    err_console.print(f"[bold red]规则文件有 {len(problems):,} 处错误：[/]")
     for p in problems:
-        err_console.print(f"  • {p.file}:{p.line}  [cyan]{p.path}[/]: {p.message}", highlight=False)
+        where = f"{p.file}:{p.line}" if p.line else p.file  # a missing file has no line to point at
+        key = f"[cyan]{escape(p.path)}[/]：" if p.path else ""
+        err_console.print(f"  • {escape(where)}  {key}{escape(p.message)}", highlight=False)
 
 
 def problems_table(problems: Sequence[Problem], title: str) -> None:
@@ -42,7 +48,7 @@ def problems_table(problems: Sequence[Problem], title: str) -> None:
         table.add_row(p.where, p.value, f"{_short(p.message)} [yellow]→ {p.hint}[/]" if p.hint else _short(p.message))
     console.print(table)
     if len(problems) > MAX_SHOWN:
-        console.print(f"  …另有 {len(problems) - MAX_SHOWN} 条", highlight=False)
+        console.print(f"  …另有 {len(problems) - MAX_SHOWN:,} 条", highlight=False)
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -60,7 +66,7 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
         [f for f in files if f.status in ("无法读取", "替换") or f.rejected][:FILES_SHOWN]
     for f in shown:
         style = "red" if f.status == "无法读取" else ("dim" if f.status in ("未改动", "重复") else "")
-        table.add_row(f.name, f.status, str(f.rows_read), str(f.accepted), str(f.rejected), str(f.skipped),
+        table.add_row(f.name, f.status, f"{f.rows_read:,}", f"{f.accepted:,}", f"{f.rejected:,}", f"{f.skipped:,}",
                       style=style)
     if len(shown) < len(files):
         by_status = Counter(f.status for f in files)
@@ -69,7 +75,7 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
     table.add_row(f"合计（{len(files):,} 个文件）", "", f"{sum(f.rows_read for f in files):,}", f"{report.accepted:,}",
                   f"{report.rejected:,}", f"{sum(f.skipped for f in files):,}", style="bold")
     console.print(table)
-    problems_table(report.rejects, f"本次未接受 {len(report.rejects)} 处（全部见 rejects.xlsx）")
+    problems_table(report.rejects, f"本次未接受 {len(report.rejects):,} 处（全部见 rejects.xlsx）")
     files_to_fix(report)
     notes = [(f.name, n) for f in report.files for n in f.notes]
     if notes:
@@ -77,13 +83,13 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
         for name, n in notes[:MAX_SHOWN]:
             console.print(f"  • {name}：{n}", highlight=False)
         if len(notes) > MAX_SHOWN:
-            console.print(f"  …另有 {len(notes) - MAX_SHOWN} 条提示", highlight=False)
+            console.print(f"  …另有 {len(notes) - MAX_SHOWN:,} 条提示", highlight=False)
     _spot_counts(report.files)
     s = report.stats
     if report.replaced:
-        console.print(f"替换了台账中的 {report.replaced} 条旧记录（同名文件或同校同课程的新文件）。", highlight=False)
-    console.print(f"本学期台账：{s.teachers} 名教师，{s.entries} 条课程成绩，合格 {s.passed} 条，"
-                  f"验印 {s.stamped} 人，未验印 {s.teachers - s.stamped} 人。", highlight=False)
+        console.print(f"替换了台账中的 {report.replaced:,} 条旧记录（同名文件或同校同课程的新文件）。", highlight=False)
+    console.print(f"本学期台账：{s.teachers:,} 名教师，{s.entries:,} 条课程成绩，合格 {s.passed:,} 条，"
+                  f"验印 {s.stamped:,} 人，未验印 {s.teachers - s.stamped:,} 人。", highlight=False)
     if s.parts:
         console.print(f"证书登记表超过 Excel 单表行数上限，按单位分为 {s.parts} 个文件："
                       f"{report.out_dir / 'register-1.xlsx'} … register-{s.parts}.xlsx；学分汇总在 register.xlsx。",
@@ -112,6 +118,8 @@ def _spot_counts(files) -> None:  # noqa: ANN001 - FileSummary list
         elif c is not None:
             console.print(f"抽测成绩 · {f.name} → {c.draw}：新登记 {c.registered} 个，替换 {c.replaced} 个，"
                           f"未变 {c.unchanged} 个，空白（尚未测试）{c.blank} 个。", highlight=False)
+
+
 def files_to_fix(report) -> None:  # noqa: ANN001 - IngestReport
     """The files that could not be read, each with why and what to do: they fail the run
     until fixed or removed."""
@@ -136,7 +144,7 @@ def limits_summary(info: dict) -> None:
                   highlight=False)
 
 
-def check_summary(result) -> None:  # noqa: ANN001 - CheckResult
+def check_summary(result, out=None) -> None:  # noqa: ANN001 - CheckResult, Path | None
     for term in result.terms:
         table = Table(title=f"规则 · {term['name']}（{term['id']}）", header_style="bold")
         for col in ("培训类型", "课程", "必修", "学时", "学分", "评分"):
@@ -145,11 +153,21 @@ def check_summary(result) -> None:  # noqa: ANN001 - CheckResult
             table.add_row(c["track"], c["name"], "是" if c["required"] else "否", c["hours"], c["credits"], c["scoring"])
         console.print(table)
     console.print(f"规则文件 {len(result.rules_files)} 个，均无错误。", highlight=False)
+    n = len(result.problems)
     if result.files_checked:
-        problems_table(result.problems, f"成绩表问题（共 {len(result.problems)} 条）")
+        problems_table(result.problems, f"成绩表问题（共 {n:,} 条）")
         not_read(result.not_read)
-        console.print(f"检查了 {result.files_checked} 个文件，{result.rows_read} 行："
-                      f"可接受 {result.accepted}，有问题 {len(result.problems)} 处。未写任何文件。", highlight=False)
+        console.print(f"检查了 {result.files_checked:,} 个文件，{result.rows_read:,} 行："
+                      f"可接受 {result.accepted:,}，有问题 {n:,} 处。", highlight=False)
+    if out is not None:
+        console.print(f"问题清单（{n:,} 条）已写出：{out}；除此之外未写任何文件。", highlight=False)
+    else:
+        if n > MAX_SHOWN:
+            console.print(f"上面只列出前 {MAX_SHOWN} 条。全部问题：加 --out problems.xlsx 写成表格，"
+                          "或加 --json 输出给其他程序。", highlight=False)
+        console.print("未写任何文件。", highlight=False)
+    console.print(f"退出状态 1：成绩表有 {n:,} 处问题（0 表示没有问题，2 表示规则文件或参数有误）。" if n else
+                  "退出状态 0：没有问题。", highlight=False)
 
 
 def sample_summary(report) -> None:  # noqa: ANN001 - SampleReport
@@ -158,8 +176,8 @@ def sample_summary(report) -> None:  # noqa: ANN001 - SampleReport
     for col, just in (("层", "left"), ("人数", "right"), ("抽中", "right")):
         table.add_column(col, justify=just)
     for s in report.strata:
-        table.add_row(s.name, str(s.size), str(s.drawn))
-    table.add_row("合计", str(report.population), str(len(report.members)), style="bold")
+        table.add_row(s.name, f"{s.size:,}", f"{s.drawn:,}")
+    table.add_row("合计", f"{report.population:,}", f"{len(report.members):,}", style="bold")
     console.print(table)
     how = "（指定）" if report.seed_was_given else "（新生成，已记录；公布它即可让任何人复核）"
     console.print(f"抽样率 {report.rate}，种子 [bold]{report.seed}[/]{how}，本学期第 {report.seq} 次抽样。", highlight=False)
@@ -188,37 +206,136 @@ def verify_summary(result) -> None:  # noqa: ANN001 - VerifyReport
 
 
 def report_summary(result, top: int = 10) -> None:  # noqa: ANN001 - ReportResult
-    """Top `top` places of 个人排名 (ties at the edge included), the per-school summary, the paths."""
-    from credittool.ranking import half_up
-    from credittool.report import spot_notes
-
+    """The tables (top `top` places of 个人排名, ties at the edge included; the per-school summary),
+    what was written, then what to do next, in the order of the term's work."""
     rep = result.report
-    for line in spot_notes(rep.spot):
-        console.print(line, highlight=False)
     if rep.spot.has_results:
-        table = Table(title=f"个人排名 · 前 {top} 名 · {rep.term_name}", header_style="bold")
-        for col, just in (("名次", "right"), ("单位", "left"), ("姓名", "left"), ("抽测成绩", "right")):
-            table.add_column(col, justify=just)
-        for p in rep.people:
-            if p.rank is not None and p.rank <= top:
-                table.add_row(str(p.rank), p.unit, p.name, _plain(p.score))
-        console.print(table)
-    table = Table(title=f"单位汇总 · {rep.term_name}（{rep.term}）", header_style="bold")
-    for col, just in (("单位", "left"), ("参训", "right"), ("验印", "right"), ("验印率", "right")):
-        table.add_column(col, justify=just)
-    for u in (*rep.units, rep.total):
-        rate = "" if u.stamp_rate is None else f"{half_up(u.stamp_rate * 100)}%"  # as report.xlsx shows it
-        table.add_row(u.unit, str(u.teachers), str(u.stamped), rate, style="bold" if u is rep.total else "")
-    console.print(table)
-    console.print(f"未验印 {len(rep.unstamped)} 人（原因见 report.xlsx「未验印名单」）。", highlight=False)
+        _ranking_table(rep, top)
+    _units_table(rep)
     console.print(f"已写出：{result.path}", highlight=False)
+    console.print(f"未验印 {len(rep.unstamped):,} 人（原因见 report.xlsx「未验印名单」）。", highlight=False)
     if result.published:
         console.print("公开发布用（不含身份证号）：" + "、".join(str(p) for p in result.published), highlight=False)
     else:
         console.print(f"未写出公开发布稿 {result.publish_dir}：{result.withheld}", highlight=False)
         if result.stale_publish:
             console.print(f"[yellow]注意：[/]{result.publish_dir} 中是此前生成的排名，已过期，请勿发布。", highlight=False)
+    for line in report_next_steps(rep.spot, rep.term):
+        console.print(line, highlight=False)
 
 
-def _plain(d) -> str:  # noqa: ANN001 - Decimal
-    return format(d.normalize(), "f") if d == d.to_integral_value() else format(d, "f")
+def report_next_steps(spot, term: str) -> list[str]:  # noqa: ANN001 - SpotState
+    """What is left of the spot test, step by step in the order it is done (R7, R8)."""
+    from credittool.report import spot_notes
+
+    if spot.has_results:
+        return spot_notes(spot)
+    steps = [] if spot.draw_id is not None else [f"credittool sample --rate 0.1 --term {term} 抽取抽测名单"]
+    steps += [f"抽测后在 out/{term}/sample.xlsx 填好「抽测成绩」",
+              f"credittool ingest out/{term}/sample.xlsx --rules rules/ --term {term} 导入成绩",
+              f"credittool report --term {term} 生成排名与公开发布稿"]
+    head = "" if spot.draw_id is not None else "本学期还没有抽样，"
+    return [f"{head}抽测成绩尚未登记：排名和公开发布稿待抽测成绩导入后生成。下一步："] + \
+        [f"  {i}. {step}" for i, step in enumerate(steps, 1)]
+
+
+def _ranking_table(rep, top: int) -> None:  # noqa: ANN001 - Report
+    table = Table(title=f"个人排名 · 前 {top} 名 · {rep.term_name}", header_style="bold")
+    for col, just in (("名次", "right"), ("单位", "left"), ("姓名", "left"), ("抽测成绩", "right")):
+        table.add_column(col, justify=just)
+    for p in rep.people:
+        if p.rank is not None and p.rank <= top:
+            table.add_row(f"{p.rank:,}", p.unit, p.name, score_text(p.score))
+    console.print(table)
+
+
+def _units_table(rep) -> None:  # noqa: ANN001 - Report
+    from credittool.ranking import half_up
+
+    table = Table(title=f"单位汇总 · {rep.term_name}（{rep.term}）", header_style="bold")
+    for col, just in (("单位", "left"), ("参训", "right"), ("验印", "right"), ("验印率", "right")):
+        table.add_column(col, justify=just)
+    for u in (*rep.units, rep.total):
+        rate = "" if u.stamp_rate is None else f"{half_up(u.stamp_rate * 100)}%"  # as report.xlsx shows it
+        table.add_row(u.unit, f"{u.teachers:,}", f"{u.stamped:,}", rate, style="bold" if u is rep.total else "")
+    console.print(table)
+
+
+def score_text(score) -> str:  # noqa: ANN001 - Decimal
+    """A score as the terminal shows it: one decimal, rounded half up (四舍五入), thousands separated."""
+    from credittool.ranking import half_up
+
+    return f"{half_up(score):,}"
+
+
+STAGE_LABELS = {"read": "读取", "resolve": "计算", "commit": "写入台账", "write": "写出"}
+PLAIN_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
+
+
+def _clock_text(seconds: float) -> str:
+    s = int(seconds + 0.5)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def stage_text(stage: str, done: int, total: int, elapsed: float) -> str:
+    """「读取 312/700 个文件（预计还需 0:12）」, or 「写入台账…（已用 0:03）」 for a stage without a count."""
+    label = STAGE_LABELS.get(stage, stage)
+    if stage != "read" or not total:
+        return f"{label}…（已用 {_clock_text(elapsed)}）"
+    text = f"{label} {done:,}/{total:,} 个文件"
+    if 0 < done < total:  # the rate so far; a file of each school is much like another
+        text += f"（预计还需 {_clock_text(elapsed / done * (total - done))}）"
+    return text
+
+
+class _StageColumn(ProgressColumn):
+    """The stage with its count and ETA (stage_text): one wording on a terminal and in a log."""
+
+    def render(self, task: Task) -> Text:
+        f = task.fields
+        return Text(stage_text(f.get("stage", "read"), f.get("done", 0), f.get("count", 0), task.elapsed or 0.0))
+
+
+class IngestProgress:
+    """Progress of an ingest on stderr: a rich bar on a terminal (the count while files are read,
+    then a moving bar for each later stage, so it never looks frozen); otherwise a plain line at
+    most every PLAIN_EVERY seconds. Called as on_progress(stage, done, total)."""
+
+    def __init__(self, out: Console | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.out = out or err_console
+        self.clock = clock
+        self.started = self.last = clock()  # of the current stage; the ETA is that stage's rate
+        self.stage = "read"
+        self.progress: Progress | None = None
+
+    def __enter__(self) -> IngestProgress:
+        if self.out.is_terminal:
+            self.progress = Progress(BarColumn(), _StageColumn(), console=self.out, transient=True)
+            self.task = self.progress.add_task("", total=None, stage="read", done=0, count=0)
+            self.progress.start()
+        return self
+
+    def _bar(self, stage: str, done: int, total: int, new_stage: bool) -> None:
+        assert self.progress is not None
+        if new_stage:  # a task per stage: its elapsed time is the stage's
+            self.progress.update(self.task, visible=False)
+            # without a total, rich moves the bar back and forth: never frozen in a long stage
+            self.task = self.progress.add_task("", total=total or None, stage=stage, done=done, count=total)
+        self.progress.update(self.task, total=total or None, completed=done, done=done, count=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage == "done":
+            return
+        now, new_stage = self.clock(), stage != self.stage
+        if new_stage:
+            self.stage, self.started = stage, now
+        if self.progress is not None:
+            self._bar(stage, done, total, new_stage)
+            return
+        if now - self.last >= PLAIN_EVERY:
+            self.last = now
+            self.out.print(stage_text(stage, done, total, now - self.started), highlight=False, markup=False)

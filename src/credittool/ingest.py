@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
-import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from credittool.register import RegisterStats, refresh_stamps, rules_meta, rules
 from credittool.resolve import Entries, Resolution, resolve
 from credittool.rules.loader import RuleBook, TermRules, load_rules
 from credittool.spotscores import REJECT_CODES, SpotCounts, SpotRun
+from credittool.stages import Clock, Progress
 
 LEDGER_NAME = "ledger.sqlite"
 
@@ -100,12 +100,14 @@ def load_term(rules: list[Path], term: str | None) -> TermRules:
 
 def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str | None = None,
            course: str | None = None, on_file: Callable[[str], None] | None = None,
-           limits: FileLimits = FileLimits()) -> IngestReport:
+           limits: FileLimits = FileLimits(), on_progress: Progress | None = None) -> IngestReport:
     """Ingest school spreadsheets into the ledger and rebuild the term's register.
 
+    `on_progress(stage, done, total)` hears each file read ("read") and the start of each
+    later stage ("resolve", "commit", "write"; done = total = 0), then "done".
     Raises RulesInvalid (bad rules), UsageError (bad arguments), NothingToDo (no usable file).
     """
-    clock = _Clock()
+    clock = Clock(on_progress)
     term_rules = load_term(rules, term)
     vocab = vocabulary(term_rules)
     out_dir = workspace / "out" / term_rules.term_id
@@ -121,8 +123,8 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     summaries: dict[str, FileSummary] = {}
     labels = _display_names(files)
     clock.lap("prepare")
-    fresh = _triage(extract_many([(f, labels[f]) for f in files], term_rules, vocab, course, on_file,
-                                 frozenset(known), limits), summaries)
+    fresh = _triage(extract_many([(f, labels[f]) for f in files], term_rules, vocab, course,
+                                 clock.reading(on_file, len(files)), frozenset(known), limits), summaries)
     clock.lap("extract")
     res = resolve([fr for fr, _ in fresh], term_rules)
     clock.lap("resolve")
@@ -168,19 +170,6 @@ def _triage(results: list[FileResult], summaries: dict[str, FileSummary]) -> lis
             first[fr.sha256] = fr.name
             fresh.append((fr, fr.sha256))
     return fresh
-
-
-class _Clock:
-    """Wall time per phase."""
-
-    def __init__(self) -> None:
-        self.laps: dict[str, float] = {}
-        self.t = time.perf_counter()
-
-    def lap(self, phase: str) -> None:
-        now = time.perf_counter()
-        self.laps[phase] = now - self.t
-        self.t = now
 
 
 def _display_names(files: list[Path]) -> dict[Path, str]:

@@ -9,10 +9,13 @@ by reading two files top to bottom).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from difflib import get_close_matches
 from pathlib import Path
+from typing import Any, get_args
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from credittool.rules.messages import error_message, shown
 from credittool.rules.schema import Course, Ruleset
 from credittool.rules.yamlsafe import YamlDoc, YamlProblem, format_path, load_yaml
 from credittool.textnorm import match_key
@@ -65,12 +68,12 @@ def _expand(paths: list[Path]) -> tuple[list[Path], list[RulesProblem]]:
         if p.is_dir():
             found = sorted(f for f in p.iterdir() if f.suffix in (".yaml", ".yml") and not f.name.startswith("_"))
             if not found:
-                problems.append(RulesProblem(str(p), 1, "(folder)", "no rules files (*.yaml) in this folder"))
+                problems.append(RulesProblem(str(p), None, "", "这个文件夹里没有规则文件（*.yaml；以 _ 开头的是共用底稿，不单独算）"))
             files.extend(found)
         elif p.is_file():
             files.append(p)
         else:
-            problems.append(RulesProblem(str(p), 1, "(file)", "no such file or folder"))
+            problems.append(RulesProblem(str(p), None, "", "找不到这个规则文件或文件夹；检查路径（例如 rules/）"))
     return files, problems
 
 
@@ -79,7 +82,7 @@ def _load_one(path: Path) -> tuple[Ruleset | None, YamlDoc | None, list[RulesPro
     if doc is None:
         return None, None, problems
     if not isinstance(doc.data, dict):
-        return None, doc, problems + [RulesProblem(doc.file, 1, "(top)", "a rules file is a mapping of keys")]
+        return None, doc, problems + [RulesProblem(doc.file, 1, "", "规则文件应是一组「键: 值」（例如 term:、track:、courses:）")]
     data = dict(doc.data)
     origin: dict[str, YamlDoc] = {k: doc for k in data}
     base_name = data.get("base")
@@ -93,34 +96,81 @@ def _load_one(path: Path) -> tuple[Ruleset | None, YamlDoc | None, list[RulesPro
                     data[key] = value
                     origin[key] = base_doc
         elif base_doc is None and not base_problems:
-            problems.append(RulesProblem(doc.file, doc.line_of(("base",)), "base", f"cannot read base {base_path}"))
+            problems.append(RulesProblem(doc.file, doc.line_of(("base",)), "base", f"读不到 base 指定的共用底稿 {base_path}"))
     try:
         return Ruleset.model_validate(data), doc, problems
     except ValidationError as exc:
-        seen: set[tuple[str, int, str, str]] = set()
-        dup_ids = _duplicate_course_ids(data, origin.get("courses", doc))
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            msg = err["msg"].removeprefix("Value error, ")
-            if loc and loc[-1] in ("int", "float"):
-                # the strict number union reports once per member; say it once, plainly
-                loc = loc[:-1]
-                msg = f"must be a number, not {err['input']!r}"
-            if dup_ids and not loc:  # said below, at the line of the duplicate
-                msg = "; ".join(part for part in msg.split("; ") if not part.startswith("duplicate course id"))
-                if not msg:
-                    continue
-            if err["type"] == "extra_forbidden":
-                msg = "unknown key (check the spelling; see rules/README.md for the keys)"
-            elif err["type"] == "missing":
-                msg = "required key is missing"
-            src = origin.get(loc[0], doc) if loc else doc
-            item = (src.file, src.line_of(loc), format_path(loc), msg)
-            if item not in seen:
-                seen.add(item)
-                problems.append(RulesProblem(*item))
-        problems += dup_ids
-        return None, doc, problems
+        return None, doc, problems + _schema_problems(exc.errors(), data, doc, origin)
+
+
+def _schema_problems(errors: list[dict], data: dict, doc: YamlDoc, origin: dict[str, YamlDoc]) -> list[RulesProblem]:
+    """pydantic's errors as one Chinese problem each, at the line of the key (or of its parent)."""
+    problems: list[RulesProblem] = []
+    seen: set[tuple] = set()
+    dup_ids = _duplicate_course_ids(data, origin.get("courses", doc))
+    for loc, msg in _typos_merged([_located(err) for err in errors]):
+        if dup_ids and not loc:  # said below, at the line of the duplicate
+            msg = "；".join(part for part in msg.split("；") if not part.startswith("课程 id 重复"))
+            if not msg:
+                continue
+        src = origin.get(loc[0], doc) if loc else doc
+        item = (src.file, src.line_of(loc), format_path(loc), msg)
+        if item not in seen:
+            seen.add(item)
+            problems.append(RulesProblem(*item))
+    return problems + dup_ids
+
+
+def _located(err: dict) -> tuple[tuple, str, str]:
+    """(key path, error type, Chinese message) of one pydantic error."""
+    loc = tuple(err["loc"])
+    if loc and loc[-1] in ("int", "float"):
+        # the strict number union reports once per member; say it once, plainly
+        return loc[:-1], "number", f"必须是数字，现在是 {shown(err['input'])}"
+    return loc, err["type"], error_message(err)
+
+
+def _typos_merged(items: list[tuple[tuple, str, str]]) -> list[tuple[tuple, str]]:
+    """An unknown key beside a missing one it resembles is one mistake, a typo: say it once,
+    with the key meant (「未知的键 hour，是否应为 hours？」)."""
+    missing = {loc for loc, kind, _ in items if kind == "missing" and loc}
+    used: set[tuple] = set()
+    out = []
+    for loc, kind, msg in items:
+        if kind == "extra_forbidden" and loc:
+            near = get_close_matches(str(loc[-1]), [str(m[-1]) for m in missing if m[:-1] == loc[:-1]], 1, 0.75)
+            near = near or get_close_matches(str(loc[-1]), _keys_at(loc[:-1]), 1, 0.75)
+            if near:
+                used.add(loc[:-1] + (near[0],))
+                msg = f"未知的键 {loc[-1]}，是否应为 {near[0]}？"
+            else:
+                msg = f"未知的键 {loc[-1]}（可用的键：{'、'.join(_keys_at(loc[:-1]))}；见 rules/README.md）"
+        out.append((loc, kind, msg))
+    return [(loc, msg) for loc, kind, msg in out if not (kind == "missing" and loc in used)]
+
+
+def _keys_at(path: tuple) -> list[str]:
+    """The keys the schema allows at `path` (a mapping of the rules file), in declared order."""
+    model: Any = Ruleset
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field_info = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        if field_info is None:
+            return []
+        model = _model_in(field_info.annotation)
+    return list(model.model_fields) if isinstance(model, type) and issubclass(model, BaseModel) else []
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model inside an annotation like `tuple[Course, ...]` or `Rounding | None`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _duplicate_course_ids(data: dict, doc: YamlDoc) -> list[RulesProblem]:
@@ -137,7 +187,7 @@ def _duplicate_course_ids(data: dict, doc: YamlDoc) -> list[RulesProblem]:
             continue
         if cid in first:
             out.append(RulesProblem(doc.file, doc.line_of(("courses", i, "id")), f"courses[{i}].id",
-                                    f"duplicate course id(s): {cid} (first at courses[{first[cid]}])"))
+                                    f"课程 id 重复：{cid}（第一次在 courses[{first[cid]}]）"))
         first.setdefault(cid, i)
     return out
 
@@ -148,7 +198,7 @@ def _index(table: dict[str, str], key: str, value: str, what: str, where: str, p
         return
     old = table.get(k)
     if old is not None and old != value:
-        problems.append(RulesProblem(where, 1, what, f"'{key}' means both '{old}' and '{value}'; each name may mean one thing"))
+        problems.append(RulesProblem(where, 1, what, f"「{key}」既指 {old} 又指 {value}；一个名称只能指一样东西"))
     table[k] = value
 
 
@@ -165,12 +215,12 @@ def load_rules(paths: list[Path]) -> RuleBook:
         tr = terms.setdefault(rs.term.id, TermRules(rs.term.id, rs.term.name, {}, {}))
         if rs.track.id in tr.by_track:
             problems.append(RulesProblem(fname, doc.line_of(("track",)), "track",
-                                         f"term {rs.term.id} track {rs.track.id} is already defined in "
-                                         f"{tr.sources[rs.track.id]}; give each term and track one file"))
+                                         f"学期 {rs.term.id} 的培训类型 {rs.track.id} 已在 {tr.sources[rs.track.id]} 中定义；"
+                                         "每个学期的每个培训类型只写一个文件"))
             continue
         if tr.term_name != rs.term.name:
             problems.append(RulesProblem(fname, doc.line_of(("term", "name")), "term.name",
-                                         f"term {rs.term.id} is named '{tr.term_name}' in another file"))
+                                         f"学期 {rs.term.id} 在另一个文件中名为「{tr.term_name}」，名称须一致"))
         tr.by_track[rs.track.id] = rs
         tr.sources[rs.track.id] = fname
         if rs.publisher is not None:
@@ -196,15 +246,15 @@ def load_rules(paths: list[Path]) -> RuleBook:
         both = tr.yes & tr.no
         if both:
             problems.append(RulesProblem(tr.sources[next(iter(tr.sources))], 1, "yes_no_words",
-                                         f"{sorted(both)} is a yes word in one file and a no word in another"))
+                                         f"{'、'.join(sorted(both))} 在一个文件中表示「是」，在另一个文件中表示「否」"))
         # the same course id must mean the same course in every track of a term
         seen: dict[str, tuple[str, Course]] = {}
         for track, rs in tr.by_track.items():
             for c in rs.courses:
                 if c.id in seen and (seen[c.id][1].name, seen[c.id][1].hours) != (c.name, c.hours):
                     problems.append(RulesProblem(tr.sources[track], 1, f"courses.{c.id}",
-                                                 f"course {c.id} has a different name or hours in {seen[c.id][0]}"))
+                                                 f"课程 {c.id} 在 {seen[c.id][0]} 中的名称或学时不同，须一致"))
                 seen.setdefault(c.id, (tr.sources[track], c))
     if not files and not problems:
-        problems.append(RulesProblem("(rules)", 1, "(none)", "no rules files given"))
+        problems.append(RulesProblem("（规则）", None, "", "没有给出规则文件；用 --rules rules/ 指定"))
     return RuleBook([str(f) for f in files], terms, problems)

@@ -59,7 +59,7 @@ class Component(_Strict):
     @classmethod
     def _is_score(cls, v: str) -> str:
         if FIELDS[v][0] is not Kind.SCORE:
-            raise ValueError(f"'{v}' is not a score field; components must be scores")
+            raise ValueError(f"{v} 不是成绩字段；components 只能用成绩字段")
         return v
 
 
@@ -75,7 +75,7 @@ class Minimum(_Strict):
     @classmethod
     def _is_count(cls, v: str) -> str:
         if FIELDS[v][0] not in (Kind.COUNT, Kind.COUNT_OR_YESNO):
-            raise ValueError(f"'{v}' is not a count field; minimums apply to counts")
+            raise ValueError(f"{v} 不是计数字段；最低要求只能用于计数字段")
         return v
 
 
@@ -96,23 +96,23 @@ class Course(_Strict):
     def _check(self) -> Course:
         problems = []
         if dec(self.hours) != dec(self.hours).quantize(Decimal("0.1")):
-            problems.append(f"hours {self.hours} may have at most one decimal place")
+            problems.append(f"学时 hours {self.hours} 最多一位小数")
         if self.credits is not None and dec(self.credits) != dec(self.hours) / 10:
-            problems.append(f"credits {self.credits} ≠ hours/10 = {dec(self.hours) / 10} (R1); omit credits to derive them")
+            problems.append(f"学分 credits {self.credits} ≠ 学时/10 = {dec(self.hours) / 10}（R1）；省略 credits 即按学时折算")
         if self.attendance_only and self.components:
-            problems.append("an attendance_only course has no score components")
+            problems.append("出勤即合格（attendance_only）的课程不能有 components")
         if not self.attendance_only:
             if not self.components:
-                problems.append("a scored course needs components (or attendance_only: true)")
+                problems.append("计分的课程要有 components（或写 attendance_only: true）")
             total = sum((dec(c.weight) for c in self.components), Decimal(0))
             if self.components and total != 1:
                 parts = " + ".join(f"{c.field} {c.weight}" for c in self.components)
-                problems.append(f"weights sum to {total}, must be 1 ({parts})")
+                problems.append(f"权重之和为 {total}，须为 1（{parts}）")
             seen = [c.field for c in self.components]
             if len(set(seen)) != len(seen):
-                problems.append("a field appears twice in components")
+                problems.append("components 中有字段出现了两次")
         if problems:
-            raise ValueError(f"course {self.id}: " + "; ".join(problems))
+            raise ValueError(f"课程 {self.id}：" + "；".join(problems))
         return self
 
     @property
@@ -146,21 +146,21 @@ class Ruleset(_Strict):
         ids = [c.id for c in self.courses]
         dups = sorted({i for i in ids if ids.count(i) > 1})
         if dups:
-            problems.append(f"duplicate course id(s): {', '.join(dups)}")
+            problems.append(f"课程 id 重复：{'、'.join(dups)}")
         for need in ("name", "id"):
             if need not in self.fields:
-                problems.append(f"fields must give header aliases for '{need}'")
+                problems.append(f"fields 必须给出 {need} 的表头名称")
         for course in self.courses:
             for part in (*course.components, *course.minimums, *course.exam_prerequisites):
                 if part.field not in self.fields:
-                    problems.append(f"course {course.id} uses field '{part.field}', which has no header aliases in fields")
+                    problems.append(f"课程 {course.id} 用到字段 {part.field}，但 fields 中没有它的表头名称")
             if course.attendance_only and "attendance" not in self.fields:
-                problems.append(f"course {course.id} is attendance_only but fields has no 'attendance'")
+                problems.append(f"课程 {course.id} 是出勤即合格（attendance_only），但 fields 中没有 attendance")
         clash = set(self.yes_no_words.yes) & set(self.yes_no_words.no)
         if clash:
-            problems.append(f"yes_no_words: {sorted(clash)} is both yes and no")
+            problems.append(f"yes_no_words：{'、'.join(sorted(clash))} 既表示「是」又表示「否」")
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("；".join(problems))
         return self
 
     def course(self, course_id: str) -> Course | None:

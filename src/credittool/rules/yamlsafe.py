@@ -23,7 +23,7 @@ Path_ = tuple[str | int, ...]
 @dataclass
 class YamlProblem:
     file: str
-    line: int
+    line: int | None  # None: the problem is the file itself (missing, unreadable), at no line
     path: str
     message: str
 
@@ -51,7 +51,7 @@ class _StrictLoader(yaml.SafeLoader):
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise yaml.MarkedYAMLError(
-                problem="anchors and aliases (&name, *name) are not allowed in rules files",
+                problem="规则文件中不能用锚点和别名（&名称、*名称）；请把内容直接写出",
                 problem_mark=event.start_mark,
             )
         return super().compose_node(parent, index)
@@ -76,14 +76,13 @@ def _convert(node: yaml.Node, loader: _StrictLoader, doc: YamlDoc, path: Path_,
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int)):
                 problems.append(YamlProblem(doc.file, key_node.start_mark.line + 1, _fmt(path),
-                                            f"key {key!r} must be text"))
+                                            f"键 {key!r} 必须是文字"))
                 continue
             key = str(key)
             if key in out:
                 problems.append(YamlProblem(
                     doc.file, key_node.start_mark.line + 1, _fmt(path + (key,)),
-                    f"duplicate key '{key}' (first at line {doc.lines[path + (key,)]}); "
-                    "each key may appear once"))
+                    f"键 {key} 重复（第一次在第 {doc.lines[path + (key,)]} 行）；每个键只能出现一次"))
                 continue
             doc.lines[path + (key,)] = key_node.start_mark.line + 1
             out[key] = _convert(value_node, loader, doc, path + (key,), problems)
@@ -97,10 +96,38 @@ def _fmt(path: Path_) -> str:
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top)"
+    return out or "（顶层）"
 
 
 format_path = _fmt
+
+
+# PyYAML's most common complaints, said in Chinese; any other one gets the general sentence
+_SYNTAX = {
+    "mapping values are not allowed here": "这里不能有冒号：冒号后要有空格，或值中的冒号要加引号",
+    "could not find expected ':'": "缺少冒号（键: 值）",
+    "found character '\\t' that cannot start any token": "用了制表符（Tab）缩进；YAML 只能用空格缩进",
+    "expected <block end>, but found '<block mapping start>'": "缩进不一致：同一层的键要对齐",
+    "found undefined alias": "规则文件中不能用别名（*名称）",
+}
+
+
+def _syntax_message(exc: yaml.MarkedYAMLError, mark: yaml.Mark | None) -> str:
+    problem = str(exc.problem or "")
+    if any("\u4e00" <= ch <= "\u9fff" for ch in problem):  # ours (the anchor rule): already Chinese
+        return problem
+    where = f"第 {mark.column + 1} 列附近" if mark else ""
+    return f"YAML 格式错误{('：' + where) if where else ''}，{_SYNTAX.get(problem, '检查缩进、冒号和引号')}"
+
+
+def _os_message(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "找不到这个文件；检查路径"
+    if isinstance(exc, PermissionError):
+        return "没有读取这个文件的权限"
+    if isinstance(exc, IsADirectoryError):
+        return "这是文件夹，不是规则文件"
+    return f"读不了这个文件（系统错误 {exc.errno}）"
 
 
 def load_yaml(path: Path) -> tuple[YamlDoc | None, list[YamlProblem]]:
@@ -109,13 +136,13 @@ def load_yaml(path: Path) -> tuple[YamlDoc | None, list[YamlProblem]]:
     try:
         size = path.stat().st_size
         if size > MAX_RULES_BYTES:
-            return None, [YamlProblem(name, 1, "(file)",
-                                      f"file is {size:,} bytes; a rules file may be at most {MAX_RULES_BYTES:,}")]
+            return None, [YamlProblem(name, None, "",
+                                      f"文件有 {size:,} 字节；规则文件最多 {MAX_RULES_BYTES:,} 字节")]
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
-        return None, [YamlProblem(name, 1, "(file)", "rules files must be saved as UTF-8")]
+        return None, [YamlProblem(name, None, "", "规则文件必须以 UTF-8 编码保存（在编辑器中「另存为 UTF-8」）")]
     except OSError as exc:
-        return None, [YamlProblem(name, 1, "(file)", f"cannot read: {exc.strerror}")]
+        return None, [YamlProblem(name, None, "", _os_message(exc))]
     loader = _StrictLoader(text)
     doc = YamlDoc(name, None)
     problems: list[YamlProblem] = []
@@ -126,9 +153,9 @@ def load_yaml(path: Path) -> tuple[YamlDoc | None, list[YamlProblem]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        return None, [YamlProblem(name, line, "(syntax)", str(exc.problem or exc))]
-    except yaml.YAMLError as exc:
-        return None, [YamlProblem(name, 1, "(syntax)", str(exc))]
+        return None, [YamlProblem(name, line, "", _syntax_message(exc, mark))]
+    except yaml.YAMLError:
+        return None, [YamlProblem(name, None, "", "不是有效的 YAML 文件")]
     finally:
         loader.dispose()
     return doc, problems
