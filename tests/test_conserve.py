@@ -79,6 +79,18 @@ def test_check_json_conserves_rows_across_unimported_sheets(tmp_path: Path) -> N
     assert f"隐藏工作表「{SKILLS}」" in out["warnings"][0] and "其中 2 行成绩没有计入" in out["warnings"][0]
 
 
+def test_headerless_sheet_named_like_a_course_is_a_warning(tmp_path: Path) -> None:
+    # 教学技能 without a header row (the clerk deleted it): its 2 rows are counted, and warned about
+    book = write_xlsx(tmp_path / "丁校.xlsx", {
+        "师德读本": [SCORES, ["张三", ID_A, 80, 6, 50]],
+        "教学技能": [["张三", ID_A, 90, 5, 90], ["李四", ID_B, 80, 5, 80]],
+    })
+    out = json.loads(run("check", book, "--rules", TEXT_H1, "--json").output)
+    assert out["rows"] == {"read": 3, "accepted": 1, "rejected": 0, "skipped": 0, "unimported": 2}
+    assert out["warnings"] == [f"丁校.xlsx 的工作表「教学技能」找不到表头，未导入，它与本学期课程「{SKILLS}」同名，"
+                               "其中 2 行成绩没有计入：补上表头（姓名、身份证号 等列）后重新导入该文件"]
+
+
 def test_unimported_sheets_listed_in_rejects_and_warned_on_screen(tmp_path: Path) -> None:
     book = conserving_workbook(tmp_path)
     ws = tmp_path / "ws"
