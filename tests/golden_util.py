@@ -14,7 +14,7 @@ SAMPLES = ROOT / "samples" / "county-2009-h1"
 GOLDEN = ROOT / "tests" / "golden" / "2009-h1"
 TERM = "2009-h1"
 # output workbook → sheets to compare
-OUTPUTS = {"register.xlsx": ("证书登记表", "学分汇总"), "rejects.xlsx": ("未接受的行", "跳过的行")}
+OUTPUTS = {"register.xlsx": ("证书登记表", "学分汇总"), "rejects.xlsx": ("未接受的行", "跳过的行", "未导入的工作表")}
 
 
 def run_samples(workspace: Path) -> Path:

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from credittool import register
+from credittool import missing, register
 from credittool.certify import CourseResult, stamp
 from credittool.ledger import transaction
 from credittool.register import REGISTER_COLUMNS, SUMMARY_COLUMNS, refresh_stamps, sheet_slices, write_outputs
@@ -61,9 +61,10 @@ def oracle_stamps(con: sqlite3.Connection, term: TermRules) -> dict[str, tuple]:
         per[ident].append(((unit, name, track),
                            CourseResult(cid, bool(ok), reason, Decimal(str(hours)), Decimal(str(credits)))))
     out = {}
+    absent = missing.absences(con, term.term_id)  # rows rejected: named, not 缺少成绩
     for ident, items in per.items():
         (who,) = {w for w, _ in items}  # one unit, name and track per teacher
-        s = stamp(who[2], [r for _, r in items], term)
+        s = stamp(who[2], [r for _, r in items], term, absent.get(ident))
         out[ident] = (*who, int(s.stamped), float(s.hours), float(s.credits), "；".join(s.reasons))
     return out
 
@@ -80,10 +81,11 @@ def refreshed(con: sqlite3.Connection) -> dict[str, tuple]:
 def test_stamps_equal_the_rule_applied_per_teacher(ledger: sqlite3.Connection) -> None:
     want = oracle_stamps(ledger, H1)
     assert refreshed(ledger) == want
-    # the sample exercises every branch of R9: stamped, failed, and a required course missing
+    # the sample exercises every branch of R9: stamped, failed, and a required course without
+    # an accepted row (in the sample, always one whose row was rejected)
     reasons = [w[6] for w in want.values()]
     assert any(w[3] == 1 for w in want.values()) and any("不合格：" in r for r in reasons)
-    assert any("缺少成绩：" in r for r in reasons)
+    assert any("成绩行未被接受：" in r for r in reasons)
     assert len({w[2] for w in want.values()}) == 3  # text, online, kindergarten
 
 
@@ -103,10 +105,11 @@ def test_stamps_are_the_same_read_either_way(ledger: sqlite3.Connection) -> None
 def test_rule_runs_once_per_distinct_pattern(ledger: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
 
-    def counting(track: str, results: Any, term: TermRules) -> Any:
+    def counting(track: str, results: Any, term: TermRules, absent: Any = None) -> Any:
         results = list(results)
-        calls.append((track, frozenset((r.course_id, r.passed, "" if r.passed else r.reason) for r in results)))
-        return stamp(track, results, term)
+        calls.append((track, frozenset((r.course_id, r.passed, "" if r.passed else r.reason) for r in results),
+                      frozenset((absent or {}).items())))
+        return stamp(track, results, term, absent)
 
     monkeypatch.setattr(register, "stamp", counting)
     refreshed(ledger)
@@ -115,7 +118,9 @@ def test_rule_runs_once_per_distinct_pattern(ledger: sqlite3.Connection, monkeyp
             """SELECT e.id_number, e.track, e.course_id, e.passed, e.reason FROM entries e
                JOIN files f USING (file_id) WHERE e.term = ? AND f.active = 1""", (TERM,)):
         patterns[ident, track].add((cid, bool(ok), "" if ok else reason))
-    distinct = {(track, frozenset(p)) for (_, track), p in patterns.items()}
+    # a teacher whose absences name their own rows (missing.py) is a pattern of their own
+    absent = missing.absences(ledger, TERM)
+    distinct = {(track, frozenset(p), frozenset(absent.get(ident, {}).items())) for (ident, track), p in patterns.items()}
     assert len(calls) == len(set(calls)) == len(distinct) < len(patterns)
     assert set(calls) == distinct
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from credittool.diagnostics import Problem
+from credittool.diagnostics import Problem, Skipped, Unimported
 from credittool.errors import RulesInvalid
 from credittool.workers import extract_many
 from credittool.fields import label
@@ -35,13 +35,31 @@ class CheckResult:
     problems: list[Problem] = field(default_factory=list)
     not_read: list[Problem] = field(default_factory=list)  # files in a folder that were not read, with why
     files_checked: int = 0
-    rows_read: int = 0
+    rows_read: int = 0  # rows of the sheets that would be imported
     accepted: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    unimported: list[Unimported] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rejected_rows(self) -> int:
+        """Rows with at least one problem (a row may have several: one per cell)."""
+        return len({(p.file, p.sheet, p.row) for p in self.problems if p.row is not None})
+
+    def rows(self) -> dict[str, int]:
+        """Conservation: read = accepted + rejected + skipped + unimported."""
+        unimported = sum(u.rows for u in self.unimported)
+        return {"read": self.rows_read + unimported, "accepted": self.accepted, "rejected": self.rejected_rows,
+                "skipped": len(self.skipped), "unimported": unimported}
 
     def as_json(self) -> dict:
         return {"rules_files": self.rules_files, "terms": self.terms, "files_checked": self.files_checked,
-                "rows_read": self.rows_read, "accepted": self.accepted,
-                "problems": [p.as_dict() for p in self.problems], "not_read": [p.as_dict() for p in self.not_read]}
+                "rows_read": self.rows_read, "accepted": self.accepted, "rows": self.rows(),
+                "problem_count": {"cells": len(self.problems), "rows": self.rejected_rows},
+                "problems": [p.as_dict() for p in self.problems],
+                "skipped": [{"file": s.file, "sheet": s.sheet, "row": s.row, "reason": s.reason} for s in self.skipped],
+                "unimported_sheets": [u.as_dict() for u in self.unimported], "warnings": self.warnings,
+                "not_read": [p.as_dict() for p in self.not_read]}
 
 
 def write_problems(problems: list[Problem], target: Path) -> None:
@@ -83,7 +101,10 @@ def check(paths: list[Path], *, rules: list[Path], term: str | None = None, cour
     res = resolve(results, tr)
     result.files_checked = len(files)
     result.rows_read = sum(fr.rows_read for fr in results)
-    result.accepted = len(res.entries)
+    result.accepted = len(res.entries) + len(res.spot)  # spot-test scores are accepted rows too
+    result.skipped = [s for fr in results for s in fr.skipped] + res.skipped
+    result.unimported = [u for fr in results for u in fr.unimported]
+    result.warnings = [w for fr in results for w in fr.warnings]
     result.problems = [fr.error for fr in results if fr.error] + [p for fr in results for p in fr.rejects] + res.rejects
     if out is not None:
         write_problems(result.problems, out)

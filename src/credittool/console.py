@@ -77,6 +77,8 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
     console.print(table)
     problems_table(report.rejects, f"本次未接受 {len(report.rejects):,} 处（全部见 rejects.xlsx）")
     files_to_fix(report)
+    for w in report.stats.warnings:  # the term's sheets not imported, results rejected (not missing)
+        console.print(f"[bold yellow]警告：[/]{w}", highlight=False)
     notes = [(f.name, n) for f in report.files for n in f.notes]
     if notes:
         console.print("[bold]提示：[/]")

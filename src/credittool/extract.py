@@ -12,17 +12,17 @@ from typing import Any
 
 from credittool.cells import BLANK, Cell, Vocabulary, is_blank, normalize
 from credittool.cells import shown as cells_shown
-from credittool.diagnostics import Problem, Skipped
+from credittool.diagnostics import Problem, RejectedRow, Skipped, Unimported
 from credittool.fields import FIELDS, MEASURE_FIELDS, Kind, kind_of, label
 from credittool.preflight import col_letters
 from credittool.readers import ReadError, Sheet, Workbook, read_workbook
 from credittool.rules.loader import TermRules
 from credittool.sampling import info_pairs
+from credittool.sheets import OWN_NOTE_SHEETS, course_of_sheet, unimported, whole_sheet_error
 from credittool.tables import Layout, find_header
 from credittool.textnorm import match_key
 
 _TOTALS = ("合计", "总计", "小计", "总分", "平均")
-_OWN_NOTE_SHEETS = {"抽样说明"}  # the parameters sheet of our own sample.xlsx: no table to read
 SPOT_BLANK = "抽测成绩未填（尚未测试）"
 
 
@@ -97,8 +97,11 @@ class FileResult:
     sheets: list[SheetInfo] = field(default_factory=list)  # indexed by the rows' "sheet" column
     rows: Rows = field(default_factory=Rows)
     rejects: list[Problem] = field(default_factory=list)
+    rejected_rows: list[RejectedRow] = field(default_factory=list)  # whom each rejected row was about
     skipped: list[Skipped] = field(default_factory=list)
+    unimported: list[Unimported] = field(default_factory=list)  # sheets read but not imported
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # worth more than a note: a course's sheet not imported
     rows_read: int = 0
     error: Problem | None = None  # the whole file could not be used
     sha256: str = ""
@@ -128,13 +131,6 @@ def _is_totals(row: list[Any], layout: Layout) -> bool:
                for c in cells)
 
 
-def _sheet_course(sheet: Sheet, term: TermRules, course_opt: str | None) -> str | None:
-    cid = term.courses.get(match_key(sheet.name))
-    if cid is None and course_opt:
-        cid = term.courses.get(match_key(course_opt))
-    return cid
-
-
 def extract_file(path: Path, term: TermRules, vocab: Vocabulary, course_opt: str | None = None,
                  display: str | None = None) -> FileResult:
     name = display or path.name
@@ -148,19 +144,28 @@ def extract_file(path: Path, term: TermRules, vocab: Vocabulary, course_opt: str
     data_sheets = 0
     for sheet in wb.sheets:
         layout = find_header(sheet, term.headers)
-        if sheet.name in _OWN_NOTE_SHEETS:
+        if sheet.name in OWN_NOTE_SHEETS:
             res.spot_params = info_pairs(sheet.rows)  # which draw the scores belong to
         if layout is None:
-            if sheet.name not in _OWN_NOTE_SHEETS and any(not is_blank(c) for r in sheet.rows for c in r):
-                res.notes.append(f"工作表「{sheet.name}」找不到表头（需有 姓名、身份证号 等列），未导入")
+            if sheet.name not in OWN_NOTE_SHEETS:
+                _not_imported(res, unimported(res.name, sheet, None, term, hidden=False), term)
             continue
         data_sheets += 1
         _extract_sheet(res, sheet, layout, term, vocab, course_opt)
+    for sheet in wb.hidden:
+        _not_imported(res, unimported(res.name, sheet, find_header(sheet, term.headers), term, hidden=True), term)
     if data_sheets == 0 and res.error is None:
         res.error = Problem(name, "", None, "", "", "E-NO-HEADER",
                             "没有一个工作表能找到表头（需有 姓名、身份证号 等列）",
                             "检查表头文字；可识别的列名见 rules/README.md")
     return res
+
+
+def _not_imported(res: FileResult, u: Unimported | None, term: TermRules) -> None:
+    if u is not None:
+        res.unimported.append(u)
+        # named like a course of the term: most likely its results, a warning rather than a note
+        (res.warnings if u.course_id else res.notes).append(u.message(term))
 
 
 def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRules, vocab: Vocabulary,
@@ -171,27 +176,12 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
     res.rows_read += len(rows)
     cols = layout.columns
 
-    sheet_error: Problem | None = None
-    if layout.duplicates:
-        f, hs = next(iter(layout.duplicates.items()))
-        sheet_error = Problem(name, sheet.name, None, "、".join(hs), "", "E-HEADER-DUP",
-                              f"{len(hs)} 列都表示「{label(f)}」，无法确定用哪一列", "删除或改名多余的列")
     course_col = "course" in cols
-    sheet_course = None if course_col else _sheet_course(sheet, term, course_opt)
+    sheet_course = None if course_col else course_of_sheet(sheet, term, course_opt)
     # the filled-in list from `credittool sample`: scores of the county spot test (R7, R8)
     spot = not course_col and sheet_course is None and "spot_score" in cols \
         and not any(f in cols for f in MEASURE_FIELDS if f != "spot_score")
-    if sheet_error is None and not course_col and sheet_course is None and not spot:
-        sheet_error = Problem(name, sheet.name, None, "", sheet.name, "E-COURSE-UNKNOWN",
-                              f"无法确定课程：工作表名「{sheet.name}」不是已知课程，表中也没有「课程」列",
-                              "把工作表改名为课程名，或加「课程」列，或用 --course 指定")
-    if sheet_error is None and "id" not in cols:
-        sheet_error = Problem(name, sheet.name, None, "身份证号", "", "E-COLUMN-MISSING",
-                              "工作表没有身份证号列（身份证号是每位教师的唯一标识）",
-                              "加上「身份证号」列；现有列：" + "、".join(layout.headers.values()))
-    if sheet_error is None and "name" not in cols:
-        sheet_error = Problem(name, sheet.name, None, "姓名", "", "E-COLUMN-MISSING", "工作表没有姓名列",
-                              "加上「姓名」列；现有列：" + "、".join(layout.headers.values()))
+    sheet_error = whole_sheet_error(name, sheet.name, layout, course_col or sheet_course is not None or spot)
 
     # Column by column: each distinct (type, value) of a column is normalised once, and the
     # rows share the Cell objects (immutable, so sharing is safe).
@@ -281,6 +271,8 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
         if sheet_error is not None:
             res.reject(Problem(name, sheet.name, rown, sheet_error.column, sheet_error.value, sheet_error.code,
                                sheet_error.message, sheet_error.hint))
+            res.rejected_rows.append(_who(name, sheet.name, rown, cs, pos, raw_cols[p_id][i] if p_id is not None
+                                          else None, sheet_course, default_unit))
             continue
         bad = False
         if flagged or i in bad_cells:
@@ -318,6 +310,7 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
                                    "填 " + "/".join(rs.track.name for rs in term.by_track.values())))
                 bad = True
         if bad:
+            res.rejected_rows.append(_who(name, sheet.name, rown, cs, pos, raw_cols[p_id][i], course_id, default_unit))
             continue
         if id_cell.note:
             res.notes.append(f"{sheet.name} 第{rown}行：{id_cell.note}")
@@ -369,6 +362,17 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
         col.extend([None] * (len(c_row) - len(col)))
     if hidden_accepted:
         res.notes.append(f"工作表「{sheet.name}」第{_row_list(hidden_accepted)}行是隐藏行（筛选或手动隐藏），已导入")
+
+
+def _who(file: str, sheet: str, rown: int, cs: list[Cell], pos: dict[str, int], raw_id: Any,
+         course_id: str | None, default_unit: str) -> RejectedRow:
+    """Whom a rejected row is about, from whatever of its cells could be read."""
+    def value(f: str) -> Any:
+        k = pos.get(f)
+        return cs[k].value if k is not None and cs[k].ok else None
+
+    return RejectedRow(file, sheet, rown, value("id"), _show(raw_id), value("unit") or default_unit,
+                       value("name") or "", course_id or "")
 
 
 def _shared(raw: Any, cell: Cell) -> Any:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from credittool import earlyparts
+from credittool import earlyparts, missing
 from credittool.cells import Vocabulary
 from credittool.diagnostics import Problem, Skipped
 from credittool.errors import NothingToDo, RulesInvalid, UsageError
@@ -194,6 +194,7 @@ def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Reso
     by_file_rejects: dict[str, list[Problem]] = defaultdict(list)
     for p in res.rejects:
         by_file_rejects[p.file].append(p)
+    by_file_refused = missing.by_file(res.rejected_rows)
     by_file_skipped: dict[str, list[Skipped]] = defaultdict(list)
     for s in res.skipped:
         by_file_skipped[s.file].append(s)
@@ -232,6 +233,7 @@ def _commit(con, term: TermRules, fresh: list[tuple[FileResult, str]], res: Reso
             con.executemany("INSERT INTO rejects VALUES (?,?,?,?,?,?,?,?)",
                             [(fid, p.sheet, p.row, p.column, p.value, p.code, p.message, p.hint) for p in fr_rejects])
             con.executemany("INSERT INTO skipped VALUES (?,?,?,?)", [(fid, s.sheet, s.row, s.reason) for s in fr_skipped])
+            missing.store(con, fid, fr.rejected_rows + by_file_refused[fr.name], fr_rejects, fr.unimported)
             late += [p for p in fr_rejects if p.code in _LATE_CODES]
             rejected_rows = {(p.sheet, p.row) for p in fr_rejects if p.row is not None}
             s = FileSummary(fr.name, "无法读取" if fr.error else ("替换" if retired[fr.name] else "新导入"),

@@ -68,6 +68,19 @@ CREATE TABLE IF NOT EXISTS skipped(
     sheet TEXT NOT NULL, row INTEGER NOT NULL, reason TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS skipped_file ON skipped(file_id);
+-- whom each rejected row was about (missing.py): a later run and `report` can say that a
+-- teacher's result was rejected, not missing. And the sheets read but not imported.
+CREATE TABLE IF NOT EXISTS rejected_rows(
+    file_id INTEGER NOT NULL REFERENCES files(file_id),
+    sheet TEXT NOT NULL, row INTEGER NOT NULL, id_number TEXT, raw_id TEXT NOT NULL,
+    unit TEXT NOT NULL, name TEXT NOT NULL, course_id TEXT NOT NULL, codes TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rejected_rows_file ON rejected_rows(file_id);
+CREATE TABLE IF NOT EXISTS unimported_sheets(
+    file_id INTEGER NOT NULL REFERENCES files(file_id),
+    sheet TEXT NOT NULL, rows INTEGER NOT NULL, hidden INTEGER NOT NULL, course_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS unimported_sheets_file ON unimported_sheets(file_id);
 CREATE TABLE IF NOT EXISTS terms(term TEXT PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS courses(
     term TEXT NOT NULL, course_id TEXT NOT NULL, name TEXT NOT NULL, hours REAL NOT NULL,

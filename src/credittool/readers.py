@@ -56,6 +56,7 @@ class Workbook:
     format: str
     sheets: list[Sheet] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # worth telling, not errors
+    hidden: list[Sheet] = field(default_factory=list)  # hidden sheets: read, never imported
 
 
 class ReadError(Exception):
@@ -211,31 +212,41 @@ def _read_calamine(pf: Preflight) -> Workbook:
         wb.notes.append(f"扩展名是 {path.suffix}，内容其实是 {fmt} 文件，已按 {fmt} 读取")
     try:
         for meta in book.sheets_metadata:
-            if str(meta.visible) != str(pc.SheetVisibleEnum.Visible):
-                wb.notes.append(f"隐藏工作表「{meta.name}」未导入")
-                continue
             if str(meta.typ) != str(pc.SheetTypeEnum.WorkSheet):
                 continue
-            scan = pf.sheets.get(meta.name)
-            try:
-                sheet = book.get_sheet_by_name(meta.name)
-                rows = sheet.to_python()
-                start = sheet.start or (0, 0)
-            except Exception as exc:
-                bad = _unreadable_error(scan)
-                if bad is not None:
-                    raise ReadError(f"工作表「{meta.name}」{bad[1]} 是错误值 {bad[0]}，整张表因此无法读取",
-                                    "改正该单元格的公式（或复制后「选择性粘贴→数值」），保存后再导入", "E-CELL-ERROR") from None
-                raise ReadError(f"工作表「{meta.name}」无法读取（{_why(exc)}）",
-                                "在 Excel/WPS 中打开并另存为 .xlsx", "E-FILE-CORRUPT") from None
-            sh = Sheet(meta.name, rows, first_row=start[0] + 1, first_col=start[1],
-                       cell_flags=dict(scan.cell_flags) if scan else {},
-                       hidden_rows=set(scan.hidden_rows) if scan else set())
-            _cover_flags(sh)
-            wb.sheets.append(sh)
+            if str(meta.visible) != str(pc.SheetVisibleEnum.Visible):
+                # read but not imported: its rows are counted and listed (extract.py)
+                try:
+                    wb.hidden.append(_sheet(book, meta.name, pf))
+                except BaseException as exc:  # never imported anyway: its failure costs only its count
+                    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+                        raise
+                    wb.notes.append(f"隐藏工作表「{meta.name}」无法读取，未导入")
+                continue
+            wb.sheets.append(_sheet(book, meta.name, pf))
     finally:
         book.close()
     return wb
+
+
+def _sheet(book: Any, name: str, pf: Preflight) -> Sheet:
+    scan = pf.sheets.get(name)
+    try:
+        sheet = book.get_sheet_by_name(name)
+        rows = sheet.to_python()
+        start = sheet.start or (0, 0)
+    except Exception as exc:
+        bad = _unreadable_error(scan)
+        if bad is not None:
+            raise ReadError(f"工作表「{name}」{bad[1]} 是错误值 {bad[0]}，整张表因此无法读取",
+                            "改正该单元格的公式（或复制后「选择性粘贴→数值」），保存后再导入", "E-CELL-ERROR") from None
+        raise ReadError(f"工作表「{name}」无法读取（{_why(exc)}）",
+                        "在 Excel/WPS 中打开并另存为 .xlsx", "E-FILE-CORRUPT") from None
+    sh = Sheet(name, rows, first_row=start[0] + 1, first_col=start[1],
+               cell_flags=dict(scan.cell_flags) if scan else {},
+               hidden_rows=set(scan.hidden_rows) if scan else set())
+    _cover_flags(sh)
+    return sh
 
 
 def _cover_flags(sheet: Sheet) -> None:

@@ -7,12 +7,14 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from credittool import missing
 from credittool.certify import CourseResult, stamp
+from credittool.diagnostics import Unimported
 from credittool.rules.loader import TermRules
 from credittool.xlsxout import SheetSpec, write_xlsx
 
@@ -24,6 +26,7 @@ REGISTER_COLUMNS = ["学期", "单位", "姓名", "身份证号", "学科", "培
 SUMMARY_COLUMNS = ["学期", "单位", "姓名", "身份证号", "培训类型", "合计学时", "合计学分", "验印", "原因"]
 REJECT_COLUMNS = ["文件", "工作表", "行号", "列", "原值", "原因", "处理办法", "代码"]
 SKIP_COLUMNS = ["文件", "工作表", "行号", "原因"]
+UNIMPORTED_COLUMNS = ["文件", "工作表", "行数", "原因", "同名课程"]
 SHEET_ROW_LIMIT = 1_048_576  # rows in one Excel sheet, the header included
 _ZERO = Decimal(0)
 TRACK_ORDER = ("text", "online", "kindergarten")  # 文本, 网联, 幼儿: the order of the seed's annexes
@@ -59,6 +62,7 @@ class RegisterStats:
     stamped: int
     parts: int = 0  # register-1.xlsx … register-N.xlsx, when 证书登记表 is past one sheet
     early: bool = False  # the parts came from earlyparts (written during the commit)
+    warnings: list[str] = field(default_factory=list)  # for the screen (missing.warnings)
 
 
 # Per teacher: the sums, and what R9 is decided from, one (course, passed, reason) triple per
@@ -79,11 +83,12 @@ def refresh_stamps(con: sqlite3.Connection, term: TermRules) -> None:
     reads the stamps from the ledger and so needs no rules files. SQL sums each teacher's
     entries; `certify.stamp` runs once per distinct pattern of results, not once per teacher."""
     outcome = _stamp_memo(term)
+    absent = missing.absences(con, term.term_id)
 
     def rows() -> Iterator[tuple]:
         for ident, unit, name, track, hours, credits, pattern in con.execute(_stamp_inputs(con, term.term_id),
                                                                              (term.term_id,)):
-            stamped, reasons = outcome(track, pattern)
+            stamped, reasons = outcome(track, pattern, absent.get(ident))
             yield term.term_id, ident, unit, name, track, stamped, _sum_value(hours), _sum_value(credits), reasons
 
     con.execute("DELETE FROM stamps WHERE term=?", (term.term_id,))
@@ -110,19 +115,24 @@ def _sum_value(total: float) -> float:
     return round(total, 6)
 
 
-def _stamp_memo(term: TermRules) -> Callable[[str, str], tuple[int, str]]:
-    """(track, pattern) → (stamped, reasons), computed by `certify.stamp` (the one home of R9)
-    once per distinct pattern. SQLite 3.40 has no ORDER BY inside an aggregate, so a pattern's
+def _stamp_memo(term: TermRules) -> Callable[..., tuple[int, str]]:
+    """(track, pattern[, absent]) → (stamped, reasons), computed by `certify.stamp` (the one
+    home of R9) once per distinct pattern (and for each teacher whose absences name rows). SQLite 3.40 has no ORDER BY inside an aggregate, so a pattern's
     order is unspecified; that is harmless: `stamp` takes the results as a set (keyed by
     course, reasons in the rules' order), so the same results in another order give the same
     stamp, at worst from a second call."""
     memo: dict[tuple[str, str], tuple[int, str]] = {}
 
-    def outcome(track: str, pattern: str) -> tuple[int, str]:
+    def compute(track: str, pattern: str, absent: missing.Absent | None) -> tuple[int, str]:
+        st = stamp(track, [CourseResult(cid, bool(ok), reason, _ZERO, _ZERO)
+                           for cid, ok, reason in json.loads(pattern)], term, absent)
+        return int(st.stamped), "；".join(st.reasons)
+
+    def outcome(track: str, pattern: str, absent: missing.Absent | None = None) -> tuple[int, str]:
+        if absent:  # reasons that name this teacher's own rows: not shared
+            return compute(track, pattern, absent)
         if (track, pattern) not in memo:
-            st = stamp(track, [CourseResult(cid, bool(ok), reason, _ZERO, _ZERO)
-                               for cid, ok, reason in json.loads(pattern)], term)
-            memo[track, pattern] = (int(st.stamped), "；".join(st.reasons))
+            memo[track, pattern] = compute(track, pattern, None)
         return memo[track, pattern]
 
     return outcome
@@ -279,11 +289,20 @@ def build_rejects(con: sqlite3.Connection, term_id: str) -> list[SheetSpec]:
     skip = con.execute(
         """SELECT f.name, s.sheet, s.row, s.reason FROM skipped s JOIN files f USING (file_id)
            WHERE f.term = ? AND f.active = 1 ORDER BY f.name, s.sheet, s.row""", (term_id,)).fetchall()
+    sheets = con.execute(
+        """SELECT f.name, u.sheet, u.rows, u.hidden, COALESCE(c.name, '')
+           FROM unimported_sheets u JOIN files f USING (file_id)
+           LEFT JOIN courses c ON c.term = f.term AND c.course_id = u.course_id
+           WHERE f.term = ? AND f.active = 1 ORDER BY f.name, u.rowid""", (term_id,)).fetchall()
+    unimported = [[fname, sheet, rows, Unimported(fname, sheet, rows, bool(hidden)).why, cname]
+                  for fname, sheet, rows, hidden, cname in sheets]
     # long texts wrap in narrower columns, so that a page is one page wide at ≥ 9 pt
     return [SheetSpec("未接受的行", REJECT_COLUMNS, [list(r) for r in rej], landscape=True,
                       widths={"文件": 20, "工作表": 10, "行号": 6, "列": 8, "原值": 20, "原因": 28, "处理办法": 24,
                               "代码": 14}, wrap=("文件", "工作表", "原因", "处理办法")),
             SheetSpec("跳过的行", SKIP_COLUMNS, [list(r) for r in skip], widths={"文件": 20, "工作表": 12, "原因": 50},
+                      wrap=("文件", "工作表", "原因")),
+            SheetSpec("未导入的工作表", UNIMPORTED_COLUMNS, unimported, widths={"文件": 20, "工作表": 20, "原因": 40},
                       wrap=("文件", "工作表", "原因"))]
 
 
@@ -315,6 +334,7 @@ def write_outputs(con: sqlite3.Connection, term: TermRules, out_dir: Path,
     plan.stats.early = staged is not None
     _remove_stale_parts(out_dir, plan.stats.parts)
     write_xlsx(out_dir / "rejects.xlsx", build_rejects(con, term.term_id))
+    plan.stats.warnings = missing.warnings(con, term.term_id)
     return plan.stats
 
 

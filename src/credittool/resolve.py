@@ -15,7 +15,8 @@ from decimal import ROUND_CEILING, Decimal
 import numpy as np
 import pandas as pd
 
-from credittool.diagnostics import Problem, Skipped
+from credittool import missing
+from credittool.diagnostics import Problem, RejectedRow, Skipped
 from credittool.extract import ROW_COLUMNS, FileResult, Record, SheetInfo, shown
 from credittool.fields import FIELDS, Kind, label
 from credittool.rules.loader import TermRules
@@ -183,6 +184,7 @@ class Resolution:
     skipped: list[Skipped]
     notes: list[tuple[str, str]]  # (file, note)
     spot: list[Record] = field(default_factory=list)  # spot-test scores, checked against the draw later
+    rejected_rows: list[RejectedRow] = field(default_factory=list)  # whom the rows rejected here were about
 
 
 def _place(r: Record) -> str:
@@ -216,6 +218,7 @@ def resolve(results: list[FileResult], term: TermRules) -> Resolution:
     key = id_code * (int(course_code.max(initial=0)) + 1) + course_code
     in_dup = pd.Series(key).duplicated(keep=False).to_numpy()
     keep = ~in_dup
+    refused: list[int] = []  # rows rejected below, in order
     for group in _groups(key, np.flatnonzero(in_dup)):
         recs = [t.record(i) for i in group]
         if len({r.signature() for r in recs}) == 1:
@@ -226,6 +229,7 @@ def resolve(results: list[FileResult], term: TermRules) -> Resolution:
                 notes.append((r.file, f"「{r.sheet}」第{r.row}行与{first}完全重复，只计一次"))
             continue
         places = "；".join(_place(r) for r in recs)
+        refused += group
         for r in recs:
             rejects.append(_problem(r, "id", "E-DUP-CONFLICT", f"同一教师同一课程有 {len(recs)} 行且内容不同：{places}",
                                     "删去错误的一行后重新导入该文件"))
@@ -240,6 +244,7 @@ def resolve(results: list[FileResult], term: TermRules) -> Resolution:
     clash = keep & np.isin(id_code, bad_ids)
     for group in _groups(id_code, np.flatnonzero(clash)):
         recs = [t.record(i) for i in group]
+        refused += group
         names = {r.name for r in recs}
         units = {r.unit for r in recs}
         what = ("姓名不同：" + "、".join(sorted(names))) if len(names) > 1 else ("单位不同：" + "、".join(sorted(units)))
@@ -264,9 +269,11 @@ def resolve(results: list[FileResult], term: TermRules) -> Resolution:
     if late:
         first_seen = dict(zip(id_code[clean][::-1].tolist(), clean[::-1].tolist()))
         late.sort(key=lambda x: (first_seen[id_code[x[0]]], x[0]))
-    for _, probs in late:
+    for i, probs in late:
         rejects.extend(probs)
-    return Resolution(entries, rejects, skipped, notes, spot)
+        refused.append(i)
+    return Resolution(entries, rejects, skipped, notes, spot, missing.rows_of(t, refused))
+
 
 
 def resolve_tracks(t: Table, rows: np.ndarray, id_code: np.ndarray,
