@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from credittool.cells import BLANK, Cell, Vocabulary, is_blank, normalize
+from credittool.cells import BLANK, Cell, Vocabulary, normalize
 from credittool.cells import shown as cells_shown
 from credittool.diagnostics import Problem, RejectedRow, Skipped, Unimported
-from credittool.fields import FIELDS, MEASURE_FIELDS, Kind, kind_of, label
+from credittool.fields import FIELDS, MEASURE_FIELDS, Kind, kind_of
 from credittool.preflight import col_letters
 from credittool.readers import ReadError, Sheet, Workbook, read_workbook
 from credittool.rules.loader import TermRules

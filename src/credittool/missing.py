@@ -119,8 +119,9 @@ def _joined(places: list[str]) -> str:
 
 def _digits_agree(raw_id: str, ident: str) -> bool:
     """An unusable ID cell does not contradict the teacher's ID: where both have 17 leading
-    digits, they are within the rounding of a number kept to 15 significant digits."""
-    a, b = raw_id[:17], ident[:17]
+    digits, they are within the rounding of a number kept to 15 significant digits. A number
+    is shown as Excel shows it, "2.20282E+17 / 220282197904286000": the digits are the last part."""
+    a, b = raw_id.rpartition(" / ")[2][:17], ident[:17]
     if len(a) < 17 or not (a.isdigit() and b.isdigit()):
         return True
     return abs(int(a) - int(b)) <= _DIGITS_SLACK

@@ -157,7 +157,7 @@ def _unpack(view: memoryview, info: zipfile.ZipInfo, fmt: str, limits: Limits) -
                 buf = b""
             try:
                 out = d.decompress(buf, _CHUNK)
-            except zlib.error as exc:
+            except zlib.error:
                 raise _corrupt(fmt, f"压缩包内「{info.filename}」解压失败（数据已损坏）") from None
             produced += len(out)
             if produced > info.file_size:
