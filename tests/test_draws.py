@@ -40,8 +40,10 @@ def fill(listed: Path, target: Path, scores: dict[str, object]) -> Path:
     from openpyxl import load_workbook
 
     wb = load_workbook(listed)
-    for row in wb["抽测名单"].iter_rows(min_row=2):
-        row[4].value = scores.get(row[1].value)
+    sheet = wb["抽测名单"]
+    head = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        row[head.index("抽测成绩")].value = scores.get(row[head.index("姓名")].value)
     wb.save(target)
     return target
 

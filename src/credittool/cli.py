@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from credittool import __version__
-from credittool.clizh import ZhCommand, ZhGroup
+from credittool.clizh import ZhCommand, ZhGroup, missing_option
 from credittool.errors import CredittoolError, RulesInvalid, UsageError
 from credittool.limits import DEFAULT_MEMORY, DEFAULT_SECONDS, file_limits, show_size
 
@@ -181,7 +181,7 @@ def check(
                 console.limits_summary(info)
             raise typer.Exit(0)
         if not rules:
-            raise UsageError("缺少选项 --rules", "例如 credittool check 收表/ --rules rules/")
+            raise missing_option("rules")
         result = run_check(paths or [], rules=rules, term=term, course=course, limits=file_lim, out=out)
     except RulesInvalid as exc:
         if as_json:

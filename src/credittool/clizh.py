@@ -204,6 +204,15 @@ class _ZhHelp:
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
+def missing_option(name: str) -> cx.MissingParameter:
+    """The usage error click gives for a required option, for one that is required only
+    sometimes (check's --rules, unless --limits)."""
+    from typer._click.globals import get_current_context
+
+    ctx = get_current_context()
+    return cx.MissingParameter(ctx=ctx, param=next(p for p in ctx.command.params if p.name == name))
+
+
 class ZhCommand(_ZhHelp, TyperCommand):
     allow_extra_args = True  # reported below in Chinese, not by click
 
