@@ -147,7 +147,7 @@ def _death(path: Path, name: str, exitcode: int | None, timed_out: bool, limits:
     # SIGKILL: the OOM killer; SIGABRT: a native allocation refused under the cap
     if exitcode in (-signal.SIGKILL, -signal.SIGABRT):
         return over_limit(path, name, limits, "memory")
-    return _crashed(path, name, "worker died" if exitcode is None else f"exit {exitcode}")
+    return _crashed(path, name, "读取进程意外结束" if exitcode is None else f"读取进程退出，状态 {exitcode}")
 
 
 _GRACE_S = 0.5  # a worker past its file's time limit is killed after this much more
