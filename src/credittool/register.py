@@ -296,14 +296,15 @@ def build_rejects(con: sqlite3.Connection, term_id: str) -> list[SheetSpec]:
            WHERE f.term = ? AND f.active = 1 ORDER BY f.name, u.rowid""", (term_id,)).fetchall()
     unimported = [[fname, sheet, rows, Unimported(fname, sheet, rows, bool(hidden)).why, cname]
                   for fname, sheet, rows, hidden, cname in sheets]
-    # long texts wrap in narrower columns, so that a page is one page wide at ≥ 9 pt
+    # long texts wrap, so that a page is one page wide at ≥ 9 pt (widths sum to ≤ 129 landscape,
+    # ≤ 89 portrait); 原值 holds an 18-digit ID on a line, the rest gives the fewest lines
     return [SheetSpec("未接受的行", REJECT_COLUMNS, [list(r) for r in rej], landscape=True,
-                      widths={"文件": 20, "工作表": 10, "行号": 6, "列": 8, "原值": 20, "原因": 28, "处理办法": 24,
-                              "代码": 14}, wrap=("文件", "工作表", "原因", "处理办法")),
-            SheetSpec("跳过的行", SKIP_COLUMNS, [list(r) for r in skip], widths={"文件": 20, "工作表": 12, "原因": 50},
-                      wrap=("文件", "工作表", "原因")),
-            SheetSpec("未导入的工作表", UNIMPORTED_COLUMNS, unimported, widths={"文件": 20, "工作表": 20, "原因": 40},
-                      wrap=("文件", "工作表", "原因"))]
+                      widths={"文件": 12, "工作表": 20, "行号": 5, "列": 8, "原值": 19, "原因": 28, "处理办法": 23,
+                              "代码": 14}, wrap=("文件", "工作表", "列", "原值", "原因", "处理办法")),
+            SheetSpec("跳过的行", SKIP_COLUMNS, [list(r) for r in skip], wrap=("文件", "工作表", "原因"),
+                      widths={"文件": 20, "工作表": 16, "行号": 6, "原因": 46}),
+            SheetSpec("未导入的工作表", UNIMPORTED_COLUMNS, unimported, wrap=("文件", "工作表", "原因", "同名课程"),
+                      widths={"文件": 20, "工作表": 20, "行数": 6, "原因": 29, "同名课程": 14})]
 
 
 def write_outputs(con: sqlite3.Connection, term: TermRules, out_dir: Path,

@@ -91,12 +91,11 @@ def _row_heights(spec: SheetSpec, widths: Sequence[float], rows: Iterable[Sequen
         return {}
     texts = ([v] for v in spec.wrap_values) if spec.wrap_values is not None \
         else ([r[j] for j in cols] for r in rows or ())
-    room = [max(int(widths[j] * 1.2), 1) for j in cols]  # display units (CJK: 2) a line holds
     out = {}
     for i, values in enumerate(texts):
-        lines = max(-(-_display_width(v) // w) for v, w in zip(values, room))
+        lines = max(pagesetup.text_lines(v, widths[j]) for v, j in zip(values, cols))
         if lines > 1:
-            out[first_row + i] = 15.0 * lines + 1
+            out[first_row + i] = pagesetup.row_points(lines)
     return out
 
 
