@@ -582,17 +582,17 @@ class Injector:
             copy.tags.append(kind)
             self.log.append(Mess(kind, sh, copy, "", "", note, sc))
             copy.src = src
-        # a name that starts with "=" (must stay a text cell, not a formula)
+        # a name that starts with "=": a text cell that would read as a formula, rejected
+        # (E-TEXT-FORMULA: a name is never a formula)
         sc = by_name[P + "红石镇中心校"]
         sh = self.layout[sc.name][0]
         data = [r for r in sh.rows if r.kind == "data" and not r.tags]
         row = data[int(self.rng.integers(0, len(data)))]
         true = row.cells[sh.fields.index("name")]
-        # every row of that teacher, so the name is consistent and the rows are accepted:
-        # the register must show "=…" as text, never as a formula
+        # every row of that teacher, so the name is consistent: every row is rejected
         for other in [r for r in sh.rows if r.kind == "data" and r.rec is not None and r.rec.t == row.rec.t]:
             self.set_cell("name-equals", sc, sh, other, "name", "=" + true,
-                          f"true {true}; text cell, not a formula (all rows of this teacher)")
+                          f"true {true}; reads as a formula, rejected E-TEXT-FORMULA (all rows of this teacher)")
         # hidden junk sheets
         for sc in SCHOOLS:
             if sc.hidden:
