@@ -30,7 +30,7 @@ PY = sys.executable
 INGEST = """
 import sys
 from pathlib import Path
-from credittool.ingest import ingest
+from credittool.commands.ingest import ingest
 import json
 r = ingest([Path(sys.argv[1])], rules=[Path(sys.argv[2])], workspace=Path(sys.argv[3]))
 print(sum(f.rows_read for f in r.files), json.dumps(r.timings))
@@ -38,14 +38,14 @@ print(sum(f.rows_read for f in r.files), json.dumps(r.timings))
 SAMPLE = """
 import sys
 from pathlib import Path
-from credittool.spottest import sample
+from credittool.commands.sample import sample
 r = sample(workspace=Path(sys.argv[1]), rate="0.1", seed="2009")
 print(len(r.members))
 """
 REPORT = """
 import sys
 from pathlib import Path
-from credittool.reportbook import make_report
+from credittool.commands.report import make_report
 make_report(workspace=Path(sys.argv[1]), term=None)
 print(0)
 """
@@ -153,7 +153,7 @@ def parse_ingest(out: str) -> tuple[int, dict[str, float]]:
 
 
 def print_phases(phases: dict[str, float]) -> None:
-    """Where the ingest's wall time went (credittool.ingest.IngestReport.timings)."""
+    """Where the ingest's wall time went (credittool.commands.ingest.IngestReport.timings)."""
     for phase, secs in phases.items():
         print(f"  {phase:<26} {secs:>9.2f}")
 

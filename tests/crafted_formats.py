@@ -207,9 +207,9 @@ def preflight_in_chunks(path: Path, chunk: int):
     None when it refuses the file as damaged, the one refusal a range test allows."""
     from hypothesis import event
 
-    import credittool.preflight.zipped as P
-    from credittool.preflight import preflight
-    from credittool.readers import ReadError
+    import credittool.read.preflight.zipped as P
+    from credittool.read.preflight import preflight
+    from credittool.read.readers import ReadError
 
     saved, P._CHUNK = P._CHUNK, chunk
     try:

@@ -18,7 +18,7 @@ OUTPUTS = {"register.xlsx": ("证书登记表", "学分汇总"), "rejects.xlsx":
 
 
 def run_samples(workspace: Path) -> Path:
-    from credittool.ingest import ingest
+    from credittool.commands.ingest import ingest
 
     ingest([SAMPLES], rules=[ROOT / "rules"], workspace=workspace, term=TERM)
     return workspace / "out" / TERM
@@ -63,9 +63,9 @@ def fill_spot_scores(sample_xlsx: Path, target: Path) -> Path:
 
 def run_report_samples(workspace: Path) -> Path:
     """After run_samples: draw (fixed seed), fill and ingest the scores, write the report."""
-    from credittool.ingest import ingest
-    from credittool.reportbook import make_report
-    from credittool.spottest import sample
+    from credittool.commands.ingest import ingest
+    from credittool.commands.report import make_report
+    from credittool.commands.sample import sample
 
     drawn = sample(workspace=workspace, seed=SPOT_SEED)
     filled = fill_spot_scores(drawn.path, workspace / "抽测成绩.xlsx")

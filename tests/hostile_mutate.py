@@ -1,4 +1,4 @@
-"""Mutate the sample county's real files and read each mutant with credittool.readers.
+"""Mutate the sample county's real files and read each mutant with credittool.read.readers.
 
 Run as a subprocess by test_fuzz.py (`python hostile_mutate.py SEED COUNT OUTDIR`): a mutant
 that makes a parser abort the process then fails that test rather than the test runner.
@@ -17,7 +17,7 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-from credittool.readers import ReadError, read_workbook
+from credittool.read.readers import ReadError, read_workbook
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "county-2009-h1"
 SNIPPETS = [b'<c r="B2"><v>1</v></c>', b'<c r="ZZ99"><v>1</v></c>', b"<c>", b"</c>", b"<row>", b"</row>",

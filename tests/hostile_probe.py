@@ -1,4 +1,4 @@
-"""Read one file with credittool.readers in a fresh process and print the outcome as JSON.
+"""Read one file with credittool.read.readers in a fresh process and print the outcome as JSON.
 
 Run by the hostile-file tests as a subprocess, so that a guard that fails (calamine
 aborting the process, or eating memory) fails one test instead of killing the runner, and
@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from credittool.readers import ReadError, read_workbook
+from credittool.read.readers import ReadError, read_workbook
 
 try:
     wb = read_workbook(Path(sys.argv[1]))

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credittool import cells
-from credittool.cells import BLANK, Cell, Vocabulary
+from credittool.extract import cells
+from credittool.extract.cells import BLANK, Cell, Vocabulary
 from credittool.fields import Kind
 from credittool.rules.loader import load_rules
 

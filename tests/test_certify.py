@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from credittool.certify import CourseResult, stamp
+from credittool.score.certify import CourseResult, stamp
 from credittool.rules.loader import TermRules, load_rules
-from credittool.scoring import evaluate
+from credittool.score.scoring import evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 D = Decimal

@@ -212,7 +212,7 @@ def test_stage_text_counts_files_and_estimates_the_time_left() -> None:
 
 
 def test_ingest_reports_every_stage_in_order(tmp_path: Path) -> None:
-    from credittool.ingest import ingest
+    from credittool.commands.ingest import ingest
 
     head = ["姓名", "身份证号", "考试成绩", "博文篇数", "博文成绩"]
     (tmp_path / "in").mkdir()
@@ -369,7 +369,7 @@ def test_setup_rebuilds_a_venv_of_an_unsupported_python(tmp_path: Path) -> None:
 def test_shell_completion_is_offered_and_its_script_shown() -> None:
     assert "--install-completion" in run("--help").output
     res = run("--show-completion", "bash")
-    assert res.exit_code == 0 and "_credittool_completion()" in res.output
+    assert res.exit_code == 0 and "_credittool_completion()" in res.output, (res.output, repr(res.exception))
 
 
 def test_help_imports_nothing_heavy() -> None:

@@ -14,10 +14,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from conftest import TEXT_H1, check_id, read_sheet, write_xlsx
-from credittool.certify import CourseResult, stamp
+from credittool.score.certify import CourseResult, stamp
 from credittool.cli import app
-from credittool.ingest import ingest, load_term
-from credittool.reportbook import make_report
+from credittool.commands.ingest import ingest, load_term
+from credittool.commands.report import make_report
 
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"})
 MEETING, READER, SKILLS = "桦甸市教师队伍建设师德报告会", "《中小学教师职业道德规范(2008年修订)培训读本》", "《教师的教学技能》"

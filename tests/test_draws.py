@@ -20,9 +20,9 @@ from typer.testing import CliRunner
 from conftest import TEXT_H1
 from credittool.cli import app
 from credittool.errors import UsageError
-from credittool.ingest import ingest
-from credittool.reportbook import make_report
-from credittool.spottest import parse_rate, sample, verify
+from credittool.commands.ingest import ingest
+from credittool.commands.report import make_report
+from credittool.commands.sample import parse_rate, sample, verify
 from test_report import IDS, TEACHERS, write_county
 
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"})

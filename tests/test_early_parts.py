@@ -19,8 +19,10 @@ from typing import Any
 
 import pytest
 
-from credittool import earlyparts, register
-from credittool.ingest import IngestReport, ingest
+from credittool.write import earlyparts
+
+from credittool.write import register
+from credittool.commands.ingest import IngestReport, ingest
 from golden_util import ROOT, SAMPLES, TERM
 from test_register_scale import read_book
 
@@ -122,7 +124,7 @@ def test_a_helper_killed_midway_leaves_the_parts_to_the_ledger(tmp_path: Path,
     monkeypatch.setattr(register, "SHEET_ROW_LIMIT", 400)
     helper(monkeypatch, """
         import os
-        from credittool import earlyparts
+        from credittool.write import earlyparts
         real = earlyparts.write_xlsx
         def once(*args, **kwargs):
             real(*args, **kwargs)
@@ -147,7 +149,7 @@ def test_a_helper_that_hangs_after_planning_is_given_up_on(tmp_path: Path, monke
     monkeypatch.setattr(earlyparts, "DEADLINE_S", 5.0)
     helper(monkeypatch, """
         import time
-        from credittool import earlyparts
+        from credittool.write import earlyparts
         earlyparts.write_xlsx = lambda *args, **kwargs: time.sleep(3600)
         earlyparts.write_parts(staging)
     """)
@@ -187,7 +189,7 @@ def test_a_commit_by_another_ingest_meanwhile_discards_the_early_parts(tmp_path:
 
 def test_staging_is_removed_when_the_run_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(register, "SHEET_ROW_LIMIT", 400)
-    from credittool import ingest as ingest_module
+    from credittool.commands import ingest as ingest_module
 
     def fails(*args: Any) -> Any:
         raise RuntimeError("simulated failure during the commit")

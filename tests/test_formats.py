@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 import crafted_formats as C
 import hostile_files as H
-from credittool.preflight import Limits, preflight
-from credittool.preflight.xlsb import _Records
-from credittool.preflight.xlsx import SharedStringsCounter
-from credittool.readers import ReadError, read_workbook
+from credittool.read.preflight import Limits, preflight
+from credittool.read.preflight.xlsb import _Records
+from credittool.read.preflight.xlsx import SharedStringsCounter
+from credittool.read.readers import ReadError, read_workbook
 
 
 def refused(path: Path, limits: Limits = Limits()) -> ReadError:

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from conftest import TEXT_H1
 from credittool.errors import CredittoolError
 from credittool.ids import check_char
-from credittool.ingest import ingest, load_term
+from credittool.commands.ingest import ingest, load_term
 
 EXAMPLES = 500
 COURSES = set(load_term([TEXT_H1], None).courses.values())

@@ -27,7 +27,7 @@ import crafted_formats as C
 import hostile_files as H
 from conftest import ROOT, TEXT_H1, read_sheet
 from credittool.cli import app
-from credittool.ingest import ingest
+from credittool.commands.ingest import ingest
 
 PROBE = Path(__file__).with_name("hostile_probe.py")
 SECONDS, MEMORY = 10, 1 << 30  # issue 5: each hostile file done within 10 s and 1 GiB

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import RULES, TEXT_H1, check_id, read_sheet, write_xlsx
 from credittool.errors import RulesInvalid, UsageError
-from credittool.ingest import ingest
+from credittool.commands.ingest import ingest
 
 ID_A = check_id("22028219800101001")
 ID_B = check_id("22028219810202002")
@@ -297,7 +297,7 @@ def test_two_files_of_one_unit_in_one_run_are_both_kept(tmp_path: Path, workspac
 def test_big_first_load_rebuilds_the_indexes(school: Path, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # ledger.bulk_entries drops the secondary indexes for a load bigger than the table and
     # builds them again in the same transaction: the ledger ends with every index and row.
-    from credittool import ledger
+    from credittool.ledger import db as ledger
 
     monkeypatch.setattr(ledger, "BULK_MIN_ROWS", 0)
     ingest([school], rules=[TEXT_H1], workspace=workspace)

@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 import crafted_formats as C
 import hostile_files as H
 from conftest import TEXT_H1, check_id, write_xlsx
-from credittool.checking import check
+from credittool.commands.check import check
 from credittool.cli import app
-from credittool.ingest import ingest
-from credittool.inputs import collect_inputs, scan_inputs
+from credittool.commands.ingest import ingest
+from credittool.read.inputs import collect_inputs, scan_inputs
 
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"})
 

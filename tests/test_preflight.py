@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 import crafted_formats as C
 import hostile_files as H
 from conftest import write_xlsx
-from credittool.preflight import Limits, SheetScan, col_letters, human_size, preflight
-from credittool.preflight.xlsx import _XlsxSheetScanner
-from credittool.readers import ReadError, read_workbook
+from credittool.read.preflight import Limits, SheetScan, col_letters, human_size, preflight
+from credittool.read.preflight.xlsx import XlsxSheetScanner
+from credittool.read.readers import ReadError, read_workbook
 
 
 def refused(path: Path, limits: Limits = Limits()) -> ReadError:
@@ -213,10 +213,10 @@ def test_preflight_range_contains_calamines(xml: str, chunk: int, tmp_path: Path
 
 
 def _scan(xml: bytes, chunk: int) -> SheetScan:
-    from credittool.preflight import Preflight
+    from credittool.read.preflight import Preflight
 
     scan = SheetScan("S", "part")
-    s = _XlsxSheetScanner(scan, "part", Preflight(Path("x"), "xlsx", 0), Limits())
+    s = XlsxSheetScanner(scan, "part", Preflight(Path("x"), "xlsx", 0), Limits())
     for i in range(0, len(xml), chunk):
         s.feed(xml[i:i + chunk])
     s.close()

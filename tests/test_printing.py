@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from credittool import pagesetup
+from credittool.write import pagesetup
 from golden_util import TERM, run_report_samples, run_samples
 
 OUTPUTS = ("register.xlsx", "rejects.xlsx", "sample.xlsx", "report.xlsx", "publish/排名.xlsx")
@@ -24,7 +24,7 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample county's outputs after the whole term: ingest, sample, scores, report."""
     import datetime
 
-    from credittool.reportbook import make_report
+    from credittool.commands.report import make_report
 
     ws = tmp_path_factory.mktemp("print")
     run_samples(ws)
@@ -215,8 +215,8 @@ def test_libreoffice_prints_the_sample_county(county: Path, tmp_path: Path) -> N
 def test_unit_summary_is_one_block_per_track(county: Path) -> None:
     """Each school's line in its track's block is its line of the one wide table (worked out by
     hand in test_report.py), with the other tracks' courses (always blank for it) left out."""
-    from credittool.report import build_report
-    from credittool.spottest import open_ledger
+    from credittool.ledger.report import build_report
+    from credittool.commands.sample import open_ledger
 
     con = open_ledger(county.parents[1])
     try:

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from conftest import TEXT_H1
-from credittool.ingest import ingest
-from credittool.reportbook import make_report
+from credittool.commands.ingest import ingest
+from credittool.commands.report import make_report
 from credittool.rules.loader import load_rules
-from credittool.spottest import sample
+from credittool.commands.sample import sample
 from test_report import IDS, TEACHERS, TERM_NAME, write_county
 
 DAY = datetime.date(2009, 7, 15)

@@ -21,10 +21,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from credittool import missing, register
-from credittool.certify import CourseResult, stamp
-from credittool.ledger import transaction
-from credittool.register import REGISTER_COLUMNS, SUMMARY_COLUMNS, refresh_stamps, sheet_slices, write_outputs
+from credittool.resolve import missing
+
+from credittool.write import register
+from credittool.score.certify import CourseResult, stamp
+from credittool.ledger.db import transaction
+from credittool.write.register import REGISTER_COLUMNS, SUMMARY_COLUMNS, refresh_stamps, sheet_slices, write_outputs
 from credittool.rules.loader import TermRules, load_rules
 from golden_util import ROOT, TERM, run_samples
 

@@ -33,12 +33,12 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import TEXT_H1, check_id, read_sheet, write_xlsx
-from credittool import publish
+from credittool.write import publish
 from credittool.cli import app
-from credittool.ingest import ingest
-from credittool.ranking import competition_ranks, half_up, rank_desc
-from credittool.reportbook import make_report
-from credittool.spottest import sample
+from credittool.commands.ingest import ingest
+from credittool.score.ranking import competition_ranks, half_up, rank_desc
+from credittool.commands.report import make_report
+from credittool.commands.sample import sample
 
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"})
 PUBLISHED_ON = datetime.date(2009, 7, 15)

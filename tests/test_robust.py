@@ -19,9 +19,10 @@ from typer.testing import CliRunner
 
 from conftest import ROOT, TEXT_H1, check_id, read_sheet, write_xlsx
 from kill_harness import alive, descendants
-from credittool import atomic, workers
+from credittool import atomic
+from credittool.extract import workers
 from credittool.cli import app
-from credittool.ingest import ingest, load_term, vocabulary
+from credittool.commands.ingest import ingest, load_term, vocabulary
 
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"})
 HEAD = ["姓名", "身份证号", "考试成绩", "博文篇数", "博文成绩"]
@@ -169,7 +170,7 @@ def test_a_file_over_the_memory_cap_is_e_file_limit_and_the_others_read(tmp_path
         return res
 
     monkeypatch.setattr(workers, "extract_file", greedy)
-    from credittool.limits import FileLimits
+    from credittool.read.limits import FileLimits
 
     term = load_term([TEXT_H1], None)
     results = workers.extract_many(jobs, term, vocabulary(term), None, limits=FileLimits(memory=3 << 29))
@@ -193,7 +194,7 @@ def test_a_file_over_the_time_limit_is_e_file_limit_and_the_others_read(tmp_path
         return real(path, *args, **kwargs)
 
     monkeypatch.setattr(workers, "extract_file", hangs)
-    from credittool.limits import FileLimits
+    from credittool.read.limits import FileLimits
 
     term = load_term([TEXT_H1], None)
     start = time.monotonic()
@@ -205,7 +206,7 @@ def test_a_file_over_the_time_limit_is_e_file_limit_and_the_others_read(tmp_path
 
 
 def test_limits_options_and_check_limits() -> None:
-    from credittool.limits import parse_size
+    from credittool.read.limits import parse_size
 
     assert parse_size("1.5G") == 3 << 29 and parse_size("2048M") == 2 << 30 and parse_size("800MB") == 800 << 20
     assert parse_size("3GiB") == 3 << 30 and parse_size("0") == 0
@@ -242,8 +243,8 @@ def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
     script.write_text(textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
-        from credittool import workers
-        from credittool.ingest import load_term, vocabulary
+        from credittool.extract import workers
+        from credittool.commands.ingest import load_term, vocabulary
         workers.extract_file = lambda *a, **k: time.sleep(600)
         term = load_term([Path({str(TEXT_H1)!r})], None)
         print("reading", flush=True)
@@ -287,8 +288,8 @@ def test_a_dead_writers_temp_file_is_removed_at_once(tmp_path: Path) -> None:
 
 def test_report_rewrites_workbooks_left_behind_the_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A kill between the commit and the workbooks: `report` notices and rewrites them."""
-    from credittool import ingest as ingest_module
-    from credittool.reportbook import make_report
+    from credittool.commands import ingest as ingest_module
+    from credittool.commands.report import make_report
 
     ws = tmp_path / "ws"
     ingest([school(tmp_path / "甲校.xlsx", 0, 6)], rules=[TEXT_H1], workspace=ws)
@@ -312,7 +313,7 @@ def test_report_rewrites_workbooks_left_behind_the_ledger(tmp_path: Path, monkey
 
 def test_an_older_ledger_learns_which_files_were_unreadable(tmp_path: Path) -> None:
     """A ledger written before files.error: its unreadable files are read again."""
-    from credittool.ledger import connect, known_files
+    from credittool.ledger.db import connect, known_files
 
     ws = tmp_path / "ws"
     good = school(tmp_path / "甲校.xlsx", 0, 3)

@@ -1,7 +1,7 @@
 """The shipped sample county, end to end: golden outputs, and an independent oracle.
 
 The oracle recomputes every result from the generator's truth file with the DOMAIN rules
-written out plainly here (not through credittool.scoring), so a mistake in the pipeline
+written out plainly here (not through credittool.score.scoring), so a mistake in the pipeline
 and a mistake in the scoring code cannot hide each other.
 """
 

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from conftest import RULES, TEXT_H1, check_id, read_sheet, write_xlsx
 from credittool.errors import UsageError
-from credittool.ingest import ingest
-from credittool.sampling import Member, draw, draw_stratum, stratum_count
-from credittool.spottest import sample, verify
+from credittool.commands.ingest import ingest
+from credittool.score.sampling import Member, draw, draw_stratum, stratum_count
+from credittool.commands.sample import sample, verify
 
 D = Decimal
 

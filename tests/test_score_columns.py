@@ -29,14 +29,14 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-import credittool.resolve as resolve_mod
-from credittool.extract import ROW_COLUMNS, FileResult, SheetInfo
+import credittool.resolve.run as resolve_mod
+from credittool.extract.rows import ROW_COLUMNS, FileResult, SheetInfo
 from credittool.fields import FIELDS, Kind, label
-from credittool.ingest import load_term
-from credittool.resolve import Resolution, resolve
+from credittool.commands.ingest import load_term
+from credittool.resolve.run import Resolution, resolve
 from credittool.rules.loader import TermRules
 from credittool.rules.schema import Course, Ruleset
-from credittool.scoring import Outcome, evaluate
+from credittool.score.scoring import Outcome, evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules"

@@ -1,4 +1,4 @@
-"""Course results (R1–R10) from `credittool.scoring`: every example worked out by hand.
+"""Course results (R1–R10) from `credittool.score.scoring`: every example worked out by hand.
 
 The courses are the shipped Huadian 2009 ones (rules/*.yaml, loaded by the real loader):
 - text ethics-reader / teaching-skills: 0.7 exam + 0.3 blog_score, blog_posts ≥ 5 (R2, R3)
@@ -19,11 +19,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credittool import cells
-from credittool.cells import Vocabulary
+from credittool.extract import cells
+from credittool.extract.cells import Vocabulary
 from credittool.rules.loader import load_rules
 from credittool.rules.schema import Course, Rounding, Ruleset
-from credittool.scoring import Outcome, evaluate, round_score, weighted
+from credittool.score.scoring import Outcome, evaluate, round_score, weighted
 
 ROOT = Path(__file__).resolve().parents[1]
 D = Decimal
@@ -561,7 +561,7 @@ def test_yes_no_value_under_minimums_is_named_not_a_crash() -> None:
     from decimal import Decimal
 
     from credittool.rules.schema import Course, Rounding
-    from credittool.scoring import evaluate
+    from credittool.score.scoring import evaluate
 
     course = Course.model_validate({"id": "c", "name": "课", "required": True, "hours": 15,
                                     "components": [{"field": "exam", "weight": 1}],

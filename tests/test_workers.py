@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from credittool import workers
-from credittool.ingest import load_term, vocabulary
+from credittool.extract import workers
+from credittool.commands.ingest import load_term, vocabulary
 from golden_util import ROOT, SAMPLES, TERM
 
 

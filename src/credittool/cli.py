@@ -14,7 +14,7 @@ import typer
 from credittool import __version__
 from credittool.clizh import ZhCommand, ZhGroup, missing_option
 from credittool.errors import CredittoolError, RulesInvalid, UsageError
-from credittool.limits import DEFAULT_MEMORY, DEFAULT_SECONDS, file_limits, show_size
+from credittool.read.limits import DEFAULT_MEMORY, DEFAULT_SECONDS, file_limits, show_size
 
 app = typer.Typer(
     name="credittool",
@@ -83,8 +83,8 @@ def ingest(
     同一文件重复导入不会重复计数；同名或同校同课程的新文件替换旧记录。
     """
     from credittool import console
-    from credittool.ingest import ingest as run_ingest
-    from credittool.inputs import scan_inputs
+    from credittool.commands.ingest import ingest as run_ingest
+    from credittool.read.inputs import scan_inputs
 
     try:
         skipped = scan_inputs(paths, exclude=workspace / "out").not_read  # shown with the summary
@@ -132,8 +132,8 @@ def sample(
     填好「抽测成绩」后用 credittool ingest 导入该文件即可登记抽测成绩。
     """
     from credittool import console
-    from credittool.spottest import sample as run_sample
-    from credittool.spottest import verify as run_verify
+    from credittool.commands.sample import sample as run_sample
+    from credittool.commands.sample import verify as run_verify
 
     try:
         if verify is not None:
@@ -168,8 +168,8 @@ def check(
     退出状态：0 没有问题；1 成绩表有问题；2 规则文件或参数有误。
     """
     from credittool import console
-    from credittool.checking import check as run_check
-    from credittool.checking import limits_info
+    from credittool.commands.check import check as run_check
+    from credittool.commands.check import limits_info
 
     try:
         file_lim = file_limits(file_timeout, file_memory)
@@ -218,7 +218,7 @@ def report(
     publish/：index.html 与 排名.xlsx，只含单位、姓名、成绩，不含身份证号；抽测成绩登记齐之前不生成（--partial 除外）。
     """
     from credittool import console
-    from credittool.reportbook import make_report
+    from credittool.commands.report import make_report
 
     try:
         result = make_report(workspace=workspace, term=term, draw=draw, partial=partial, publisher=publisher,

@@ -228,7 +228,7 @@ def report_summary(result, top: int = 10) -> None:  # noqa: ANN001 - ReportResul
 
 def report_next_steps(spot, term: str) -> list[str]:  # noqa: ANN001 - SpotState
     """What is left of the spot test, step by step in the order it is done (R7, R8)."""
-    from credittool.report import spot_notes
+    from credittool.ledger.report import spot_notes
 
     if spot.has_results:
         return spot_notes(spot)
@@ -252,7 +252,7 @@ def _ranking_table(rep, top: int) -> None:  # noqa: ANN001 - Report
 
 
 def _units_table(rep) -> None:  # noqa: ANN001 - Report
-    from credittool.ranking import half_up
+    from credittool.score.ranking import half_up
 
     table = Table(title=f"单位汇总 · {rep.term_name}（{rep.term}）", header_style="bold")
     for col, just in (("单位", "left"), ("参训", "right"), ("验印", "right"), ("验印率", "right")):
@@ -265,7 +265,7 @@ def _units_table(rep) -> None:  # noqa: ANN001 - Report
 
 def score_text(score) -> str:  # noqa: ANN001 - Decimal
     """A score as the terminal shows it: one decimal, rounded half up (四舍五入), thousands separated."""
-    from credittool.ranking import half_up
+    from credittool.score.ranking import half_up
 
     return f"{half_up(score):,}"
 

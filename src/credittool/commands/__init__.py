@@ -1,0 +1,1 @@
+"""One module per command: each wires the stages for `credittool <command>`."""

@@ -1,0 +1,149 @@
+"""`credittool report` as a library call: the ledger → out/<term>/report.xlsx, and the
+publication copy out/<term>/publish/ (see publish.py) once spot-test results exist.
+
+report.xlsx sheets: 个人排名 and 团体排名 (R8), 单位汇总 (with a native bar chart of 验印率),
+未验印名单 (R9: every unstamped teacher with every reason).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+from credittool.write import outputs
+
+from credittool.write import publish
+from credittool.write.register import publisher_key
+from credittool.ledger.report import Report, UnitSummary, build_report
+from credittool.commands.sample import choose_ledger_term, open_ledger
+from credittool.write.xlsxout import BarChartSpec, SheetSpec, write_xlsx
+
+REPORT_NAME = "report.xlsx"
+PUBLISH_DIR = "publish"
+UNSTAMPED_COLUMNS = ("单位", "姓名", "身份证号", "原因")
+SUMMARY_NOTE = ("参训人数 = 学分汇总中的教师数；验印率 = 验印人数 ÷ 参训人数。每门课程：合格率 = 合格人数 ÷ "
+                "该校有该课程成绩的人数；平均综合成绩 = 有综合成绩者（出勤类课程、缺考、免考没有综合成绩）的平均值，"
+                "四舍五入保留一位小数；该校无该课程成绩时留空。学时合计、学分合计 = 已记入证书的学时、学分（R10）。")
+UNSTAMPED_NOTE = "R9：任何一项考核不合格（或缺少必修课程成绩），不予年度继续教育证书登记验印。原因列出该教师的全部未通过项。"
+
+
+@dataclass
+class ReportResult:
+    report: Report
+    path: Path  # report.xlsx
+    published: list[Path]  # publish/index.html and publish/排名.xlsx; empty when withheld
+    publish_dir: Path
+    stale_publish: bool  # not published now, but an earlier publish/ is still there (left untouched)
+    withheld: str | None = None  # why publish/ was not written, and what to do
+
+
+def make_report(*, workspace: Path, term: str | None = None, partial: bool = False, publisher: str | None = None,
+                published_on: dt.date | None = None, draw: int | None = None) -> ReportResult:
+    """Compute the report from the ledger and write report.xlsx, and publish/ once every drawn
+    teacher has a result (`partial`: before, saying so on the page). The page names the
+    issuer (`publisher`, else the rules' `publisher:` recorded at ingest) and the date of
+    publication (`published_on`, else SOURCE_DATE_EPOCH's day, else today)."""
+    con = open_ledger(workspace)
+    try:
+        term_id, term_name = choose_ledger_term(con, term)
+        outputs.refresh(con, term_id, workspace / "out" / term_id)  # a killed ingest left them behind the ledger
+        rep = build_report(con, term_id, term_name, draw)
+        recorded = con.execute("SELECT value FROM meta WHERE key=?", (publisher_key(term_id),)).fetchone()
+    finally:
+        con.close()
+    out_dir = workspace / "out" / term_id
+    path = out_dir / REPORT_NAME
+    write_xlsx(path, report_sheets(rep))
+    pub_dir = out_dir / PUBLISH_DIR
+    issuer = publisher or (recorded[0] if recorded else None)
+    withheld = _withheld(rep, partial, issuer)
+    published: list[Path] = []
+    if withheld is None and issuer:
+        masthead = publish.Masthead(issuer, _chinese_date(published_on or _today()), partial and not rep.spot.complete)
+        published = publish.write(publish.from_report(rep, masthead), pub_dir)
+    stale = not published and any((pub_dir / n).exists() for n in publish.FILE_NAMES)
+    return ReportResult(rep, path, published, pub_dir, stale, withheld)
+
+
+def _withheld(rep: Report, partial: bool, issuer: str | None) -> str | None:
+    if not rep.spot.has_results:  # nothing to publish before the first spot-test result
+        return "抽测成绩尚未登记。"
+    if not rep.spot.complete and not partial:
+        left = "、".join(f"{u} {n} 人" for u, n in rep.spot.missing.items())
+        return (f"还有 {sum(rep.spot.missing.values())} 人的抽测成绩未登记（{left}），不发布不全的排名。"
+                "成绩登记齐后重新运行 credittool report；要先发布部分结果，加 --partial（页面上会注明）。")
+    if not issuer:
+        return "不知道发布单位：在规则中写 publisher: {issuer: …} 后重新导入，或用 --publisher 指定。"
+    return None
+
+
+def _today() -> dt.date:
+    """The day of publication: SOURCE_DATE_EPOCH's (reproducible builds' convention), else today."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.date.today()
+
+
+def _chinese_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _num(x: Decimal | Fraction | None) -> int | float | None:
+    """An Excel number: 85 not 85.0; a rate stays its exact float (shown through 0.0%)."""
+    if x is None:
+        return None
+    if isinstance(x, Fraction):
+        return float(x)
+    return int(x) if x == x.to_integral_value() else float(x)
+
+
+def summary_columns(courses: Sequence[tuple[str, str]]) -> list[str]:
+    cols = ["单位", "参训人数", "验印人数", "验印率"]
+    for _, name in courses:
+        cols += [f"{name}合格率", f"{name}平均综合成绩"]
+    return cols + ["学时合计", "学分合计"]
+
+
+def _summary_row(u: UnitSummary) -> list:
+    row: list = [u.unit, u.teachers, u.stamped, _num(u.stamp_rate)]
+    for st in u.courses:
+        row += [None, None] if st is None else [_num(st.pass_rate), _num(st.mean_composite)]
+    return row + [_num(u.hours), _num(u.credits)]
+
+
+def summary_sheets(rep: Report) -> list[SheetSpec]:
+    """单位汇总, one sheet per track (单位汇总（文本）…) when the term has several: each school
+    has only its own track's courses, so a block carries only those and prints at ≥ 9 pt."""
+    blocks = [(t.name, t.courses, t.units, t.total) for t in rep.tracks] or [("", (), (), rep.total)]
+    out = []
+    for name, courses, units, total in blocks:
+        title = "单位汇总" if len(blocks) == 1 else f"单位汇总（{name}）"
+        cols = summary_columns(courses)
+        rates = {c: "0.0%" for c in cols if c.endswith("率")}
+        means = {c: "0.0" for c in cols if c.endswith("平均综合成绩")}
+        narrow = {"参训人数": 6, "验印人数": 6, "验印率": 7, "学时合计": 7, "学分合计": 7} | {c: 9 for c in cols[4:-2]}
+        out.append(SheetSpec(title, cols, [_summary_row(u) for u in units], notes=[SUMMARY_NOTE],
+                             formats=rates | means, totals=[_summary_row(total)] if units else [],
+                             chart=BarChartSpec("各单位验印率", "单位", "验印率", number_format="0%",
+                                                label_format="0.0%", max_value=1),
+                             widths=narrow, wrap_header=True, wrap_notes=True, landscape=True,
+                             print_title=f"{title}　{rep.term_name}"))
+    return out
+
+
+def report_sheets(rep: Report) -> list[SheetSpec]:
+    pub = publish.from_report(rep)
+    return [
+        *publish.sheets(pub),  # the rankings: the same allow-listed columns as the public copy
+        *summary_sheets(rep),
+        SheetSpec("未验印名单", UNSTAMPED_COLUMNS,
+                  [[u.unit, u.name, u.id_number, u.reasons] for u in rep.unstamped],
+                  notes=[UNSTAMPED_NOTE, f"共 {len(rep.unstamped)} 人。"], widths={"原因": 60}, wrap=("原因",),
+                  wrap_notes=True, landscape=True, print_title=f"未验印名单　{rep.term_name}"),
+    ]

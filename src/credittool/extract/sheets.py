@@ -1,0 +1,51 @@
+"""Which sheets of a workbook are imported, and what a whole sheet decides for its rows:
+the course its name names, what makes every row unusable, and, for a sheet read but not
+imported (hidden, or no header found), how many rows it holds (so that every row read is
+accounted for: issue 12)."""
+
+from __future__ import annotations
+
+from credittool.extract.cells import is_blank
+from credittool.diagnostics import Problem, Unimported
+from credittool.fields import label
+from credittool.read.readers import Sheet
+from credittool.rules.loader import TermRules
+from credittool.extract.tables import Layout
+from credittool.textnorm import match_key
+
+OWN_NOTE_SHEETS = {"抽样说明"}  # the parameters sheet of our own sample.xlsx: no table to read
+
+
+def course_of_sheet(sheet: Sheet, term: TermRules, course_opt: str | None) -> str | None:
+    cid = term.courses.get(match_key(sheet.name))
+    if cid is None and course_opt:
+        cid = term.courses.get(match_key(course_opt))
+    return cid
+
+
+def whole_sheet_error(file: str, sheet: str, layout: Layout, course_known: bool) -> Problem | None:
+    """What makes every row of a sheet unusable, if anything."""
+    cols = layout.columns
+    if layout.duplicates:
+        f, hs = next(iter(layout.duplicates.items()))
+        return Problem(file, sheet, None, "、".join(hs), "", "E-HEADER-DUP",
+                       f"{len(hs)} 列都表示「{label(f)}」，无法确定用哪一列", "删除或改名多余的列")
+    if not course_known:
+        return Problem(file, sheet, None, "", sheet, "E-COURSE-UNKNOWN",
+                       f"无法确定课程：工作表名「{sheet}」不是已知课程，表中也没有「课程」列",
+                       "把工作表改名为课程名，或加「课程」列，或用 --course 指定")
+    for f, what in (("id", "身份证号列（身份证号是每位教师的唯一标识）"), ("name", "姓名列")):
+        if f not in cols:
+            return Problem(file, sheet, None, label(f), "", "E-COLUMN-MISSING", f"工作表没有{what}",
+                           f"加上「{label(f)}」列；现有列：" + "、".join(layout.headers.values()))
+    return None
+
+
+def unimported(file: str, sheet: Sheet, layout: Layout | None, term: TermRules, hidden: bool) -> Unimported | None:
+    """A sheet read but not imported, with its non-blank rows below the header (all of them
+    when there is no header); None for an empty sheet without a header."""
+    below = sheet.rows if layout is None else sheet.rows[layout.header_index + 1:]
+    rows = sum(1 for r in below if any(not is_blank(c) for c in r))
+    if rows == 0 and layout is None:
+        return None
+    return Unimported(file, sheet.name, rows, hidden, term.courses.get(match_key(sheet.name)) or "")

@@ -1,0 +1,78 @@
+"""The ledger's record of each input file, inside an ingest's transaction: which files a
+run adds, which earlier files they retire, and which bytes the ledger already has.
+
+A file is known (未改动 next time) only once its rows are committed. A file that could not
+be read is recorded with its error, so that rejects.xlsx lists it, but it is not known: it
+is read again on every run, and it retires nothing (a broken corrected file must not wipe
+the school's earlier rows).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from credittool.extract.rows import FileResult
+
+
+@dataclass
+class Recorded:
+    fids: dict[str, int] = field(default_factory=dict)  # file name → its file_id
+    retired: dict[str, list[int]] = field(default_factory=dict)  # file name → the same-name files it replaces
+    unchanged: list[str] = field(default_factory=list)  # committed by a concurrent run while we read
+    replaced: int = 0  # ledger rows retired with their files
+
+
+def record_files(con: sqlite3.Connection, term_id: str, fresh: Sequence[tuple[FileResult, str]], now: str) -> Recorded:
+    """A record for every fresh file, and the same-name files they replace retired."""
+    by_name: dict[str, list[int]] = {}
+    readable: set[str] = set()
+    for fid, name, sha, error in con.execute(
+            "SELECT file_id, name, sha256, error FROM files WHERE term=? AND active=1", (term_id,)):
+        by_name.setdefault(name, []).append(fid)
+        if error is None:
+            readable.add(sha)
+    out = Recorded()
+    for fr, sha in fresh:
+        if sha in readable:  # a concurrent run committed the same bytes while we were reading
+            out.unchanged.append(fr.name)
+            continue
+        fid = _file_id(con, term_id, fr, sha, now)
+        out.fids[fr.name] = fid
+        out.retired[fr.name] = [] if fr.error is not None else [f for f in by_name.get(fr.name, []) if f != fid]
+    for name, olds in out.retired.items():
+        for old_id in olds:
+            out.replaced += _retire(con, term_id, old_id, out.fids[name], now)
+    return out
+
+
+def _file_id(con: sqlite3.Connection, term_id: str, fr: FileResult, sha: str, now: str) -> int:
+    """A new record, or the one these bytes already have (they could not be read last time,
+    or were retired by a later file and are sent again): its old findings go."""
+    code = fr.error.code if fr.error is not None else None
+    row = con.execute("SELECT file_id FROM files WHERE term=? AND sha256=?", (term_id, sha)).fetchone()
+    if row is None:
+        return con.execute(
+            "INSERT INTO files(term, sha256, name, path, ingested_at, rows_read, accepted, rejected, skipped, error)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (term_id, sha, fr.name, str(fr.path), now, fr.rows_read, 0, 0, 0, code)).lastrowid
+    (fid,) = row
+    for table in ("rejects", "skipped", "entries", "spot_scores"):
+        con.execute(f"DELETE FROM {table} WHERE file_id=?", (fid,))
+    con.execute("UPDATE files SET name=?, path=?, ingested_at=?, rows_read=?, accepted=0, rejected=0, skipped=0,"
+                " active=1, error=? WHERE file_id=?", (fr.name, str(fr.path), now, fr.rows_read, code, fid))
+    return fid
+
+
+def _retire(con: sqlite3.Connection, term_id: str, old_id: int, new_id: int, now: str) -> int:
+    """The same file name for the term: the school sent a corrected file; the old one's rows go."""
+    replaced = 0
+    for unit, cid, k in con.execute("SELECT unit, course_id, COUNT(*) FROM entries WHERE file_id=?"
+                                    " GROUP BY unit, course_id", (old_id,)).fetchall():
+        con.execute("INSERT INTO replacements VALUES (?,?,?,?,?,?,?)", (term_id, unit, cid, old_id, new_id, k, now))
+        replaced += k
+    con.execute("DELETE FROM entries WHERE file_id=?", (old_id,))
+    con.execute("DELETE FROM spot_scores WHERE file_id=?", (old_id,))
+    con.execute("UPDATE files SET active=0 WHERE file_id=?", (old_id,))
+    return replaced

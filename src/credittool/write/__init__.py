@@ -1,0 +1,1 @@
+"""Write: the output workbooks and the publication, atomic and printable."""

@@ -1,0 +1,70 @@
+"""The term's workbooks (register.xlsx, its parts, rejects.xlsx) kept in step with the ledger.
+
+Every ingest commit bumps the term's generation in the ledger (ledger.bump_generation);
+after the workbooks are written, the ledger records which generation they show. A run
+killed between its commit and its workbooks leaves them behind the ledger: the next ingest
+writes them anyway, and `report` notices and rewrites them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from credittool.write import register
+from credittool.write.earlyparts import EarlyParts
+from credittool.ledger.db import generation, mark_written
+from credittool.write.register import RegisterStats
+from credittool.rules.loader import TermRules
+
+WORKBOOKS = ("register.xlsx", "rejects.xlsx")
+
+
+@contextmanager
+def _one_writer(out_dir: Path) -> Iterator[None]:
+    """Writers of one term's workbooks take turns (a lock on the folder), so the generation
+    recorded last is that of the files left on disk."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def write_outputs(con: sqlite3.Connection, term: TermRules | LedgerTerm, out_dir: Path,
+                  early: EarlyParts | None = None) -> RegisterStats:
+    """register.write_outputs, and the generation the workbooks now show recorded."""
+    with _one_writer(out_dir):
+        gen = generation(con, term.term_id)  # what is committed now; the files show at least this
+        stats = register.write_outputs(con, term, out_dir, early)
+        mark_written(con, term.term_id, gen)
+    return stats
+
+
+def stale(con: sqlite3.Connection, term_id: str, out_dir: Path) -> bool:
+    """The ledger moved on since the workbooks were written, or one of them is missing."""
+    if generation(con, term_id, "written") < generation(con, term_id):
+        return True
+    has_files = con.execute("SELECT 1 FROM files WHERE term=? LIMIT 1", (term_id,)).fetchone() is not None
+    return has_files and not all((out_dir / name).exists() for name in WORKBOOKS)
+
+
+@dataclass(frozen=True)
+class LedgerTerm:
+    """A term known from the ledger alone: register.write_outputs reads only its id."""
+    term_id: str
+
+
+def refresh(con: sqlite3.Connection, term_id: str, out_dir: Path) -> bool:
+    """Rewrite the workbooks if they are behind the ledger; True if they were."""
+    if not stale(con, term_id, out_dir):
+        return False
+    write_outputs(con, LedgerTerm(term_id), out_dir)
+    return True
