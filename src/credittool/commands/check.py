@@ -12,7 +12,7 @@ from credittool.fields import label
 from credittool.read.limits import FileLimits, machine, show_size
 from credittool.commands.ingest import choose_term, vocabulary
 from credittool.read.inputs import scan_inputs
-from credittool.write.register import REJECT_COLUMNS
+from credittool.write.rejects import REJECT_COLUMNS
 from credittool.resolve.run import resolve
 from credittool.rules.loader import load_rules
 from credittool.rules.schema import Course

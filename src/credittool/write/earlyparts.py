@@ -226,7 +226,7 @@ def write_parts(staging: Path) -> None:
     (staging / _RUN).unlink()
     register.SHEET_ROW_LIMIT = payload["sheet_row_limit"]  # this process plans as the ingest does
     reg = RunRegister(payload)
-    sheets = register._table_sheets("证书登记表", "register", [(u, n, 0) for u, n in reg.units])
+    sheets = register.table_sheets("证书登记表", "register", [(u, n, 0) for u, n in reg.units])
     _say(staging / _PLAN, [(s.part, s.rows) for s in sheets])
     starts = dict(zip([u for u, _ in reg.units], np.cumsum([0] + [n for _, n in reg.units[:-1]]).tolist()))
     for i, sheet in enumerate(sheets, 1):

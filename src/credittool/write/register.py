@@ -10,23 +10,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from credittool.resolve import missing
 from credittool.score.certify import CourseResult, stamp
-from credittool.diagnostics import Unimported
 from credittool.rules.loader import TermRules
+from credittool.write.rejects import build_rejects
 from credittool.write.xlsxout import SheetSpec, write_xlsx
-
-if TYPE_CHECKING:
-    from credittool.write.earlyparts import EarlyParts
 
 REGISTER_COLUMNS = ["学期", "单位", "姓名", "身份证号", "学科", "培训类型", "课程", "必修/选修", "综合成绩",
                     "结果", "学时", "学分", "原因", "来源文件", "工作表", "行号"]
 SUMMARY_COLUMNS = ["学期", "单位", "姓名", "身份证号", "培训类型", "合计学时", "合计学分", "验印", "原因"]
-REJECT_COLUMNS = ["文件", "工作表", "行号", "列", "原值", "原因", "处理办法", "代码"]
-SKIP_COLUMNS = ["文件", "工作表", "行号", "原因"]
-UNIMPORTED_COLUMNS = ["文件", "工作表", "行数", "原因", "同名课程"]
 SHEET_ROW_LIMIT = 1_048_576  # rows in one Excel sheet, the header included
 _ZERO = Decimal(0)
 TRACK_ORDER = ("text", "online", "kindergarten")  # 文本, 网联, 幼儿: the order of the seed's annexes
@@ -191,7 +185,7 @@ def sheet_slices(units: Sequence[tuple[str, int]], capacity: int) -> list[Slice]
 
 
 @dataclass(frozen=True)
-class _Sheet:
+class PlannedSheet:
     title: str
     table: str  # "register" or "summary"
     part: Slice | None  # None: the table is empty
@@ -200,8 +194,8 @@ class _Sheet:
 
 @dataclass
 class _Plan:
-    register: list[_Sheet]
-    summary: list[_Sheet]
+    register: list[PlannedSheet]
+    summary: list[PlannedSheet]
     stats: RegisterStats
 
 
@@ -230,22 +224,22 @@ def _plan(con: sqlite3.Connection, term_id: str) -> _Plan:
     sum_units = con.execute(_SUMMARY_UNITS, (term_id,)).fetchall()
     stats = RegisterStats(sum(n for _, n, _ in sum_units), sum(n for _, n, _ in reg_units),
                           sum(k for _, _, k in reg_units), sum(k for _, _, k in sum_units))
-    return _Plan(_table_sheets("证书登记表", "register", reg_units), _table_sheets("学分汇总", "summary", sum_units),
+    return _Plan(table_sheets("证书登记表", "register", reg_units), table_sheets("学分汇总", "summary", sum_units),
                  stats)
 
 
-def _table_sheets(title: str, table: str, units: Sequence[tuple[str, int, int]]) -> list[_Sheet]:
+def table_sheets(title: str, table: str, units: Sequence[tuple[str, int, int]]) -> list[PlannedSheet]:
     """One sheet named `title`, or `title`1, 2, … when the rows do not fit in one."""
     counts = dict((u, n) for u, n, _ in units)
     slices = sheet_slices([(u, n) for u, n, _ in units], SHEET_ROW_LIMIT - 1)  # 1: the header row
     if not slices:
-        return [_Sheet(title, table, None, 0)]
+        return [PlannedSheet(title, table, None, 0)]
     names = [title] if len(slices) == 1 else [f"{title}{i}" for i in range(1, len(slices) + 1)]
-    return [_Sheet(name, table, s, sum(n for u, n in counts.items() if s.first <= u <= s.last))
+    return [PlannedSheet(name, table, s, sum(n for u, n in counts.items() if s.first <= u <= s.last))
             for name, s in zip(names, slices)]
 
 
-def _spec(con: sqlite3.Connection, term_id: str, sheet: _Sheet) -> SheetSpec:
+def _spec(con: sqlite3.Connection, term_id: str, sheet: PlannedSheet) -> SheetSpec:
     _, sql, _ = _TABLES[sheet.table]
     s = sheet.part
     rows = [] if s is None else con.execute(sql, (term_id, s.first, s.last, s.count, s.offset))
@@ -261,7 +255,7 @@ class _Moved(Exception):
     """The ledger changed between planning the register and reading a part of it."""
 
 
-def _write_part(ledger: str, term_id: str, target: Path, sheets: list[_Sheet]) -> None:
+def _write_part(ledger: str, term_id: str, target: Path, sheets: list[PlannedSheet]) -> None:
     """Write one file of a split register from a connection of its own (a worker process),
     after checking that the ledger still holds what the part was planned from."""
     con = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=60, isolation_level=None)
@@ -281,34 +275,19 @@ def _write_part(ledger: str, term_id: str, target: Path, sheets: list[_Sheet]) -
         con.close()
 
 
-def build_rejects(con: sqlite3.Connection, term_id: str) -> list[SheetSpec]:
-    rej = con.execute(
-        """SELECT f.name, r.sheet, r.row, r.col, r.value, r.message, r.hint, r.code
-           FROM rejects r JOIN files f USING (file_id) WHERE f.term = ? AND f.active = 1
-           ORDER BY f.name, r.sheet, r.row IS NOT NULL, r.row, r.rowid""", (term_id,)).fetchall()
-    skip = con.execute(
-        """SELECT f.name, s.sheet, s.row, s.reason FROM skipped s JOIN files f USING (file_id)
-           WHERE f.term = ? AND f.active = 1 ORDER BY f.name, s.sheet, s.row""", (term_id,)).fetchall()
-    sheets = con.execute(
-        """SELECT f.name, u.sheet, u.rows, u.hidden, COALESCE(c.name, '')
-           FROM unimported_sheets u JOIN files f USING (file_id)
-           LEFT JOIN courses c ON c.term = f.term AND c.course_id = u.course_id
-           WHERE f.term = ? AND f.active = 1 ORDER BY f.name, u.rowid""", (term_id,)).fetchall()
-    unimported = [[fname, sheet, rows, Unimported(fname, sheet, rows, bool(hidden)).why, cname]
-                  for fname, sheet, rows, hidden, cname in sheets]
-    # long texts wrap, so that a page is one page wide at ≥ 9 pt (widths sum to ≤ 129 landscape,
-    # ≤ 89 portrait); 原值 holds an 18-digit ID on a line, the rest gives the fewest lines
-    return [SheetSpec("未接受的行", REJECT_COLUMNS, [list(r) for r in rej], landscape=True,
-                      widths={"文件": 12, "工作表": 20, "行号": 5, "列": 8, "原值": 19, "原因": 28, "处理办法": 23,
-                              "代码": 14}, wrap=("文件", "工作表", "列", "原值", "原因", "处理办法")),
-            SheetSpec("跳过的行", SKIP_COLUMNS, [list(r) for r in skip], wrap=("文件", "工作表", "原因"),
-                      widths={"文件": 20, "工作表": 16, "行号": 6, "原因": 46}),
-            SheetSpec("未导入的工作表", UNIMPORTED_COLUMNS, unimported, wrap=("文件", "工作表", "原因", "同名课程"),
-                      widths={"文件": 20, "工作表": 20, "行数": 6, "原因": 29, "同名课程": 14})]
+class StagedParts(Protocol):
+    """Register parts written ahead of `write_outputs` (write/earlyparts.py's EarlyParts):
+    the files they were written from, how they were cut, and the written files."""
+
+    files: frozenset[int] | None
+
+    def plan(self) -> list[tuple[Slice, int]] | None: ...
+
+    def wait(self) -> list[Path] | None: ...
 
 
 def write_outputs(con: sqlite3.Connection, term: TermRules, out_dir: Path,
-                  early: EarlyParts | None = None) -> RegisterStats:
+                  early: StagedParts | None = None) -> RegisterStats:
     """register.xlsx (证书登记表 and 学分汇总) and rejects.xlsx. A register too long for one
     sheet goes to register-1.xlsx, register-2.xlsx, … (证书登记表, whole units each), with
     学分汇总 staying in register.xlsx; those files are written side by side on both cores,
@@ -327,7 +306,7 @@ def write_outputs(con: sqlite3.Connection, term: TermRules, out_dir: Path,
             os.replace(path, out_dir / f"register-{i}.xlsx")
     elif len(plan.register) > 1:
         parts = [(out_dir / "register.xlsx", plan.summary)]
-        parts += [(out_dir / f"register-{i}.xlsx", [_Sheet("证书登记表", "register", sh.part, sh.rows)])
+        parts += [(out_dir / f"register-{i}.xlsx", [PlannedSheet("证书登记表", "register", sh.part, sh.rows)])
                   for i, sh in enumerate(plan.register, 1)]
         if not _write_parts(con, term.term_id, parts):
             return write_outputs(con, term, out_dir)  # another ingest committed meanwhile: plan again
@@ -339,7 +318,7 @@ def write_outputs(con: sqlite3.Connection, term: TermRules, out_dir: Path,
     return plan.stats
 
 
-def _early_fits(con: sqlite3.Connection, term_id: str, plan: _Plan, early: EarlyParts) -> bool:
+def _early_fits(con: sqlite3.Connection, term_id: str, plan: _Plan, early: StagedParts) -> bool:
     """Whether the early parts are this register's: the ledger holds the run's files and no
     other of the term, and the helper planned the same parts."""
     if early.files is None:
@@ -349,7 +328,7 @@ def _early_fits(con: sqlite3.Connection, term_id: str, plan: _Plan, early: Early
     return active == early.files and early.plan() == [(s.part, s.rows) for s in plan.register]
 
 
-def _write_parts(con: sqlite3.Connection, term_id: str, parts: list[tuple[Path, list[_Sheet]]]) -> bool:
+def _write_parts(con: sqlite3.Connection, term_id: str, parts: list[tuple[Path, list[PlannedSheet]]]) -> bool:
     """Write each part in a worker process (fork: nothing to import). False if the ledger
     moved under a part; a crashed worker's exception propagates."""
     import gc
