@@ -4,7 +4,7 @@ A plain result (every input there, no status word, the exam open to the teacher)
 on whole columns with exact integer arithmetic (`_plain_results`); any other row goes to
 `scoring.evaluate`, once per distinct input, since it is a pure function: a province's four
 million rows take a few hundred thousand calls. Both give what `evaluate` gives (tested,
-tests/test_score_columns.py).
+tests/test_score_columns.py), and both take their reason texts from `scoring`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from credittool.fields import FIELDS, label
 from credittool.resolve.table import (Entries, Table, codes, factorize, first_of_groups, group_codes, object_array,
                                       pair_codes, row_problem)
 from credittool.rules.loader import TermRules
-from credittool.rules.schema import Course, Rounding, dec
-from credittool.score.scoring import evaluate, fmt
+from credittool.rules.schema import Course, Minimum, Rounding
+from credittool.score.scoring import NOT_ATTENDED, below_pass_mark, evaluate, met, reason_text, short_of
 
 # (row, its problems) for each row rejected while scoring
 RowProblems = list[tuple[int, list[Problem]]]
@@ -109,25 +109,24 @@ def _evaluated(t: Table, rows: np.ndarray, track: np.ndarray, term: TermRules, c
         res.composite[p] = None if out.composite is None else str(out.composite)
         res.passed[p], res.eligible[p] = int(out.passed), int(out.eligible)
         res.hours[p], res.credits[p] = float(out.hours), float(out.credits)
-        res.reason[p] = "；".join(out.reasons)
+        res.reason[p] = reason_text(out.reasons)
         res.done[p] = True
     return problems
 
 
-def _met(cols: _Columns, f: str, minimum: Decimal, optional: bool,
-         pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For rows of `pos`: whether `f` can be judged (it is there, or it is optional and the
-    sheet has no such column), and whether it is met (at least `minimum`; 是 counts as met,
-    否 not; an optional field without a column is met)."""
-    c, u = cols.value(f)
-    met_u = np.array([v if isinstance(v, bool) else v >= minimum for v in u] + [False], dtype=bool)
+def _met(cols: _Columns, m: Minimum, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows of `pos`: whether `m`'s field can be judged (it is there, or it is optional
+    and the sheet has no such column), and whether it is met (`scoring.met`; an optional
+    field without a column is met)."""
+    c, u = cols.value(m.field)
+    met_u = np.array([met(v, m.exact_min) for v in u] + [False], dtype=bool)
     there = c[pos] >= 0
-    met = met_u[c[pos]]  # code -1 picks the trailing False
-    if optional:
-        absent = ~cols.present(f)[pos]
+    is_met = met_u[c[pos]]  # code -1 picks the trailing False
+    if m.optional:
+        absent = ~cols.present(m.field)[pos]
         there |= absent
-        met |= absent
-    return there, met
+        is_met |= absent
+    return there, is_met
 
 
 def _attended(cols: _Columns, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -137,7 +136,7 @@ def _attended(cols: _Columns, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     c, u = cols.value("attendance")
     decided = np.array([isinstance(v, bool) for v in u] + [False], dtype=bool)[c[pos]]
     yes = np.array([v is True for v in u] + [False], dtype=bool)[c[pos]]
-    why[decided & ~yes] = "未参加"
+    why[decided & ~yes] = NOT_ATTENDED
     return decided, yes, text, why
 
 
@@ -154,11 +153,11 @@ def _plain_results(course: Course, pass_mark: Decimal, rounding: Rounding, cols:
     text, why = np.full(n, None, dtype=object), np.full(n, "", dtype=object)
     decided = np.ones(n, bool)
     for m in course.exam_prerequisites:
-        decided &= _met(cols, m.field, dec(m.min), m.optional, pos)[1]
+        decided &= _met(cols, m, pos)[1]
     places = [max((-v.as_tuple().exponent for v in cols.value(c.field)[1] if isinstance(v, Decimal)), default=0)
               for c in course.components]
     p = max(places, default=0)
-    q = max(-dec(c.weight).as_tuple().exponent for c in course.components)
+    q = max(-c.exact_weight.as_tuple().exponent for c in course.components)
     if p + q > 12:  # beyond int64 head-room for exact sums: let evaluate do it
         return np.zeros(n, bool), np.zeros(n, bool), text, why
     total = np.zeros(n, np.int64)
@@ -167,13 +166,13 @@ def _plain_results(course: Course, pass_mark: Decimal, rounding: Rounding, cols:
         number = np.array([isinstance(v, Decimal) for v in u] + [False], dtype=bool)
         scaled = np.array([int(v.scaleb(p)) if isinstance(v, Decimal) else 0 for v in u] + [0], dtype=np.int64)
         decided &= number[codes_[pos]] & cols.no_status(c.field)[pos]
-        total += int(dec(c.weight).scaleb(q)) * scaled[codes_[pos]]
+        total += int(c.exact_weight.scaleb(q)) * scaled[codes_[pos]]
     short: list[tuple[np.ndarray, np.ndarray]] = []  # per minimum: rows short of it, and what it says
     for m in course.minimums:
-        there, is_met = _met(cols, m.field, dec(m.min), m.optional, pos)
+        there, is_met = _met(cols, m, pos)
         decided &= there
         c, u = cols.value(m.field)
-        says = object_array([f"{label(m.field)} {fmt(v)}，少于 {fmt(dec(m.min))}" for v in u] + [""])
+        says = object_array([short_of(m, v) for v in u] + [""])
         short.append((~is_met, says[c[pos]]))
     r = rounding.places
     rounded = _rounded(total, p + q, rounding)
@@ -184,8 +183,8 @@ def _plain_results(course: Course, pass_mark: Decimal, rounding: Rounding, cols:
     distinct, inverse = np.unique(rounded[decided], return_inverse=True)
     text[decided] = object_array([str(Decimal(int(v)).scaleb(-r)) for v in distinct])[inverse]
     for i in np.flatnonzero(decided & ~ok).tolist():  # the failures only: a few per cent of rows
-        parts = [f"综合成绩 {text[i]} 低于 {fmt(pass_mark)}"] if low[i] else []
-        why[i] = "；".join(parts + [says[i] for miss, says in short if miss[i]])
+        parts = [below_pass_mark(text[i], pass_mark)] if low[i] else []
+        why[i] = reason_text(parts + [says[i] for miss, says in short if miss[i]])
     return decided, ok, text, why
 
 
