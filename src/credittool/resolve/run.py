@@ -15,8 +15,8 @@ from credittool.diagnostics import Problem, RejectedRow, Skipped
 from credittool.extract.rows import FileResult, Record
 from credittool.resolve import missing
 from credittool.resolve.identity import Refusals, duplicates, id_conflicts
-from credittool.resolve.scores import RowProblems, score
-from credittool.resolve.table import Entries, Table
+from credittool.resolve.scores import score
+from credittool.resolve.table import Entries, RowProblems, Table
 from credittool.resolve.tracks import resolve_tracks
 from credittool.rules.loader import TermRules
 

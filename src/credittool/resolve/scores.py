@@ -17,14 +17,11 @@ import pandas as pd
 from credittool.diagnostics import Problem
 from credittool.extract.rows import Record
 from credittool.fields import FIELDS, label
-from credittool.resolve.table import (Entries, Table, codes, factorize, first_of_groups, group_codes, object_array,
-                                      pair_codes, row_problem)
+from credittool.resolve.table import (Entries, RowProblems, Table, codes, factorize, first_of_groups, group_codes,
+                                      object_array, pair_codes, row_problem)
 from credittool.rules.loader import TermRules
 from credittool.rules.schema import Course, Minimum, Rounding
 from credittool.score.scoring import NOT_ATTENDED, below_pass_mark, evaluate, met, reason_text, short_of
-
-# (row, its problems) for each row rejected while scoring
-RowProblems = list[tuple[int, list[Problem]]]
 
 
 class _Columns:

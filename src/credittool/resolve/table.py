@@ -13,6 +13,9 @@ from credittool.diagnostics import Problem
 from credittool.extract.rows import ROW_COLUMNS, FileResult, Record, SheetInfo, shown
 from credittool.fields import Kind, label
 
+# (row, its problems) for each row a step rejects, the row an index into the Table
+RowProblems = list[tuple[int, list[Problem]]]
+
 
 class Table:
     """The accepted-so-far rows of every file of a run, as numpy columns."""

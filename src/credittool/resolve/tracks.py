@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from credittool.diagnostics import Problem
-from credittool.resolve.table import Table, first_of_groups, row_problem
+from credittool.resolve.table import RowProblems, Table, first_of_groups, row_problem
 from credittool.rules.loader import TermRules
 from credittool.textnorm import match_key
 
@@ -24,7 +24,7 @@ TrackErrors = dict[int, Problem]
 
 
 def resolve_tracks(t: Table, rows: np.ndarray, id_code: np.ndarray,
-                   term: TermRules) -> tuple[np.ndarray, list[tuple[int, list[Problem]]]]:
+                   term: TermRules) -> tuple[np.ndarray, RowProblems]:
     """Track id of each row (None where it cannot be decided) and, for each row of a
     teacher whose track cannot be decided, the problem that says why."""
     track = np.full(len(t), None, dtype=object)
@@ -126,7 +126,7 @@ def _by_courses(t: Table, rows: np.ndarray, id_code: np.ndarray, term: TermRules
                                 "或只给出一个规则文件")
 
 
-def _per_row(t: Table, rows: np.ndarray, id_code: np.ndarray, errors: TrackErrors) -> list[tuple[int, list[Problem]]]:
+def _per_row(t: Table, rows: np.ndarray, id_code: np.ndarray, errors: TrackErrors) -> RowProblems:
     """The problem of a teacher's track, once for each of their rows."""
     out = []
     for i in rows[np.isin(id_code[rows], list(errors))]:
