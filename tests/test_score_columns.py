@@ -1,6 +1,6 @@
-"""The column path of `resolve._score` gives exactly what `scoring.evaluate` gives, row by row.
+"""The column path of `resolve.scores.score` gives exactly what `scoring.evaluate` gives, row by row.
 
-`resolve._score` decides plain results (passes, and failures on the composite or a minimum)
+`resolve.scores.score` decides plain results (passes, and failures on the composite or a minimum)
 on whole numpy columns with exact integer arithmetic (`_plain_results`) and sends every other row to `evaluate` once per distinct input. For every
 row handed to `resolve`, the stored result must be the one `evaluate` gives for that row
 (composite text, passed, eligible, hours, credits, reasons joined with "；"), and a row whose
@@ -29,7 +29,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-import credittool.resolve.run as resolve_mod
+import credittool.resolve.scores as scores_mod
 from credittool.extract.rows import ROW_COLUMNS, FileResult, SheetInfo
 from credittool.fields import FIELDS, Kind, label
 from credittool.commands.ingest import load_term
@@ -280,7 +280,7 @@ def run(term: TermRules, book: Book) -> tuple[Resolution, list[Call]]:
         calls.append(Call(course, pass_mark, rounding, dict(values), dict(statuses), present))
         return evaluate(course, pass_mark, rounding, values, statuses, present)
 
-    with mock.patch.object(resolve_mod, "evaluate", spy):
+    with mock.patch.object(scores_mod, "evaluate", spy):
         res = resolve(book.files, term)
     return res, calls
 

@@ -20,14 +20,12 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-from credittool.score.certify import REJECTED, REJECTED_MARK, UNIMPORTED
 from credittool.diagnostics import Problem, RejectedRow, Unimported
 from credittool.extract.rows import shown
+from credittool.resolve.table import Table
+from credittool.score.certify import REJECTED, REJECTED_MARK, UNIMPORTED
 
-if TYPE_CHECKING:
-    from credittool.resolve.run import Table
 _PLACES_SHOWN = 3
 _DIGITS_SLACK = 100  # in the first 17 digits: the rounding of a number kept to 15 significant digits
 
@@ -42,8 +40,7 @@ def rows_of(table: Table, rows: list[int]) -> list[RejectedRow]:
     out = []
     for i in rows:
         s = table.sheets[table.sheet[i]]
-        raw = c["raw_id"][i] if c["raw_id"][i] is not None else c["id"][i]
-        out.append(RejectedRow(s.file, s.name, int(table.row[i]), c["id"][i], shown(raw), c["unit"][i],
+        out.append(RejectedRow(s.file, s.name, int(table.row[i]), c["id"][i], shown(table.raw_id(i)), c["unit"][i],
                                c["name"][i], c["course_id"][i]))
     return out
 

@@ -1,12 +1,14 @@
 """The rules language: strict, frozen pydantic models (STYLE principle 5).
 
 Every number that decides a result is a strict number: `pass_mark: "60"` is an error,
-not a string that happens to parse.
+not a string that happens to parse. Each model keeps the exact decimals of its numbers
+(`exact_*`, made once per model: scoring reads them for every row).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
@@ -48,6 +50,11 @@ class Rounding(_Strict):
     places: Annotated[StrictInt, Field(ge=0, le=2)] = 1
     mode: Literal["half_up", "half_even"] = "half_up"
 
+    @cached_property
+    def quantum(self) -> Decimal:
+        """The step a composite is rounded to: 1, 0.1 or 0.01."""
+        return Decimal(1).scaleb(-self.places)
+
 
 class Component(_Strict):
     """One weighted part of a course grade (R2, R4)."""
@@ -61,6 +68,10 @@ class Component(_Strict):
         if FIELDS[v][0] is not Kind.SCORE:
             raise ValueError(f"{v} 不是成绩字段；components 只能用成绩字段")
         return v
+
+    @cached_property
+    def exact_weight(self) -> Decimal:
+        return dec(self.weight)
 
 
 class Minimum(_Strict):
@@ -77,6 +88,10 @@ class Minimum(_Strict):
         if FIELDS[v][0] not in (Kind.COUNT, Kind.COUNT_OR_YESNO):
             raise ValueError(f"{v} 不是计数字段；最低要求只能用于计数字段")
         return v
+
+    @cached_property
+    def exact_min(self) -> Decimal:
+        return dec(self.min)
 
 
 class Course(_Strict):
@@ -95,16 +110,16 @@ class Course(_Strict):
     @model_validator(mode="after")
     def _check(self) -> Course:
         problems = []
-        if dec(self.hours) != dec(self.hours).quantize(Decimal("0.1")):
+        if self.exact_hours != self.exact_hours.quantize(Decimal("0.1")):
             problems.append(f"学时 hours {self.hours} 最多一位小数")
-        if self.credits is not None and dec(self.credits) != dec(self.hours) / 10:
-            problems.append(f"学分 credits {self.credits} ≠ 学时/10 = {dec(self.hours) / 10}（R1）；省略 credits 即按学时折算")
+        if self.credits is not None and dec(self.credits) != self.exact_hours / 10:
+            problems.append(f"学分 credits {self.credits} ≠ 学时/10 = {self.exact_hours / 10}（R1）；省略 credits 即按学时折算")
         if self.attendance_only and self.components:
             problems.append("出勤即合格（attendance_only）的课程不能有 components")
         if not self.attendance_only:
             if not self.components:
                 problems.append("计分的课程要有 components（或写 attendance_only: true）")
-            total = sum((dec(c.weight) for c in self.components), Decimal(0))
+            total = sum((c.exact_weight for c in self.components), Decimal(0))
             if self.components and total != 1:
                 parts = " + ".join(f"{c.field} {c.weight}" for c in self.components)
                 problems.append(f"权重之和为 {total}，须为 1（{parts}）")
@@ -115,9 +130,17 @@ class Course(_Strict):
             raise ValueError(f"课程 {self.id}：" + "；".join(problems))
         return self
 
-    @property
+    @cached_property
+    def exact_hours(self) -> Decimal:
+        return dec(self.hours)
+
+    @cached_property
     def credit_value(self) -> Decimal:
-        return dec(self.credits) if self.credits is not None else dec(self.hours) / 10
+        return dec(self.credits) if self.credits is not None else self.exact_hours / 10
+
+    @cached_property
+    def exact_pass_mark(self) -> Decimal | None:
+        return None if self.pass_mark is None else dec(self.pass_mark)
 
 
 class YesNoWords(_Strict):
@@ -166,5 +189,10 @@ class Ruleset(_Strict):
     def course(self, course_id: str) -> Course | None:
         return next((c for c in self.courses if c.id == course_id), None)
 
+    @cached_property
+    def exact_pass_mark(self) -> Decimal:
+        return dec(self.pass_mark)
+
     def pass_mark_of(self, course: Course) -> Decimal:
-        return dec(course.pass_mark if course.pass_mark is not None else self.pass_mark)
+        own = course.exact_pass_mark
+        return own if own is not None else self.exact_pass_mark

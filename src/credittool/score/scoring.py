@@ -19,11 +19,35 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from credittool.fields import label
-from credittool.rules.schema import Course, Rounding, dec
+from credittool.rules.schema import Course, Minimum, Rounding
 
 _MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
 _STATUS_TEXT = {"absent": "缺考", "exempt": "免考", "resit": "待补考", "deferred": "缓考"}
 ZERO = Decimal(0)
+
+# The reason texts, written here only: `resolve/scores.py` decides the plain results on
+# whole columns and must say exactly what `evaluate` says.
+NOT_ATTENDED = "未参加"  # R5
+REASON_SEPARATOR = "；"  # between the reasons of one result, as stored and shown
+
+
+def below_pass_mark(composite: Decimal | str, pass_mark: Decimal) -> str:
+    """R2/R4: the rounded composite (or its text) is below the pass mark."""
+    return f"综合成绩 {composite} 低于 {fmt(pass_mark)}"
+
+
+def short_of(minimum: Minimum, value: Decimal | bool) -> str:
+    """R3: a minimum to pass is not met."""
+    return f"{label(minimum.field)} {fmt(value)}，少于 {fmt(minimum.exact_min)}"
+
+
+def not_eligible(minimum: Minimum, value: Decimal | bool) -> str:
+    """R6: one exam prerequisite not met."""
+    return f"{label(minimum.field)} {fmt(value)} 未达到 {fmt(minimum.exact_min)}"
+
+
+def reason_text(reasons: tuple[str, ...] | list[str]) -> str:
+    return REASON_SEPARATOR.join(reasons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +62,7 @@ class Outcome:
 
 
 def round_score(value: Decimal, rounding: Rounding) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-rounding.places), _MODES[rounding.mode])
+    return value.quantize(rounding.quantum, _MODES[rounding.mode])
 
 
 def weighted(scores: list[Decimal], weights: list[Decimal], rounding: Rounding) -> Decimal:
@@ -53,7 +77,8 @@ def fmt(d: Decimal | bool) -> str:
     return format(d.normalize(), "f") if d == d.to_integral() else format(d, "f")
 
 
-def _met(value: Any, minimum: Decimal) -> bool:
+def met(value: Any, minimum: Decimal) -> bool:
+    """Whether a count reaches a minimum (R3, R6); 是 counts as met, 否 not."""
     if isinstance(value, bool):  # homework written as 是/否
         return value
     return value >= minimum
@@ -67,7 +92,7 @@ def evaluate(course: Course, pass_mark: Decimal, rounding: Rounding, values: dic
     statuses: field → status kind for score cells holding a status word;
     present: fields whose column exists in the sheet (optional minimums need it).
     """
-    hours, credits = dec(course.hours), course.credit_value
+    hours, credits = course.exact_hours, course.credit_value
 
     def fail(*reasons: str, composite: Decimal | None = None, eligible: bool = True) -> Outcome:
         return Outcome(composite, False, ZERO, ZERO, reasons, eligible)
@@ -75,15 +100,14 @@ def evaluate(course: Course, pass_mark: Decimal, rounding: Rounding, values: dic
     if course.attendance_only:  # R5
         if "attendance" not in values:
             return Outcome(None, False, ZERO, ZERO, missing=("attendance",))
-        return Outcome(None, True, hours, credits) if values["attendance"] else fail("未参加")
+        return Outcome(None, True, hours, credits) if values["attendance"] else fail(NOT_ATTENDED)
 
     missing = []
     for req in course.exam_prerequisites:
         if req.field not in values and not (req.optional and req.field not in present):
             missing.append(req.field)
-    unmet = [f"{label(r.field)} {fmt(v)}"
-             f" 未达到 {fmt(dec(r.min))}" for r in course.exam_prerequisites
-             if (v := values.get(r.field)) is not None and not _met(v, dec(r.min))]
+    unmet = [not_eligible(r, v) for r in course.exam_prerequisites
+             if (v := values.get(r.field)) is not None and not met(v, r.exact_min)]
     if missing and not unmet:
         return Outcome(None, False, ZERO, ZERO, missing=tuple(missing))
     if unmet:  # R6: may not register for the exam
@@ -105,14 +129,14 @@ def evaluate(course: Course, pass_mark: Decimal, rounding: Rounding, values: dic
         return Outcome(None, False, ZERO, ZERO, missing=tuple(blank))
 
     composite = weighted([values[c.field] for c in course.components],
-                         [dec(c.weight) for c in course.components], rounding)
+                         [c.exact_weight for c in course.components], rounding)
     reasons = []
     if composite < pass_mark:
-        reasons.append(f"综合成绩 {composite} 低于 {fmt(pass_mark)}")
+        reasons.append(below_pass_mark(composite, pass_mark))
     for m in course.minimums:  # R3
         v = values.get(m.field)
-        if v is not None and not _met(v, dec(m.min)):
-            reasons.append(f"{label(m.field)} {fmt(v)}，少于 {fmt(dec(m.min))}")
+        if v is not None and not met(v, m.exact_min):
+            reasons.append(short_of(m, v))
     if reasons:
         return fail(*reasons, composite=composite)
     return Outcome(composite, True, hours, credits)

@@ -36,7 +36,7 @@ import numpy as np
 
 from credittool.write import register
 from credittool.owners import die_with_parent, left_behind, owner_tag
-from credittool.resolve.run import Entries, factorize, object_array, pair_codes, str_ranks
+from credittool.resolve.table import Entries, factorize, object_array, pair_codes, str_ranks
 from credittool.rules.loader import TermRules
 from credittool.write.xlsxout import write_xlsx
 

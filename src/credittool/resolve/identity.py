@@ -1,0 +1,71 @@
+"""Who a row is about, across all files of a run: exact duplicates count once, conflicting
+ones are all rejected naming each place, and one ID is one person in one unit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from credittool.diagnostics import Problem, Skipped
+from credittool.extract.rows import Record
+from credittool.resolve.table import Table, codes, groups, row_problem
+
+
+@dataclass
+class Refusals:
+    """What the steps decided about the rows they did not keep."""
+
+    rejects: list[Problem] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)  # the rejected rows (Table indexes), in order
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (file, note)
+
+
+def _place(r: Record) -> str:
+    return f"{r.file}「{r.sheet}」第{r.row}行"
+
+
+def duplicates(t: Table, id_code: np.ndarray, out: Refusals) -> np.ndarray:
+    """Which rows to keep: one of each set of exact duplicates (teacher × course, or
+    teacher × spot test), none of a set that differs."""
+    course_code = codes(np.where(t.spot, "\x00spot", t.col["course_id"]).astype(object))
+    key = id_code * (int(course_code.max(initial=0)) + 1) + course_code
+    in_dup = pd.Series(key).duplicated(keep=False).to_numpy()
+    keep = ~in_dup
+    for group in groups(key, np.flatnonzero(in_dup)):
+        recs = [t.record(i) for i in group]
+        if len({r.signature() for r in recs}) == 1:
+            keep[group[0]] = True
+            for r in recs[1:]:
+                out.skipped.append(Skipped(r.file, r.sheet, r.row, f"与{_place(recs[0])}完全重复，只计一次"))
+                first = f"「{recs[0].sheet}」第{recs[0].row}行" if r.file == recs[0].file else _place(recs[0])
+                out.notes.append((r.file, f"「{r.sheet}」第{r.row}行与{first}完全重复，只计一次"))
+            continue
+        places = "；".join(_place(r) for r in recs)
+        out.rows += group
+        for r in recs:
+            out.rejects.append(row_problem(r, "id", "E-DUP-CONFLICT", f"同一教师同一课程有 {len(recs)} 行且内容不同：{places}",
+                                           "删去错误的一行后重新导入该文件"))
+    return keep
+
+
+def id_conflicts(t: Table, id_code: np.ndarray, keep: np.ndarray, out: Refusals) -> np.ndarray:
+    """The kept rows whose ID is written with more than one name or unit: all rejected."""
+    kept = np.flatnonzero(keep)
+    pairs = pd.DataFrame({"id": id_code[kept], "name": t.coded("name")[0][kept],
+                          "unit": t.coded("unit")[0][kept]}).drop_duplicates()
+    bad_ids = pairs["id"][pairs["id"].duplicated()].unique()
+    clash = keep & np.isin(id_code, bad_ids)
+    for group in groups(id_code, np.flatnonzero(clash)):
+        recs = [t.record(i) for i in group]
+        out.rows += group
+        names = {r.name for r in recs}
+        units = {r.unit for r in recs}
+        what = ("姓名不同：" + "、".join(sorted(names))) if len(names) > 1 else ("单位不同：" + "、".join(sorted(units)))
+        places = "；".join(_place(r) for r in recs)
+        for r in recs:
+            out.rejects.append(row_problem(r, "id", "E-ID-CONFLICT", f"同一身份证号{what}（{places}）",
+                                           "核对身份证号与姓名、单位，改正后重新导入"))
+    return clash

@@ -1,0 +1,187 @@
+"""The run's table: every file's accepted-so-far rows as numpy columns (`Table`), the
+accepted course results aligned with it (`Entries`), and the integer codes that let every
+step work on whole columns (equal values share a code, None is -1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from credittool.diagnostics import Problem
+from credittool.extract.rows import ROW_COLUMNS, FileResult, Record, SheetInfo, shown
+from credittool.fields import Kind, label
+
+# (row, its problems) for each row a step rejects, the row an index into the Table
+RowProblems = list[tuple[int, list[Problem]]]
+
+
+class Table:
+    """The accepted-so-far rows of every file of a run, as numpy columns."""
+
+    def __init__(self, results: list[FileResult]) -> None:
+        self.sheets: list[SheetInfo] = []
+        lists: dict[str, list] = {c: [] for c in ROW_COLUMNS}
+        values: dict[str, list] = {}
+        statuses: dict[str, list] = {}
+        sheet_idx: list[np.ndarray] = []
+        n = 0
+        for fr in results:
+            rows = fr.rows
+            k = len(rows)
+            sheet_idx.append(np.asarray(rows.cols["sheet"], dtype=np.int32) + len(self.sheets))
+            self.sheets.extend(fr.sheets)
+            for c in ROW_COLUMNS[1:]:
+                lists[c].extend(rows.cols[c])
+            for out, src in ((values, rows.values), (statuses, rows.statuses)):
+                for f, col in src.items():
+                    if f not in out:  # a field first seen in this file: None for the rows before
+                        out[f] = [None] * n
+                    out[f].extend(col)
+                for col in out.values():  # a field this file lacks stays None
+                    col.extend([None] * (n + k - len(col)))
+            n += k
+        self.n = n
+        self.sheet = np.concatenate(sheet_idx) if sheet_idx else np.zeros(0, np.int32)
+        self.row = np.asarray(lists.pop("row"), dtype=np.int64)
+        self.col = {c: object_array(v) for c, v in lists.items() if c != "sheet"}
+        self.values = {f: object_array(v) for f, v in values.items()}
+        self.statuses = {f: object_array(v) for f, v in statuses.items()}
+        self.spot = np.array([s.spot for s in self.sheets], dtype=bool)[self.sheet] if n else np.zeros(0, bool)
+        self._coded: dict[str, tuple[np.ndarray, list]] = {}
+
+    def __len__(self) -> int:
+        return self.n
+
+    def coded(self, column: str) -> tuple[np.ndarray, list]:
+        """`factorize` of a row column, made once, codes as int32 (kept for the run: half the
+        memory): resolve codes the IDs, names and units, and the register of a first load
+        (earlyparts.py) reuses the codes."""
+        if column not in self._coded:
+            c, u = factorize(self.col[column])
+            self._coded[column] = (c.astype(np.int32), u)
+        return self._coded[column]
+
+    def raw_id(self, i: int) -> object:
+        """Row i's ID cell as the file has it (the ID itself when it was written canonically)."""
+        raw = self.col["raw_id"][i]
+        return raw if raw is not None else self.col["id"][i]
+
+    def record(self, i: int) -> Record:
+        """Row i as an object, for a message about it."""
+        s = self.sheets[self.sheet[i]]
+        c = self.col
+        raw = {"id": self.raw_id(i), "course": c["raw_course"][i], "track": c["raw_track"][i]}
+        return Record(
+            file=s.file, sheet=s.name, row=int(self.row[i]), unit=c["unit"][i], name=c["name"][i], id=c["id"][i],
+            subject=c["subject"][i], stage=c["stage"][i], course_id=c["course_id"][i], track_hint=c["track_hint"][i],
+            values={f: v[i] for f, v in self.values.items() if v[i] is not None},
+            statuses={f: v[i] for f, v in self.statuses.items() if v[i] is not None},
+            present=s.present, raw={k: v for k, v in raw.items() if v is not None}, headers=s.headers, spot=s.spot)
+
+
+@dataclass
+class Entries:
+    """The accepted course results of a run, as columns aligned with `rows` (indexes into
+    the Table)."""
+
+    table: Table
+    rows: np.ndarray
+    track: np.ndarray
+    composite: np.ndarray  # str or None
+    passed: np.ndarray
+    eligible: np.ndarray
+    hours: np.ndarray
+    credits: np.ndarray
+    reason: np.ndarray
+    inputs: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def take(self, keep: np.ndarray) -> Entries:
+        return Entries(self.table, self.rows[keep], self.track[keep], self.composite[keep], self.passed[keep],
+                       self.eligible[keep], self.hours[keep], self.credits[keep], self.reason[keep],
+                       self.inputs[keep])
+
+    def column(self, name: str) -> np.ndarray:
+        return self.table.col[name][self.rows]
+
+    @property
+    def sheet(self) -> np.ndarray:
+        return self.table.sheet[self.rows]
+
+    @property
+    def row(self) -> np.ndarray:
+        return self.table.row[self.rows]
+
+
+def row_problem(r: Record, field: str, code: str, message: str, hint: str) -> Problem:
+    """A problem about one field of row `r`, at the cell the clerk must fix."""
+    return Problem(r.file, r.sheet, r.row, r.headers.get(field, label(field)), shown(r.raw.get(field, "")), code,
+                   message, hint)
+
+
+def object_array(values: list) -> np.ndarray:
+    """A 1-d object array of `values` (np.array would make tuples into a second dimension)."""
+    a = np.empty(len(values), dtype=object)
+    a[:] = values
+    return a
+
+
+def codes(values: np.ndarray, kind: Kind | None = None) -> np.ndarray:
+    """Integer codes of an object column: equal values share a code, None is -1."""
+    return factorize(values, kind)[0]
+
+
+def factorize(values: np.ndarray, kind: Kind | None = None) -> tuple[np.ndarray, list]:
+    """(codes, distinct values): equal values share a code, None is -1. True and 1 are
+    equal in Python, so a column that may hold both (作业: 是/否 or a count) is coded by
+    (type, value). Decimals are canonical (cells.py), so equal means the same text."""
+    if kind is Kind.COUNT_OR_YESNO and len({type(v) for v in values} - {type(None)}) > 1:
+        c, u = pd.factorize(object_array([None if v is None else (type(v), v) for v in values]), use_na_sentinel=True)
+        return c, [v for _, v in u]
+    c, u = pd.factorize(values, use_na_sentinel=True)
+    return c, list(u)
+
+
+def str_ranks(values: list[str]) -> np.ndarray:
+    """Each of the distinct `values`' place in str order, which is SQLite's BINARY order
+    (code points; UTF-8 keeps their order)."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    rank = np.empty(len(values), np.int64)
+    rank[order] = np.arange(len(values))
+    return rank
+
+
+def pair_codes(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
+    """Codes of the (a, b) pairs of two object columns (e.g. track and course id), and the
+    distinct pairs."""
+    ac, au = factorize(a)
+    bc, bu = factorize(b)
+    k = max(len(bu), 1)
+    codes_, distinct = factorize(ac * k + bc)
+    return codes_, [(au[v // k], bu[v % k]) for v in distinct]
+
+
+def group_codes(columns: list[np.ndarray]) -> np.ndarray:
+    """One code per distinct combination of the given integer code columns, numbered in
+    order of first appearance."""
+    if not columns:
+        return np.zeros(0, np.int64)
+    frame = pd.DataFrame({str(k): c for k, c in enumerate(columns)})
+    return frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+
+
+def first_of_groups(g: np.ndarray) -> np.ndarray:
+    """Index of the first row of each group code 0..k-1 (codes numbered by first appearance)."""
+    return np.flatnonzero(~pd.Series(g).duplicated().to_numpy())
+
+
+def groups(key: np.ndarray, rows: np.ndarray) -> list[list[int]]:
+    """Rows (indexes) grouped by key, groups in order of first appearance."""
+    out: dict[object, list[int]] = {}
+    for k, i in zip(key[rows].tolist(), rows.tolist()):
+        out.setdefault(k, []).append(i)
+    return list(out.values())
