@@ -83,9 +83,6 @@ class FileResult:
     known: bool = False  # these bytes are in the ledger already: not read
     spot_params: dict[str, str] = field(default_factory=dict)  # the 抽样说明 sheet of a filled-in sample.xlsx
 
-    def reject(self, p: Problem) -> None:
-        self.rejects.append(p)
-
 
 def extract_file(path: Path, term: TermRules, vocab: Vocabulary, course_opt: str | None = None,
                  display: str | None = None) -> FileResult:
