@@ -25,6 +25,8 @@ from credittool.fields import MEASURE_FIELDS
 from credittool.textnorm import match_key
 
 Mask = np.ndarray  # bool, one per row below the header
+# The masks read `cell.code is None` where `cell.ok` means the same: once per cell of a
+# column, the property's call is most of the cost.
 Check = Callable[[SheetCells, Mask], tuple[Mask, list]]
 
 SPOT_BLANK = "抽测成绩未填（尚未测试）"
@@ -96,7 +98,7 @@ def unusable_cells(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
     """A flagged cell (error value, uncalculated formula) or one that cannot be normalised."""
     hit, found = np.zeros(len(sc), bool), []
     for f, col in sc.cells.items():
-        bad = live & (_mask(sc, (c.code is not None for c in col)) | _flagged(sc, f))  # not c.ok
+        bad = live & (_mask(sc, (c.code is not None for c in col)) | _flagged(sc, f))
         for i in _rows(bad):
             c, flag = col[i], sc.flags[f].get(i)
             found.append(flag or Problem(sc.file, sc.sheet.name, sc.first + i, sc.layout.headers[f],
@@ -106,6 +108,7 @@ def unusable_cells(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
 
 
 def blank_names_and_ids(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
+    """A row that is not blank but has no name, or no ID number."""
     hit, found = np.zeros(len(sc), bool), []
     for f, code, msg in (("name", "E-NAME-BLANK", "姓名为空"), ("id", "E-ID-BLANK", "身份证号为空")):
         blank = live & _mask(sc, (c.code is None and c.value is None for c in sc.cells[f])) & ~_flagged(sc, f)
