@@ -1,0 +1,193 @@
+"""The row checks of one data sheet, as a list run in a declared order.
+
+Each check takes the sheet's columns (`SheetCells`) and a mask of the rows still open, and
+returns the mask of the rows it decides with what it says about them. How they combine:
+
+1. `SKIPS`, in order: a row one of them skips (空行, 合计行, …) is neither a record nor a
+   reject, and the checks after it do not see it.
+2. An unusable sheet (`SheetCells.error`) rejects every row left with its one problem.
+   Otherwise every check of `ROW_CHECKS` sees every row left, so a rejected row gets all
+   of its problems: in a row, in the order of the checks and, within one, of the columns.
+3. The rows no check decided are accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from credittool.diagnostics import Problem, RejectedRow, Skipped
+from credittool.extract.cells import BLANK, shown
+from credittool.extract.columns import SheetCells
+from credittool.fields import MEASURE_FIELDS
+from credittool.textnorm import match_key
+
+Mask = np.ndarray  # bool, one per row below the header
+# The masks read `cell.code is None` where `cell.ok` means the same: once per cell of a
+# column, the property's call is most of the cost.
+Check = Callable[[SheetCells, Mask], tuple[Mask, list]]
+
+SPOT_BLANK = "抽测成绩未填（尚未测试）"
+_TOTALS = ("合计", "总计", "小计", "总分", "平均")
+_TOTALS_FIRST = frozenset(w[0] for w in _TOTALS)
+
+
+def _mask(sc: SheetCells, flags: Iterable[bool]) -> Mask:
+    return np.fromiter(flags, bool, len(sc))
+
+
+def _rows(mask: Mask) -> list[int]:
+    """The row indexes a mask holds, in order."""
+    return np.flatnonzero(mask).tolist()
+
+
+def _flagged(sc: SheetCells, f: str) -> Mask:
+    m = np.zeros(len(sc), bool)
+    m[list(sc.flags.get(f, ()))] = True
+    return m
+
+
+def _blank(sc: SheetCells, f: str) -> Mask:
+    """Blank and not flagged: an error cell reads as blank."""
+    return _mask(sc, (c is BLANK for c in sc.column(f))) & ~_flagged(sc, f)
+
+
+def _skips(sc: SheetCells, hit: Mask, reason: str) -> tuple[Mask, list[Skipped]]:
+    return hit, [Skipped(sc.file, sc.sheet.name, sc.first + i, reason) for i in _rows(hit)]
+
+
+def blank_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Skipped]]:
+    """No name, no ID and no measure: a blank row."""
+    hit = live & _blank(sc, "name") & _blank(sc, "id")
+    for f in MEASURE_FIELDS:
+        if f in sc.cells and hit.any():
+            hit &= _blank(sc, f)
+    return _skips(sc, hit, "空行")
+
+
+def totals_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Skipped]]:
+    """A 合计/总计/… row under the table, told by its name, ID or first two cells."""
+    at = [j for j in {sc.layout.columns.get("name"), sc.layout.columns.get("id"), 0, 1} if j is not None]
+    hit = np.zeros(len(sc), bool)
+    for j in at:  # a cheap look at the first character of whole columns first
+        hit[[i for i, r in enumerate(sc.rows) if j < len(r) and isinstance(r[j], str)
+             and r[j].lstrip()[:1] in _TOTALS_FIRST]] = True
+    hit &= live
+    for i in _rows(hit):
+        hit[i] = any(_totals_word(sc.rows[i][j]) for j in at if j < len(sc.rows[i]))
+    return _skips(sc, hit, "合计行")
+
+
+def _totals_word(cell: object) -> bool:
+    return isinstance(cell, str) and cell.lstrip()[:1] in _TOTALS_FIRST and match_key(cell).startswith(_TOTALS)
+
+
+def unfilled_spot_scores(sc: SheetCells, live: Mask) -> tuple[Mask, list[Skipped]]:
+    """A teacher of the spot-test list whose score is not filled in yet (R7)."""
+    if not sc.spot or sc.error is not None:
+        return np.zeros(len(sc), bool), []
+    return _skips(sc, live & _blank(sc, "spot_score"), SPOT_BLANK)
+
+
+SKIPS: tuple[Check, ...] = (blank_rows, totals_rows, unfilled_spot_scores)
+
+
+def unusable_cells(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
+    """A flagged cell (error value, uncalculated formula) or one that cannot be normalised."""
+    hit, found = np.zeros(len(sc), bool), []
+    for f, col in sc.cells.items():
+        bad = live & (_mask(sc, (c.code is not None for c in col)) | _flagged(sc, f))
+        for i in _rows(bad):
+            c, flag = col[i], sc.flags[f].get(i)
+            found.append(flag or Problem(sc.file, sc.sheet.name, sc.first + i, sc.layout.headers[f],
+                                         shown(sc.raw[f][i]), c.code or "E-CELL", c.message, c.hint))
+        hit |= bad
+    return hit, found
+
+
+def blank_names_and_ids(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
+    """A row that is not blank but has no name, or no ID number."""
+    hit, found = np.zeros(len(sc), bool), []
+    for f, code, msg in (("name", "E-NAME-BLANK", "姓名为空"), ("id", "E-ID-BLANK", "身份证号为空")):
+        blank = live & _mask(sc, (c.code is None and c.value is None for c in sc.cells[f])) & ~_flagged(sc, f)
+        found += [Problem(sc.file, sc.sheet.name, sc.first + i, sc.layout.headers[f], "", code, msg,
+                          "补填后重新导入") for i in _rows(blank)]
+        hit |= blank
+    return hit, found
+
+
+def unknown_courses(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
+    """A 课程 cell that names no course of the term."""
+    if "course" not in sc.cells:
+        return np.zeros(len(sc), bool), []
+    col = sc.cells["course"]
+    hit = live & _mask(sc, (c.code is None and k is None for c, k in zip(col, sc.course))) & ~_flagged(sc, "course")
+    term, header = sc.term, sc.layout.headers["course"]
+    return hit, [Problem(sc.file, sc.sheet.name, sc.first + i, header, col[i].value or "", "E-COURSE-UNKNOWN",
+                         f"课程「{col[i].value or ''}」不是 {term.term_id} 学期规则中的课程",
+                         "改为课程全称或规则中的简称（见 credittool check --rules 的课程表）")
+                 for i in _rows(hit)]
+
+
+def unknown_tracks(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
+    """A 培训类型 cell that names no track of the term."""
+    if "track" not in sc.cells:
+        return np.zeros(len(sc), bool), []
+    col = sc.cells["track"]
+    hit = live & _mask(sc, (bool(c.value) and h is None for c, h in zip(col, sc.hint))) & ~_flagged(sc, "track")
+    tracks = "/".join(rs.track.name for rs in sc.term.by_track.values())
+    return hit, [Problem(sc.file, sc.sheet.name, sc.first + i, sc.layout.headers["track"], col[i].value,
+                         "E-TRACK-UNKNOWN", f"培训类型「{col[i].value}」无法识别", "填 " + tracks)
+                 for i in _rows(hit)]
+
+
+ROW_CHECKS: tuple[Check, ...] = (unusable_cells, blank_names_and_ids, unknown_courses, unknown_tracks)
+
+
+def unusable_sheet(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
+    """Every row of a sheet that cannot be read (no 身份证号 column, no course, …)."""
+    e = sc.error
+    return live, [Problem(sc.file, sc.sheet.name, sc.first + i, e.column, e.value, e.code, e.message, e.hint)
+                  for i in _rows(live)]
+
+
+@dataclass
+class Verdicts:
+    """What the checks decided for one sheet's rows; each list in row order."""
+
+    skipped: list[Skipped] = field(default_factory=list)
+    rejects: list[Problem] = field(default_factory=list)
+    rejected_rows: list[RejectedRow] = field(default_factory=list)  # whom each rejected row is about
+    accepted: list[int] = field(default_factory=list)  # row indexes
+
+
+def run_checks(sc: SheetCells) -> Verdicts:
+    v = Verdicts()
+    live = np.ones(len(sc), bool)
+    for check in SKIPS:
+        hit, found = check(sc, live)
+        live &= ~hit
+        v.skipped += found
+    rejected = np.zeros(len(sc), bool)
+    for check in (unusable_sheet,) if sc.error is not None else ROW_CHECKS:
+        hit, found = check(sc, live)
+        rejected |= hit
+        v.rejects += found
+    v.skipped.sort(key=lambda s: s.row)  # stable: within a row, the order of the checks
+    v.rejects.sort(key=lambda p: p.row)
+    v.rejected_rows = [_who(sc, i) for i in _rows(rejected)]
+    v.accepted = _rows(live & ~rejected)
+    return v
+
+
+def _who(sc: SheetCells, i: int) -> RejectedRow:
+    """Whom a rejected row is about, from whatever of its cells could be read."""
+    def value(f: str) -> object:
+        col = sc.cells.get(f)
+        return col[i].value if col is not None and col[i].ok else None
+
+    raw_id = sc.raw["id"][i] if "id" in sc.raw else None
+    return RejectedRow(sc.file, sc.sheet.name, sc.first + i, value("id"), shown(raw_id),
+                       value("unit") or sc.default_unit, value("name") or "", sc.course[i] or "")

@@ -1,0 +1,191 @@
+"""One data sheet's rows as columns: each mapped column's cells normalised, what preflight
+flagged, and each row's course and track, worked out here once for the checks and for the
+columns kept; then the accepted rows appended to the file's `Rows`.
+
+Each distinct (type, value) of a column is normalised once, and the rows share the Cell
+objects (immutable, so sharing is safe).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from credittool.diagnostics import Problem
+from credittool.extract.cells import BLANK, Cell, Vocabulary, normalize
+from credittool.extract.sheets import course_of_sheet, whole_sheet_error
+from credittool.extract.tables import Layout
+from credittool.fields import FIELDS, MEASURE_FIELDS, Kind, kind_of
+from credittool.read.preflight import col_letters
+from credittool.read.readers import Sheet
+from credittool.rules.loader import TermRules
+from credittool.textnorm import match_key
+
+# Columns of `Rows`, besides the measure fields' values and statuses
+ROW_COLUMNS = ("sheet", "row", "unit", "name", "id", "subject", "stage", "course_id", "track_hint",
+               "raw_id", "raw_course", "raw_track")
+
+
+class Rows:
+    """Accepted-so-far rows of one file as columns: lists pickle and concatenate fast, and
+    equal values share one object (each sheet normalises a distinct cell once)."""
+
+    def __init__(self) -> None:
+        self.cols: dict[str, list] = {c: [] for c in ROW_COLUMNS}
+        self.values: dict[str, list] = {}  # measure field → value (Decimal / bool) or None
+        self.statuses: dict[str, list] = {}  # score field → status kind or None
+
+    def __len__(self) -> int:
+        return len(self.cols["row"])
+
+    def column(self, store: dict[str, list], f: str) -> list:
+        col = store.get(f)
+        if col is None:
+            col = store[f] = [None] * len(self)
+        return col
+
+
+@dataclass
+class SheetCells:
+    """The rows below one sheet's header, column by column: what every row check reads."""
+
+    file: str
+    sheet: Sheet
+    layout: Layout
+    term: TermRules
+    rows: list[list[Any]]  # the rows as read
+    first: int  # Excel row number of rows[0]
+    raw: dict[str, list]  # field → its cells as read
+    cells: dict[str, list[Cell]]  # field → its cells normalised
+    flags: dict[str, dict[int, Problem]]  # field → row index → the error value or uncalculated formula there
+    course: list[str | None]  # each row's course: its 课程 cell's when usable, else the sheet's
+    hint: list[str | None]  # the track each row's 培训类型 cell names, if any
+    spot: bool  # the filled-in list from `credittool sample`: spot-test scores (R7, R8)
+    error: Problem | None  # what makes every row unusable
+    default_unit: str  # a row without 单位 is of the school that sent the file
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def column(self, f: str) -> list[Cell]:
+        """A field's cells; all blank when the sheet has no such column."""
+        col = self.cells.get(f)
+        return col if col is not None else [BLANK] * len(self.rows)
+
+
+def sheet_cells(file: str, sheet: Sheet, layout: Layout, term: TermRules, vocab: Vocabulary,
+                course_opt: str | None, default_unit: str) -> SheetCells:
+    cols = layout.columns
+    rows = sheet.rows[layout.header_index + 1:]
+    first = sheet.first_row + layout.header_index + 1
+    course_col = "course" in cols
+    sheet_course = None if course_col else course_of_sheet(sheet, term, course_opt)
+    spot = not course_col and sheet_course is None and "spot_score" in cols \
+        and not any(f in cols for f in MEASURE_FIELDS if f != "spot_score")
+    error = whole_sheet_error(file, sheet.name, layout, course_col or sheet_course is not None or spot)
+    raw = {f: [r[j] if j < len(r) else None for r in rows] for f, j in cols.items()}
+    cells = {f: normalize_column(f, raws, vocab, layout.headers[f]) for f, raws in raw.items()}
+    flags = _flags(file, sheet, layout, first, len(rows))
+    if course_col and error is None:
+        course = _looked_up(cells["course"], flags["course"], term.courses)
+    else:  # the sheet's course; an unusable sheet's rows are about it too, whatever their cells say
+        course = [sheet_course] * len(rows)
+    hint = _looked_up(cells["track"], flags["track"], term.tracks) if "track" in cols else [None] * len(rows)
+    return SheetCells(file, sheet, layout, term, rows, first, raw, cells, flags, course, hint, spot, error,
+                      default_unit)
+
+
+def _looked_up(col: list[Cell], flagged: dict[int, Problem], names: dict[str, str]) -> list[str | None]:
+    """What each usable, non-blank cell names among `names` (a match key → id); None elsewhere."""
+    memo: dict[Any, str | None] = {}
+
+    def named(cell: Cell) -> str | None:
+        text = cell.value
+        if text not in memo:
+            memo[text] = names.get(match_key(text)) if text else None
+        return memo[text]
+
+    return [None if i in flagged else named(c) for i, c in enumerate(col)]
+
+
+def normalize_column(field: str, raws: list, vocab: Vocabulary, header: str) -> list[Cell]:
+    """Each raw cell of one column as a Cell; each distinct (type, value) normalised once
+    (1, 1.0 and True are equal in Python but not the same cell, hence the type)."""
+    kind = FIELDS[field][0]
+    texts: dict[str, Cell] = {}  # most cells are text: keyed by the string alone
+    others: dict[tuple[type, Any], Cell] = {}
+    out = []
+    for raw in raws:
+        if type(raw) is str:
+            c = texts.get(raw)
+            if c is None:
+                c = texts[raw] = normalize(kind, raw, vocab, header, field)
+        else:
+            key = (type(raw), raw)
+            c = others.get(key)
+            if c is None:
+                c = others[key] = normalize(kind, raw, vocab, header, field)
+        out.append(c)
+    return out
+
+
+def _flags(file: str, sheet: Sheet, layout: Layout, first: int, n: int) -> dict[str, dict[int, Problem]]:
+    """Mapped cells that preflight saw holding an error value or an uncalculated formula: an
+    error cell or a formula never calculated reads as blank, and it is not blank."""
+    out: dict[str, dict[int, Problem]] = {f: {} for f in layout.columns}
+    field_at = {sheet.first_col + j: f for f, j in layout.columns.items()}
+    for (rown, col), flag in sheet.cell_flags.items():
+        f = field_at.get(col)
+        if f is None or not 0 <= rown - first < n:
+            continue
+        ref = f"{col_letters(col)}{rown}"
+        if flag.startswith("error:"):
+            value, msg = flag[6:], f"单元格 {ref} 是错误值 {flag[6:]}"
+        else:
+            value, msg = "", f"单元格 {ref} 是公式，但没有计算结果（文件未在 Excel/WPS 中计算保存过）"
+        out[f][rown - first] = Problem(file, sheet.name, rown, layout.headers[f], value, "E-CELL-ERROR", msg,
+                                       "在 Excel/WPS 中打开、检查公式并保存后再导入")
+    return out
+
+
+def append_rows(out: Rows, sc: SheetCells, si: int, keep: list[int]) -> None:
+    """The accepted rows `keep` (indexes, in order) of sheet number `si`, column by column."""
+    # this sheet's measure columns first, so that a field first seen here starts as None for
+    # the rows of the sheets before it
+    measures = [(f, out.column(out.values, f), out.column(out.statuses, f) if kind_of(f) is Kind.SCORE else None)
+                for f in MEASURE_FIELDS if f in sc.cells]
+    mine = {id(col) for _, v, st in measures for col in (v, st) if col is not None}
+    others = [col for col in (*out.values.values(), *out.statuses.values()) if id(col) not in mine]
+    cols = out.cols
+
+    def values(f: str, default: Any = None) -> list:
+        col = sc.cells.get(f)
+        return [default] * len(keep) if col is None else [col[i].value for i in keep]
+
+    cols["sheet"].extend([si] * len(keep))
+    cols["row"].extend(sc.first + i for i in keep)
+    cols["unit"].extend(u or sc.default_unit for u in values("unit"))
+    cols["name"].extend(values("name"))
+    ids = values("id")
+    cols["id"].extend(ids)
+    cols["subject"].extend(v or "" for v in values("subject", ""))
+    cols["stage"].extend(v or "" for v in values("stage", ""))
+    cols["course_id"].extend(sc.course[i] or "" for i in keep)
+    cols["track_hint"].extend(sc.hint[i] for i in keep)
+    raw_ids = sc.raw.get("id") or [None] * len(sc)
+    cols["raw_id"].extend(None if raw_ids[i] == ident else raw_ids[i] for i, ident in zip(keep, ids))  # where it differs
+    # as read, for messages (the cell's shared value where equal: a province's rows would
+    # otherwise hold millions of equal strings, one per cell read)
+    for f, name in (("course", "raw_course"), ("track", "raw_track")):
+        if f not in sc.cells:
+            cols[name].extend([None] * len(keep))
+        else:
+            raws, col = sc.raw[f], sc.cells[f]
+            cols[name].extend(col[i].value if raws[i] == col[i].value else raws[i] for i in keep)
+    for f, vcol, scol in measures:
+        col = sc.cells[f]
+        vcol.extend(col[i].value for i in keep)
+        if scol is not None:
+            scol.extend(col[i].status for i in keep)
+    for col in others:  # a field this sheet lacks stays None
+        col.extend([None] * (len(cols["row"]) - len(col)))

@@ -1,0 +1,72 @@
+"""The row checks of extract (`extract/checks.py`): a declared list, run in order, that
+decides every row of a sheet, so a row with several faults gets all of them, a skipped row
+none, and every row read is skipped, rejected or accepted exactly once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import TEXT_H1, check_id, write_xlsx
+from credittool.commands.ingest import load_term, vocabulary
+from credittool.extract import checks
+from credittool.extract.rows import FileResult, extract_file
+
+TERM = load_term([TEXT_H1], None)
+ID = [check_id(f"2202821980010{i:04d}") for i in range(10)]
+HEAD = ["姓名", "身份证号", "课程", "培训类型", "考试成绩", "博文篇数", "博文成绩"]
+
+
+def _extract(path: Path) -> FileResult:
+    return extract_file(path, TERM, vocabulary(TERM))
+
+
+def test_the_checks_are_declared_in_order() -> None:
+    assert checks.SKIPS == (checks.blank_rows, checks.totals_rows, checks.unfilled_spot_scores)
+    assert checks.ROW_CHECKS == (checks.unusable_cells, checks.blank_names_and_ids, checks.unknown_courses,
+                                 checks.unknown_tracks)
+
+
+def test_a_row_gets_every_problem_it_has_in_check_then_column_order(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "甲校.xlsx", {"成绩": [
+        HEAD,
+        ["张一", ID[0], "教学技能", "", 70, 5, 70],
+        ["", ID[1], "英语", "火星", "abc", -1, 70],  # four checks find something
+        [None, None, None, None, None, None, None],
+        ["合计", None, None, None, 70, 5, 70],
+    ]})
+    res = _extract(path)
+    assert [(p.row, p.code, p.column) for p in res.rejects] == [
+        (3, "E-SCORE-TEXT", "考试成绩"), (3, "E-COUNT-RANGE", "博文篇数"), (3, "E-NAME-BLANK", "姓名"),
+        (3, "E-COURSE-UNKNOWN", "课程"), (3, "E-TRACK-UNKNOWN", "培训类型")]
+    assert [(r.row, r.id, r.course_id) for r in res.rejected_rows] == [(3, ID[1], "")]
+    assert [(s.row, s.reason) for s in res.skipped] == [(4, "空行"), (5, "合计行")]
+    assert res.rows.cols["row"] == [2] and res.rows.cols["course_id"] == ["teaching-skills"]
+    assert res.rows_read == len(res.rows) + len(res.rejected_rows) + len(res.skipped)
+
+
+def test_an_unusable_sheet_rejects_each_row_with_its_one_problem(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "甲校.xlsx", {"教学技能": [
+        ["姓名", "考试成绩", "博文成绩"],  # no 身份证号 column
+        ["张一", "abc", 70],  # its bad score is not reported: the sheet's problem is the row's
+        [None, None, None],
+        ["李二", 80, 70],
+    ]})
+    res = _extract(path)
+    assert [(p.row, p.code) for p in res.rejects] == [(2, "E-COLUMN-MISSING"), (4, "E-COLUMN-MISSING")]
+    assert [(s.row, s.reason) for s in res.skipped] == [(3, "空行")]
+    assert [(r.row, r.name, r.course_id) for r in res.rejected_rows] == [(2, "张一", "teaching-skills"),
+                                                                         (4, "李二", "teaching-skills")]
+    assert len(res.rows) == 0
+
+
+def test_an_unfilled_spot_score_is_skipped_and_a_filled_one_kept(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "甲校.xlsx", {"抽测名单": [
+        ["姓名", "身份证号", "抽测成绩"],
+        ["张一", ID[0], 88],
+        ["李二", ID[1], None],
+        ["王三", ID[2], "九十"],
+    ]})
+    res = _extract(path)
+    assert [(s.row, s.reason) for s in res.skipped] == [(3, checks.SPOT_BLANK)]
+    assert [(p.row, p.code) for p in res.rejects] == [(4, "E-SCORE-TEXT")]
+    assert res.rows.cols["row"] == [2] and res.sheets[0].spot
