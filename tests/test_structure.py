@@ -25,7 +25,7 @@ KNOWN_CYCLES = [["credittool.resolve.missing", "credittool.resolve.run"],
                 ["credittool.write.earlyparts", "credittool.write.register"]]
 KNOWN_LONG_MODULES = {"credittool.extract.rows": 428, "credittool.resolve.run": 563}
 KNOWN_LONG_FUNCTIONS = {"credittool.extract.rows._extract_sheet": 194, "credittool.resolve.run.resolve_tracks": 80,
-                        "credittool.resolve.run.resolve": 69, "credittool.commands.ingest._commit": 68}
+                        "credittool.resolve.run.resolve": 69}
 BINARY_PARSERS = {"credittool.read.preflight.xls", "credittool.read.preflight.xlsb", "credittool.read.preflight.cfb"}
 
 

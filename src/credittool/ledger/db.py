@@ -200,6 +200,10 @@ def known_files(con: sqlite3.Connection, term: str) -> set[str]:
                                           (term,))}
 
 
+def has_entries(con: sqlite3.Connection, term: str) -> bool:
+    return con.execute("SELECT 1 FROM entries WHERE term = ? LIMIT 1", (term,)).fetchone() is not None
+
+
 def generation(con: sqlite3.Connection, term: str, key: str = "generation") -> int:
     """How many commits changed the term (key "generation"), or which of them the term's
     workbooks were last written from (key "written")."""
