@@ -20,10 +20,11 @@ from credittool.extract.rows import FileResult
 from credittool.ledger.db import bulk_entries, bump_generation, has_entries, transaction
 from credittool.ledger.filerecords import Recorded, record_files
 from credittool.ledger.spotscores import REJECT_CODES, SpotCounts, SpotRun
+from credittool.ledger.stamps import refresh_stamps
+from credittool.ledger.terms import commit_rules
 from credittool.resolve import missing
 from credittool.resolve.run import Entries, Resolution
 from credittool.rules.loader import TermRules
-from credittool.write.register import refresh_stamps, rules_meta, rules_rows
 
 # rejects found against the ledger rather than in the files
 LATE_CODES = frozenset({"E-ID-LEDGER"}) | REJECT_CODES
@@ -105,15 +106,6 @@ def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileR
     if not prior_entries and len(entries) == len(res.entries) and len(rec.fids) == len(fresh):
         out.whole = frozenset(rec.fids.values())
     return out
-
-
-def commit_rules(con: sqlite3.Connection, term: TermRules) -> None:
-    """The term's courses and tracks, for `report` (which needs no rules files)."""
-    con.execute("INSERT OR REPLACE INTO terms VALUES (?,?)", (term.term_id, term.term_name))
-    courses, tracks = rules_rows(term)
-    con.executemany("INSERT OR REPLACE INTO courses VALUES (?,?,?,?,?)", courses)
-    con.executemany("INSERT OR REPLACE INTO track_courses VALUES (?,?,?,?,?,?)", tracks)
-    con.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", rules_meta(term))
 
 
 def _file_ids(entries: Entries, rec: Recorded) -> tuple[Entries, np.ndarray]:
