@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS entries(
     hours REAL NOT NULL,
     credits REAL NOT NULL,
     reason TEXT NOT NULL,
-    inputs TEXT NOT NULL,  -- what the result was computed from, see ingest._inputs_text
+    inputs TEXT NOT NULL,  -- what the result was computed from (resolve/: the run's inputs column)
     UNIQUE(term, id_number, course_id)
 );
 {entry_indexes};
