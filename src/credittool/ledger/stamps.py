@@ -48,8 +48,9 @@ def refresh_stamps(con: sqlite3.Connection, term: TermRules) -> None:
 def _stamp_inputs(con: sqlite3.Connection, term_id: str) -> str:
     """`_STAMP_INPUTS`, read the faster way. By the unique index (term, id_number, …) each
     row is a random read of the table; when the term is most of the ledger, reading the table
-    in order and sorting is faster. `+e.term` keeps SQLite off the index. Either way the same groups come out; only the order of a
-    pattern's items may differ, which `certify.stamp` ignores (see `_stamp_memo`)."""
+    in order and sorting is faster. `+e.term` keeps SQLite off the index. Either way the
+    same groups come out; only the order of a pattern's items may differ, which
+    `certify.stamp` ignores (see `_stamp_memo`)."""
     (term_rows,) = con.execute("SELECT COUNT(*) FROM entries WHERE term = ?", (term_id,)).fetchone()
     (all_rows,) = con.execute("SELECT COUNT(*) FROM entries").fetchone()
     return _STAMP_INPUTS.replace("WHERE e.term = ?", "WHERE +e.term = ?") if 2 * term_rows > all_rows \

@@ -1,9 +1,10 @@
 """Styled, safe, atomic xlsx output.
 
-Plain tables (the register, rejects, the spot-test list) go through rustpy-xlsxwriter,
-a Rust writer faster than openpyxl: it sets the floor of a province's term close. Sheets with charts, number formats, totals rows or print settings
-(the report) go through openpyxl. Either way every text cell is a string cell, so "=cmd|' /C calc'!A0"
-typed as a name stays text and can never run as a formula, and IDs are text cells.
+Plain tables (the register, rejects, the spot-test list) go through rustpy-xlsxwriter, a
+Rust writer faster than openpyxl: it sets the floor of a province's term close. Sheets with
+charts, number formats, totals rows or print settings (the report) go through openpyxl.
+Either way every text cell is a string cell, so "=cmd|' /C calc'!A0" typed as a name stays
+text and can never run as a formula, and IDs are text cells.
 """
 
 from __future__ import annotations
