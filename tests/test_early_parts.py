@@ -194,7 +194,7 @@ def test_staging_is_removed_when_the_run_fails(tmp_path: Path, monkeypatch: pyte
     def fails(*args: Any) -> Any:
         raise RuntimeError("simulated failure during the commit")
 
-    monkeypatch.setattr(ingest_module, "_commit", fails)
+    monkeypatch.setattr(ingest_module, "commit_run", fails)
     with pytest.raises(RuntimeError):
         run(tmp_path / "ws")
     out = tmp_path / "ws" / "out" / TERM

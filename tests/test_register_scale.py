@@ -26,7 +26,9 @@ from credittool.resolve import missing
 from credittool.write import register
 from credittool.score.certify import CourseResult, stamp
 from credittool.ledger.db import transaction
-from credittool.write.register import REGISTER_COLUMNS, SUMMARY_COLUMNS, refresh_stamps, sheet_slices, write_outputs
+from credittool.ledger import stamps
+from credittool.ledger.stamps import refresh_stamps
+from credittool.write.register import REGISTER_COLUMNS, SUMMARY_COLUMNS, sheet_slices, write_outputs
 from credittool.rules.loader import TermRules, load_rules
 from golden_util import ROOT, TERM, run_samples
 
@@ -93,14 +95,14 @@ def test_stamps_equal_the_rule_applied_per_teacher(ledger: sqlite3.Connection) -
 
 def test_stamps_are_the_same_read_either_way(ledger: sqlite3.Connection) -> None:
     """With the term most of the ledger the stamps' inputs are read by a table scan, with
-    another term bigger by the unique index (`register._stamp_inputs`): the same stamps."""
-    assert "+e.term" in register._stamp_inputs(ledger, TERM)
+    another term bigger by the unique index (`stamps._stamp_inputs`): the same stamps."""
+    assert "+e.term" in stamps._stamp_inputs(ledger, TERM)
     by_scan = refreshed(ledger)
     for k in range(2):  # another term, twice this one's size
         ledger.execute("""INSERT INTO entries SELECT 'other', file_id, sheet, row, unit, name, id_number || ?, subject,
                           stage, track, course_id, composite, passed, eligible, hours, credits, reason, inputs
                           FROM entries WHERE term = ?""", (str(k), TERM))
-    assert "+e.term" not in register._stamp_inputs(ledger, TERM)
+    assert "+e.term" not in stamps._stamp_inputs(ledger, TERM)
     assert refreshed(ledger) == by_scan == oracle_stamps(ledger, H1)
 
 
@@ -113,7 +115,7 @@ def test_rule_runs_once_per_distinct_pattern(ledger: sqlite3.Connection, monkeyp
                       frozenset((absent or {}).items())))
         return stamp(track, results, term, absent)
 
-    monkeypatch.setattr(register, "stamp", counting)
+    monkeypatch.setattr(stamps, "stamp", counting)
     refreshed(ledger)
     patterns = defaultdict(set)
     for ident, track, cid, ok, reason in ledger.execute(

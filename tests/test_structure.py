@@ -19,11 +19,6 @@ MAX_FUNCTION_LINES = 60
 MAX_MODULE_LINES = 400
 # The binary preflight parsers walk record formats field by field (MS-XLS, MS-XLSB, MS-CFB);
 # the issue exempts them from the function limit.
-# Known debts, being paid off (issue 13): each test asserts that exactly these remain, and
-# none has grown, so a new one fails and a paid one must be struck off here.
-KNOWN_LONG_MODULES: dict[str, int] = {}
-KNOWN_LONG_FUNCTIONS = {"credittool.write.xlsxout._write_openpyxl": 74,
-                        "credittool.commands.ingest._commit": 68, "credittool.write.xlsxout.build": 64}
 BINARY_PARSERS = {"credittool.read.preflight.xls", "credittool.read.preflight.xlsb", "credittool.read.preflight.cfb"}
 
 
@@ -152,7 +147,7 @@ def test_no_module_reads_another_modules_private_names() -> None:
 
 def test_no_module_is_over_400_lines() -> None:
     sizes = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in MODULES.items()}
-    _no_new_debt({name: n for name, n in sizes.items() if n > MAX_MODULE_LINES}, KNOWN_LONG_MODULES)
+    assert {name: n for name, n in sizes.items() if n > MAX_MODULE_LINES} == {}
 
 
 def test_no_function_is_over_60_lines() -> None:
@@ -165,9 +160,4 @@ def test_no_function_is_over_60_lines() -> None:
                 lines = node.end_lineno - node.lineno + 1
                 if lines > MAX_FUNCTION_LINES:
                     long[f"{name}.{node.name}"] = lines
-    _no_new_debt(long, KNOWN_LONG_FUNCTIONS)
-
-
-def _no_new_debt(found: dict[str, int], known: dict[str, int]) -> None:
-    assert sorted(found) == sorted(known)
-    assert {name: n for name, n in found.items() if n > known[name]} == {}, "grown since it was recorded"
+    assert long == {}

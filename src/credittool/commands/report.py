@@ -18,7 +18,7 @@ from pathlib import Path
 from credittool.write import outputs
 
 from credittool.write import publish
-from credittool.write.register import publisher_key
+from credittool.ledger.terms import publisher_key
 from credittool.ledger.report import Report, UnitSummary, build_report
 from credittool.commands.sample import choose_ledger_term, open_ledger
 from credittool.write.xlsxout import BarChartSpec, SheetSpec, write_xlsx

@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS entries(
     hours REAL NOT NULL,
     credits REAL NOT NULL,
     reason TEXT NOT NULL,
-    inputs TEXT NOT NULL,  -- what the result was computed from, see ingest._inputs_text
+    inputs TEXT NOT NULL,  -- what the result was computed from (resolve/: the run's inputs column)
     UNIQUE(term, id_number, course_id)
 );
 {entry_indexes};
@@ -200,6 +200,10 @@ def known_files(con: sqlite3.Connection, term: str) -> set[str]:
                                           (term,))}
 
 
+def has_entries(con: sqlite3.Connection, term: str) -> bool:
+    return con.execute("SELECT 1 FROM entries WHERE term = ? LIMIT 1", (term,)).fetchone() is not None
+
+
 def generation(con: sqlite3.Connection, term: str, key: str = "generation") -> int:
     """How many commits changed the term (key "generation"), or which of them the term's
     workbooks were last written from (key "written")."""
@@ -238,11 +242,11 @@ def bulk_entries(con: sqlite3.Connection, new_rows: int) -> Iterator[None]:
     """Around inserting `new_rows` entries inside a transaction: a page cache that holds the
     unique index of a big load (up to 256 MiB), and, when the new rows outnumber those
     already there (a first, big ingest), the secondary indexes dropped and built once at
-    the end, sorted, instead of updated row by row (together ~40% faster at a province)."""
+    the end, sorted, instead of updated row by row."""
     (old_rows,) = con.execute("SELECT COUNT(*) FROM entries").fetchone()
     rebuild = new_rows > max(old_rows, BULK_MIN_ROWS)
     (cache,) = con.execute("PRAGMA cache_size").fetchone()
-    if new_rows > BULK_MIN_ROWS:  # the unique index of a big load fits in memory: 20% faster
+    if new_rows > BULK_MIN_ROWS:  # the unique index of a big load fits in memory
         con.execute(f"PRAGMA cache_size = {-min(256, 64 + new_rows // 16_000) * 1024}")
     if rebuild:
         con.execute("DROP INDEX IF EXISTS entries_unit")

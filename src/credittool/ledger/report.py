@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from credittool.ledger import draws
+from credittool.ledger.terms import TRACK_ORDER
 from credittool.errors import CredittoolError
 from credittool.score.ranking import exact_mean, half_up, rank_desc, ratio
 
@@ -225,9 +226,6 @@ def _unit_summary(label: str, teachers: list[tuple], results: list[list[tuple[in
     return UnitSummary(label, len(teachers), sum(t[0] for t in teachers),
                        sum((Decimal(str(t[1])) for t in teachers), Decimal(0)),
                        sum((Decimal(str(t[2])) for t in teachers), Decimal(0)), stats)
-
-
-TRACK_ORDER = ("text", "online", "kindergarten")  # as register.TRACK_ORDER: the seed's annexes
 
 
 def _track_summaries(con: sqlite3.Connection, term: str, courses: tuple[tuple[str, str], ...], results: Results

@@ -12,7 +12,7 @@ or ran past its deadline, the parts are written from the ledger as always.
 The helper is a fresh interpreter (`python -m credittool.write.earlyparts STAGING`), not a fork:
 a forked child shares the run's pages, and every page the commit then writes is copied, a
 gigabyte at province scale. It gets the run as integer codes and the distinct values
-(`_payload`), and computes the rows `register._REGISTER_ROWS` selects, in its order.
+(`_payload`), and computes the rows `registerrows._REGISTER_ROWS` selects, in its order.
 tests/test_early_parts.py shows the files are byte for byte those of the ledger path.
 """
 
@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from credittool.ledger import terms
 from credittool.write import register
 from credittool.owners import die_with_parent, left_behind, owner_tag
 from credittool.resolve.table import Entries, factorize, object_array, pair_codes, str_ranks
@@ -147,8 +148,8 @@ def _payload(entries: Entries, term: TermRules) -> dict[str, Any]:
     value instead of per row."""
     t = entries.table
     rows = entries.rows
-    _, tracks = register.rules_rows(term)
-    course_name = {cid: name for _, cid, name, _, _ in register.rules_rows(term)[0]}
+    _, tracks = terms.rules_rows(term)
+    course_name = {cid: name for _, cid, name, _, _ in terms.rules_rows(term)[0]}
     placed = {(track, cid): (track_name, required, position)
               for _, track, track_name, cid, required, position in tracks}
     pair, pairs = pair_codes(entries.track, t.col["course_id"][rows])

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
+from credittool.ledger import registerrows, terms
 from credittool.resolve import missing
-from credittool.score.certify import CourseResult, stamp
 from credittool.rules.loader import TermRules
 from credittool.write.rejects import build_rejects
 from credittool.write.xlsxout import SheetSpec, write_xlsx
@@ -22,30 +20,6 @@ REGISTER_COLUMNS = ["学期", "单位", "姓名", "身份证号", "学科", "培
                     "结果", "学时", "学分", "原因", "来源文件", "工作表", "行号"]
 SUMMARY_COLUMNS = ["学期", "单位", "姓名", "身份证号", "培训类型", "合计学时", "合计学分", "验印", "原因"]
 SHEET_ROW_LIMIT = 1_048_576  # rows in one Excel sheet, the header included
-_ZERO = Decimal(0)
-TRACK_ORDER = ("text", "online", "kindergarten")  # 文本, 网联, 幼儿: the order of the seed's annexes
-
-
-def rules_rows(term: TermRules) -> tuple[list[tuple], list[tuple]]:
-    """The term's rows of the ledger's `courses` (term, id, name, hours, position) and
-    `track_courses` (term, track, track name, course id, required, position) tables, which
-    the register joins. A course id in several tracks takes its first track's name."""
-    courses: dict[str, tuple] = {}
-    for _, rs in sorted(term.by_track.items(), key=lambda kv: TRACK_ORDER.index(kv[0])):
-        for c in rs.courses:
-            courses.setdefault(c.id, (term.term_id, c.id, c.name, float(c.hours), len(courses)))
-    tracks = [(term.term_id, t, rs.track.name, c.id, int(c.required), i)
-              for t, rs in term.by_track.items() for i, c in enumerate(rs.courses)]
-    return list(courses.values()), tracks
-
-
-def publisher_key(term_id: str) -> str:
-    """The ledger's `meta` key of the term's publisher (rules `publisher.issuer`), for `report`."""
-    return f"publisher:{term_id}"
-
-
-def rules_meta(term: TermRules) -> list[tuple[str, str]]:
-    return [(publisher_key(term.term_id), term.publisher)] if term.publisher else []
 
 
 @dataclass
@@ -57,104 +31,6 @@ class RegisterStats:
     parts: int = 0  # register-1.xlsx … register-N.xlsx, when 证书登记表 is past one sheet
     early: bool = False  # the parts came from earlyparts (written during the commit)
     warnings: list[str] = field(default_factory=list)  # for the screen (missing.warnings)
-
-
-# Per teacher: the sums, and what R9 is decided from, one (course, passed, reason) triple per
-# course as JSON (any text round-trips, unlike a separator). A passed course's reason never
-# reaches the stamp, so it is left out: teachers who passed the same courses share a pattern.
-# A teacher has one unit and name in a term (ingest rejects an ID under another); MIN() picks
-# the value deterministically, as it does the track.
-_STAMP_INPUTS = """
-    SELECT e.id_number, MIN(e.unit), MIN(e.name), MIN(e.track), SUM(e.hours), SUM(e.credits),
-           json_group_array(json_array(e.course_id, e.passed, CASE e.passed WHEN 1 THEN '' ELSE e.reason END))
-    FROM entries e JOIN files f USING (file_id) WHERE e.term = ? AND f.active = 1
-    GROUP BY e.id_number"""
-
-
-def refresh_stamps(con: sqlite3.Connection, term: TermRules) -> None:
-    """Recompute every teacher's stamp (R9) of the term from the ledger's entries. Call it
-    inside the transaction that changed the entries, so the two never disagree; `report`
-    reads the stamps from the ledger and so needs no rules files. SQL sums each teacher's
-    entries; `certify.stamp` runs once per distinct pattern of results, not once per teacher."""
-    outcome = _stamp_memo(term)
-    absent = missing.absences(con, term.term_id)
-
-    def rows() -> Iterator[tuple]:
-        for ident, unit, name, track, hours, credits, pattern in con.execute(_stamp_inputs(con, term.term_id),
-                                                                             (term.term_id,)):
-            stamped, reasons = outcome(track, pattern, absent.get(ident))
-            yield term.term_id, ident, unit, name, track, stamped, _sum_value(hours), _sum_value(credits), reasons
-
-    con.execute("DELETE FROM stamps WHERE term=?", (term.term_id,))
-    con.executemany("INSERT INTO stamps VALUES (?,?,?,?,?,?,?,?,?)", rows())
-
-
-def _stamp_inputs(con: sqlite3.Connection, term_id: str) -> str:
-    """`_STAMP_INPUTS`, read the faster way. By the unique index (term, id_number, …) each
-    row is a random read of the table; when the term is most of the ledger, reading the table
-    in order and sorting is twice as fast (a province: 6 s instead of 13). `+e.term` keeps
-    SQLite off the index. Either way the same groups come out; only the order of a
-    pattern's items may differ, which `certify.stamp` ignores (see `_stamp_memo`)."""
-    (term_rows,) = con.execute("SELECT COUNT(*) FROM entries WHERE term = ?", (term_id,)).fetchone()
-    (all_rows,) = con.execute("SELECT COUNT(*) FROM entries").fetchone()
-    return _STAMP_INPUTS.replace("WHERE e.term = ?", "WHERE +e.term = ?") if 2 * term_rows > all_rows \
-        else _STAMP_INPUTS
-
-
-def _sum_value(total: float) -> float:
-    """A SQL sum of REAL hours as the exact decimal sum would store it. Hours and credits are
-    given to a few decimal places (R1), but a float sum drifts (1.2 + 1.2 + 1.2 is
-    3.5999999999999996); rounding to 6 places lands on the float nearest the exact decimal
-    sum, which is what summing Decimals and storing float() gave."""
-    return round(total, 6)
-
-
-def _stamp_memo(term: TermRules) -> Callable[..., tuple[int, str]]:
-    """(track, pattern[, absent]) → (stamped, reasons), computed by `certify.stamp` (the one
-    home of R9) once per distinct pattern (and for each teacher whose absences name rows). SQLite 3.40 has no ORDER BY inside an aggregate, so a pattern's
-    order is unspecified; that is harmless: `stamp` takes the results as a set (keyed by
-    course, reasons in the rules' order), so the same results in another order give the same
-    stamp, at worst from a second call."""
-    memo: dict[tuple[str, str], tuple[int, str]] = {}
-
-    def compute(track: str, pattern: str, absent: missing.Absent | None) -> tuple[int, str]:
-        st = stamp(track, [CourseResult(cid, bool(ok), reason, _ZERO, _ZERO)
-                           for cid, ok, reason in json.loads(pattern)], term, absent)
-        return int(st.stamped), "；".join(st.reasons)
-
-    def outcome(track: str, pattern: str, absent: missing.Absent | None = None) -> tuple[int, str]:
-        if absent:  # reasons that name this teacher's own rows: not shared
-            return compute(track, pattern, absent)
-        if (track, pattern) not in memo:
-            memo[track, pattern] = compute(track, pattern, None)
-        return memo[track, pattern]
-
-    return outcome
-
-
-_REGISTER_FROM = """
-    FROM entries e JOIN files f USING (file_id) JOIN terms t ON t.term = e.term
-         JOIN courses c ON c.term = e.term AND c.course_id = e.course_id
-         JOIN track_courses tc ON tc.term = e.term AND tc.track = e.track AND tc.course_id = e.course_id
-    WHERE e.term = ? AND f.active = 1"""
-_REGISTER_ROWS = """
-    SELECT t.name, e.unit, e.name, e.id_number, e.subject, tc.track_name, c.name,
-           CASE tc.required WHEN 1 THEN '必修' ELSE '选修' END, CAST(e.composite AS REAL),
-           CASE e.passed WHEN 1 THEN '合格' ELSE '不合格' END, e.hours, e.credits, e.reason,
-           f.name, e.sheet, e.row""" + _REGISTER_FROM + """ AND e.unit BETWEEN ? AND ?
-    ORDER BY e.unit, e.id_number, tc.position, e.course_id LIMIT ? OFFSET ?"""
-_REGISTER_UNITS = "SELECT e.unit, COUNT(*), SUM(e.passed = 1)" + _REGISTER_FROM + " GROUP BY e.unit ORDER BY e.unit"
-_SUMMARY_FROM = """
-    FROM stamps s JOIN terms t ON t.term = s.term
-         JOIN (SELECT DISTINCT term, track, track_name FROM track_courses) tn
-           ON tn.term = s.term AND tn.track = s.track
-    WHERE s.term = ?"""
-_SUMMARY_ROWS = """
-    SELECT t.name, s.unit, s.name, s.id_number, tn.track_name, s.hours, s.credits,
-           CASE s.stamped WHEN 1 THEN '是' ELSE '否' END, s.reasons""" + _SUMMARY_FROM + """ AND s.unit BETWEEN ? AND ?
-    ORDER BY s.unit, s.id_number LIMIT ? OFFSET ?"""
-_SUMMARY_REASONS = "SELECT s.reasons" + _SUMMARY_ROWS[_SUMMARY_ROWS.index(_SUMMARY_FROM):]
-_SUMMARY_UNITS = "SELECT s.unit, COUNT(*), SUM(s.stamped = 1)" + _SUMMARY_FROM + " GROUP BY s.unit ORDER BY s.unit"
 
 
 @dataclass(frozen=True)
@@ -199,10 +75,6 @@ class _Plan:
     stats: RegisterStats
 
 
-_TABLES = {"register": (REGISTER_COLUMNS, _REGISTER_ROWS, _REGISTER_FROM),
-           "summary": (SUMMARY_COLUMNS, _SUMMARY_ROWS, _SUMMARY_FROM)}
-
-
 def table_spec(title: str, table: str, rows: Iterable[Sequence[Any]], term_name: str,
                reasons: Iterable[str | None] | None = None) -> SheetSpec:
     """The sheet of the register ("register": 证书登记表) or of 学分汇总 ("summary"), as it
@@ -220,8 +92,8 @@ def table_spec(title: str, table: str, rows: Iterable[Sequence[Any]], term_name:
 
 
 def _plan(con: sqlite3.Connection, term_id: str) -> _Plan:
-    reg_units = con.execute(_REGISTER_UNITS, (term_id,)).fetchall()
-    sum_units = con.execute(_SUMMARY_UNITS, (term_id,)).fetchall()
+    reg_units = registerrows.units(con, term_id, "register")
+    sum_units = registerrows.units(con, term_id, "summary")
     stats = RegisterStats(sum(n for _, n, _ in sum_units), sum(n for _, n, _ in reg_units),
                           sum(k for _, _, k in reg_units), sum(k for _, _, k in sum_units))
     return _Plan(table_sheets("证书登记表", "register", reg_units), table_sheets("学分汇总", "summary", sum_units),
@@ -240,15 +112,12 @@ def table_sheets(title: str, table: str, units: Sequence[tuple[str, int, int]]) 
 
 
 def _spec(con: sqlite3.Connection, term_id: str, sheet: PlannedSheet) -> SheetSpec:
-    _, sql, _ = _TABLES[sheet.table]
     s = sheet.part
-    rows = [] if s is None else con.execute(sql, (term_id, s.first, s.last, s.count, s.offset))
-    (term_name,) = con.execute("SELECT name FROM terms WHERE term=?", (term_id,)).fetchone()
+    rows = [] if s is None else registerrows.rows(con, term_id, sheet.table, s.first, s.last, s.count, s.offset)
     reasons = None
     if sheet.table == "summary":  # one narrow column read twice, not the sheet held in memory
-        reasons = [] if s is None else (r for (r,) in con.execute(
-            _SUMMARY_REASONS, (term_id, s.first, s.last, s.count, s.offset)))
-    return table_spec(sheet.title, sheet.table, rows, term_name, reasons)
+        reasons = [] if s is None else registerrows.summary_reasons(con, term_id, s.first, s.last, s.count, s.offset)
+    return table_spec(sheet.title, sheet.table, rows, terms.term_name(con, term_id), reasons)
 
 
 class _Moved(Exception):
@@ -262,13 +131,9 @@ def _write_part(ledger: str, term_id: str, target: Path, sheets: list[PlannedShe
     try:
         con.execute("BEGIN")
         for sheet in sheets:
-            if sheet.part is not None:
-                _, _, frm = _TABLES[sheet.table]
-                unit = "e.unit" if sheet.table == "register" else "s.unit"
-                (n,) = con.execute(f"SELECT COUNT(*) {frm} AND {unit} BETWEEN ? AND ?",
-                                   (term_id, sheet.part.first, sheet.part.last)).fetchone()
-                if n != sheet.rows:
-                    raise _Moved(target.name)
+            if sheet.part is not None and sheet.rows != registerrows.count(con, term_id, sheet.table,
+                                                                           sheet.part.first, sheet.part.last):
+                raise _Moved(target.name)
         write_xlsx(target, [_spec(con, term_id, sheet) for sheet in sheets])
         con.execute("COMMIT")
     finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 
 from credittool.diagnostics import Unimported
+from credittool.ledger import registerrows
 from credittool.write.xlsxout import SheetSpec
 
 REJECT_COLUMNS = ["文件", "工作表", "行号", "列", "原值", "原因", "处理办法", "代码"]
@@ -16,18 +17,9 @@ UNIMPORTED_COLUMNS = ["文件", "工作表", "行数", "原因", "同名课程"]
 
 
 def build_rejects(con: sqlite3.Connection, term_id: str) -> list[SheetSpec]:
-    rej = con.execute(
-        """SELECT f.name, r.sheet, r.row, r.col, r.value, r.message, r.hint, r.code
-           FROM rejects r JOIN files f USING (file_id) WHERE f.term = ? AND f.active = 1
-           ORDER BY f.name, r.sheet, r.row IS NOT NULL, r.row, r.rowid""", (term_id,)).fetchall()
-    skip = con.execute(
-        """SELECT f.name, s.sheet, s.row, s.reason FROM skipped s JOIN files f USING (file_id)
-           WHERE f.term = ? AND f.active = 1 ORDER BY f.name, s.sheet, s.row""", (term_id,)).fetchall()
-    sheets = con.execute(
-        """SELECT f.name, u.sheet, u.rows, u.hidden, COALESCE(c.name, '')
-           FROM unimported_sheets u JOIN files f USING (file_id)
-           LEFT JOIN courses c ON c.term = f.term AND c.course_id = u.course_id
-           WHERE f.term = ? AND f.active = 1 ORDER BY f.name, u.rowid""", (term_id,)).fetchall()
+    rej = registerrows.rejects(con, term_id)
+    skip = registerrows.skipped(con, term_id)
+    sheets = registerrows.unimported_sheets(con, term_id)
     unimported = [[fname, sheet, rows, Unimported(fname, sheet, rows, bool(hidden)).why, cname]
                   for fname, sheet, rows, hidden, cname in sheets]
     # long texts wrap, so that a page is one page wide at ≥ 9 pt (widths sum to ≤ 129 landscape,

@@ -1,10 +1,10 @@
 """Styled, safe, atomic xlsx output.
 
-Plain tables (the register, rejects, the spot-test list) go through rustpy-xlsxwriter,
-a Rust writer about ten times faster than openpyxl, which sets the floor of a province's
-term close. Sheets with charts, number formats, totals rows or print settings (the report)
-go through openpyxl. Either way every text cell is a string cell, so "=cmd|' /C calc'!A0"
-typed as a name stays text and can never run as a formula, and IDs are text cells.
+Plain tables (the register, rejects, the spot-test list) go through rustpy-xlsxwriter, a
+Rust writer faster than openpyxl: it sets the floor of a province's term close. Sheets with
+charts, number formats, totals rows or print settings (the report) go through openpyxl.
+Either way every text cell is a string cell, so "=cmd|' /C calc'!A0" typed as a name stays
+text and can never run as a formula, and IDs are text cells.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from credittool.write import pagesetup
+from credittool.write.zipstamp import fix_zip_times
 from credittool.atomic import write_atomic
 
 
@@ -152,7 +153,7 @@ def _write_fast(tmp: Path, sheets: Sequence[SheetSpec]) -> None:
     rx.write_worksheets(data, str(tmp), freeze_panes=freeze, header_row=head_row, merge_ranges=merges,
                         column_widths=widths, autofilter=filters, header_format=heads, row_heights=heights,
                         page_setup=pages, column_formats=formats)
-    _fix_zip_times(tmp)
+    fix_zip_times(tmp)
 
 
 def _rust_formats(rx: Any, spec: SheetSpec) -> dict[str, Any]:
@@ -177,130 +178,125 @@ def _records(cols: list[str], rows: Iterable[Sequence[Any]]) -> Iterator[dict[st
 
 
 def _write_openpyxl(target: Path, sheets: Sequence[SheetSpec]) -> None:
+    write_atomic(target, lambda tmp: _save_openpyxl(tmp, sheets))
+
+
+def _save_openpyxl(tmp: Path, sheets: Sequence[SheetSpec]) -> None:
     import datetime as dt
 
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wb = Workbook(write_only=True)
+    fixed = dt.datetime(2000, 1, 1)
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+    wb.properties.creator = "credittool"
+    styles = _Styles()
+    for spec in sheets:
+        _openpyxl_sheet(wb, spec, styles)
+    wb.save(tmp)
+    fix_zip_times(tmp)
+
+
+class _Styles:
+    """The openpyxl styles every sheet of a workbook shares."""
+
+    def __init__(self) -> None:
+        from openpyxl.styles import Alignment, Font, PatternFill
+
+        self.bold = Font(bold=True)
+        self.fill = PatternFill("solid", fgColor="DDEBF7")
+        self.header = Alignment(vertical="center", wrap_text=False)
+        self.wrapped_header = Alignment(vertical="center", wrap_text=True)
+        self.wrapped_note = Alignment(vertical="top", wrap_text=True)
+
+
+def _openpyxl_sheet(wb: Any, spec: SheetSpec, styles: _Styles) -> None:
+    """One sheet, in the order a write-only sheet needs: its sizes and page setup, then its
+    rows top to bottom, then the filter and the chart."""
     from openpyxl.utils import get_column_letter
 
-    def build(tmp: Path) -> None:
-        wb = Workbook(write_only=True)
-        fixed = dt.datetime(2000, 1, 1)
-        wb.properties.created = fixed
-        wb.properties.modified = fixed
-        wb.properties.creator = "credittool"
-        bold = Font(bold=True)
-        fill = PatternFill("solid", fgColor="DDEBF7")
-        wrap = Alignment(vertical="center", wrap_text=False)
-        wrapped = Alignment(vertical="center", wrap_text=True)
-        wrapped_top = Alignment(vertical="top", wrap_text=True)
-        for spec in sheets:
-            ws = wb.create_sheet(spec.title[:31])
-            rows = [list(r) for r in spec.rows]
-            totals = [list(r) for r in spec.totals]
-            col_widths = _widths(spec, rows + totals, 2000)
-            for j, w in enumerate(col_widths):
-                ws.column_dimensions[get_column_letter(j + 1)].width = w
-            lines = _header_lines(spec, col_widths)
-            header_row = len(spec.notes) + 1
-            if lines > 1:  # LibreOffice does not grow a wrapped row by itself
-                ws.row_dimensions[header_row].height = 15 * lines + 3
-            for i, h in _row_heights(spec, col_widths, rows, header_row + 1).items():
-                ws.row_dimensions[i].height = h
-            ws.freeze_panes = f"A{header_row + 1}"
-            # before the first row: a write-only sheet writes its sheetPr (fitToPage) with it
-            below = _chart_rows(spec, len(rows))  # the chart below the table prints too
-            pagesetup.openpyxl_page(ws, spec.footer_title, spec.landscape, header_row,
-                                    pagesetup.print_span(list(spec.columns), spec.print_columns),
-                                    header_row + len(rows) + len(totals) + below, spec.gridlines)
-            span = sum(ws.column_dimensions[get_column_letter(j + 1)].width for j in range(len(spec.columns)))
-            last = get_column_letter(max(len(spec.columns), 1))
-            for i, line in enumerate(spec.notes, 1):
-                c = _text(ws, WriteOnlyCell, line)
-                if spec.wrap_notes:
-                    c.alignment = wrapped_top
-                    ws.merged_cells.add(f"A{i}:{last}{i}")
-                    n = -(-_display_width(line) * 11 // (10 * max(int(span) - 2, 1)))  # 10% slack
-                    if n > 1:
-                        ws.row_dimensions[i].height = 15 * n + 2
-                ws.append([c])
-            head = []
-            for col in spec.columns:
-                c = _text(ws, WriteOnlyCell, col)
-                c.font, c.fill, c.alignment = bold, fill, wrapped if spec.wrap_header else wrap
-                head.append(c)
-            ws.append(head)
-            fmt = {j: spec.formats[c] for j, c in enumerate(spec.columns) if c in spec.formats}
-            wraps = {j for j, c in enumerate(spec.columns) if c in spec.wrap}
-            for r in rows:
-                if fmt or wraps:
-                    ws.append(_styled(ws, WriteOnlyCell, r, fmt, wrap=wraps))
-                    continue
-                # only "=…" would become a formula; wrapping every cell costs 15% of the run
-                ws.append([_text(ws, WriteOnlyCell, v) if isinstance(v, str) and v.startswith("=") else v
-                           for v in r])
-            for r in totals:
-                ws.append(_styled(ws, WriteOnlyCell, r, fmt, bold))
-            ws.auto_filter.ref = f"A{header_row}:{last}{header_row + len(rows)}"
-            if spec.chart is not None and rows:
-                ws.add_chart(_bar_chart(ws, spec, rows, header_row),
-                             f"A{header_row + len(rows) + len(totals) + 2}")
-        wb.save(tmp)
-        _fix_zip_times(tmp)
-
-    write_atomic(target, build)
+    ws = wb.create_sheet(spec.title[:31])
+    rows = [list(r) for r in spec.rows]
+    totals = [list(r) for r in spec.totals]
+    header_row = len(spec.notes) + 1
+    widths = _openpyxl_layout(ws, spec, rows, totals, header_row)
+    _append_notes(ws, spec, sum(widths), styles)
+    _append_header(ws, spec, styles)
+    _append_body(ws, spec, rows, totals, styles)
+    last = get_column_letter(max(len(spec.columns), 1))
+    ws.auto_filter.ref = f"A{header_row}:{last}{header_row + len(rows)}"
+    if spec.chart is not None and rows:
+        ws.add_chart(_bar_chart(ws, spec, rows, header_row), f"A{header_row + len(rows) + len(totals) + 2}")
 
 
-_FIXED_DOS_TIME = (0, (0 << 9) | (1 << 5) | 1)  # (time, date) fields of 1980-01-01 00:00:00
-_CORE = "docProps/core.xml"
+def _openpyxl_layout(ws: Any, spec: SheetSpec, rows: list[list[Any]], totals: list[list[Any]],
+                     header_row: int) -> list[float]:
+    """Column widths, the heights of wrapped rows, the frozen header and the page setup
+    (before the first row: a write-only sheet writes its sheetPr, fitToPage, with it).
+    Returns the column widths."""
+    from openpyxl.utils import get_column_letter
+
+    col_widths = _widths(spec, rows + totals, 2000)
+    for j, w in enumerate(col_widths):
+        ws.column_dimensions[get_column_letter(j + 1)].width = w
+    lines = _header_lines(spec, col_widths)
+    if lines > 1:  # LibreOffice does not grow a wrapped row by itself
+        ws.row_dimensions[header_row].height = 15 * lines + 3
+    for i, h in _row_heights(spec, col_widths, rows, header_row + 1).items():
+        ws.row_dimensions[i].height = h
+    ws.freeze_panes = f"A{header_row + 1}"
+    below = _chart_rows(spec, len(rows))  # the chart below the table prints too
+    pagesetup.openpyxl_page(ws, spec.footer_title, spec.landscape, header_row,
+                            pagesetup.print_span(list(spec.columns), spec.print_columns),
+                            header_row + len(rows) + len(totals) + below, spec.gridlines)
+    return [ws.column_dimensions[get_column_letter(j + 1)].width for j in range(len(spec.columns))]
 
 
-def _fix_zip_times(path: Path) -> None:
-    """Make the file a function of its tables: the writers stamp the zip entries and
-    docProps' created/modified with the clock. Every entry's compressed bytes are copied
-    as they are (re-deflating a province's sheet XML would cost seconds); only core.xml is
-    rewritten, and every entry gets a fixed time."""
-    import re
-    import struct
-    import zipfile
-    import zlib
+def _append_notes(ws: Any, spec: SheetSpec, span: float, styles: _Styles) -> None:
+    """The lines above the table; with `wrap_notes`, each merged across the table's `span`
+    (its width) and as tall as its wrapped text."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
 
-    with zipfile.ZipFile(path) as z:
-        infos = z.infolist()
-        core = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", z.read(_CORE)) \
-            if _CORE in z.NameToInfo else None
-    if any(i.file_size >= 0xFFFFFFFF or i.compress_size >= 0xFFFFFFFF or i.header_offset >= 0xFFFFFFFF
-           for i in infos):
-        return  # zip64: leave the file as written (correct, only not byte-stable)
-    tmp = path.with_name(path.name + ".z")
-    central = []
-    with open(path, "rb") as src, open(tmp, "wb") as dst:
-        for info in infos:
-            name = info.filename.encode("utf-8")
-            flags = 0x800 if any(b > 127 for b in name) else 0
-            if info.filename == _CORE and core is not None:
-                comp = zlib.compressobj(6, zlib.DEFLATED, -15)
-                data = comp.compress(core) + comp.flush()
-                crc, size, method = zlib.crc32(core), len(core), zipfile.ZIP_DEFLATED
-            else:
-                src.seek(info.header_offset)
-                head = src.read(30)
-                n, m = struct.unpack("<HH", head[26:30])
-                src.seek(info.header_offset + 30 + n + m)
-                data = src.read(info.compress_size)
-                crc, size, method = info.CRC, info.file_size, info.compress_type
-            offset = dst.tell()
-            dst.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, method, *_FIXED_DOS_TIME, crc, len(data),
-                                  size, len(name), 0) + name)
-            dst.write(data)
-            central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, method, *_FIXED_DOS_TIME,
-                                       crc, len(data), size, len(name), 0, 0, 0, 0, 0, offset) + name)
-        start = dst.tell()
-        for entry in central:
-            dst.write(entry)
-        dst.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), dst.tell() - start, start, 0))
-    tmp.replace(path)
+    last = get_column_letter(max(len(spec.columns), 1))
+    for i, line in enumerate(spec.notes, 1):
+        c = _text(ws, WriteOnlyCell, line)
+        if spec.wrap_notes:
+            c.alignment = styles.wrapped_note
+            ws.merged_cells.add(f"A{i}:{last}{i}")
+            n = -(-_display_width(line) * 11 // (10 * max(int(span) - 2, 1)))  # 10% slack
+            if n > 1:
+                ws.row_dimensions[i].height = 15 * n + 2
+        ws.append([c])
+
+
+def _append_header(ws: Any, spec: SheetSpec, styles: _Styles) -> None:
+    from openpyxl.cell import WriteOnlyCell
+
+    head = []
+    for col in spec.columns:
+        c = _text(ws, WriteOnlyCell, col)
+        c.font, c.fill = styles.bold, styles.fill
+        c.alignment = styles.wrapped_header if spec.wrap_header else styles.header
+        head.append(c)
+    ws.append(head)
+
+
+def _append_body(ws: Any, spec: SheetSpec, rows: list[list[Any]], totals: list[list[Any]], styles: _Styles) -> None:
+    """The table's rows, then its totals rows in bold."""
+    from openpyxl.cell import WriteOnlyCell
+
+    fmt = {j: spec.formats[c] for j, c in enumerate(spec.columns) if c in spec.formats}
+    wraps = {j for j, c in enumerate(spec.columns) if c in spec.wrap}
+    for r in rows:
+        if fmt or wraps:
+            ws.append(_styled(ws, WriteOnlyCell, r, fmt, wrap=wraps))
+            continue
+        # only "=…" would become a formula: the other values need no cell object each
+        ws.append([_text(ws, WriteOnlyCell, v) if isinstance(v, str) and v.startswith("=") else v for v in r])
+    for r in totals:
+        ws.append(_styled(ws, WriteOnlyCell, r, fmt, styles.bold))
 
 
 def _text(ws: Any, cell_cls: Any, value: str) -> Any:

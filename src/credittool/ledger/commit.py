@@ -1,0 +1,223 @@
+"""One ingest run into the ledger, in one transaction (db.transaction: BEGIN IMMEDIATE), so a
+killed run leaves the ledger as it was and two runs at once queue. Set-based: one INSERT per
+table for the whole run. A file's bytes already in the ledger are not counted twice
+(filerecords.py); a file under a new name for a unit's course replaces that unit's rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from credittool.diagnostics import Problem, RejectedRow, Skipped
+from credittool.extract.rows import FileResult
+from credittool.ledger.db import bulk_entries, bump_generation, has_entries, transaction
+from credittool.ledger.filerecords import Recorded, record_files
+from credittool.ledger.spotscores import REJECT_CODES, SpotCounts, SpotRun
+from credittool.ledger.stamps import refresh_stamps
+from credittool.ledger.terms import commit_rules
+from credittool.resolve import missing
+from credittool.resolve.run import Entries, Resolution
+from credittool.rules.loader import TermRules
+
+# rejects found against the ledger rather than in the files
+LATE_CODES = frozenset({"E-ID-LEDGER"}) | REJECT_CODES
+
+
+@dataclass
+class FileSummary:
+    name: str
+    status: str  # 新导入 / 未改动 / 替换 / 无法读取 / 重复 (the same bytes as another file of this run)
+    rows_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    notes: list[str] = field(default_factory=list)
+    spot: SpotCounts | None = None  # a filled-in 抽测名单: its spot-test scores
+    problem: Problem | None = None  # why it could not be read (status 无法读取)
+
+
+@dataclass
+class Committed:
+    replaced: int  # ledger rows replaced by the run's files
+    late: list[Problem]  # rows rejected against the ledger: an ID already there, a spot score for someone not drawn
+    # when the term had no entries before and every entry of the run went in, the run's file
+    # ids (the register is then the run's entries: see earlyparts.py); otherwise None
+    whole: frozenset[int] | None
+    files: dict[str, FileSummary]  # file name → what became of it
+
+
+@dataclass
+class _Findings:
+    """The run's findings across files (resolve's), by file name."""
+    rejects: dict[str, list[Problem]]
+    refused: dict[str, list[RejectedRow]]
+    skipped: dict[str, list[Skipped]]
+
+    @classmethod
+    def of(cls, res: Resolution) -> _Findings:
+        rejects: dict[str, list[Problem]] = defaultdict(list)
+        for p in res.rejects:
+            rejects[p.file].append(p)
+        skipped: dict[str, list[Skipped]] = defaultdict(list)
+        for s in res.skipped:
+            skipped[s.file].append(s)
+        return cls(rejects, missing.by_file(res.rejected_rows), skipped)
+
+
+def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileResult, str]],
+               res: Resolution) -> Committed:
+    """Write one run (the files not yet in the ledger, with their sha256, and what resolve
+    made of them) in one transaction."""
+    term_id = term.term_id
+    now = dt.datetime.now().isoformat(timespec="seconds")
+    spot_run = SpotRun(res.spot)
+    found = _Findings.of(res)
+    out = Committed(0, [], None, {})
+    with transaction(con):
+        commit_rules(con, term)
+        prior_entries = has_entries(con, term_id)
+        spot_run.snapshot(con, term_id)  # before record_files retires replaced files' scores
+        rec = record_files(con, term_id, fresh, now)
+        out.replaced = rec.replaced
+        out.files = {name: FileSummary(name, "未改动") for name in rec.unchanged}
+        file_rejects = {fr.name: [fr.error] if fr.error is not None else fr.rejects + found.rejects[fr.name]
+                        for fr, _ in fresh if fr.name in rec.fids}
+        entries, entry_fid = _file_ids(res.entries, rec)
+        if prior_entries:
+            out.replaced += _replace_renamed(con, term_id, entries, entry_fid, rec, now)
+            entries, entry_fid = _drop_ledger_conflicts(con, term_id, entries, entry_fid, file_rejects)
+        with bulk_entries(con, len(entries)):
+            _insert_entries(con, term_id, entries, entry_fid)
+        accepted = dict(zip(*np.unique(entry_fid, return_counts=True))) if len(entry_fid) else {}
+        for fr, _ in fresh:
+            if fr.name in rec.fids:
+                out.files[fr.name] = _commit_file(con, term_id, fr, rec, file_rejects[fr.name], found, spot_run,
+                                                  int(accepted.get(rec.fids[fr.name], 0)))
+        out.late = [p for fr, _ in fresh if fr.name in rec.fids for p in file_rejects[fr.name] if p.code in LATE_CODES]
+        refresh_stamps(con, term)
+        bump_generation(con, term_id)
+    if not prior_entries and len(entries) == len(res.entries) and len(rec.fids) == len(fresh):
+        out.whole = frozenset(rec.fids.values())
+    return out
+
+
+def _file_ids(entries: Entries, rec: Recorded) -> tuple[Entries, np.ndarray]:
+    """The run's entries with the file_id of each; those of files another run committed
+    meanwhile are left out."""
+    sheet_fid = np.array([rec.fids.get(s.file, -1) for s in entries.table.sheets], dtype=np.int64)
+    entry_fid = sheet_fid[entries.sheet] if len(entries) else np.zeros(0, np.int64)
+    return entries.take(entry_fid >= 0), entry_fid[entry_fid >= 0]
+
+
+def _commit_file(con: sqlite3.Connection, term_id: str, fr: FileResult, rec: Recorded, rejects: list[Problem],
+                 found: _Findings, spot_run: SpotRun, accepted: int) -> FileSummary:
+    """One file's spot scores, rejects, skipped rows and whom its rejected rows were about;
+    its counts, which must add up to the rows it has (conservation)."""
+    fid = rec.fids[fr.name]
+    skipped = fr.skipped + found.skipped[fr.name]
+    spot = spot_run.commit(con, term_id, fid, fr, skipped, rejects)
+    con.executemany("INSERT INTO rejects VALUES (?,?,?,?,?,?,?,?)",
+                    [(fid, p.sheet, p.row, p.column, p.value, p.code, p.message, p.hint) for p in rejects])
+    con.executemany("INSERT INTO skipped VALUES (?,?,?,?)", [(fid, s.sheet, s.row, s.reason) for s in skipped])
+    missing.store(con, fid, fr.rejected_rows + found.refused[fr.name], rejects, fr.unimported)
+    rejected_rows = {(p.sheet, p.row) for p in rejects if p.row is not None}
+    s = FileSummary(fr.name, "无法读取" if fr.error else ("替换" if rec.retired[fr.name] else "新导入"),
+                    fr.rows_read, accepted + (spot.kept if spot else 0), len(rejected_rows), len(skipped),
+                    spot=spot, problem=fr.error)
+    if fr.error is None and s.rows_read != s.accepted + s.rejected + s.skipped:
+        raise AssertionError(f"conservation broken for {fr.name}: read {s.rows_read} != accepted {s.accepted}"
+                             f" + rejected {s.rejected} + skipped {s.skipped}")
+    con.execute("UPDATE files SET accepted=?, rejected=?, skipped=? WHERE file_id=?",
+                (s.accepted, s.rejected, s.skipped, fid))
+    return s
+
+
+def _insert_entries(con: sqlite3.Connection, term_id: str, entries: Entries, entry_fid: np.ndarray,
+                    chunk: int = 200_000) -> None:
+    """All entries of the run, in slices (a province's four million rows as Python tuples
+    at once would take gigabytes)."""
+    sheet_name = np.array([s.name for s in entries.table.sheets], dtype=object)
+    for a in range(0, len(entries), chunk):
+        e = entries.take(np.arange(a, min(a + chunk, len(entries))))
+        con.executemany(
+            "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            zip(itertools.repeat(term_id), entry_fid[a:a + chunk].tolist(), sheet_name[e.sheet].tolist(),
+                e.row.tolist(), *(e.column(c).tolist() for c in ("unit", "name", "id", "subject", "stage")),
+                e.track.tolist(), e.column("course_id").tolist(), e.composite.tolist(), e.passed.tolist(),
+                e.eligible.tolist(), e.hours.tolist(), e.credits.tolist(), e.reason.tolist(), e.inputs.tolist()))
+
+
+def _replace_renamed(con: sqlite3.Connection, term_id: str, entries: Entries, entry_fid: np.ndarray,
+                     rec: Recorded, now: str) -> int:
+    """`_replace_units` for the entries of the run's files that retired no file of their name."""
+    renamed = np.array([fid for name, fid in rec.fids.items() if not rec.retired[name]], dtype=np.int64)
+    mine = np.isin(entry_fid, renamed)
+    return _replace_units(con, term_id, entries.take(mine), entry_fid[mine], now)
+
+
+def _replace_units(con: sqlite3.Connection, term_id: str, entries: Entries, entry_fid: np.ndarray, now: str) -> int:
+    """A file under a new name for the same unit and course replaces the entries an earlier
+    run left (the school renamed its corrected file). `entries` are those of such files only:
+    a file that replaced its namesake replaced just that file, and two files of one run for
+    one unit (two campuses) are both kept."""
+    if not len(entries):
+        return 0
+    new = pd.DataFrame({"unit": entries.column("unit"), "course": entries.column("course_id"), "fid": entry_fid})
+    first_fid = new.drop_duplicates(["unit", "course"]).set_index(["unit", "course"])["fid"].to_dict()
+    replaced = 0
+    for unit, cid, old_id, k in con.execute(
+            "SELECT unit, course_id, file_id, COUNT(*) FROM entries WHERE term=? GROUP BY unit, course_id, file_id"
+            " ORDER BY unit, course_id, file_id", (term_id,)).fetchall():
+        fid = first_fid.get((unit, cid))
+        if fid is None:
+            continue
+        con.execute("DELETE FROM entries WHERE term=? AND unit=? AND course_id=? AND file_id=?",
+                    (term_id, unit, cid, old_id))
+        con.execute("INSERT INTO replacements VALUES (?,?,?,?,?,?,?)", (term_id, unit, cid, old_id, int(fid), k, now))
+        replaced += k
+    return replaced
+
+
+def _drop_ledger_conflicts(con: sqlite3.Connection, term_id: str, entries: Entries, entry_fid: np.ndarray,
+                           file_rejects: dict[str, list[Problem]]) -> tuple[Entries, np.ndarray]:
+    """An ID already in the ledger from another unit or under another name, or with this
+    course already, is a conflict: the new row is rejected, naming the ledger's row."""
+    hits = _ledger_conflicts(con, term_id, entries)
+    if not hits:
+        return entries, entry_fid
+    for k, (unit, name, cid, fname, sheet, row) in sorted(hits.items()):
+        r = entries.table.record(int(entries.rows[k]))
+        what = "同一课程已登记" if (cid, unit, name) == (r.course_id, r.unit, r.name) else f"已登记为「{unit}」的「{name}」"
+        file_rejects[r.file].append(
+            Problem(r.file, r.sheet, r.row, r.headers.get("id", "身份证号"), r.id, "E-ID-LEDGER",
+                    f"该身份证号{what}（{fname}「{sheet}」第{row}行）", "核对身份证号；确属更正请重新导入该校完整文件"))
+    keep = np.ones(len(entries), dtype=bool)
+    keep[list(hits)] = False
+    return entries.take(keep), entry_fid[keep]
+
+
+def _ledger_conflicts(con: sqlite3.Connection, term_id: str, entries: Entries) -> dict[int, tuple]:
+    """Index into `entries` → the ledger row it clashes with: the same ID and course already
+    there, or the same ID under another unit or name. One set-based query, not one per row."""
+    if not len(entries):
+        return {}
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS _new(k INTEGER PRIMARY KEY, id TEXT, course TEXT, unit TEXT, name TEXT)")
+    con.execute("DELETE FROM _new")
+    con.executemany("INSERT INTO _new VALUES (?,?,?,?,?)",
+                    zip(range(len(entries)), *(entries.column(c).tolist() for c in ("id", "course_id", "unit", "name"))))
+    hits: dict[int, tuple] = {}
+    # CROSS JOIN keeps _new as the outer loop, so each new row is one index lookup in entries
+    for k, *hit in con.execute(
+            """SELECT n.k, e.unit, e.name, e.course_id, f.name, e.sheet, e.row
+               FROM _new n CROSS JOIN entries e ON e.term = ? AND e.id_number = n.id JOIN files f USING (file_id)
+               WHERE e.course_id = n.course OR e.unit <> n.unit OR e.name <> n.name
+               ORDER BY n.k, f.name, e.sheet, e.row""", (term_id,)):
+        hits.setdefault(k, tuple(hit))
+    return hits

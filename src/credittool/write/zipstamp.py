@@ -1,0 +1,55 @@
+"""Byte-stable xlsx files: an xlsx is a zip, and its writers stamp the clock into it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_FIXED_DOS_TIME = (0, (0 << 9) | (1 << 5) | 1)  # (time, date) fields of 1980-01-01 00:00:00
+_CORE = "docProps/core.xml"
+
+
+def fix_zip_times(path: Path) -> None:
+    """Make the file a function of its tables: the writers stamp the zip entries and
+    docProps' created/modified with the clock. Every entry's compressed bytes are copied
+    as they are (re-deflating a province's sheet XML would cost seconds); only core.xml is
+    rewritten, and every entry gets a fixed time."""
+    import re
+    import struct
+    import zipfile
+    import zlib
+
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+        core = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", z.read(_CORE)) \
+            if _CORE in z.NameToInfo else None
+    if any(i.file_size >= 0xFFFFFFFF or i.compress_size >= 0xFFFFFFFF or i.header_offset >= 0xFFFFFFFF
+           for i in infos):
+        return  # zip64: leave the file as written (correct, only not byte-stable)
+    tmp = path.with_name(path.name + ".z")
+    central = []
+    with open(path, "rb") as src, open(tmp, "wb") as dst:
+        for info in infos:
+            name = info.filename.encode("utf-8")
+            flags = 0x800 if any(b > 127 for b in name) else 0
+            if info.filename == _CORE and core is not None:
+                comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+                data = comp.compress(core) + comp.flush()
+                crc, size, method = zlib.crc32(core), len(core), zipfile.ZIP_DEFLATED
+            else:
+                src.seek(info.header_offset)
+                head = src.read(30)
+                n, m = struct.unpack("<HH", head[26:30])
+                src.seek(info.header_offset + 30 + n + m)
+                data = src.read(info.compress_size)
+                crc, size, method = info.CRC, info.file_size, info.compress_type
+            offset = dst.tell()
+            dst.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, method, *_FIXED_DOS_TIME, crc, len(data),
+                                  size, len(name), 0) + name)
+            dst.write(data)
+            central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, method, *_FIXED_DOS_TIME,
+                                       crc, len(data), size, len(name), 0, 0, 0, 0, 0, offset) + name)
+        start = dst.tell()
+        for entry in central:
+            dst.write(entry)
+        dst.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), dst.tell() - start, start, 0))
+    tmp.replace(path)
