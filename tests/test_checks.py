@@ -39,7 +39,7 @@ def test_a_row_gets_every_problem_it_has_in_check_then_column_order(tmp_path: Pa
         (3, "E-SCORE-TEXT", "考试成绩"), (3, "E-COUNT-RANGE", "博文篇数"), (3, "E-NAME-BLANK", "姓名"),
         (3, "E-COURSE-UNKNOWN", "课程"), (3, "E-TRACK-UNKNOWN", "培训类型")]
     assert [(r.row, r.id, r.course_id) for r in res.rejected_rows] == [(3, ID[1], "")]
-    assert [(s.row, s.reason) for s in res.skipped] == [(4, "空行"), (5, "合计行")]
+    assert [(s.row, s.message) for s in res.skipped] == [(4, "空行"), (5, "合计行")]
     assert res.rows.cols["row"] == [2] and res.rows.cols["course_id"] == ["teaching-skills"]
     assert res.rows_read == len(res.rows) + len(res.rejected_rows) + len(res.skipped)
 
@@ -53,7 +53,7 @@ def test_an_unusable_sheet_rejects_each_row_with_its_one_problem(tmp_path: Path)
     ]})
     res = _extract(path)
     assert [(p.row, p.code) for p in res.rejects] == [(2, "E-COLUMN-MISSING"), (4, "E-COLUMN-MISSING")]
-    assert [(s.row, s.reason) for s in res.skipped] == [(3, "空行")]
+    assert [(s.row, s.message) for s in res.skipped] == [(3, "空行")]
     assert [(r.row, r.name, r.course_id) for r in res.rejected_rows] == [(2, "张一", "teaching-skills"),
                                                                          (4, "李二", "teaching-skills")]
     assert len(res.rows) == 0
@@ -67,6 +67,6 @@ def test_an_unfilled_spot_score_is_skipped_and_a_filled_one_kept(tmp_path: Path)
         ["王三", ID[2], "九十"],
     ]})
     res = _extract(path)
-    assert [(s.row, s.reason) for s in res.skipped] == [(3, checks.SPOT_BLANK)]
+    assert [(s.row, s.message) for s in res.skipped] == [(3, checks.SPOT_BLANK)]
     assert [(p.row, p.code) for p in res.rejects] == [(4, "E-SCORE-TEXT")]
     assert res.rows.cols["row"] == [2] and res.sheets[0].spot

@@ -179,7 +179,7 @@ def test_invalid_rules_raise_with_every_problem(tmp_path: Path, school: Path, wo
     bad.write_text("term: {id: t1, name: x}\nfoo: 1\n", encoding="utf-8")
     with pytest.raises(RulesInvalid) as exc:
         ingest([school], rules=[bad], workspace=workspace)
-    paths = {p.path for p in exc.value.problems}
+    paths = {p.rule.path for p in exc.value.problems}
     assert {"foo", "track", "courses"} <= paths
 
 

@@ -157,8 +157,8 @@ def test_typod_key_is_one_message_with_the_nearest_key(tmp_path: Path) -> None:
     text = GOOD.replace("    hours: 15\n", "    hour: 15\n", 1)
     path = _rules(tmp_path, text)
     book = load_rules([path])
-    at_course = [p for p in book.problems if p.path.startswith("courses[")]
-    assert [(p.line, p.path, p.message) for p in at_course] == [
+    at_course = [p for p in book.problems if p.rule.path.startswith("courses[")]
+    assert [(p.rule.line, p.rule.path, p.message) for p in at_course] == [
         (_line(text, "    hour: 15"), f"courses[{_course_index(text)}].hour", "未知的键 hour，是否应为 hours？")]
     res = run("check", "--rules", path)
     assert res.exit_code == 2 and "未知的键 hour，是否应为 hours？" in res.output

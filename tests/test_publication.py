@@ -119,10 +119,10 @@ def test_rules_publisher_is_one_per_term(tmp_path: Path) -> None:
     mine.write_text(text.replace("track: {id: text", "publisher: {issuer: 别的单位}\ntrack: {id: online")
                     .replace("aliases: [文本培训]", "aliases: [网联培训]"), encoding="utf-8")
     book = load_rules([TEXT_H1, mine])
-    assert any(p.path == "publisher.issuer" and "another file" in p.message for p in book.problems), book.problems
+    assert any(p.rule.path == "publisher.issuer" and "another file" in p.message for p in book.problems), book.problems
     typo = tmp_path / "typo.yaml"
     typo.write_text(text.replace("track: {id: text", "publisher: {isuer: 某}\ntrack: {id: text"), encoding="utf-8")
-    assert any(p.path.startswith("publisher") for p in load_rules([typo]).problems)
+    assert any(p.rule.path.startswith("publisher") for p in load_rules([typo]).problems)
     assert load_rules([TEXT_H1]).terms["2009-h1"].publisher == "桦甸市教师进修学校培训部"
 
 

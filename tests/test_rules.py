@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from credittool.rules.loader import RuleBook, RulesProblem, load_rules
+from credittool.diagnostics import Problem
+from credittool.rules.loader import RuleBook, load_rules
 from credittool.rules.schema import Course
 from credittool.rules.yamlsafe import load_yaml
 from credittool.textnorm import match_key
@@ -163,8 +164,8 @@ def line_of(text: str, needle: str, nth: int = 1) -> int:
     return hits[nth - 1]
 
 
-def problems_at(book: RuleBook, path_prefix: str) -> list[RulesProblem]:
-    return [p for p in book.problems if p.path.startswith(path_prefix)]
+def problems_at(book: RuleBook, path_prefix: str) -> list[Problem]:
+    return [p for p in book.problems if p.rule.path.startswith(path_prefix)]
 
 
 def test_good_template_loads(tmp_path: Path) -> None:
@@ -183,10 +184,10 @@ def test_weights_summing_to_0_9_point_at_the_course_item(tmp_path: Path) -> None
     assert book.terms == {}
     assert len(book.problems) == 1
     p = book.problems[0]
-    assert p.file == str(path)
-    assert p.line == line_of(text, "  - id: reader")  # the course's list item (line 10)
-    assert p.line == 10
-    assert p.path == "courses[1]"
+    assert p.rule.file == str(path)
+    assert p.rule.line == line_of(text, "  - id: reader")  # the course's list item (line 10)
+    assert p.rule.line == 10
+    assert p.rule.path == "courses[1]"
     assert "reader" in p.message
     assert "0.9" in p.message
 
@@ -199,8 +200,8 @@ def test_duplicate_yaml_key_names_key_and_both_lines(tmp_path: Path) -> None:
     book = load_rules([path])
     dup = [p for p in book.problems if "重复" in p.message and "键" in p.message]
     assert len(dup) == 1
-    assert dup[0].file == str(path)
-    assert dup[0].line == second
+    assert dup[0].rule.file == str(path)
+    assert dup[0].rule.line == second
     assert "pass_mark" in dup[0].message
     assert f"第 {first} 行" in dup[0].message
     assert not book.ok  # never "last one wins" silently
@@ -211,8 +212,8 @@ def test_duplicate_nested_key(tmp_path: Path) -> None:
     book = load_rules([write(tmp_path, text)])
     dup = [p for p in book.problems if "键 hours 重复" in p.message]
     assert len(dup) == 1
-    assert dup[0].path == "courses[1].hours"
-    assert dup[0].line == line_of(text, "    hours: 20")
+    assert dup[0].rule.path == "courses[1].hours"
+    assert dup[0].rule.line == line_of(text, "    hours: 20")
     assert f"第 {line_of(text, '    hours: 15')} 行" in dup[0].message
 
 
@@ -225,8 +226,8 @@ def test_pass_mark_that_is_not_a_plain_decimal_number_is_a_problem(tmp_path: Pat
     assert book.terms == {}  # not silently 48 or 60
     pm = problems_at(book, "pass_mark")
     assert len(pm) == 1
-    assert pm[0].file == str(path)
-    assert pm[0].line == line_of(text, f"pass_mark: {raw}")
+    assert pm[0].rule.file == str(path)
+    assert pm[0].rule.line == line_of(text, f"pass_mark: {raw}")
     assert "必须是数字" in pm[0].message
 
 
@@ -255,8 +256,8 @@ def test_required_yaml11_booleans_are_a_problem(tmp_path: Path, raw: str) -> Non
     assert book.terms == {}  # not silently False / True
     req = problems_at(book, "courses[1].required")
     assert len(req) == 1
-    assert req[0].file == str(path)
-    assert req[0].line == line_of(text, f"    required: {raw}")
+    assert req[0].rule.file == str(path)
+    assert req[0].rule.line == line_of(text, f"    required: {raw}")
     assert "true 或 false" in req[0].message
 
 
@@ -274,15 +275,15 @@ def test_unknown_key_in_course(tmp_path: Path) -> None:
     assert book.terms == {}
     assert len(book.problems) == 1
     p = book.problems[0]
-    assert p.path == "courses[1].weigths"
-    assert p.line == line_of(text, "    weigths: 1")
+    assert p.rule.path == "courses[1].weigths"
+    assert p.rule.line == line_of(text, "    weigths: 1")
     assert "未知的键 weigths" in p.message
 
 
 def test_unknown_top_level_key(tmp_path: Path) -> None:
     text = GOOD + "pass_marks: 60\n"
     book = load_rules([write(tmp_path, text)])
-    assert [(p.path, p.line) for p in book.problems] == [("pass_marks", line_of(text, "pass_marks: 60"))]
+    assert [(p.rule.path, p.rule.line) for p in book.problems] == [("pass_marks", line_of(text, "pass_marks: 60"))]
     assert "未知的键 pass_marks，是否应为 pass_mark？" == book.problems[0].message
 
 
@@ -293,11 +294,11 @@ def test_duplicate_course_id(tmp_path: Path) -> None:
     assert book.terms == {}
     dup = [p for p in book.problems if "课程 id 重复" in p.message]
     assert dup, book.problems
-    assert all(p.file == str(path) and "reader" in p.message for p in dup)
+    assert all(p.rule.file == str(path) and "reader" in p.message for p in dup)
     # one of them points at the second `- id: reader` (line 10), not only at the top of the file
     second = line_of(text, "  - id: reader", nth=2)
     assert second == 10
-    assert any(p.line == second and p.path == "courses[1].id" for p in dup)
+    assert any(p.rule.line == second and p.rule.path == "courses[1].id" for p in dup)
 
 
 def test_duplicate_course_id_is_reported_once(tmp_path: Path) -> None:
@@ -314,7 +315,7 @@ def test_r1_credits_not_hours_over_ten(tmp_path: Path) -> None:
     assert book.terms == {}
     assert len(book.problems) == 1
     p = book.problems[0]
-    assert p.line == line_of(text, "  - id: reader")
+    assert p.rule.line == line_of(text, "  - id: reader")
     assert "reader" in p.message and "R1" in p.message and "1.5" in p.message
 
 
@@ -349,8 +350,8 @@ def test_anchor_is_rejected(tmp_path: Path) -> None:
     assert book.terms == {}
     assert len(book.problems) == 1
     p = book.problems[0]
-    assert p.file == str(path)
-    assert p.line == line_of(text, "term: &t {id: 2099-h1, name: 测试学期}")
+    assert p.rule.file == str(path)
+    assert p.rule.line == line_of(text, "term: &t {id: 2099-h1, name: 测试学期}")
     assert "锚点和别名" in p.message
 
 
@@ -361,7 +362,7 @@ def test_alias_is_rejected(tmp_path: Path) -> None:
     book = load_rules([path])
     assert book.terms == {}
     assert len(book.problems) == 1
-    assert book.problems[0].line == line_of(text, "      - *posts")
+    assert book.problems[0].rule.line == line_of(text, "      - *posts")
     assert "锚点和别名" in book.problems[0].message
 
 
@@ -404,13 +405,13 @@ courses:
     book = load_rules([path])
     assert book.terms == {}
     assert len(book.problems) >= 4
-    assert all(p.file == str(path) for p in book.problems)
-    got = {p.path: p for p in book.problems}
-    assert got["pass_mark"].line == line_of(text, "pass_mark: 060")
-    assert got["courses[0].required"].line == line_of(text, "    required: no")
-    assert got["courses[1]"].line == line_of(text, "  - id: reader")
+    assert all(p.rule.file == str(path) for p in book.problems)
+    got = {p.rule.path: p for p in book.problems}
+    assert got["pass_mark"].rule.line == line_of(text, "pass_mark: 060")
+    assert got["courses[0].required"].rule.line == line_of(text, "    required: no")
+    assert got["courses[1]"].rule.line == line_of(text, "  - id: reader")
     assert "0.9" in got["courses[1]"].message
-    assert got["courses[2].colour"].line == line_of(text, "    colour: red")
+    assert got["courses[2].colour"].rule.line == line_of(text, "    colour: red")
     assert "未知的键 colour" in got["courses[2].colour"].message
 
 
@@ -419,11 +420,11 @@ def test_duplicate_course_id_is_reported_beside_other_mistakes(tmp_path: Path) -
     text = GOOD.replace("  - id: meeting\n", "  - id: reader\n").replace(
         "    required: true\n    hours: 5", "    required: no\n    hours: 5")
     book = load_rules([write(tmp_path, text)])
-    got = {p.path: p for p in book.problems}
+    got = {p.rule.path: p for p in book.problems}
     assert "true 或 false" in got["courses[0].required"].message
-    assert got["courses[0].required"].line == line_of(text, "    required: no")
+    assert got["courses[0].required"].rule.line == line_of(text, "    required: no")
     assert "课程 id 重复" in got["courses[1].id"].message and "reader" in got["courses[1].id"].message
-    assert got["courses[1].id"].line == line_of(text, "  - id: reader", nth=2)
+    assert got["courses[1].id"].rule.line == line_of(text, "  - id: reader", nth=2)
 
 
 def test_ruleset_replaces_base_key_as_a_whole(tmp_path: Path) -> None:
@@ -452,8 +453,8 @@ def test_problem_in_a_key_taken_from_the_base_points_at_the_base_file(tmp_path: 
     assert book.terms == {}
     pm = problems_at(book, "pass_mark")
     assert len(pm) == 1
-    assert pm[0].file == str(tmp_path / "_mybase.yaml")
-    assert pm[0].line == line_of(base_text, "pass_mark: 060")
+    assert pm[0].rule.file == str(tmp_path / "_mybase.yaml")
+    assert pm[0].rule.line == line_of(base_text, "pass_mark: 060")
 
 
 def test_same_term_and_track_twice(tmp_path: Path) -> None:
@@ -462,7 +463,7 @@ def test_same_term_and_track_twice(tmp_path: Path) -> None:
     book = load_rules([tmp_path])
     clash = [p for p in book.problems if "已在" in p.message]
     assert len(clash) == 1
-    assert clash[0].file.endswith("b.yaml") and "a.yaml" in clash[0].message
+    assert clash[0].rule.file.endswith("b.yaml") and "a.yaml" in clash[0].message
 
 
 def test_missing_base_file_is_a_problem(tmp_path: Path) -> None:
@@ -470,7 +471,7 @@ def test_missing_base_file_is_a_problem(tmp_path: Path) -> None:
     path.write_text(GOOD, encoding="utf-8")  # base not copied beside it
     book = load_rules([path])
     assert book.terms == {}
-    base = [p for p in book.problems if p.file == str(tmp_path / BASE)]
+    base = [p for p in book.problems if p.rule.file == str(tmp_path / BASE)]
     assert len(base) == 1 and "找不到" in base[0].message
 
 

@@ -185,7 +185,7 @@ def check(
         result = run_check(paths or [], rules=rules, term=term, course=course, limits=file_lim, out=out)
     except RulesInvalid as exc:
         if as_json:
-            typer.echo(json.dumps({"rules_problems": [p.__dict__ for p in exc.problems]}, ensure_ascii=False, indent=1))
+            typer.echo(json.dumps({"rules_problems": [p.rule_dict() for p in exc.problems]}, ensure_ascii=False, indent=1))
             raise typer.Exit(exc.exit_code) from None
         raise _fail(exc) from None
     except CredittoolError as exc:

@@ -30,9 +30,8 @@ def error(message: str, hint: str = "") -> None:
 def rules_problems(problems: Sequence) -> None:
     err_console.print(f"[bold red]规则文件有 {len(problems):,} 处错误：[/]")
     for p in problems:
-        where = f"{p.file}:{p.line}" if p.line else p.file  # a missing file has no line to point at
-        key = f"[cyan]{escape(p.path)}[/]：" if p.path else ""
-        err_console.print(f"  • {escape(where)}  {key}{escape(p.message)}", highlight=False)
+        key = f"[cyan]{escape(p.rule.path)}[/]：" if p.rule.path else ""
+        err_console.print(f"  • {escape(p.rule.where)}  {key}{escape(p.message)}", highlight=False)
 
 
 def problems_table(problems: Sequence[Problem], title: str) -> None:

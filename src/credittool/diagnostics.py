@@ -1,8 +1,47 @@
-"""Diagnostics are data (STYLE principle 2): every problem carries its place and a hint."""
+"""Diagnostics are data (STYLE principle 2): every problem carries its place and a hint.
+
+`Problem` is the one shape of everything an ingest or a rules check has to say: a refused
+cell, row, file or rule (error), a warning, a note, and a row passed over (skip). Its
+`severity` says which; `rule` points at the rules file's line and key when a rule fired.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """How much a problem weighs, and the word it shows as (where one is shown)."""
+
+    ERROR = "error"  # the row, file or rule is refused
+    WARNING = "warning"  # nothing refused, but likely a mistake the clerk must look at
+    NOTE = "note"  # worth telling, nothing refused
+    SKIP = "skip"  # a row passed over: blank, a totals row, an exact duplicate
+
+    @property
+    def word(self) -> str:
+        return _WORDS[self]
+
+
+_WORDS = {Severity.ERROR: "错误", Severity.WARNING: "注意", Severity.NOTE: "提示", Severity.SKIP: "跳过"}
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRef:
+    """Where the rule that fired is written."""
+
+    file: str  # the rules file
+    line: int | None  # 1-based; None when the problem is the file itself (missing, unreadable)
+    path: str  # the key path, e.g. courses[1].hours; "" for the whole file
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file  # a missing file has no line
+
+
+# the fields a data problem has always shown as (check --json, the problem list): kept so
+_DATA_FIELDS = ("file", "sheet", "row", "column", "value", "code", "message", "hint")
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +54,8 @@ class Problem:
     code: str  # stable code, e.g. E-ID-NUMERIC
     message: str  # what is wrong (Chinese, for the clerk)
     hint: str = ""  # what to do
+    severity: Severity = Severity.ERROR
+    rule: RuleRef | None = None
 
     @property
     def where(self) -> str:
@@ -28,15 +69,32 @@ class Problem:
         return " ".join(parts)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """The data problem as check --json and the problem list have always shown it."""
+        return {k: getattr(self, k) for k in _DATA_FIELDS}
+
+    def rule_dict(self) -> dict:
+        """A rules file's problem as check --json shows it: file, line, key path, message."""
+        rule = self.rule or RuleRef("", None, "")
+        return {"file": rule.file, "line": rule.line, "path": rule.path, "message": self.message}
 
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    file: str
-    sheet: str
-    row: int
-    reason: str
+def rules_problem(file: str, line: int | None, path: str, message: str) -> Problem:
+    """A mistake in a rules file: no data cell, the rule's place instead."""
+    return Problem("", "", None, "", "", "E-RULES", message, rule=RuleRef(file, line, path))
+
+
+def skip(file: str, sheet: str, row: int, reason: str) -> Problem:
+    """A row passed over (blank, totals, an exact duplicate); its reason is the message."""
+    return Problem(file, sheet, row, "", "", "S-SKIPPED", reason, severity=Severity.SKIP)
+
+
+def note(file: str, message: str) -> Problem:
+    """Something worth telling about a file; nothing refused."""
+    return Problem(file, "", None, "", "", "N-NOTE", message, severity=Severity.NOTE)
+
+
+def of(problems: list[Problem], severity: Severity) -> list[Problem]:
+    return [p for p in problems if p.severity is severity]
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from credittool.diagnostics import Problem, Skipped, Unimported
+from credittool.diagnostics import Problem, Unimported
 from credittool.errors import RulesInvalid
 from credittool.extract.workers import extract_many
 from credittool.fields import label
@@ -37,7 +37,7 @@ class CheckResult:
     files_checked: int = 0
     rows_read: int = 0  # rows of the sheets that would be imported
     accepted: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
     unimported: list[Unimported] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -57,7 +57,7 @@ class CheckResult:
                 "rows_read": self.rows_read, "accepted": self.accepted, "rows": self.rows(),
                 "problem_count": {"cells": len(self.problems), "rows": self.rejected_rows},
                 "problems": [p.as_dict() for p in self.problems],
-                "skipped": [{"file": s.file, "sheet": s.sheet, "row": s.row, "reason": s.reason} for s in self.skipped],
+                "skipped": [{"file": s.file, "sheet": s.sheet, "row": s.row, "reason": s.message} for s in self.skipped],
                 "unimported_sheets": [u.as_dict() for u in self.unimported], "warnings": self.warnings,
                 "not_read": [p.as_dict() for p in self.not_read]}
 

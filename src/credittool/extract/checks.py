@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from credittool.diagnostics import Problem, RejectedRow, Skipped
+from credittool.diagnostics import Problem, RejectedRow, skip
 from credittool.extract.cells import BLANK, shown
 from credittool.extract.columns import SheetCells
 from credittool.fields import MEASURE_FIELDS
@@ -54,11 +54,11 @@ def _blank(sc: SheetCells, f: str) -> Mask:
     return _mask(sc, (c is BLANK for c in sc.column(f))) & ~_flagged(sc, f)
 
 
-def _skips(sc: SheetCells, hit: Mask, reason: str) -> tuple[Mask, list[Skipped]]:
-    return hit, [Skipped(sc.file, sc.sheet.name, sc.first + i, reason) for i in _rows(hit)]
+def _skips(sc: SheetCells, hit: Mask, reason: str) -> tuple[Mask, list[Problem]]:
+    return hit, [skip(sc.file, sc.sheet.name, sc.first + i, reason) for i in _rows(hit)]
 
 
-def blank_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Skipped]]:
+def blank_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
     """No name, no ID and no measure: a blank row."""
     hit = live & _blank(sc, "name") & _blank(sc, "id")
     for f in MEASURE_FIELDS:
@@ -67,7 +67,7 @@ def blank_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Skipped]]:
     return _skips(sc, hit, "空行")
 
 
-def totals_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Skipped]]:
+def totals_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
     """A 合计/总计/… row under the table, told by its name, ID or first two cells."""
     at = [j for j in {sc.layout.columns.get("name"), sc.layout.columns.get("id"), 0, 1} if j is not None]
     hit = np.zeros(len(sc), bool)
@@ -84,7 +84,7 @@ def _totals_word(cell: object) -> bool:
     return isinstance(cell, str) and cell.lstrip()[:1] in _TOTALS_FIRST and match_key(cell).startswith(_TOTALS)
 
 
-def unfilled_spot_scores(sc: SheetCells, live: Mask) -> tuple[Mask, list[Skipped]]:
+def unfilled_spot_scores(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
     """A teacher of the spot-test list whose score is not filled in yet (R7)."""
     if not sc.spot or sc.error is not None:
         return np.zeros(len(sc), bool), []
@@ -157,7 +157,7 @@ def unusable_sheet(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
 class Verdicts:
     """What the checks decided for one sheet's rows; each list in row order."""
 
-    skipped: list[Skipped] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
     rejects: list[Problem] = field(default_factory=list)
     rejected_rows: list[RejectedRow] = field(default_factory=list)  # whom each rejected row is about
     accepted: list[int] = field(default_factory=list)  # row indexes

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from credittool.diagnostics import Problem, RejectedRow, Skipped, Unimported
+from credittool.diagnostics import Problem, RejectedRow, Unimported
 from credittool.extract.cells import Vocabulary, shown
 from credittool.extract.checks import SPOT_BLANK, run_checks
 from credittool.extract.columns import ROW_COLUMNS, Rows, SheetCells, append_rows, sheet_cells
@@ -73,7 +73,7 @@ class FileResult:
     rows: Rows = field(default_factory=Rows)
     rejects: list[Problem] = field(default_factory=list)
     rejected_rows: list[RejectedRow] = field(default_factory=list)  # whom each rejected row was about
-    skipped: list[Skipped] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
     unimported: list[Unimported] = field(default_factory=list)  # sheets read but not imported
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # worth more than a note: a course's sheet not imported

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from credittool.diagnostics import Problem, RejectedRow, Skipped
+from credittool.diagnostics import Problem, RejectedRow
 from credittool.extract.rows import FileResult
 from credittool.ledger.db import bulk_entries, bump_generation, has_entries, transaction
 from credittool.ledger.filerecords import Recorded, record_files
@@ -58,14 +58,14 @@ class _Findings:
     """The run's findings across files (resolve's), by file name."""
     rejects: dict[str, list[Problem]]
     refused: dict[str, list[RejectedRow]]
-    skipped: dict[str, list[Skipped]]
+    skipped: dict[str, list[Problem]]
 
     @classmethod
     def of(cls, res: Resolution) -> _Findings:
         rejects: dict[str, list[Problem]] = defaultdict(list)
         for p in res.rejects:
             rejects[p.file].append(p)
-        skipped: dict[str, list[Skipped]] = defaultdict(list)
+        skipped: dict[str, list[Problem]] = defaultdict(list)
         for s in res.skipped:
             skipped[s.file].append(s)
         return cls(rejects, missing.by_file(res.rejected_rows), skipped)
@@ -125,7 +125,7 @@ def _commit_file(con: sqlite3.Connection, term_id: str, fr: FileResult, rec: Rec
     spot = spot_run.commit(con, term_id, fid, fr, skipped, rejects)
     con.executemany("INSERT INTO rejects VALUES (?,?,?,?,?,?,?,?)",
                     [(fid, p.sheet, p.row, p.column, p.value, p.code, p.message, p.hint) for p in rejects])
-    con.executemany("INSERT INTO skipped VALUES (?,?,?,?)", [(fid, s.sheet, s.row, s.reason) for s in skipped])
+    con.executemany("INSERT INTO skipped VALUES (?,?,?,?)", [(fid, s.sheet, s.row, s.message) for s in skipped])
     missing.store(con, fid, fr.rejected_rows + found.refused[fr.name], rejects, fr.unimported)
     rejected_rows = {(p.sheet, p.row) for p in rejects if p.row is not None}
     s = FileSummary(fr.name, "无法读取" if fr.error else ("替换" if rec.retired[fr.name] else "新导入"),

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from credittool.ledger import draws
-from credittool.diagnostics import Problem, Skipped
+from credittool.diagnostics import Problem
 from credittool.extract.rows import SPOT_BLANK, FileResult, Record
 
 REJECT_CODES = frozenset({"E-SPOT-NO-DRAW", "E-SPOT-WHICH-DRAW", "E-SPOT-NOT-DRAWN", "E-SPOT-NAME"})
@@ -46,9 +46,9 @@ class SpotRun:
             self.prior = {(d, i): (s, st) for d, i, s, st in con.execute(
                 "SELECT draw_id, id_number, score, status FROM spot_scores WHERE term=?", (term,))}
 
-    def commit(self, con: sqlite3.Connection, term: str, file_id: int, fr: FileResult, skipped: list[Skipped],
+    def commit(self, con: sqlite3.Connection, term: str, file_id: int, fr: FileResult, skipped: list[Problem],
                rejects: list[Problem]) -> SpotCounts | None:
-        blank = sum(k.reason == SPOT_BLANK for k in skipped)
+        blank = sum(k.message == SPOT_BLANK for k in skipped)
         return commit_scores(con, term, file_id, self.by_file.get(fr.name, []), blank, fr.spot_params, self.prior,
                              rejects)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from credittool.diagnostics import Problem, RejectedRow, Skipped
+from credittool.diagnostics import Problem, RejectedRow
 from credittool.extract.rows import FileResult, Record
 from credittool.resolve import missing
 from credittool.resolve.identity import Refusals, duplicates, id_conflicts
@@ -25,7 +25,7 @@ from credittool.rules.loader import TermRules
 class Resolution:
     entries: Entries | None  # None once committed
     rejects: list[Problem]
-    skipped: list[Skipped]
+    skipped: list[Problem]
     notes: list[tuple[str, str]]  # (file, note)
     spot: list[Record] = field(default_factory=list)  # spot-test scores, checked against the draw later
     rejected_rows: list[RejectedRow] = field(default_factory=list)  # whom the rows rejected here were about

@@ -15,13 +15,11 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from credittool.diagnostics import Problem, rules_problem
 from credittool.rules.messages import error_message, shown
 from credittool.rules.schema import Course, Ruleset
-from credittool.rules.yamlsafe import YamlDoc, YamlProblem, format_path, load_yaml
+from credittool.rules.yamlsafe import YamlDoc, format_path, load_yaml
 from credittool.textnorm import match_key
-
-RulesProblem = YamlProblem  # file, line, key path, message
-
 
 @dataclass
 class TermRules:
@@ -55,34 +53,34 @@ class TermRules:
 class RuleBook:
     files: list[str]
     terms: dict[str, TermRules]
-    problems: list[RulesProblem]
+    problems: list[Problem]
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def _expand(paths: list[Path]) -> tuple[list[Path], list[RulesProblem]]:
+def _expand(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     files, problems = [], []
     for p in paths:
         if p.is_dir():
             found = sorted(f for f in p.iterdir() if f.suffix in (".yaml", ".yml") and not f.name.startswith("_"))
             if not found:
-                problems.append(RulesProblem(str(p), None, "", "这个文件夹里没有规则文件（*.yaml；以 _ 开头的是共用底稿，不单独算）"))
+                problems.append(rules_problem(str(p), None, "", "这个文件夹里没有规则文件（*.yaml；以 _ 开头的是共用底稿，不单独算）"))
             files.extend(found)
         elif p.is_file():
             files.append(p)
         else:
-            problems.append(RulesProblem(str(p), None, "", "找不到这个规则文件或文件夹；检查路径（例如 rules/）"))
+            problems.append(rules_problem(str(p), None, "", "找不到这个规则文件或文件夹；检查路径（例如 rules/）"))
     return files, problems
 
 
-def _load_one(path: Path) -> tuple[Ruleset | None, YamlDoc | None, list[RulesProblem]]:
+def _load_one(path: Path) -> tuple[Ruleset | None, YamlDoc | None, list[Problem]]:
     doc, problems = load_yaml(path)
     if doc is None:
         return None, None, problems
     if not isinstance(doc.data, dict):
-        return None, doc, problems + [RulesProblem(doc.file, 1, "", "规则文件应是一组「键: 值」（例如 term:、track:、courses:）")]
+        return None, doc, problems + [rules_problem(doc.file, 1, "", "规则文件应是一组「键: 值」（例如 term:、track:、courses:）")]
     data = dict(doc.data)
     origin: dict[str, YamlDoc] = {k: doc for k in data}
     base_name = data.get("base")
@@ -96,16 +94,16 @@ def _load_one(path: Path) -> tuple[Ruleset | None, YamlDoc | None, list[RulesPro
                     data[key] = value
                     origin[key] = base_doc
         elif base_doc is None and not base_problems:
-            problems.append(RulesProblem(doc.file, doc.line_of(("base",)), "base", f"读不到 base 指定的共用底稿 {base_path}"))
+            problems.append(rules_problem(doc.file, doc.line_of(("base",)), "base", f"读不到 base 指定的共用底稿 {base_path}"))
     try:
         return Ruleset.model_validate(data), doc, problems
     except ValidationError as exc:
         return None, doc, problems + _schema_problems(exc.errors(), data, doc, origin)
 
 
-def _schema_problems(errors: list[dict], data: dict, doc: YamlDoc, origin: dict[str, YamlDoc]) -> list[RulesProblem]:
+def _schema_problems(errors: list[dict], data: dict, doc: YamlDoc, origin: dict[str, YamlDoc]) -> list[Problem]:
     """pydantic's errors as one Chinese problem each, at the line of the key (or of its parent)."""
-    problems: list[RulesProblem] = []
+    problems: list[Problem] = []
     seen: set[tuple] = set()
     dup_ids = _duplicate_course_ids(data, origin.get("courses", doc))
     for loc, msg in _typos_merged([_located(err) for err in errors]):
@@ -117,7 +115,7 @@ def _schema_problems(errors: list[dict], data: dict, doc: YamlDoc, origin: dict[
         item = (src.file, src.line_of(loc), format_path(loc), msg)
         if item not in seen:
             seen.add(item)
-            problems.append(RulesProblem(*item))
+            problems.append(rules_problem(*item))
     return problems + dup_ids
 
 
@@ -173,7 +171,7 @@ def _model_in(annotation: Any) -> Any:
     return None
 
 
-def _duplicate_course_ids(data: dict, doc: YamlDoc) -> list[RulesProblem]:
+def _duplicate_course_ids(data: dict, doc: YamlDoc) -> list[Problem]:
     """The schema reports duplicate course ids only once every field is valid; a file with
     other mistakes still hears about them now (every mistake at once)."""
     courses = data.get("courses")
@@ -186,19 +184,19 @@ def _duplicate_course_ids(data: dict, doc: YamlDoc) -> list[RulesProblem]:
         if not isinstance(cid, str):
             continue
         if cid in first:
-            out.append(RulesProblem(doc.file, doc.line_of(("courses", i, "id")), f"courses[{i}].id",
+            out.append(rules_problem(doc.file, doc.line_of(("courses", i, "id")), f"courses[{i}].id",
                                     f"课程 id 重复：{cid}（第一次在 courses[{first[cid]}]）"))
         first.setdefault(cid, i)
     return out
 
 
-def _index(table: dict[str, str], key: str, value: str, what: str, where: str, problems: list[RulesProblem]) -> None:
+def _index(table: dict[str, str], key: str, value: str, what: str, where: str, problems: list[Problem]) -> None:
     k = match_key(key)
     if not k:
         return
     old = table.get(k)
     if old is not None and old != value:
-        problems.append(RulesProblem(where, 1, what, f"「{key}」既指 {old} 又指 {value}；一个名称只能指一样东西"))
+        problems.append(rules_problem(where, 1, what, f"「{key}」既指 {old} 又指 {value}；一个名称只能指一样东西"))
     table[k] = value
 
 
@@ -214,18 +212,18 @@ def load_rules(paths: list[Path]) -> RuleBook:
     for fname, rs, doc in loaded:
         tr = terms.setdefault(rs.term.id, TermRules(rs.term.id, rs.term.name, {}, {}))
         if rs.track.id in tr.by_track:
-            problems.append(RulesProblem(fname, doc.line_of(("track",)), "track",
+            problems.append(rules_problem(fname, doc.line_of(("track",)), "track",
                                          f"学期 {rs.term.id} 的培训类型 {rs.track.id} 已在 {tr.sources[rs.track.id]} 中定义；"
                                          "每个学期的每个培训类型只写一个文件"))
             continue
         if tr.term_name != rs.term.name:
-            problems.append(RulesProblem(fname, doc.line_of(("term", "name")), "term.name",
+            problems.append(rules_problem(fname, doc.line_of(("term", "name")), "term.name",
                                          f"学期 {rs.term.id} 在另一个文件中名为「{tr.term_name}」，名称须一致"))
         tr.by_track[rs.track.id] = rs
         tr.sources[rs.track.id] = fname
         if rs.publisher is not None:
             if tr.publisher is not None and tr.publisher != rs.publisher.issuer:
-                problems.append(RulesProblem(fname, doc.line_of(("publisher", "issuer")), "publisher.issuer",
+                problems.append(rules_problem(fname, doc.line_of(("publisher", "issuer")), "publisher.issuer",
                                              f"term {rs.term.id} has publisher '{tr.publisher}' in another file"))
             tr.publisher = tr.publisher or rs.publisher.issuer
         for fld, aliases in rs.fields.items():
@@ -245,16 +243,16 @@ def load_rules(paths: list[Path]) -> RuleBook:
     for tr in terms.values():
         both = tr.yes & tr.no
         if both:
-            problems.append(RulesProblem(tr.sources[next(iter(tr.sources))], 1, "yes_no_words",
+            problems.append(rules_problem(tr.sources[next(iter(tr.sources))], 1, "yes_no_words",
                                          f"{'、'.join(sorted(both))} 在一个文件中表示「是」，在另一个文件中表示「否」"))
         # the same course id must mean the same course in every track of a term
         seen: dict[str, tuple[str, Course]] = {}
         for track, rs in tr.by_track.items():
             for c in rs.courses:
                 if c.id in seen and (seen[c.id][1].name, seen[c.id][1].hours) != (c.name, c.hours):
-                    problems.append(RulesProblem(tr.sources[track], 1, f"courses.{c.id}",
+                    problems.append(rules_problem(tr.sources[track], 1, f"courses.{c.id}",
                                                  f"课程 {c.id} 在 {seen[c.id][0]} 中的名称或学时不同，须一致"))
                 seen.setdefault(c.id, (tr.sources[track], c))
     if not files and not problems:
-        problems.append(RulesProblem("（规则）", None, "", "没有给出规则文件；用 --rules rules/ 指定"))
+        problems.append(rules_problem("（规则）", None, "", "没有给出规则文件；用 --rules rules/ 指定"))
     return RuleBook([str(f) for f in files], terms, problems)

@@ -15,17 +15,11 @@ from typing import Any
 
 import yaml
 
+from credittool.diagnostics import Problem, rules_problem
+
 MAX_RULES_BYTES = 1 << 20  # a rules file is a few KB; 1 MiB is plenty
 
 Path_ = tuple[str | int, ...]
-
-
-@dataclass
-class YamlProblem:
-    file: str
-    line: int | None  # None: the problem is the file itself (missing, unreadable), at no line
-    path: str
-    message: str
 
 
 @dataclass
@@ -68,19 +62,19 @@ for _tag, _regex, _first in [
 
 
 def _convert(node: yaml.Node, loader: _StrictLoader, doc: YamlDoc, path: Path_,
-             problems: list[YamlProblem]) -> Any:
+             problems: list[Problem]) -> Any:
     doc.lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int)):
-                problems.append(YamlProblem(doc.file, key_node.start_mark.line + 1, _fmt(path),
+                problems.append(rules_problem(doc.file, key_node.start_mark.line + 1, _fmt(path),
                                             f"键 {key!r} 必须是文字"))
                 continue
             key = str(key)
             if key in out:
-                problems.append(YamlProblem(
+                problems.append(rules_problem(
                     doc.file, key_node.start_mark.line + 1, _fmt(path + (key,)),
                     f"键 {key} 重复（第一次在第 {doc.lines[path + (key,)]} 行）；每个键只能出现一次"))
                 continue
@@ -130,22 +124,22 @@ def _os_message(exc: OSError) -> str:
     return f"读不了这个文件（系统错误 {exc.errno}）"
 
 
-def load_yaml(path: Path) -> tuple[YamlDoc | None, list[YamlProblem]]:
+def load_yaml(path: Path) -> tuple[YamlDoc | None, list[Problem]]:
     """Read one YAML file. Returns the document and every problem found."""
     name = str(path)
     try:
         size = path.stat().st_size
         if size > MAX_RULES_BYTES:
-            return None, [YamlProblem(name, None, "",
+            return None, [rules_problem(name, None, "",
                                       f"文件有 {size:,} 字节；规则文件最多 {MAX_RULES_BYTES:,} 字节")]
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
-        return None, [YamlProblem(name, None, "", "规则文件必须以 UTF-8 编码保存（在编辑器中「另存为 UTF-8」）")]
+        return None, [rules_problem(name, None, "", "规则文件必须以 UTF-8 编码保存（在编辑器中「另存为 UTF-8」）")]
     except OSError as exc:
-        return None, [YamlProblem(name, None, "", _os_message(exc))]
+        return None, [rules_problem(name, None, "", _os_message(exc))]
     loader = _StrictLoader(text)
     doc = YamlDoc(name, None)
-    problems: list[YamlProblem] = []
+    problems: list[Problem] = []
     try:
         node = loader.get_single_node()
         if node is not None:
@@ -153,9 +147,9 @@ def load_yaml(path: Path) -> tuple[YamlDoc | None, list[YamlProblem]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        return None, [YamlProblem(name, line, "", _syntax_message(exc, mark))]
+        return None, [rules_problem(name, line, "", _syntax_message(exc, mark))]
     except yaml.YAMLError:
-        return None, [YamlProblem(name, None, "", "不是有效的 YAML 文件")]
+        return None, [rules_problem(name, None, "", "不是有效的 YAML 文件")]
     finally:
         loader.dispose()
     return doc, problems

@@ -1,0 +1,68 @@
+"""The one Problem type: its severity, and where the rule that fired is written."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import TEXT_H1, check_id, write_xlsx
+from credittool.commands.ingest import load_term, vocabulary
+from credittool.diagnostics import Problem, RuleRef, Severity, of, rules_problem, skip
+from credittool.extract.rows import extract_file
+from credittool.rules.loader import load_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "rules" / "huadian-2009-h1-text.yaml"
+BASE = ROOT / "rules" / "_huadian-2009-common.yaml"
+
+
+def _typoed(tmp_path: Path) -> tuple[Path, int]:
+    """The shipped text-track rules with `hours:` of the third course misspelt `hour:`."""
+    shutil.copy(BASE, tmp_path / BASE.name)
+    lines = SHIPPED.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = [i for i, line in enumerate(lines) if line == "    hours: 15\n"][1]
+    lines[at] = "    hour: 15\n"
+    path = tmp_path / SHIPPED.name
+    path.write_text("".join(lines), encoding="utf-8")
+    return path, at + 1
+
+
+def test_a_typo_in_a_shipped_rules_file_is_an_error_at_its_line_and_key(tmp_path: Path) -> None:
+    path, line = _typoed(tmp_path)
+    [p] = load_rules([path]).problems
+    assert p.severity is Severity.ERROR
+    assert p.rule == RuleRef(str(path), line, "courses[2].hour")
+    assert p.message == "未知的键 hour，是否应为 hours？"
+    assert (p.file, p.sheet, p.row, p.column) == ("", "", None, "")  # no data cell: the rule is the place
+    assert p.rule_dict() == {"file": str(path), "line": line, "path": "courses[2].hour", "message": p.message}
+
+
+def test_a_missing_rules_file_has_a_rule_place_without_a_line(tmp_path: Path) -> None:
+    [p] = load_rules([tmp_path / "nope.yaml"]).problems
+    assert p.severity is Severity.ERROR and p.rule == RuleRef(str(tmp_path / "nope.yaml"), None, "")
+    assert p.rule.where == str(tmp_path / "nope.yaml")
+
+
+def test_a_data_problem_has_no_rule_and_keeps_its_json_shape() -> None:
+    p = Problem("甲校.xlsx", "成绩", 3, "身份证号", "123", "E-ID-LENGTH", "位数不对", "核对")
+    assert p.severity is Severity.ERROR and p.rule is None
+    assert list(p.as_dict()) == ["file", "sheet", "row", "column", "value", "code", "message", "hint"]
+
+
+def test_skipped_rows_are_problems_of_severity_skip(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "甲校.xlsx", {"教学技能": [
+        ["姓名", "身份证号", "考试成绩", "博文成绩", "博文篇数"],
+        ["张一", check_id("22028219800100000"), 80, 70, 5],
+        [None, None, None, None, None],
+        ["李二", check_id("22028219800100001"), 85, 75, 6],
+    ]})
+    term = load_term([TEXT_H1], None)
+    res = extract_file(path, term, vocabulary(term))
+    assert [(s.severity, s.row, s.message) for s in res.skipped] == [(Severity.SKIP, 3, "空行")]
+    assert all(p.severity is Severity.ERROR for p in res.rejects)
+
+
+def test_severities_select_and_show_their_word() -> None:
+    ps = [skip("a.xlsx", "表", 4, "空行"), rules_problem("r.yaml", 2, "term", "错")]
+    assert of(ps, Severity.SKIP) == ps[:1] and of(ps, Severity.ERROR) == ps[1:]
+    assert [s.word for s in Severity] == ["错误", "注意", "提示", "跳过"]
