@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import hostile_files as H
 from conftest import TEXT_H1, check_id, write_xlsx
 from credittool.commands.ingest import load_term, vocabulary
 from credittool.diagnostics import Problem, RuleRef, Severity, of, rules_problem, skip
@@ -66,3 +67,12 @@ def test_severities_select_and_show_their_word() -> None:
     ps = [skip("a.xlsx", "表", 4, "空行"), rules_problem("r.yaml", 2, "term", "错")]
     assert of(ps, Severity.SKIP) == ps[:1] and of(ps, Severity.ERROR) == ps[1:]
     assert [s.word for s in Severity] == ["错误", "注意", "提示", "跳过"]
+
+
+def test_notes_are_problems_of_severity_note_at_their_sheet(tmp_path: Path) -> None:
+    path = H.hidden_rows(tmp_path / "横道河子乡中心校.xlsx")
+    term = load_term([TEXT_H1], None)
+    res = extract_file(path, term, vocabulary(term))
+    [n] = res.notes
+    assert (n.severity, n.file, n.sheet) == (Severity.NOTE, path.name, "教学技能")
+    assert n.message == "工作表「教学技能」第3–4、6行是隐藏行（筛选或手动隐藏），已导入"

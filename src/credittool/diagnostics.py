@@ -88,9 +88,14 @@ def skip(file: str, sheet: str, row: int, reason: str) -> Problem:
     return Problem(file, sheet, row, "", "", "S-SKIPPED", reason, severity=Severity.SKIP)
 
 
-def note(file: str, message: str) -> Problem:
-    """Something worth telling about a file; nothing refused."""
-    return Problem(file, "", None, "", "", "N-NOTE", message, severity=Severity.NOTE)
+def note(file: str, message: str, sheet: str = "", row: int | None = None) -> Problem:
+    """Something worth telling about a file; nothing refused. The message says the place itself."""
+    return Problem(file, sheet, row, "", "", "N-NOTE", message, severity=Severity.NOTE)
+
+
+def warning(file: str, message: str, sheet: str = "") -> Problem:
+    """Nothing refused, but likely a mistake: a sheet named like a course was not imported."""
+    return Problem(file, sheet, None, "", "", "W-WARNING", message, severity=Severity.WARNING)
 
 
 def of(problems: list[Problem], severity: Severity) -> list[Problem]:

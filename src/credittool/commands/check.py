@@ -39,7 +39,7 @@ class CheckResult:
     accepted: int = 0
     skipped: list[Problem] = field(default_factory=list)
     unimported: list[Unimported] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def rejected_rows(self) -> int:
@@ -58,7 +58,7 @@ class CheckResult:
                 "problem_count": {"cells": len(self.problems), "rows": self.rejected_rows},
                 "problems": [p.as_dict() for p in self.problems],
                 "skipped": [{"file": s.file, "sheet": s.sheet, "row": s.row, "reason": s.message} for s in self.skipped],
-                "unimported_sheets": [u.as_dict() for u in self.unimported], "warnings": self.warnings,
+                "unimported_sheets": [u.as_dict() for u in self.unimported], "warnings": [w.message for w in self.warnings],
                 "not_read": [p.as_dict() for p in self.not_read]}
 
 

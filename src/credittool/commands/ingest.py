@@ -121,10 +121,8 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
                 early.confirm(committed.whole)
             res.entries = None  # in the ledger now: free the run's rows before the register is written
             clock.lap("commit")
-            for fr, _ in fresh:
-                summaries[fr.name].notes.extend(fr.notes)
-            for fname, note in res.notes:
-                summaries[fname].notes.append(note)
+            for n in [n for fr, _ in fresh for n in fr.notes] + res.notes:
+                summaries[n.file].notes.append(n.message)
             stats = write_outputs(con, term_rules, out_dir, early)
             clock.lap("write")
         finally:

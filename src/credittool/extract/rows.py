@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from credittool.diagnostics import Problem, RejectedRow, Unimported
+from credittool.diagnostics import Problem, RejectedRow, Unimported, note, warning
 from credittool.extract.cells import Vocabulary, shown
 from credittool.extract.checks import SPOT_BLANK, run_checks
 from credittool.extract.columns import ROW_COLUMNS, Rows, SheetCells, append_rows, sheet_cells
@@ -75,8 +75,8 @@ class FileResult:
     rejected_rows: list[RejectedRow] = field(default_factory=list)  # whom each rejected row was about
     skipped: list[Problem] = field(default_factory=list)
     unimported: list[Unimported] = field(default_factory=list)  # sheets read but not imported
-    notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # worth more than a note: a course's sheet not imported
+    notes: list[Problem] = field(default_factory=list)  # severity note
+    warnings: list[Problem] = field(default_factory=list)  # worth more than a note: a course's sheet not imported
     rows_read: int = 0
     error: Problem | None = None  # the whole file could not be used
     sha256: str = ""
@@ -93,7 +93,7 @@ def extract_file(path: Path, term: TermRules, vocab: Vocabulary, course_opt: str
     except ReadError as exc:
         res.error = Problem(name, "", None, "", "", exc.code, exc.message, exc.hint)
         return res
-    res.notes.extend(wb.notes)
+    res.notes += [note(name, n) for n in wb.notes]
     data_sheets = 0
     for sheet in wb.sheets:
         layout = find_header(sheet, term.headers)
@@ -118,7 +118,10 @@ def _not_imported(res: FileResult, u: Unimported | None, term: TermRules) -> Non
     if u is not None:
         res.unimported.append(u)
         # named like a course of the term: most likely its results, a warning rather than a note
-        (res.warnings if u.course_id else res.notes).append(u.message(term))
+        if u.course_id:
+            res.warnings.append(warning(res.name, u.message(term), u.sheet))
+        else:
+            res.notes.append(note(res.name, u.message(term), u.sheet))
 
 
 def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRules, vocab: Vocabulary,
@@ -135,14 +138,16 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
     append_rows(res.rows, sc, len(res.sheets) - 1, v.accepted)
 
 
-def _accepted_notes(sc: SheetCells, accepted: list[int]) -> list[str]:
+def _accepted_notes(sc: SheetCells, accepted: list[int]) -> list[Problem]:
     """What the clerk is told about rows accepted as they stand: an ID number corrected, and
     rows hidden by a filter or by hand."""
     ids = sc.cells["id"] if accepted else []
-    notes = [f"{sc.sheet.name} 第{sc.first + i}行：{ids[i].note}" for i in accepted if ids[i].note]
+    notes = [note(sc.file, f"{sc.sheet.name} 第{sc.first + i}行：{ids[i].note}", sc.sheet.name, sc.first + i)
+             for i in accepted if ids[i].note]
     hidden = [sc.first + i for i in accepted if sc.first + i in sc.sheet.hidden_rows]
     if hidden:
-        notes.append(f"工作表「{sc.sheet.name}」第{_row_list(hidden)}行是隐藏行（筛选或手动隐藏），已导入")
+        notes.append(note(sc.file, f"工作表「{sc.sheet.name}」第{_row_list(hidden)}行是隐藏行（筛选或手动隐藏），已导入",
+                          sc.sheet.name))
     return notes
 
 

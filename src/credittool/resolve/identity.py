@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from credittool.diagnostics import Problem, skip
+from credittool.diagnostics import Problem, note, skip
 from credittool.extract.rows import Record
 from credittool.resolve.table import Table, codes, groups, row_problem
 
@@ -20,7 +20,7 @@ class Refusals:
     rejects: list[Problem] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)  # the rejected rows (Table indexes), in order
     skipped: list[Problem] = field(default_factory=list)
-    notes: list[tuple[str, str]] = field(default_factory=list)  # (file, note)
+    notes: list[Problem] = field(default_factory=list)  # severity note
 
 
 def _place(r: Record) -> str:
@@ -41,7 +41,7 @@ def duplicates(t: Table, id_code: np.ndarray, out: Refusals) -> np.ndarray:
             for r in recs[1:]:
                 out.skipped.append(skip(r.file, r.sheet, r.row, f"与{_place(recs[0])}完全重复，只计一次"))
                 first = f"「{recs[0].sheet}」第{recs[0].row}行" if r.file == recs[0].file else _place(recs[0])
-                out.notes.append((r.file, f"「{r.sheet}」第{r.row}行与{first}完全重复，只计一次"))
+                out.notes.append(note(r.file, f"「{r.sheet}」第{r.row}行与{first}完全重复，只计一次", r.sheet, r.row))
             continue
         places = "；".join(_place(r) for r in recs)
         out.rows += group

@@ -26,7 +26,7 @@ class Resolution:
     entries: Entries | None  # None once committed
     rejects: list[Problem]
     skipped: list[Problem]
-    notes: list[tuple[str, str]]  # (file, note)
+    notes: list[Problem]  # severity note
     spot: list[Record] = field(default_factory=list)  # spot-test scores, checked against the draw later
     rejected_rows: list[RejectedRow] = field(default_factory=list)  # whom the rows rejected here were about
 
