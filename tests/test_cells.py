@@ -82,22 +82,22 @@ def test_score_status_words(vocab: Vocabulary, raw: str, status: str) -> None:
 @pytest.mark.parametrize("raw", [-1, "-0.5", 100.01, "101", 150])
 def test_score_out_of_range(vocab: Vocabulary, raw: object) -> None:
     c = cells.score(raw, vocab, "考试成绩")
-    assert c.code == "E-SCORE-RANGE"
+    assert c.problem.code == "E-SCORE-RANGE"
     assert c.value is None
-    assert "考试成绩" in c.message and "0–100" in c.message
+    assert "考试成绩" in c.problem.message and "0–100" in c.problem.message
 
 
 @pytest.mark.parametrize("raw", ["八十五", "85分", "abc", "合格", True, float("inf")])
 def test_score_not_a_number(vocab: Vocabulary, raw: object) -> None:
     c = cells.score(raw, vocab, "博文成绩")
-    assert c.code == "E-SCORE-TEXT"
+    assert c.problem.code == "E-SCORE-TEXT"
     assert c.value is None and c.status is None
-    assert "博文成绩" in c.message and "不是数字" in c.message
+    assert "博文成绩" in c.problem.message and "不是数字" in c.problem.message
 
 
 def test_score_message_shows_whole_float_without_point_zero(vocab: Vocabulary) -> None:
     # 150.0 from a numeric cell is shown as the clerk saw it: 150
-    assert cells.score(150.0, vocab, "考试成绩").message == "考试成绩 150 超出 0–100"
+    assert cells.score(150.0, vocab, "考试成绩").problem.message == "考试成绩 150 超出 0–100"
 
 
 @pytest.mark.parametrize("raw", [None, "", "   ", "\u3000", float("nan")])
@@ -130,17 +130,17 @@ def test_count_numbers(vocab: Vocabulary, raw: object, expected: Decimal) -> Non
 
 def test_count_negative(vocab: Vocabulary) -> None:
     c = cells.count(-1, vocab, "博文篇数")
-    assert c.code == "E-COUNT-RANGE"
-    assert "不能为负数" in c.message
+    assert c.problem.code == "E-COUNT-RANGE"
+    assert "不能为负数" in c.problem.message
 
 
 @pytest.mark.parametrize("raw", ["五篇", "是", "完成"])
 def test_plain_count_rejects_words(vocab: Vocabulary, raw: str) -> None:
     # blog posts (R3) are a count; 是 is not a number of posts
     c = cells.count(raw, vocab, "博文篇数")
-    assert c.code == "E-COUNT-TEXT"
-    assert "博文篇数" in c.message
-    assert "是/否" not in c.hint
+    assert c.problem.code == "E-COUNT-TEXT"
+    assert "博文篇数" in c.problem.message
+    assert "是/否" not in c.problem.hint
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -154,7 +154,7 @@ def test_count_or_yesno_accepts_yes_no_words(vocab: Vocabulary, raw: str, expect
 def test_count_or_yesno_still_takes_numbers(vocab: Vocabulary) -> None:
     _exact(cells.count("3", vocab, "作业", allow_yesno=True), Decimal("3"))
     c = cells.count("五篇", vocab, "作业", allow_yesno=True)
-    assert c.code == "E-COUNT-TEXT" and "是/否" in c.hint
+    assert c.problem.code == "E-COUNT-TEXT" and "是/否" in c.problem.hint
 
 
 def test_count_blank(vocab: Vocabulary) -> None:
@@ -178,9 +178,9 @@ def test_yesno(vocab: Vocabulary, raw: object, expected: bool) -> None:
 @pytest.mark.parametrize("raw", [2, 0.5, "maybe", "免考"])
 def test_yesno_unrecognised(vocab: Vocabulary, raw: object) -> None:
     c = cells.yesno(raw, vocab, "出勤")
-    assert c.code == "E-YESNO"
+    assert c.problem.code == "E-YESNO"
     assert c.value is None
-    assert "出勤" in c.message and "无法识别" in c.message
+    assert "出勤" in c.problem.message and "无法识别" in c.problem.message
 
 
 def test_yesno_blank(vocab: Vocabulary) -> None:
@@ -225,9 +225,9 @@ def test_text_that_would_read_as_a_formula_is_rejected(raw: object, cleaned: str
     """OWASP's CSV-injection rule: text starting with = + - @ after cleaning is never taken."""
     for label in ("姓名", "单位", "学科"):
         c = cells.text(raw, label, is_name=label == "姓名")
-        assert (c.value, c.code) == (None, "E-TEXT-FORMULA")
-        assert c.message == f"{label}「{cleaned}」以「{cleaned[0]}」开头，像公式，不像{label}"
-        assert cleaned[0] in c.hint
+        assert (c.value, c.problem.code) == (None, "E-TEXT-FORMULA")
+        assert c.problem.message == f"{label}「{cleaned}」以「{cleaned[0]}」开头，像公式，不像{label}"
+        assert cleaned[0] in c.problem.hint
 
 
 def test_text_with_a_formula_sign_inside_is_kept() -> None:
@@ -261,15 +261,15 @@ def test_ident_valid_and_upgraded() -> None:
 
 def test_ident_numeric_cell_is_a_problem_not_a_value() -> None:
     c = cells.ident(1.10105194912310e17)
-    assert c.code == "E-ID-NUMERIC"
+    assert c.problem.code == "E-ID-NUMERIC"
     assert c.value is None
-    assert "文本" in c.hint
+    assert "文本" in c.problem.hint
 
 
 def test_ident_checksum_problem_carries_message() -> None:
     c = cells.ident("110105194912310020")
-    assert c.code == "E-ID-CHECKSUM"
-    assert "末位应为 X" in c.message
+    assert c.problem.code == "E-ID-CHECKSUM"
+    assert "末位应为 X" in c.problem.message
 
 
 def test_ident_blank_is_blank_not_a_problem() -> None:
@@ -291,7 +291,7 @@ def test_normalize_dispatches_on_kind(vocab: Vocabulary) -> None:
     assert cells.normalize(Kind.SCORE, "缺考", vocab, "考试成绩").status == "absent"
     _exact(cells.normalize(Kind.COUNT, "5", vocab, "博文篇数"), Decimal("5"))
     _exact(cells.normalize(Kind.COUNT_OR_YESNO, "是", vocab, "作业"), True)
-    assert cells.normalize(Kind.COUNT, "是", vocab, "博文篇数").code == "E-COUNT-TEXT"
+    assert cells.normalize(Kind.COUNT, "是", vocab, "博文篇数").problem.code == "E-COUNT-TEXT"
     _exact(cells.normalize(Kind.YESNO, "√", vocab, "出勤"), True)
     _exact(cells.normalize(Kind.ID, "'110105491231002", vocab, "身份证号"), "11010519491231002X")
     _exact(cells.normalize(Kind.TEXT, "张 三", vocab, "姓名", field="name"), "张三")

@@ -49,7 +49,7 @@ def test_check_char_hand_computed(first17: str, expected: str) -> None:
 def test_valid_ids_are_accepted_unchanged(valid: str) -> None:
     r = normalize_id(valid)
     assert r.value == valid
-    assert r.code is None
+    assert r.problem is None
 
 
 # --- normalisation of what clerks type ----------------------------------------------------
@@ -58,7 +58,7 @@ def test_valid_ids_are_accepted_unchanged(valid: str) -> None:
 def test_lower_case_x_becomes_upper_case() -> None:
     r = normalize_id("11010519491231002x")
     assert r.value == ID_X
-    assert r.code is None
+    assert r.problem is None
 
 
 def test_full_width_digits_and_x_are_folded() -> None:
@@ -88,29 +88,29 @@ def test_numeric_cell_is_rejected_as_numeric(raw: object) -> None:
     # an int or float cell: Excel keeps 15 significant digits, so the number may be damaged
     r = normalize_id(raw)
     assert r.value is None
-    assert r.code == "E-ID-NUMERIC"
-    assert "文本" in r.hint
+    assert r.problem.code == "E-ID-NUMERIC"
+    assert "文本" in r.problem.hint
 
 
 @pytest.mark.parametrize("raw", ["2.20282E+17", "2.20282198001012E+17", "2.20282e+17", "2.20282E17"])
 def test_scientific_notation_text_is_rejected_as_numeric(raw: str) -> None:
     r = normalize_id(raw)
     assert r.value is None
-    assert r.code == "E-ID-NUMERIC"
-    assert "科学计数法" in r.message
+    assert r.problem.code == "E-ID-NUMERIC"
+    assert "科学计数法" in r.problem.message
 
 
 def test_wrong_check_digit_is_rejected_and_names_the_expected_char() -> None:
     # 11010519491231002 → X (Σ = 167 → 2 → X); a clerk typed 0
     r = normalize_id("110105194912310020")
     assert r.value is None
-    assert r.code == "E-ID-CHECKSUM"
-    assert "末位应为 X" in r.message
-    assert "实为 0" in r.message
+    assert r.problem.code == "E-ID-CHECKSUM"
+    assert "末位应为 X" in r.problem.message
+    assert "实为 0" in r.problem.message
     # 22028219800101123 → 1 (Σ = 209 → 0 → 1); a clerk typed X
     r = normalize_id("22028219800101123X")
-    assert r.code == "E-ID-CHECKSUM"
-    assert "末位应为 1" in r.message
+    assert r.problem.code == "E-ID-CHECKSUM"
+    assert "末位应为 1" in r.problem.message
 
 
 def test_fifteen_digit_legacy_id_is_upgraded() -> None:
@@ -118,8 +118,8 @@ def test_fifteen_digit_legacy_id_is_upgraded() -> None:
     # check char: Σ = 209, 209 mod 11 = 0 → "1" → 220282198001011231
     r = normalize_id("220282800101123")
     assert r.value == "220282198001011231"
-    assert r.code is None
-    assert "15 位" in r.message and "220282198001011231" in r.message
+    assert r.problem is None
+    assert "15 位" in r.note and "220282198001011231" in r.note
 
 
 def test_fifteen_digit_legacy_id_upgrade_with_x_check() -> None:
@@ -138,15 +138,15 @@ def test_fifteen_digit_legacy_id_upgrade_with_x_check() -> None:
 def test_malformed_ids_are_format_errors(raw: str) -> None:
     r = normalize_id(raw)
     assert r.value is None
-    assert r.code == "E-ID-FORMAT"
+    assert r.problem.code == "E-ID-FORMAT"
 
 
 @pytest.mark.parametrize("raw", [None, ""])
 def test_blank_id_is_its_own_code(raw: object) -> None:
     r = normalize_id(raw)
     assert r.value is None
-    assert r.code == "E-ID-BLANK"
-    assert r.message == "身份证号为空"
+    assert r.problem.code == "E-ID-BLANK"
+    assert r.problem.message == "身份证号为空"
 
 
 def test_mask_keeps_first_six_and_last_two() -> None:
@@ -166,7 +166,7 @@ seventeen = st.text(alphabet="0123456789", min_size=17, max_size=17)
 def test_any_id_with_its_check_char_normalises_to_itself(first17: str) -> None:
     valid = first17 + check_char(first17)
     r = normalize_id(valid)
-    assert r.value == valid and r.code is None
+    assert r.value == valid and r.problem is None
     if valid.endswith("X"):
         assert normalize_id(valid.lower()).value == valid
 
@@ -187,6 +187,6 @@ def test_every_single_character_substitution_is_detected(first17: str) -> None:
             changed = valid[:pos] + ch + valid[pos + 1:]
             r = normalize_id(changed)
             assert r.value is None, changed
-            assert r.code == "E-ID-CHECKSUM", changed
+            assert r.problem.code == "E-ID-CHECKSUM", changed
             tried += 1
     assert tried == 17 * 9 + 10

@@ -7,7 +7,7 @@ cell, row, file or rule (error), a warning, a note, and a row passed over (skip)
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import Enum
 
 
@@ -68,6 +68,10 @@ class Problem:
             parts.append(f"[{self.column}]")
         return " ".join(parts)
 
+    def placed(self, file: str, sheet: str = "", row: int | None = None, column: str = "", value: str = "") -> Problem:
+        """This problem at a place: a cell's or a file's problem is found before its place is known."""
+        return replace(self, file=file, sheet=sheet, row=row, column=column, value=value)
+
     def as_dict(self) -> dict:
         """The data problem as check --json and the problem list have always shown it."""
         return {k: getattr(self, k) for k in _DATA_FIELDS}
@@ -76,6 +80,11 @@ class Problem:
         """A rules file's problem as check --json shows it: file, line, key path, message."""
         rule = self.rule or RuleRef("", None, "")
         return {"file": rule.file, "line": rule.line, "path": rule.path, "message": self.message}
+
+
+def unplaced(code: str, message: str, hint: str = "") -> Problem:
+    """A problem whose place is added later (see Problem.placed): a cell's, a file's."""
+    return Problem("", "", None, "", "", code, message, hint)
 
 
 def rules_problem(file: str, line: int | None, path: str, message: str) -> Problem:

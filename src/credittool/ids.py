@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from credittool.diagnostics import Problem, unplaced
 from credittool.textnorm import clean_text
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -22,9 +23,8 @@ def check_char(first17: str) -> str:
 @dataclass(frozen=True, slots=True)
 class IdResult:
     value: str | None  # the normalised 18-character ID, or None when rejected
-    code: str | None = None  # problem code when rejected
-    message: str = ""  # why it was rejected, or a note on what was changed
-    hint: str = ""
+    problem: Problem | None = None  # why it was rejected (placed by the caller)
+    note: str = ""  # what was changed, when accepted
 
 
 _TEXT_HINT = "把该列单元格格式设为「文本」后重新录入身份证号"
@@ -37,26 +37,26 @@ def normalize_id(raw: object) -> IdResult:
     number may already be damaged even when its check digit happens to pass.
     """
     if raw is None or raw == "":
-        return IdResult(None, "E-ID-BLANK", "身份证号为空", "补填身份证号")
+        return IdResult(None, unplaced("E-ID-BLANK", "身份证号为空", "补填身份证号"))
     if isinstance(raw, bool) or isinstance(raw, (int, float)):
-        return IdResult(None, "E-ID-NUMERIC", "身份证号存成了数字，Excel 只保留 15 位有效数字，号码可能已损坏",
-                        _TEXT_HINT)
+        return IdResult(None, unplaced("E-ID-NUMERIC", "身份证号存成了数字，Excel 只保留 15 位有效数字，号码可能已损坏",
+                                       _TEXT_HINT))
     if not isinstance(raw, str):
-        return IdResult(None, "E-ID-FORMAT", f"身份证号不是文本（{type(raw).__name__}）", _TEXT_HINT)
+        return IdResult(None, unplaced("E-ID-FORMAT", f"身份证号不是文本（{type(raw).__name__}）", _TEXT_HINT))
     text = clean_text(raw).lstrip("'").replace(" ", "").upper()
     if _SCI.match(text):
-        return IdResult(None, "E-ID-NUMERIC", "身份证号是科学计数法（E+），号码已损坏", _TEXT_HINT)
+        return IdResult(None, unplaced("E-ID-NUMERIC", "身份证号是科学计数法（E+），号码已损坏", _TEXT_HINT))
     if _ID15.fullmatch(text):
         first17 = text[:6] + "19" + text[6:]
         upgraded = first17 + check_char(first17)
-        return IdResult(upgraded, None, f"15 位旧身份证号已升为 18 位：{upgraded}")
+        return IdResult(upgraded, note=f"15 位旧身份证号已升为 18 位：{upgraded}")
     if not _ID18.fullmatch(text):
-        return IdResult(None, "E-ID-FORMAT", f"身份证号应为 18 位（17 位数字加 1 位数字或 X），实为 {len(text)} 个字符",
-                        "核对后重新录入")
+        return IdResult(None, unplaced("E-ID-FORMAT", f"身份证号应为 18 位（17 位数字加 1 位数字或 X），实为 {len(text)} 个字符",
+                                       "核对后重新录入"))
     expected = check_char(text[:17])
     if text[17] != expected:
-        return IdResult(None, "E-ID-CHECKSUM", f"身份证号校验位错误：末位应为 {expected}，实为 {text[17]}",
-                        "核对身份证原件后改正")
+        return IdResult(None, unplaced("E-ID-CHECKSUM", f"身份证号校验位错误：末位应为 {expected}，实为 {text[17]}",
+                                       "核对身份证原件后改正"))
     return IdResult(text)
 
 

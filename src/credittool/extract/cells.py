@@ -1,6 +1,7 @@
 """Cell-level normalisation: one raw cell (with its real type) → a canonical value.
 
-Each function returns a `Cell`: the value, or a problem code + message + hint. The type
+Each function returns a `Cell`: the value, or a Problem (code, message, hint; its place is
+added when a row is checked, since a cell is normalised once per distinct value per column). The type
 of the raw cell is decided on before anything is turned into text (a numeric ID cell
 must never be mistaken for a text one).
 """
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from credittool.diagnostics import Problem, unplaced
 from credittool.fields import Kind
 from credittool.ids import normalize_id
 from credittool.textnorm import clean_text, match_key
@@ -26,17 +28,19 @@ _FORMULA_START = "=+-@"  # what spreadsheet programs read as the start of a form
 class Cell:
     value: Any = None  # canonical value; None = blank
     status: str | None = None  # absent / exempt / resit / deferred, for score cells
-    code: str | None = None  # problem code when the cell cannot be used
-    message: str = ""
-    hint: str = ""
+    problem: Problem | None = None  # why the cell cannot be used (not yet placed)
     note: str = ""  # a change worth telling the clerk about (accepted)
 
     @property
     def ok(self) -> bool:
-        return self.code is None
+        return self.problem is None
 
 
 BLANK = Cell()
+
+
+def _bad(code: str, message: str, hint: str) -> Cell:
+    return Cell(problem=unplaced(code, message, hint))
 
 
 @dataclass(frozen=True)
@@ -117,10 +121,9 @@ def score(raw: Any, vocab: Vocabulary, label: str) -> Cell:
             return Cell(status=status)
     n = _number(raw)
     if n is None:
-        return Cell(code="E-SCORE-TEXT", message=f"{label}「{_show(raw)}」不是数字",
-                    hint="只填 0–100 的数字，或缺考/免考/补考/缓考")
+        return _bad("E-SCORE-TEXT", f"{label}「{_show(raw)}」不是数字", "只填 0–100 的数字，或缺考/免考/补考/缓考")
     if not 0 <= n <= 100:
-        return Cell(code="E-SCORE-RANGE", message=f"{label} {_show(raw)} 超出 0–100", hint="核对后改正")
+        return _bad("E-SCORE-RANGE", f"{label} {_show(raw)} 超出 0–100", "核对后改正")
     return Cell(value=n)  # exact: the composite is rounded once, by the rules' policy
 
 
@@ -136,9 +139,9 @@ def count(raw: Any, vocab: Vocabulary, label: str, allow_yesno: bool = False) ->
     n = _number(raw)
     if n is None:
         hint = "只填数字" + ("，或 是/否" if allow_yesno else "")
-        return Cell(code="E-COUNT-TEXT", message=f"{label}「{_show(raw)}」不是数字", hint=hint)
+        return _bad("E-COUNT-TEXT", f"{label}「{_show(raw)}」不是数字", hint)
     if n < 0:
-        return Cell(code="E-COUNT-RANGE", message=f"{label} {_show(raw)} 不能为负数", hint="核对后改正")
+        return _bad("E-COUNT-RANGE", f"{label} {_show(raw)} 不能为负数", "核对后改正")
     return Cell(value=n)
 
 
@@ -157,7 +160,7 @@ def yesno(raw: Any, vocab: Vocabulary, label: str) -> Cell:
     status = vocab.status.get(k)
     if status == "absent":
         return Cell(value=False)
-    return Cell(code="E-YESNO", message=f"{label}「{_show(raw)}」无法识别", hint="填 是/否（或 参加/缺席、√/×）")
+    return _bad("E-YESNO", f"{label}「{_show(raw)}」无法识别", "填 是/否（或 参加/缺席、√/×）")
 
 
 def text(raw: Any, label: str, is_name: bool = False) -> Cell:
@@ -173,8 +176,8 @@ def text(raw: Any, label: str, is_name: bool = False) -> Cell:
     if value[:1] in _FORMULA_START and value:
         # cleaning made it look like a formula (\t=2+2, full-width ＝): a name, unit or subject
         # never is one (OWASP's CSV-injection rule), and the clerk must see it, not us guess
-        return Cell(code="E-TEXT-FORMULA", message=f"{label}「{value}」以「{value[0]}」开头，像公式，不像{label}",
-                    hint=f"删去开头的「{value[0]}」（以及前面的空格、制表符），保存后再导入")
+        return _bad("E-TEXT-FORMULA", f"{label}「{value}」以「{value[0]}」开头，像公式，不像{label}",
+                    f"删去开头的「{value[0]}」（以及前面的空格、制表符），保存后再导入")
     return Cell(value=value)
 
 
@@ -183,10 +186,8 @@ def ident(raw: Any) -> Cell:
         return BLANK
     r = normalize_id(raw)
     if r.value is None:
-        if r.code == "E-ID-BLANK":
-            return BLANK
-        return Cell(code=r.code, message=r.message, hint=r.hint)
-    return Cell(value=r.value, note=r.message)
+        return BLANK if r.problem.code == "E-ID-BLANK" else Cell(problem=r.problem)
+    return Cell(value=r.value, note=r.note)
 
 
 def normalize(kind: Kind, raw: Any, vocab: Vocabulary, label: str, field: str = "") -> Cell:

@@ -25,7 +25,7 @@ from credittool.fields import MEASURE_FIELDS
 from credittool.textnorm import match_key
 
 Mask = np.ndarray  # bool, one per row below the header
-# The masks read `cell.code is None` where `cell.ok` means the same: once per cell of a
+# The masks read `cell.problem is None` where `cell.ok` means the same: once per cell of a
 # column, the property's call is most of the cost.
 Check = Callable[[SheetCells, Mask], tuple[Mask, list]]
 
@@ -98,11 +98,11 @@ def unusable_cells(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
     """A flagged cell (error value, uncalculated formula) or one that cannot be normalised."""
     hit, found = np.zeros(len(sc), bool), []
     for f, col in sc.cells.items():
-        bad = live & (_mask(sc, (c.code is not None for c in col)) | _flagged(sc, f))
+        bad = live & (_mask(sc, (c.problem is not None for c in col)) | _flagged(sc, f))
         for i in _rows(bad):
-            c, flag = col[i], sc.flags[f].get(i)
-            found.append(flag or Problem(sc.file, sc.sheet.name, sc.first + i, sc.layout.headers[f],
-                                         shown(sc.raw[f][i]), c.code or "E-CELL", c.message, c.hint))
+            flag = sc.flags[f].get(i)  # a flagged cell's own problem comes first
+            found.append(flag or col[i].problem.placed(sc.file, sc.sheet.name, sc.first + i, sc.layout.headers[f],
+                                                       shown(sc.raw[f][i])))
         hit |= bad
     return hit, found
 
@@ -111,7 +111,7 @@ def blank_names_and_ids(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]
     """A row that is not blank but has no name, or no ID number."""
     hit, found = np.zeros(len(sc), bool), []
     for f, code, msg in (("name", "E-NAME-BLANK", "姓名为空"), ("id", "E-ID-BLANK", "身份证号为空")):
-        blank = live & _mask(sc, (c.code is None and c.value is None for c in sc.cells[f])) & ~_flagged(sc, f)
+        blank = live & _mask(sc, (c.problem is None and c.value is None for c in sc.cells[f])) & ~_flagged(sc, f)
         found += [Problem(sc.file, sc.sheet.name, sc.first + i, sc.layout.headers[f], "", code, msg,
                           "补填后重新导入") for i in _rows(blank)]
         hit |= blank
@@ -123,7 +123,7 @@ def unknown_courses(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
     if "course" not in sc.cells:
         return np.zeros(len(sc), bool), []
     col = sc.cells["course"]
-    hit = live & _mask(sc, (c.code is None and k is None for c, k in zip(col, sc.course))) & ~_flagged(sc, "course")
+    hit = live & _mask(sc, (c.problem is None and k is None for c, k in zip(col, sc.course))) & ~_flagged(sc, "course")
     term, header = sc.term, sc.layout.headers["course"]
     return hit, [Problem(sc.file, sc.sheet.name, sc.first + i, header, col[i].value or "", "E-COURSE-UNKNOWN",
                          f"课程「{col[i].value or ''}」不是 {term.term_id} 学期规则中的课程",

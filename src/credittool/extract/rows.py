@@ -91,7 +91,7 @@ def extract_file(path: Path, term: TermRules, vocab: Vocabulary, course_opt: str
     try:
         wb: Workbook = read_workbook(path)
     except ReadError as exc:
-        res.error = Problem(name, "", None, "", "", exc.code, exc.message, exc.hint)
+        res.error = exc.at(name)
         return res
     res.notes += [note(name, n) for n in wb.notes]
     data_sheets = 0

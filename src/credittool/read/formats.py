@@ -8,6 +8,8 @@ import codecs
 import struct
 from pathlib import Path
 
+from credittool.diagnostics import Problem, unplaced
+
 # what a folder scan reads: every format calamine reads (WPS .et/.ett included), and CSV
 SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xlsb", ".xls", ".xlt", ".et", ".ett", ".ods", ".csv")
 # spreadsheets we cannot read: a folder scan still hands them to the reader, which names the format
@@ -18,11 +20,20 @@ NAMED_FORMATS = {".fods": "Flat ODS（.fods，单个 XML 文件的表格）", ".
 
 
 class ReadError(Exception):
-    """A file that cannot be read at all. The message says what to do."""
+    """A file that cannot be read at all. The message says what to do. Its `problem` is the
+    file-level Problem, without the file's name: the reader does not know how it is shown."""
 
     def __init__(self, message: str, hint: str = "", code: str = "E-FILE"):
         super().__init__(message)
-        self.message, self.hint, self.code = message, hint, code
+        self.problem = unplaced(code, message, hint)
+
+    message = property(lambda self: self.problem.message)
+    hint = property(lambda self: self.problem.hint)
+    code = property(lambda self: self.problem.code)
+
+    def at(self, file: str) -> Problem:
+        """The problem, in the file as messages name it."""
+        return self.problem.placed(file)
 
 
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
