@@ -7,7 +7,8 @@ from pathlib import Path
 
 import hostile_files as H
 from conftest import TEXT_H1, check_id, write_xlsx
-from credittool.commands.ingest import load_term, vocabulary
+from credittool.commands.check import check
+from credittool.commands.ingest import ingest, load_term, vocabulary
 from credittool.diagnostics import Problem, RuleRef, Severity, of, rules_problem, skip
 from credittool.extract.rows import extract_file
 from credittool.rules.loader import load_rules
@@ -76,3 +77,26 @@ def test_notes_are_problems_of_severity_note_at_their_sheet(tmp_path: Path) -> N
     [n] = res.notes
     assert (n.severity, n.file, n.sheet) == (Severity.NOTE, path.name, "教学技能")
     assert n.message == "工作表「教学技能」第3–4、6行是隐藏行（筛选或手动隐藏），已导入"
+
+
+def test_an_ingest_has_one_list_of_problems_selected_by_severity(tmp_path: Path) -> None:
+    path = H.hidden_rows(tmp_path / "横道河子乡中心校.xlsx")
+    report = ingest([path], rules=[TEXT_H1], workspace=tmp_path / "ws")
+    assert [n.message for n in report.notes] == report.files[0].notes
+    assert report.rejects == [p for p in report.problems if p.severity is Severity.ERROR]
+
+
+def test_a_check_has_one_list_of_problems_selected_by_severity(tmp_path: Path) -> None:
+    (tmp_path / "收表").mkdir()
+    write_xlsx(tmp_path / "收表" / "甲校.xlsx", {"教学技能": [
+        ["姓名", "身份证号", "考试成绩", "博文成绩", "博文篇数"],
+        ["张一", check_id("22028219800100000"), 80, 70, 5],
+        [None, None, None, None, None],
+        ["李二", "123", 85, 75, 6],
+    ]})
+    (tmp_path / "收表" / "说明.pdf").write_bytes(b"%PDF")
+    result = check([tmp_path / "收表"], rules=[TEXT_H1])
+    assert {p.severity for p in result.problems} == {Severity.ERROR, Severity.SKIP, Severity.NOTE}
+    assert [(p.row, p.code) for p in result.rejects] == [(4, "E-ID-FORMAT")]
+    assert [(s.row, s.message) for s in result.skipped] == [(3, "空行")]
+    assert [p.code for p in result.not_read] == ["N-FILE-FORMAT"]

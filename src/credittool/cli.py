@@ -194,7 +194,7 @@ def check(
         typer.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
     else:
         console.check_summary(result, out)
-    raise typer.Exit(1 if result.problems else 0)
+    raise typer.Exit(1 if result.rejects else 0)
 
 
 @app.command(cls=ZhCommand)

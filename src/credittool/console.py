@@ -154,9 +154,10 @@ def check_summary(result, out=None) -> None:  # noqa: ANN001 - CheckResult, Path
             table.add_row(c["track"], c["name"], "是" if c["required"] else "否", c["hours"], c["credits"], c["scoring"])
         console.print(table)
     console.print(f"规则文件 {len(result.rules_files)} 个，均无错误。", highlight=False)
-    n = len(result.problems)
+    rejects = result.rejects
+    n = len(rejects)
     if result.files_checked:
-        problems_table(result.problems, f"成绩表问题（共 {n:,} 条）")
+        problems_table(rejects, f"成绩表问题（共 {n:,} 条）")
         not_read(result.not_read)
         console.print(f"检查了 {result.files_checked:,} 个文件，{result.rows_read:,} 行："
                       f"可接受 {result.accepted:,}，有问题 {n:,} 处。", highlight=False)

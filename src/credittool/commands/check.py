@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from credittool.diagnostics import Problem, Unimported
+from credittool.diagnostics import Problem, Severity, Unimported, of
 from credittool.errors import RulesInvalid
 from credittool.extract.workers import extract_many
 from credittool.fields import label
@@ -32,19 +32,34 @@ def _scoring(c: Course) -> str:
 class CheckResult:
     rules_files: list[str]
     terms: list[dict]
+    # every problem: rejects, warnings, skipped rows, and (its only notes) the files not read
     problems: list[Problem] = field(default_factory=list)
-    not_read: list[Problem] = field(default_factory=list)  # files in a folder that were not read, with why
     files_checked: int = 0
     rows_read: int = 0  # rows of the sheets that would be imported
     accepted: int = 0
-    skipped: list[Problem] = field(default_factory=list)
     unimported: list[Unimported] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def rejects(self) -> list[Problem]:
+        return of(self.problems, Severity.ERROR)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return of(self.problems, Severity.WARNING)
+
+    @property
+    def skipped(self) -> list[Problem]:
+        return of(self.problems, Severity.SKIP)
+
+    @property
+    def not_read(self) -> list[Problem]:
+        """The files in a folder that were not read, with why."""
+        return of(self.problems, Severity.NOTE)
 
     @property
     def rejected_rows(self) -> int:
         """Rows with at least one problem (a row may have several: one per cell)."""
-        return len({(p.file, p.sheet, p.row) for p in self.problems if p.row is not None})
+        return len({(p.file, p.sheet, p.row) for p in self.rejects if p.row is not None})
 
     def rows(self) -> dict[str, int]:
         """Conservation: read = accepted + rejected + skipped + unimported."""
@@ -55,8 +70,8 @@ class CheckResult:
     def as_json(self) -> dict:
         return {"rules_files": self.rules_files, "terms": self.terms, "files_checked": self.files_checked,
                 "rows_read": self.rows_read, "accepted": self.accepted, "rows": self.rows(),
-                "problem_count": {"cells": len(self.problems), "rows": self.rejected_rows},
-                "problems": [p.as_dict() for p in self.problems],
+                "problem_count": {"cells": len(self.rejects), "rows": self.rejected_rows},
+                "problems": [p.as_dict() for p in self.rejects],
                 "skipped": [{"file": s.file, "sheet": s.sheet, "row": s.row, "reason": s.message} for s in self.skipped],
                 "unimported_sheets": [u.as_dict() for u in self.unimported], "warnings": [w.message for w in self.warnings],
                 "not_read": [p.as_dict() for p in self.not_read]}
@@ -96,16 +111,16 @@ def check(paths: list[Path], *, rules: list[Path], term: str | None = None, cour
     tr = choose_term(book, term)
     vocab = vocabulary(tr)
     inputs = scan_inputs(paths)
-    files, result.not_read = inputs.files, inputs.not_read
+    files = inputs.files
     results = extract_many([(f, f.name) for f in files], tr, vocab, course, limits=limits)
     res = resolve(results, tr)
     result.files_checked = len(files)
     result.rows_read = sum(fr.rows_read for fr in results)
     result.accepted = len(res.entries) + len(res.spot)  # spot-test scores are accepted rows too
-    result.skipped = [s for fr in results for s in fr.skipped] + res.skipped
     result.unimported = [u for fr in results for u in fr.unimported]
-    result.warnings = [w for fr in results for w in fr.warnings]
     result.problems = [fr.error for fr in results if fr.error] + [p for fr in results for p in fr.rejects] + res.rejects
+    result.problems += [w for fr in results for w in fr.warnings] + inputs.not_read
+    result.problems += [s for fr in results for s in fr.skipped] + res.skipped
     if out is not None:
-        write_problems(result.problems, out)
+        write_problems(result.rejects, out)
     return result

@@ -11,7 +11,7 @@ from pathlib import Path
 from credittool.write import earlyparts
 
 from credittool.extract.cells import Vocabulary
-from credittool.diagnostics import Problem
+from credittool.diagnostics import Problem, Severity, of
 from credittool.errors import NothingToDo, RulesInvalid, UsageError
 from credittool.extract.rows import FileResult
 from credittool.read.limits import FileLimits
@@ -34,10 +34,18 @@ class IngestReport:
     term_name: str
     out_dir: Path
     files: list[FileSummary]
-    rejects: list[Problem]
+    problems: list[Problem]  # every one of the run: rejects, warnings, notes, skipped rows
     stats: RegisterStats
     replaced: int = 0
     timings: dict[str, float] = field(default_factory=dict)  # phase → wall seconds (bench/ prints them)
+
+    @property
+    def rejects(self) -> list[Problem]:
+        return of(self.problems, Severity.ERROR)
+
+    @property
+    def notes(self) -> list[Problem]:
+        return of(self.problems, Severity.NOTE)
 
     @property
     def accepted(self) -> int:
@@ -121,7 +129,8 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
                 early.confirm(committed.whole)
             res.entries = None  # in the ledger now: free the run's rows before the register is written
             clock.lap("commit")
-            for n in [n for fr, _ in fresh for n in fr.notes] + res.notes:
+            notes = [n for fr, _ in fresh for n in fr.notes] + res.notes
+            for n in notes:
                 summaries[n.file].notes.append(n.message)
             stats = write_outputs(con, term_rules, out_dir, early)
             clock.lap("write")
@@ -130,10 +139,12 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     finally:
         if early is not None:
             early.close()
-    all_rejects = [p for fr, _ in fresh for p in fr.rejects] + res.rejects + committed.late
-    all_rejects += [fr.error for fr, _ in fresh if fr.error is not None]
+    problems = [p for fr, _ in fresh for p in fr.rejects] + res.rejects + committed.late
+    problems += [fr.error for fr, _ in fresh if fr.error is not None]
+    problems += [w for fr, _ in fresh for w in fr.warnings] + notes
+    problems += [s for fr, _ in fresh for s in fr.skipped] + res.skipped
     return IngestReport(term_rules.term_id, term_rules.term_name, out_dir,
-                        [summaries[labels[f]] for f in files], all_rejects, stats, committed.replaced, clock.laps)
+                        [summaries[labels[f]] for f in files], problems, stats, committed.replaced, clock.laps)
 
 
 def _triage(results: list[FileResult], summaries: dict[str, FileSummary]) -> list[tuple[FileResult, str]]:

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from credittool.diagnostics import Problem
+from credittool.diagnostics import Problem, Severity
 from credittool.errors import UsageError
 from credittool.read.formats import NAMED_FORMATS, SUFFIXES
 
@@ -84,4 +84,4 @@ def _file_not_read(f: Path) -> tuple[str, str, str] | None:
 
 def _note(root: Path, f: Path, code: str, message: str, hint: str) -> Problem:
     shown = f"{root.name}/{f.relative_to(root).as_posix()}"
-    return Problem(shown, "", None, "", "", code, message, hint)
+    return Problem(shown, "", None, "", "", code, message, hint, Severity.NOTE)  # nothing refused
