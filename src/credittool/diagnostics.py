@@ -111,6 +111,28 @@ def of(problems: list[Problem], severity: Severity) -> list[Problem]:
     return [p for p in problems if p.severity is severity]
 
 
+class BySeverity:
+    """What a run's one list of problems (`self.problems`) holds, selected by severity."""
+
+    problems: list[Problem]
+
+    @property
+    def rejects(self) -> list[Problem]:
+        return of(self.problems, Severity.ERROR)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return of(self.problems, Severity.WARNING)
+
+    @property
+    def notes(self) -> list[Problem]:
+        return of(self.problems, Severity.NOTE)
+
+    @property
+    def skipped(self) -> list[Problem]:
+        return of(self.problems, Severity.SKIP)
+
+
 @dataclass(frozen=True, slots=True)
 class Unimported:
     """A sheet whose rows were read but not imported: hidden, or no header row found.

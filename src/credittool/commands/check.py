@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from credittool.diagnostics import Problem, Severity, Unimported, of
+from credittool.diagnostics import BySeverity, Problem, Unimported
 from credittool.errors import RulesInvalid
 from credittool.extract.workers import extract_many
 from credittool.fields import label
@@ -29,7 +29,7 @@ def _scoring(c: Course) -> str:
 
 
 @dataclass
-class CheckResult:
+class CheckResult(BySeverity):
     rules_files: list[str]
     terms: list[dict]
     # every problem: rejects, warnings, skipped rows, and (its only notes) the files not read
@@ -40,21 +40,9 @@ class CheckResult:
     unimported: list[Unimported] = field(default_factory=list)
 
     @property
-    def rejects(self) -> list[Problem]:
-        return of(self.problems, Severity.ERROR)
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return of(self.problems, Severity.WARNING)
-
-    @property
-    def skipped(self) -> list[Problem]:
-        return of(self.problems, Severity.SKIP)
-
-    @property
     def not_read(self) -> list[Problem]:
-        """The files in a folder that were not read, with why."""
-        return of(self.problems, Severity.NOTE)
+        """The files in a folder that were not read, with why: the only notes a check collects."""
+        return self.notes
 
     @property
     def rejected_rows(self) -> int:

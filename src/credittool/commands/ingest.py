@@ -11,7 +11,7 @@ from pathlib import Path
 from credittool.write import earlyparts
 
 from credittool.extract.cells import Vocabulary
-from credittool.diagnostics import Problem, Severity, of
+from credittool.diagnostics import BySeverity, Problem
 from credittool.errors import NothingToDo, RulesInvalid, UsageError
 from credittool.extract.rows import FileResult
 from credittool.read.limits import FileLimits
@@ -29,7 +29,7 @@ LEDGER_NAME = "ledger.sqlite"
 
 
 @dataclass
-class IngestReport:
+class IngestReport(BySeverity):
     term_id: str
     term_name: str
     out_dir: Path
@@ -38,14 +38,6 @@ class IngestReport:
     stats: RegisterStats
     replaced: int = 0
     timings: dict[str, float] = field(default_factory=dict)  # phase → wall seconds (bench/ prints them)
-
-    @property
-    def rejects(self) -> list[Problem]:
-        return of(self.problems, Severity.ERROR)
-
-    @property
-    def notes(self) -> list[Problem]:
-        return of(self.problems, Severity.NOTE)
 
     @property
     def accepted(self) -> int:
