@@ -67,7 +67,7 @@ def test_skipped_rows_are_problems_of_severity_skip(tmp_path: Path) -> None:
 def test_severities_select_and_show_their_word() -> None:
     ps = [skip("a.xlsx", "表", 4, "空行"), rules_problem("r.yaml", 2, "term", "错")]
     assert of(ps, Severity.SKIP) == ps[:1] and of(ps, Severity.ERROR) == ps[1:]
-    assert [s.word for s in Severity] == ["错误", "注意", "提示", "跳过"]
+    assert [s.word for s in Severity] == ["错误", "警告", "提示", "跳过"]
 
 
 def test_notes_are_problems_of_severity_note_at_their_sheet(tmp_path: Path) -> None:

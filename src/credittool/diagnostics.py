@@ -24,7 +24,7 @@ class Severity(str, Enum):
         return _WORDS[self]
 
 
-_WORDS = {Severity.ERROR: "错误", Severity.WARNING: "注意", Severity.NOTE: "提示", Severity.SKIP: "跳过"}
+_WORDS = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.NOTE: "提示", Severity.SKIP: "跳过"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,8 +149,7 @@ ROW_CHECKS: tuple[Check, ...] = (unusable_cells, blank_names_and_ids, unknown_co
 def unusable_sheet(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
     """Every row of a sheet that cannot be read (no 身份证号 column, no course, …)."""
     e = sc.error
-    return live, [Problem(sc.file, sc.sheet.name, sc.first + i, e.column, e.value, e.code, e.message, e.hint)
-                  for i in _rows(live)]
+    return live, [e.placed(sc.file, sc.sheet.name, sc.first + i, e.column, e.value) for i in _rows(live)]
 
 
 @dataclass

@@ -132,5 +132,5 @@ def _per_row(t: Table, rows: np.ndarray, id_code: np.ndarray, errors: TrackError
     for i in rows[np.isin(id_code[rows], list(errors))]:
         e = errors[id_code[i]]
         r = t.record(i)
-        out.append((i, [Problem(r.file, r.sheet, r.row, e.column, e.value, e.code, e.message, e.hint)]))
+        out.append((i, [e.placed(r.file, r.sheet, r.row, e.column, e.value)]))
     return out
