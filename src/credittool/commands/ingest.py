@@ -18,7 +18,7 @@ from credittool.read.limits import FileLimits
 from credittool.extract.workers import extract_many
 from credittool.ledger.commit import FileSummary, commit_run
 from credittool.ledger.db import connect, has_entries, known_files
-from credittool.read.inputs import collect_inputs
+from credittool.read.inputs import scan_inputs
 from credittool.write.outputs import write_outputs
 from credittool.write.register import RegisterStats
 from credittool.resolve.run import resolve
@@ -38,6 +38,7 @@ class IngestReport:
     stats: RegisterStats
     replaced: int = 0
     timings: dict[str, float] = field(default_factory=dict)  # phase → wall seconds (bench/ prints them)
+    not_read: list[Problem] = field(default_factory=list)  # files in a folder that were not read, with why
 
     @property
     def accepted(self) -> int:
@@ -93,7 +94,8 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     term_rules = load_term(rules, term)
     vocab = vocabulary(term_rules)
     out_dir = workspace / "out" / term_rules.term_id
-    files = collect_inputs(paths, exclude=workspace / "out")
+    inputs = scan_inputs(paths, exclude=workspace / "out")
+    files = inputs.files
     if not files:
         raise NothingToDo("没有找到可导入的表格文件", "支持 .xlsx .xls .ods .csv；检查路径")
     con = connect(workspace / LEDGER_NAME)
@@ -135,7 +137,8 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     all_rejects = [p for fr, _ in fresh for p in fr.rejects] + res.rejects + committed.late
     all_rejects += [fr.error for fr, _ in fresh if fr.error is not None]
     return IngestReport(term_rules.term_id, term_rules.term_name, out_dir,
-                        [summaries[labels[f]] for f in files], all_rejects, stats, committed.replaced, clock.laps)
+                        [summaries[labels[f]] for f in files], all_rejects, stats, committed.replaced, clock.laps,
+                        inputs.not_read)
 
 
 def _triage(results: list[FileResult], summaries: dict[str, FileSummary]) -> list[tuple[FileResult, str]]:
