@@ -216,7 +216,7 @@ def test_unit_summary_is_one_block_per_track(county: Path) -> None:
     """Each school's line in its track's block is its line of the one wide table (worked out by
     hand in test_report.py), with the other tracks' courses (always blank for it) left out."""
     from credittool.ledger.report import build_report
-    from credittool.commands.sample import open_ledger
+    from credittool.ledger.terms import open_ledger
 
     con = open_ledger(county.parents[1])
     try:

@@ -17,7 +17,7 @@ from credittool.extract.rows import FileResult
 from credittool.read.limits import FileLimits
 from credittool.extract.workers import extract_many
 from credittool.ledger.commit import FileSummary, commit_run
-from credittool.ledger.db import connect, has_entries, known_files
+from credittool.ledger.db import LEDGER_NAME, connect, has_entries, known_files
 from credittool.read.inputs import scan_inputs
 from credittool.write.outputs import write_outputs
 from credittool.write.register import RegisterStats
@@ -25,7 +25,6 @@ from credittool.resolve.run import resolve
 from credittool.rules.loader import RuleBook, TermRules, load_rules
 from credittool.stages import Clock, Progress
 
-LEDGER_NAME = "ledger.sqlite"
 
 
 @dataclass
