@@ -259,3 +259,8 @@ def bulk_entries(con: sqlite3.Connection, new_rows: int) -> Iterator[None]:
                 con.execute(stmt)
     finally:
         con.execute(f"PRAGMA cache_size = {cache}")
+
+
+def path_of(con: sqlite3.Connection) -> str:
+    """The ledger file a connection has open, for a worker process to open it again."""
+    return con.execute("PRAGMA database_list").fetchone()[2]

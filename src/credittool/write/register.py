@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from credittool.ledger import absences, filerecords, registerrows, terms
+from credittool.ledger import absences, db, filerecords, registerrows, terms
 from credittool.rules.loader import TermRules
 from credittool.write.rejects import build_rejects
 from credittool.write.xlsxout import SheetSpec, write_xlsx
@@ -197,7 +197,7 @@ def _write_parts(con: sqlite3.Connection, term_id: str, parts: list[tuple[Path, 
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    ledger = con.execute("PRAGMA database_list").fetchone()[2]
+    ledger = db.path_of(con)
     gc.freeze()  # the parent's objects stay shared with the workers, not copied page by page
     try:
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
