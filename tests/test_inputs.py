@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 import crafted_formats as C
@@ -16,7 +17,7 @@ from conftest import TEXT_H1, check_id, write_xlsx
 from credittool.commands.check import check
 from credittool.cli import app
 from credittool.commands.ingest import ingest
-from credittool.read.inputs import collect_inputs, scan_inputs
+from credittool.read.inputs import scan_inputs
 
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"})
 
@@ -29,7 +30,7 @@ def test_a_folder_reads_every_format_calamine_reads_and_hands_on_the_named_ones(
         shutil.copy(school, d / name)
     C.school_xlsb(d / "七中.xlsb")
     (d / "八中.fods").write_text("<?xml version='1.0'?><office:document/>", encoding="utf-8")
-    assert sorted(f.name for f in collect_inputs([d])) == sorted(
+    assert sorted(f.name for f in scan_inputs([d]).files) == sorted(
         ["一中.xlsx", "二中.xlsm", "三中.xltx", "四中.xltm", "五中.et", "六中.ett", "七中.xlsb", "八中.fods"])
 
 
@@ -74,6 +75,24 @@ def test_ingest_of_a_folder_says_what_it_did_not_read(tmp_path: Path) -> None:
     assert "未读取的文件（2 个）" in res.output
     assert "收表/说明.docx：不是表格文件" in res.output
     assert "收表/~$一中.xlsx：Office 临时文件" in res.output
+
+
+def test_the_ingest_report_carries_the_files_not_read_from_its_one_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import credittool.read.inputs as inputs_module
+
+    d = tmp_path / "收表"
+    d.mkdir()
+    H.school(d / "一中.xlsx")
+    (d / "说明.docx").write_bytes(b"PK")
+    walks = []
+    real_walk = inputs_module.os.walk
+    monkeypatch.setattr(inputs_module.os, "walk", lambda *a, **k: walks.append(a) or real_walk(*a, **k))
+    res = runner.invoke(app, ["ingest", str(d), "--rules", str(TEXT_H1), "--workspace", str(tmp_path / "ws")])
+    assert res.exit_code == 0, res.output
+    assert "收表/说明.docx：不是表格文件" in res.output
+    assert len(walks) == 1  # the command line shows what the ingest found, it does not look again
+    report = ingest([d], rules=[TEXT_H1], workspace=tmp_path / "ws")
+    assert [(p.file, p.code) for p in report.not_read] == [("收表/说明.docx", "N-FILE-FORMAT")]
 
 
 def test_check_returns_the_files_not_read_as_data(tmp_path: Path) -> None:

@@ -216,7 +216,7 @@ def test_unit_summary_is_one_block_per_track(county: Path) -> None:
     """Each school's line in its track's block is its line of the one wide table (worked out by
     hand in test_report.py), with the other tracks' courses (always blank for it) left out."""
     from credittool.ledger.report import build_report
-    from credittool.commands.sample import open_ledger
+    from credittool.ledger.terms import open_ledger
 
     con = open_ledger(county.parents[1])
     try:
@@ -239,3 +239,33 @@ def test_unit_summary_is_one_block_per_track(county: Path) -> None:
     assert sum(t.total.teachers for t in rep.tracks) == rep.total.teachers
     sheets = load_workbook(county / "report.xlsx").sheetnames
     assert sheets == ["个人排名", "团体排名", "单位汇总（文本）", "单位汇总（网联）", "单位汇总（幼儿）", "未验印名单"]
+
+
+def _row_numbers(path: Path) -> dict[str, list[int]]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return {n: [int(r) for r in re.findall(rb'<row r="(\d+)"', z.read(n))]
+                for n in z.namelist() if n.startswith("xl/worksheets/sheet")}
+
+
+def test_every_sheet_numbers_its_rows_once_and_in_order(county: Path) -> None:
+    # two <row> elements with one number are not a valid sheet: Excel offers to repair the
+    # file. rustpy-xlsxwriter 0.8 wrote the last row twice when it had a height of its own
+    # (学分汇总, 未接受的行 and the 抽测名单 all end on such a row in the sample county).
+    for name in OUTPUTS:
+        for sheet, rows in _row_numbers(county / name).items():
+            assert rows == sorted(set(rows)), f"{name}:{sheet}"
+
+
+def test_a_doubled_last_row_is_dropped_and_nothing_else() -> None:
+    from credittool.write.zipstamp import drop_doubled_last_row
+
+    doubled = (b'<sheetData><row r="1"><c r="A1"/></row><row r="2" ht="30" customHeight="1"><c r="A2"/></row>'
+               b'<row r="2" ht="30" customHeight="1"/></sheetData>')
+    assert drop_doubled_last_row(doubled) == (b'<sheetData><row r="1"><c r="A1"/></row>'
+                                              b'<row r="2" ht="30" customHeight="1"><c r="A2"/></row></sheetData>')
+    beyond = b'<sheetData><row r="1"><c r="A1"/></row><row r="3" ht="20"/></sheetData>'  # a height past the data
+    assert drop_doubled_last_row(beyond) == beyond
+    plain = b'<sheetData><row r="1"><c r="A1"/></row><row r="2"><c r="A2"/></row></sheetData>'
+    assert drop_doubled_last_row(plain) == plain

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from credittool.resolve import missing
+from credittool.ledger import absences
 
 from credittool.write import register
 from credittool.score.certify import CourseResult, stamp
@@ -65,7 +65,7 @@ def oracle_stamps(con: sqlite3.Connection, term: TermRules) -> dict[str, tuple]:
         per[ident].append(((unit, name, track),
                            CourseResult(cid, bool(ok), reason, Decimal(str(hours)), Decimal(str(credits)))))
     out = {}
-    absent = missing.absences(con, term.term_id)  # rows rejected: named, not 缺少成绩
+    absent = absences.absences(con, term.term_id)  # rows rejected: named, not 缺少成绩
     for ident, items in per.items():
         (who,) = {w for w, _ in items}  # one unit, name and track per teacher
         s = stamp(who[2], [r for _, r in items], term, absent.get(ident))
@@ -122,8 +122,8 @@ def test_rule_runs_once_per_distinct_pattern(ledger: sqlite3.Connection, monkeyp
             """SELECT e.id_number, e.track, e.course_id, e.passed, e.reason FROM entries e
                JOIN files f USING (file_id) WHERE e.term = ? AND f.active = 1""", (TERM,)):
         patterns[ident, track].add((cid, bool(ok), "" if ok else reason))
-    # a teacher whose absences name their own rows (missing.py) is a pattern of their own
-    absent = missing.absences(ledger, TERM)
+    # a teacher whose absences name their own rows (ledger/absences.py) is a pattern of their own
+    absent = absences.absences(ledger, TERM)
     distinct = {(track, frozenset(p), frozenset(absent.get(ident, {}).items())) for (ident, track), p in patterns.items()}
     assert len(calls) == len(set(calls)) == len(distinct) < len(patterns)
     assert set(calls) == distinct

@@ -8,6 +8,7 @@ The imports are read from the source with `ast`, so an import inside a function 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -143,6 +144,16 @@ def test_no_module_reads_another_modules_private_names() -> None:
                     and aliases.get(node.value.id, name) != name
                     and node.attr.startswith("_") and not node.attr.startswith("__")]
     assert private == []
+
+
+def test_ledger_sql_lives_in_ledger() -> None:
+    """Every query and every write of the ledger is a function in ledger/ (issue 13); other
+    stages call those. A transaction's own BEGIN/COMMIT may stand where the snapshot is taken."""
+    sql = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|PRAGMA)\s")
+    found = sorted(f"{name}:{node.lineno}" for name, path in MODULES.items() if not name.startswith("credittool.ledger")
+                   for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                   if isinstance(node, ast.Constant) and isinstance(node.value, str) and sql.search(node.value))
+    assert found == []
 
 
 def test_no_module_is_over_400_lines() -> None:

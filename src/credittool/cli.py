@@ -84,17 +84,15 @@ def ingest(
     """
     from credittool import console
     from credittool.commands.ingest import ingest as run_ingest
-    from credittool.read.inputs import scan_inputs
 
     try:
-        skipped = scan_inputs(paths, exclude=workspace / "out").not_read  # shown with the summary
         with console.IngestProgress() as progress:
             report = run_ingest(paths, rules=rules, workspace=workspace, term=term, course=course,
                                 on_progress=progress, limits=file_limits(file_timeout, file_memory))
     except CredittoolError as exc:
         raise _fail(exc) from None
     console.ingest_summary(report)
-    console.not_read(skipped)
+    console.not_read(report.not_read)
     if report.nothing_ingested:
         console.error("没有任何一行被接受", "按上面的原因（或 rejects.xlsx）改正后重新导入")
         raise typer.Exit(1)

@@ -111,6 +111,9 @@ def of(problems: list[Problem], severity: Severity) -> list[Problem]:
     return [p for p in problems if p.severity is severity]
 
 
+NOT_READ_CODE = "N-FILE-"  # the codes of read/inputs.py's notes on files it did not read
+
+
 class BySeverity:
     """What a run's one list of problems (`self.problems`) holds, selected by severity."""
 
@@ -131,6 +134,11 @@ class BySeverity:
     @property
     def skipped(self) -> list[Problem]:
         return of(self.problems, Severity.SKIP)
+
+    @property
+    def not_read(self) -> list[Problem]:
+        """The files in an input folder that were not read, with why (read/inputs.py)."""
+        return [p for p in self.notes if p.code.startswith(NOT_READ_CODE)]
 
 
 @dataclass(frozen=True, slots=True)

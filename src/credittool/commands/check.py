@@ -40,11 +40,6 @@ class CheckResult(BySeverity):
     unimported: list[Unimported] = field(default_factory=list)
 
     @property
-    def not_read(self) -> list[Problem]:
-        """The files in a folder that were not read, with why: the only notes a check collects."""
-        return self.notes
-
-    @property
     def rejected_rows(self) -> int:
         """Rows with at least one problem (a row may have several: one per cell)."""
         return len({(p.file, p.sheet, p.row) for p in self.rejects if p.row is not None})

@@ -17,15 +17,14 @@ from credittool.extract.rows import FileResult
 from credittool.read.limits import FileLimits
 from credittool.extract.workers import extract_many
 from credittool.ledger.commit import FileSummary, commit_run
-from credittool.ledger.db import connect, has_entries, known_files
-from credittool.read.inputs import collect_inputs
+from credittool.ledger.db import LEDGER_NAME, connect, has_entries, known_files
+from credittool.read.inputs import scan_inputs
 from credittool.write.outputs import write_outputs
 from credittool.write.register import RegisterStats
 from credittool.resolve.run import resolve
 from credittool.rules.loader import RuleBook, TermRules, load_rules
 from credittool.stages import Clock, Progress
 
-LEDGER_NAME = "ledger.sqlite"
 
 
 @dataclass
@@ -34,7 +33,7 @@ class IngestReport(BySeverity):
     term_name: str
     out_dir: Path
     files: list[FileSummary]
-    problems: list[Problem]  # every one of the run: rejects, warnings, notes, skipped rows
+    problems: list[Problem]  # every one of the run: rejects, warnings, notes, skipped rows, files not read
     stats: RegisterStats
     replaced: int = 0
     timings: dict[str, float] = field(default_factory=dict)  # phase → wall seconds (bench/ prints them)
@@ -93,7 +92,8 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     term_rules = load_term(rules, term)
     vocab = vocabulary(term_rules)
     out_dir = workspace / "out" / term_rules.term_id
-    files = collect_inputs(paths, exclude=workspace / "out")
+    inputs = scan_inputs(paths, exclude=workspace / "out")
+    files = inputs.files
     if not files:
         raise NothingToDo("没有找到可导入的表格文件", "支持 .xlsx .xls .ods .csv；检查路径")
     con = connect(workspace / LEDGER_NAME)
@@ -136,7 +136,8 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     problems += [w for fr, _ in fresh for w in fr.warnings] + notes
     problems += [s for fr, _ in fresh for s in fr.skipped] + res.skipped
     return IngestReport(term_rules.term_id, term_rules.term_name, out_dir,
-                        [summaries[labels[f]] for f in files], problems, stats, committed.replaced, clock.laps)
+                        [summaries[labels[f]] for f in files], problems + inputs.not_read, stats, committed.replaced,
+                        clock.laps)
 
 
 def _triage(results: list[FileResult], summaries: dict[str, FileSummary]) -> list[tuple[FileResult, str]]:

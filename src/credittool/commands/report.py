@@ -18,9 +18,8 @@ from pathlib import Path
 from credittool.write import outputs
 
 from credittool.write import publish
-from credittool.ledger.terms import publisher_key
 from credittool.ledger.report import Report, UnitSummary, build_report
-from credittool.commands.sample import choose_ledger_term, open_ledger
+from credittool.ledger.terms import choose_ledger_term, open_ledger, publisher as recorded_publisher
 from credittool.write.xlsxout import BarChartSpec, SheetSpec, write_xlsx
 
 REPORT_NAME = "report.xlsx"
@@ -53,14 +52,14 @@ def make_report(*, workspace: Path, term: str | None = None, partial: bool = Fal
         term_id, term_name = choose_ledger_term(con, term)
         outputs.refresh(con, term_id, workspace / "out" / term_id)  # a killed ingest left them behind the ledger
         rep = build_report(con, term_id, term_name, draw)
-        recorded = con.execute("SELECT value FROM meta WHERE key=?", (publisher_key(term_id),)).fetchone()
+        recorded = recorded_publisher(con, term_id)
     finally:
         con.close()
     out_dir = workspace / "out" / term_id
     path = out_dir / REPORT_NAME
     write_xlsx(path, report_sheets(rep))
     pub_dir = out_dir / PUBLISH_DIR
-    issuer = publisher or (recorded[0] if recorded else None)
+    issuer = publisher or recorded
     withheld = _withheld(rep, partial, issuer)
     published: list[Path] = []
     if withheld is None and issuer:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sqlite3
 import unicodedata
@@ -13,15 +12,14 @@ from pathlib import Path
 from credittool import __version__
 
 from credittool.ledger import draws
-from credittool.ledger.draws import Draw
+from credittool.ledger.draws import Draw, load_population
+from credittool.ledger.terms import choose_ledger_term, open_ledger, resolve_course
 from credittool.errors import CredittoolError, UsageError
-from credittool.ledger.db import connect, transaction
-from credittool.score.sampling import (Member, draw, info_pairs, load_population, parse_by, population_hash,
+from credittool.ledger.db import transaction
+from credittool.score.sampling import (Member, draw, info_pairs, parse_by, population_hash,
                                  stratum_count)
-from credittool.textnorm import match_key
 from credittool.write.xlsxout import SheetSpec, write_xlsx
 
-LEDGER_NAME = "ledger.sqlite"
 LIST_SHEET, INFO_SHEET = "抽测名单", "抽样说明"
 # the test room's score sheet: 序号 … 签名 print (one page wide); the ID, which `sample
 # --verify` and the ingest of the filled file read, stays in the file outside the print area
@@ -70,37 +68,6 @@ class VerifyReport:
     added: list[tuple[str, str, str]] = field(default_factory=list)  # (unit, name, id) in the file, not in the draw
     removed: list[tuple[str, str, str]] = field(default_factory=list)  # drawn, missing from the file
     problems: list[str] = field(default_factory=list)
-
-
-def open_ledger(workspace: Path) -> sqlite3.Connection:
-    path = workspace / LEDGER_NAME
-    if not path.exists():
-        raise UsageError(f"工作目录 {workspace} 里没有台账 {LEDGER_NAME}", "先用 credittool ingest 导入成绩")
-    return connect(path)
-
-
-def choose_ledger_term(con: sqlite3.Connection, term: str | None) -> tuple[str, str]:
-    terms = dict(con.execute("SELECT term, name FROM terms ORDER BY term").fetchall())
-    if term is not None:
-        if term not in terms:
-            raise UsageError(f"台账中没有学期 {term}", "台账中的学期：" + ("、".join(terms) or "（无）"))
-        return term, terms[term]
-    if len(terms) == 1:
-        return next(iter(terms.items()))
-    if not terms:
-        raise UsageError("台账是空的", "先用 credittool ingest 导入成绩")
-    raise UsageError("台账中有多个学期：" + "、".join(terms), "用 --term 指定学期")
-
-
-def resolve_course(con: sqlite3.Connection, term: str, course: str | None) -> str | None:
-    if course is None:
-        return None
-    key = match_key(course)
-    for cid, name in con.execute("SELECT course_id, name FROM courses WHERE term=?", (term,)):
-        if key in (match_key(cid), match_key(name)):
-            return cid
-    names = [n for (n,) in con.execute("SELECT name FROM courses WHERE term=?", (term,))]
-    raise UsageError(f"本学期没有课程「{course}」", "可选课程：" + "、".join(names))
 
 
 RATE_EXAMPLE = "例如 --rate 0.1、--rate 10% 或 --rate 10（都是 10%）"
@@ -159,7 +126,7 @@ def sample(*, workspace: Path, rate: str | float = "0.1", term: str | None = Non
                   "course": course_id, "hash": population_hash(population), "reason": reason}
         with transaction(con):  # the file is written inside: no draw is recorded without its list
             seq, path, earlier = _next_draw(con, term_id, out_dir, redraw, reason)
-            draw_id = _record(con, params, seq, path.name, strata, members)
+            draw_id = draws.record(con, params, seq, path.name, sum(s.size for s in strata), members)
             _write_new(path, _list_sheets(params | {"term": f"{term_id}（{term_name}）", "term_name": term_name}, draw_id, seq, strata,
                                           members))
     finally:
@@ -189,19 +156,6 @@ def _next_draw(con: sqlite3.Connection, term: str, out_dir: Path, redraw: bool,
 def _taken(path: Path) -> UsageError:
     return UsageError(f"{path} 已存在（可能已填了成绩），不会覆盖它",
                       "它不是台账中记录的抽样；先把它移到别处或改名，再运行 credittool sample")
-
-
-def _record(con: sqlite3.Connection, p: dict, seq: int, file: str, strata: list[Stratum],
-            members: list[Member]) -> int:
-    cur = con.execute(
-        "INSERT INTO draws(term, seed, rate, strata_by, min_per_group, course_id, population_hash,"
-        " population, drawn, tool_version, created_at, seq, file, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (p["term"], p["seed"], str(p["rate"]), ",".join(p["fields"]), p["min"], p["course"] or "", p["hash"],
-         sum(s.size for s in strata), len(members), __version__, dt.datetime.now().isoformat(timespec="seconds"),
-         seq, file, p["reason"]))
-    con.executemany("INSERT INTO draw_members VALUES (?,?,?,?,?,?)",
-                    [(cur.lastrowid, m.stratum, m.id, m.unit, m.name, m.subject) for m in members])
-    return cur.lastrowid
 
 
 def _list_sheets(p: dict, draw_id: int, seq: int, strata: list[Stratum], members: list[Member]) -> list[SheetSpec]:
@@ -283,8 +237,7 @@ def verify(path: Path, *, workspace: Path) -> VerifyReport:
         raise UsageError(f"{path} 的「{INFO_SHEET}」缺少或改动了参数（{exc}）", "用 credittool sample 重新生成") from None
     con = open_ledger(workspace)
     try:
-        rec = con.execute("SELECT term, seed, rate, strata_by, min_per_group, course_id, population_hash"
-                          " FROM draws WHERE draw_id=?", (draw_id,)).fetchone()
+        rec = draws.parameters(con, draw_id)
         if rec is None:
             raise UsageError(f"台账中没有第 {draw_id} 次抽样", "确认 --workspace 指向抽样时的工作目录")
         term, r_seed, r_rate, r_by, r_min, r_course, r_hash = rec

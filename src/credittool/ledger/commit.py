@@ -22,6 +22,7 @@ from credittool.ledger.filerecords import Recorded, record_files
 from credittool.ledger.spotscores import REJECT_CODES, SpotCounts, SpotRun
 from credittool.ledger.stamps import refresh_stamps
 from credittool.ledger.terms import commit_rules
+from credittool.ledger import absences
 from credittool.resolve import missing
 from credittool.resolve.run import Entries, Resolution
 from credittool.rules.loader import TermRules
@@ -126,7 +127,7 @@ def _commit_file(con: sqlite3.Connection, term_id: str, fr: FileResult, rec: Rec
     con.executemany("INSERT INTO rejects VALUES (?,?,?,?,?,?,?,?)",
                     [(fid, p.sheet, p.row, p.column, p.value, p.code, p.message, p.hint) for p in rejects])
     con.executemany("INSERT INTO skipped VALUES (?,?,?,?)", [(fid, s.sheet, s.row, s.message) for s in skipped])
-    missing.store(con, fid, fr.rejected_rows + found.refused[fr.name], rejects, fr.unimported)
+    absences.store(con, fid, fr.rejected_rows + found.refused[fr.name], rejects, fr.unimported)
     rejected_rows = {(p.sheet, p.row) for p in rejects if p.row is not None}
     s = FileSummary(fr.name, "无法读取" if fr.error else ("替换" if rec.retired[fr.name] else "新导入"),
                     fr.rows_read, accepted + (spot.kept if spot else 0), len(rejected_rows), len(skipped),

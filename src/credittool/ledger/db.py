@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+LEDGER_NAME = "ledger.sqlite"  # in the workspace
 SCHEMA_VERSION = 2  # 2: draws numbered per term with their file and reason; spot scores per draw
 
 BULK_MIN_ROWS = 100_000  # below this, updating the indexes row by row costs next to nothing
@@ -68,7 +69,7 @@ CREATE TABLE IF NOT EXISTS skipped(
     sheet TEXT NOT NULL, row INTEGER NOT NULL, reason TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS skipped_file ON skipped(file_id);
--- whom each rejected row was about (missing.py): a later run and `report` can say that a
+-- whom each rejected row was about (ledger/absences.py): a later run and `report` can say that a
 -- teacher's result was rejected, not missing. And the sheets read but not imported.
 CREATE TABLE IF NOT EXISTS rejected_rows(
     file_id INTEGER NOT NULL REFERENCES files(file_id),
@@ -258,3 +259,8 @@ def bulk_entries(con: sqlite3.Connection, new_rows: int) -> Iterator[None]:
                 con.execute(stmt)
     finally:
         con.execute(f"PRAGMA cache_size = {cache}")
+
+
+def path_of(con: sqlite3.Connection) -> str:
+    """The ledger file a connection has open, for a worker process to open it again."""
+    return con.execute("PRAGMA database_list").fetchone()[2]

@@ -5,10 +5,14 @@ scores of a filled list go to the draw it came from; a report uses the draw with
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
+from collections import defaultdict
 from dataclasses import dataclass
 
+from credittool import __version__
 from credittool.errors import UsageError
+from credittool.score.sampling import Member, stratum_name
 
 FIRST_FILE = "sample.xlsx"
 DRAW_KEY = "抽样编号"  # in the 抽样说明 sheet: the ledger's draw_id (what `sample --verify` looks up)
@@ -90,3 +94,44 @@ def for_scores(con: sqlite3.Connection, term: str, params: dict[str, str]) -> Dr
         return ("E-SPOT-WHICH-DRAW", f"此文件「抽样说明」中的抽样编号 {given} 不是本学期的抽样",
                 "核对文件是否属于本学期；本学期的抽样：" + listing(draws))
     return chosen
+
+
+def load_population(con: sqlite3.Connection, term: str, fields: tuple[str, ...],
+                    course_id: str | None) -> dict[str, list[Member]]:
+    """Teachers of the term who may sit the exam (R6, R7): with a course, those eligible in
+    that course; otherwise those with an accepted result and eligible in every course."""
+    if course_id:
+        sql = """SELECT e.id_number, e.unit, e.name, e.subject FROM entries e JOIN files f USING(file_id)
+                 WHERE e.term=? AND f.active=1 AND e.course_id=? AND e.eligible=1"""
+        rows = con.execute(sql, (term, course_id)).fetchall()
+    else:
+        sql = """SELECT e.id_number, MIN(e.unit), MIN(e.name), MIN(e.subject) FROM entries e JOIN files f USING(file_id)
+                 WHERE e.term=? AND f.active=1 GROUP BY e.id_number HAVING MIN(e.eligible)=1"""
+        rows = con.execute(sql, (term,)).fetchall()
+    pop: dict[str, list[Member]] = defaultdict(list)
+    for ident, unit, name, subject in rows:
+        s = stratum_name(fields, unit, subject)
+        pop[s].append(Member(s, ident, unit, name, subject))
+    return dict(pop)
+
+
+def record(con: sqlite3.Connection, p: dict, seq: int, file: str, population: int,
+           members: list[Member]) -> int:
+    """A new draw of `p["term"]` (seed, rate, strata, course, the population's hash and size),
+    numbered `seq` and written to `file`, with its members; its draw_id."""
+    cur = con.execute(
+        "INSERT INTO draws(term, seed, rate, strata_by, min_per_group, course_id, population_hash,"
+        " population, drawn, tool_version, created_at, seq, file, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (p["term"], p["seed"], str(p["rate"]), ",".join(p["fields"]), p["min"], p["course"] or "", p["hash"],
+         population, len(members), __version__, dt.datetime.now().isoformat(timespec="seconds"),
+         seq, file, p["reason"]))
+    con.executemany("INSERT INTO draw_members VALUES (?,?,?,?,?,?)",
+                    [(cur.lastrowid, m.stratum, m.id, m.unit, m.name, m.subject) for m in members])
+    return cur.lastrowid
+
+
+def parameters(con: sqlite3.Connection, draw_id: int) -> tuple | None:
+    """What a draw was made from, to re-derive it: (term, seed, rate, strata_by,
+    min_per_group, course_id, population_hash); None if the ledger has no such draw."""
+    return con.execute("SELECT term, seed, rate, strata_by, min_per_group, course_id, population_hash"
+                       " FROM draws WHERE draw_id=?", (draw_id,)).fetchone()

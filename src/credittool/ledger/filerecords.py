@@ -76,3 +76,13 @@ def _retire(con: sqlite3.Connection, term_id: str, old_id: int, new_id: int, now
     con.execute("DELETE FROM spot_scores WHERE file_id=?", (old_id,))
     con.execute("UPDATE files SET active=0 WHERE file_id=?", (old_id,))
     return replaced
+
+
+def active_file_ids(con: sqlite3.Connection, term_id: str) -> frozenset[int]:
+    """The files whose rows are the term's now (a replaced or retired file is not active)."""
+    return frozenset(fid for (fid,) in con.execute("SELECT file_id FROM files WHERE term=? AND active=1", (term_id,)))
+
+
+def has_files(con: sqlite3.Connection, term_id: str) -> bool:
+    """Whether any file of the term was ever ingested (read, unreadable or retired)."""
+    return con.execute("SELECT 1 FROM files WHERE term=? LIMIT 1", (term_id,)).fetchone() is not None

@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
-from credittool.resolve import missing
+from credittool.ledger import absences
 from credittool.rules.loader import TermRules
 from credittool.score.certify import CourseResult, stamp
 
@@ -33,7 +33,7 @@ def refresh_stamps(con: sqlite3.Connection, term: TermRules) -> None:
     reads the stamps from the ledger and so needs no rules files. SQL sums each teacher's
     entries; `certify.stamp` runs once per distinct pattern of results, not once per teacher."""
     outcome = _stamp_memo(term)
-    absent = missing.absences(con, term.term_id)
+    absent = absences.absences(con, term.term_id)
 
     def rows() -> Iterator[tuple]:
         for ident, unit, name, track, hours, credits, pattern in con.execute(_stamp_inputs(con, term.term_id),
@@ -73,12 +73,12 @@ def _stamp_memo(term: TermRules) -> Callable[..., tuple[int, str]]:
     stamp, at worst from a second call."""
     memo: dict[tuple[str, str], tuple[int, str]] = {}
 
-    def compute(track: str, pattern: str, absent: missing.Absent | None) -> tuple[int, str]:
+    def compute(track: str, pattern: str, absent: absences.Absent | None) -> tuple[int, str]:
         st = stamp(track, [CourseResult(cid, bool(ok), reason, _ZERO, _ZERO)
                            for cid, ok, reason in json.loads(pattern)], term, absent)
         return int(st.stamped), "；".join(st.reasons)
 
-    def outcome(track: str, pattern: str, absent: missing.Absent | None = None) -> tuple[int, str]:
+    def outcome(track: str, pattern: str, absent: absences.Absent | None = None) -> tuple[int, str]:
         if absent:  # reasons that name this teacher's own rows: not shared
             return compute(track, pattern, absent)
         if (track, pattern) not in memo:

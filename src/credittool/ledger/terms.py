@@ -5,8 +5,12 @@ look-ups of them."""
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
+from credittool.errors import UsageError
+from credittool.ledger.db import LEDGER_NAME, connect
 from credittool.rules.loader import TermRules
+from credittool.textnorm import match_key
 
 TRACK_ORDER = ("text", "online", "kindergarten")  # 文本, 网联, 幼儿: the order of the seed's annexes
 
@@ -45,3 +49,40 @@ def commit_rules(con: sqlite3.Connection, term: TermRules) -> None:
 def term_name(con: sqlite3.Connection, term_id: str) -> str:
     (name,) = con.execute("SELECT name FROM terms WHERE term=?", (term_id,)).fetchone()
     return name
+
+
+def open_ledger(workspace: Path) -> sqlite3.Connection:
+    path = workspace / LEDGER_NAME
+    if not path.exists():
+        raise UsageError(f"工作目录 {workspace} 里没有台账 {LEDGER_NAME}", "先用 credittool ingest 导入成绩")
+    return connect(path)
+
+
+def choose_ledger_term(con: sqlite3.Connection, term: str | None) -> tuple[str, str]:
+    terms = dict(con.execute("SELECT term, name FROM terms ORDER BY term").fetchall())
+    if term is not None:
+        if term not in terms:
+            raise UsageError(f"台账中没有学期 {term}", "台账中的学期：" + ("、".join(terms) or "（无）"))
+        return term, terms[term]
+    if len(terms) == 1:
+        return next(iter(terms.items()))
+    if not terms:
+        raise UsageError("台账是空的", "先用 credittool ingest 导入成绩")
+    raise UsageError("台账中有多个学期：" + "、".join(terms), "用 --term 指定学期")
+
+
+def resolve_course(con: sqlite3.Connection, term: str, course: str | None) -> str | None:
+    if course is None:
+        return None
+    key = match_key(course)
+    for cid, name in con.execute("SELECT course_id, name FROM courses WHERE term=?", (term,)):
+        if key in (match_key(cid), match_key(name)):
+            return cid
+    names = [n for (n,) in con.execute("SELECT name FROM courses WHERE term=?", (term,))]
+    raise UsageError(f"本学期没有课程「{course}」", "可选课程：" + "、".join(names))
+
+
+def publisher(con: sqlite3.Connection, term_id: str) -> str | None:
+    """The term's publisher as the rules gave it at the last ingest (`publisher_key`), if any."""
+    recorded = con.execute("SELECT value FROM meta WHERE key=?", (publisher_key(term_id),)).fetchone()
+    return recorded[0] if recorded else None

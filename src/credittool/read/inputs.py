@@ -56,11 +56,6 @@ def scan_inputs(paths: list[Path], exclude: Path | None = None) -> InputScan:
     return scan
 
 
-def collect_inputs(paths: list[Path], exclude: Path | None = None) -> list[Path]:
-    """The files to read (see scan_inputs)."""
-    return scan_inputs(paths, exclude).files
-
-
 def _dir_not_read(d: Path, skip_dir: Path | None) -> tuple[str, str, str] | None:
     if d.name.startswith("."):
         return "N-FILE-HIDDEN", "隐藏文件夹，其中的文件未读取", "要导入其中的表格，把它们移到普通文件夹"

@@ -5,7 +5,7 @@ required course of their track has a result and is passed, and no course they to
 (required or elective) is failed. A required course with no accepted row counts as
 not passed (原因: 缺少成绩), unless a row of it was rejected (原因: 成绩行未被接受, naming the
 row): the clerk then fixes that row rather than chasing a result never sent. Which rows are
-whose is decided in missing.py.
+whose is decided in ledger/absences.py.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from credittool.rules.loader import TermRules
 
-# kinds of a course's absence (missing.py decides them)
+# kinds of a course's absence (ledger/absences.py decides them)
 REJECTED = "rejected"  # a row of it was not accepted
 UNIMPORTED = "unimported"  # the sheet that held it was not imported
 REJECTED_MARK = "成绩行未被接受"

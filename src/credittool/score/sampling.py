@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -83,25 +81,6 @@ def parse_by(by: str) -> tuple[str, ...]:
 
 def stratum_name(fields: tuple[str, ...], unit: str, subject: str) -> str:
     return "/".join(unit if f == "unit" else (subject or NO_SUBJECT) for f in fields)
-
-
-def load_population(con: sqlite3.Connection, term: str, fields: tuple[str, ...],
-                    course_id: str | None) -> dict[str, list[Member]]:
-    """Teachers of the term who may sit the exam (R6, R7): with a course, those eligible in
-    that course; otherwise those with an accepted result and eligible in every course."""
-    if course_id:
-        sql = """SELECT e.id_number, e.unit, e.name, e.subject FROM entries e JOIN files f USING(file_id)
-                 WHERE e.term=? AND f.active=1 AND e.course_id=? AND e.eligible=1"""
-        rows = con.execute(sql, (term, course_id)).fetchall()
-    else:
-        sql = """SELECT e.id_number, MIN(e.unit), MIN(e.name), MIN(e.subject) FROM entries e JOIN files f USING(file_id)
-                 WHERE e.term=? AND f.active=1 GROUP BY e.id_number HAVING MIN(e.eligible)=1"""
-        rows = con.execute(sql, (term,)).fetchall()
-    pop: dict[str, list[Member]] = defaultdict(list)
-    for ident, unit, name, subject in rows:
-        s = stratum_name(fields, unit, subject)
-        pop[s].append(Member(s, ident, unit, name, subject))
-    return dict(pop)
 
 
 def info_pairs(rows: Iterable[Sequence[object]]) -> dict[str, str]:

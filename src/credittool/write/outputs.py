@@ -18,6 +18,7 @@ from pathlib import Path
 
 from credittool.write import register
 from credittool.write.earlyparts import EarlyParts
+from credittool.ledger import filerecords
 from credittool.ledger.db import generation, mark_written
 from credittool.write.register import RegisterStats
 from credittool.rules.loader import TermRules
@@ -52,8 +53,7 @@ def stale(con: sqlite3.Connection, term_id: str, out_dir: Path) -> bool:
     """The ledger moved on since the workbooks were written, or one of them is missing."""
     if generation(con, term_id, "written") < generation(con, term_id):
         return True
-    has_files = con.execute("SELECT 1 FROM files WHERE term=? LIMIT 1", (term_id,)).fetchone() is not None
-    return has_files and not all((out_dir / name).exists() for name in WORKBOOKS)
+    return filerecords.has_files(con, term_id) and not all((out_dir / name).exists() for name in WORKBOOKS)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from credittool.ledger import registerrows, terms
-from credittool.resolve import missing
+from credittool.ledger import absences, db, filerecords, registerrows, terms
 from credittool.rules.loader import TermRules
 from credittool.write.rejects import build_rejects
 from credittool.write.xlsxout import SheetSpec, write_xlsx
@@ -30,7 +29,7 @@ class RegisterStats:
     stamped: int
     parts: int = 0  # register-1.xlsx … register-N.xlsx, when 证书登记表 is past one sheet
     early: bool = False  # the parts came from earlyparts (written during the commit)
-    warnings: list[str] = field(default_factory=list)  # for the screen (missing.warnings)
+    warnings: list[str] = field(default_factory=list)  # for the screen (ledger.absences.warnings)
 
 
 @dataclass(frozen=True)
@@ -179,7 +178,7 @@ def write_outputs(con: sqlite3.Connection, term: TermRules, out_dir: Path,
     plan.stats.early = staged is not None
     _remove_stale_parts(out_dir, plan.stats.parts)
     write_xlsx(out_dir / "rejects.xlsx", build_rejects(con, term.term_id))
-    plan.stats.warnings = missing.warnings(con, term.term_id)
+    plan.stats.warnings = absences.warnings(con, term.term_id)
     return plan.stats
 
 
@@ -188,9 +187,7 @@ def _early_fits(con: sqlite3.Connection, term_id: str, plan: _Plan, early: Stage
     other of the term, and the helper planned the same parts."""
     if early.files is None:
         return False
-    active = frozenset(fid for (fid,) in con.execute("SELECT file_id FROM files WHERE term=? AND active=1",
-                                                     (term_id,)))
-    return active == early.files and early.plan() == [(s.part, s.rows) for s in plan.register]
+    return filerecords.active_file_ids(con, term_id) == early.files and early.plan() == [(s.part, s.rows) for s in plan.register]
 
 
 def _write_parts(con: sqlite3.Connection, term_id: str, parts: list[tuple[Path, list[PlannedSheet]]]) -> bool:
@@ -200,7 +197,7 @@ def _write_parts(con: sqlite3.Connection, term_id: str, parts: list[tuple[Path, 
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    ledger = con.execute("PRAGMA database_list").fetchone()[2]
+    ledger = db.path_of(con)
     gc.freeze()  # the parent's objects stay shared with the workers, not copied page by page
     try:
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from pathlib import Path
 
 _FIXED_DOS_TIME = (0, (0 << 9) | (1 << 5) | 1)  # (time, date) fields of 1980-01-01 00:00:00
 _CORE = "docProps/core.xml"
 
 
-def fix_zip_times(path: Path) -> None:
+def fix_zip_times(path: Path, doubled_last_row: Collection[str] = ()) -> None:
     """Make the file a function of its tables: the writers stamp the zip entries and
     docProps' created/modified with the clock. Every entry's compressed bytes are copied
     as they are (re-deflating a province's sheet XML would cost seconds); only core.xml is
-    rewritten, and every entry gets a fixed time."""
-    import re
+    rewritten, and every entry gets a fixed time. The sheets named in `doubled_last_row`
+    are rewritten too, without the second <row> element rustpy-xlsxwriter 0.8 writes when
+    the last data row has a height of its own (see `drop_doubled_last_row`)."""
     import struct
     import zipfile
     import zlib
@@ -22,6 +25,7 @@ def fix_zip_times(path: Path) -> None:
         infos = z.infolist()
         core = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", z.read(_CORE)) \
             if _CORE in z.NameToInfo else None
+        repaired = {name: drop_doubled_last_row(z.read(name)) for name in doubled_last_row}
     if any(i.file_size >= 0xFFFFFFFF or i.compress_size >= 0xFFFFFFFF or i.header_offset >= 0xFFFFFFFF
            for i in infos):
         return  # zip64: leave the file as written (correct, only not byte-stable)
@@ -31,10 +35,11 @@ def fix_zip_times(path: Path) -> None:
         for info in infos:
             name = info.filename.encode("utf-8")
             flags = 0x800 if any(b > 127 for b in name) else 0
-            if info.filename == _CORE and core is not None:
+            new = core if info.filename == _CORE else repaired.get(info.filename)
+            if new is not None:
                 comp = zlib.compressobj(6, zlib.DEFLATED, -15)
-                data = comp.compress(core) + comp.flush()
-                crc, size, method = zlib.crc32(core), len(core), zipfile.ZIP_DEFLATED
+                data = comp.compress(new) + comp.flush()
+                crc, size, method = zlib.crc32(new), len(new), zipfile.ZIP_DEFLATED
             else:
                 src.seek(info.header_offset)
                 head = src.read(30)
@@ -53,3 +58,17 @@ def fix_zip_times(path: Path) -> None:
             dst.write(entry)
         dst.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), dst.tell() - start, start, 0))
     tmp.replace(path)
+
+
+_LAST_TWO_ROWS = re.compile(rb'<row r="(\d+)"[^>]*>(?:(?!<row ).)*(<row r="(\d+)"[^>]*/>)</sheetData>', re.S)
+
+
+def drop_doubled_last_row(sheet: bytes) -> bytes:
+    """The sheet XML without a last, empty <row> element that repeats the row number of the
+    one before it: two rows with one number are not a valid sheet (Excel repairs the file).
+    Only the tail is searched; a sheet without the doubled row comes back unchanged."""
+    tail_at = max(sheet.rfind(b"<row ", 0, max(sheet.rfind(b"<row "), 0)), 0)
+    m = _LAST_TWO_ROWS.search(sheet, tail_at)
+    if m is None or m.group(1) != m.group(3):
+        return sheet
+    return sheet[:m.start(2)] + sheet[m.end(2):]
