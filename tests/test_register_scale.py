@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -137,6 +138,39 @@ def test_float_sums_store_the_exact_decimal_sum(ledger: sqlite3.Connection) -> N
     naive = dict(ledger.execute("SELECT e.id_number, SUM(e.credits) FROM entries e JOIN files f USING (file_id)"
                                 " WHERE e.term = ? AND f.active = 1 GROUP BY e.id_number", (TERM,)))
     assert any(naive[i] != w[5] for i, w in want.items())  # the drift that rounding removes
+
+
+def _stamps_table(con: sqlite3.Connection) -> list[tuple]:
+    return con.execute("SELECT rowid, * FROM stamps WHERE term = ? ORDER BY rowid", (TERM,)).fetchall()
+
+
+@pytest.mark.parametrize("drift", [False, True])
+def test_stamps_from_the_run_equal_those_from_the_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         drift: bool) -> None:
+    """A first load computes the stamps from the run's own rows (`_run_stamps`); read back
+    from the ledger (`_ledger_stamps`) in the same transaction they are the same rows, in the
+    same order, and the oracle's. `drift`: sums whose floats drift (as in the test above)."""
+    from credittool.ledger import commit
+
+    seen = []
+
+    def both(con: sqlite3.Connection, term: TermRules, run: Any = None) -> None:
+        if run is not None and drift:
+            run.hours[run.passed == 1], run.credits[run.passed == 1] = 12.0, 1.2
+            con.execute("UPDATE entries SET hours = 12, credits = 1.2 WHERE passed = 1")
+        refresh_stamps(con, term, run)
+        if run is not None:
+            from_run = _stamps_table(con)
+            refresh_stamps(con, term)
+            seen.append((from_run, _stamps_table(con), oracle_stamps(con, term)))
+            assert list(stamps._run_stamps(term, run.take(np.zeros(len(run), dtype=bool)), {})) == []
+
+    monkeypatch.setattr(commit, "refresh_stamps", both)
+    run_samples(tmp_path)
+    ((from_run, from_ledger, want),) = seen  # the samples are one first load
+    assert from_run == from_ledger
+    assert {r[2]: r[3:] for r in from_run} == {k: (v[0], v[1], v[2], v[3], v[4], v[5], v[6]) for k, v in want.items()}
+    assert {r[6] for r in from_run} == {0, 1}
 
 
 # ---- splitting into sheets ----------------------------------------------------------------

@@ -102,7 +102,7 @@ def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileR
                 out.files[fr.name] = _commit_file(con, term_id, fr, rec, file_rejects[fr.name], found, spot_run,
                                                   int(accepted.get(rec.fids[fr.name], 0)))
         out.late = [p for fr, _ in fresh if fr.name in rec.fids for p in file_rejects[fr.name] if p.code in LATE_CODES]
-        refresh_stamps(con, term)
+        refresh_stamps(con, term, None if prior_entries else entries)  # a first load: the term is the run
         bump_generation(con, term_id)
     if not prior_entries and len(entries) == len(res.entries) and len(rec.fids) == len(fresh):
         out.whole = frozenset(rec.fids.values())

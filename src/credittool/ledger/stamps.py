@@ -8,8 +8,13 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from itertools import repeat
+
+import numpy as np
+import pandas as pd
 
 from credittool.ledger import absences
+from credittool.resolve.table import Entries
 from credittool.rules.loader import TermRules
 from credittool.score.certify import CourseResult, stamp
 
@@ -27,22 +32,109 @@ _STAMP_INPUTS = """
     GROUP BY e.id_number"""
 
 
-def refresh_stamps(con: sqlite3.Connection, term: TermRules) -> None:
-    """Recompute every teacher's stamp (R9) of the term from the ledger's entries. Call it
-    inside the transaction that changed the entries, so the two never disagree; `report`
-    reads the stamps from the ledger and so needs no rules files. SQL sums each teacher's
-    entries; `certify.stamp` runs once per distinct pattern of results, not once per teacher."""
-    outcome = _stamp_memo(term)
+def refresh_stamps(con: sqlite3.Connection, term: TermRules, run: Entries | None = None) -> None:
+    """Recompute every teacher's stamp (R9) of the term. Call it inside the transaction that
+    changed the entries, so the two never disagree; `report` reads the stamps from the ledger
+    and so needs no rules files. `run`: the entries just inserted, when they are the term's
+    whole content (a first load); the stamps are then computed from them instead of read
+    back from the ledger (the same rows either way: tests/test_register_scale.py)."""
     absent = absences.absences(con, term.term_id)
-
-    def rows() -> Iterator[tuple]:
-        for ident, unit, name, track, hours, credits, pattern in con.execute(_stamp_inputs(con, term.term_id),
-                                                                             (term.term_id,)):
-            stamped, reasons = outcome(track, pattern, absent.get(ident))
-            yield term.term_id, ident, unit, name, track, stamped, _sum_value(hours), _sum_value(credits), reasons
-
     con.execute("DELETE FROM stamps WHERE term=?", (term.term_id,))
-    con.executemany("INSERT INTO stamps VALUES (?,?,?,?,?,?,?,?,?)", rows())
+    con.executemany("INSERT INTO stamps VALUES (?,?,?,?,?,?,?,?,?)",
+                    _ledger_stamps(con, term, absent) if run is None else _run_stamps(term, run, absent))
+
+
+def _ledger_stamps(con: sqlite3.Connection, term: TermRules, absent: dict[str, absences.Absent]) -> Iterator[tuple]:
+    """The stamps rows from the ledger's entries: SQL sums each teacher's entries;
+    `certify.stamp` runs once per distinct pattern of results, not once per teacher."""
+    outcome = _stamp_memo(term)
+    for ident, unit, name, track, hours, credits, pattern in con.execute(_stamp_inputs(con, term.term_id),
+                                                                         (term.term_id,)):
+        stamped, reasons = outcome(track, pattern, absent.get(ident))
+        yield term.term_id, ident, unit, name, track, stamped, _sum_value(hours), _sum_value(credits), reasons
+
+
+def _run_stamps(term: TermRules, run: Entries, absent: dict[str, absences.Absent]) -> Iterator[tuple]:
+    """The stamps rows `_ledger_stamps` gives once `run` is the term's entries, in the same
+    order (by ID), computed on columns: the teachers' sums and MIN()s, and `certify.stamp`
+    once per distinct (track, results), as there."""
+    tid, ids = _sorted_codes(run.column("id"))
+    code, triples = _triples(run)
+    order = np.lexsort((code, tid))  # by teacher, then triple
+    starts = np.flatnonzero(np.r_[True, tid[order][1:] != tid[order][:-1]]) if len(tid) else np.zeros(0, np.int64)
+    unit, name, track = (_least(v, order, starts) for v in (run.column("unit"), run.column("name"), run.track))
+    grid, pattern = _patterns(tid, code, order, starts, len(triples))
+
+    def outcome(t: int, why: absences.Absent | None) -> tuple[int, str]:
+        return _outcome(term, track[t], [triples[c] for c in grid[t] if c >= 0], why)
+
+    key, first = _factor(pd.factorize(track)[0].astype(np.int64) * (len(ids) + 1) + pattern)
+    done = [outcome(t, None) for t in first.tolist()]
+    stamped = [done[k][0] for k in key.tolist()]
+    reasons = [done[k][1] for k in key.tolist()]
+    for t in pd.Index(ids).get_indexer(list(absent)).tolist():
+        if t >= 0:  # reasons that name this teacher's own rows: not shared
+            stamped[t], reasons[t] = outcome(t, absent[ids[t]])
+    sums = (np.bincount(tid, weights=w, minlength=len(ids)).tolist() for w in (run.hours, run.credits))
+    return zip(repeat(term.term_id), ids.tolist(), unit.tolist(), name.tolist(), track.tolist(), stamped,
+               *([_sum_value(x) for x in s] for s in sums), reasons)
+
+
+def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`pd.factorize(values, sort=True)` of a text column, with the distinct values sorted as
+    numpy text (by code point, as Python and SQLite's BINARY compare them) rather than as objects."""
+    codes, distinct = pd.factorize(values)
+    order = np.argsort(np.asarray(distinct, dtype=str), kind="stable") if len(distinct) else np.zeros(0, np.int64)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return rank[codes], np.asarray(distinct, dtype=object)[order]
+
+
+def _least(values: np.ndarray, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per teacher (the runs of `order` that `starts` begin), the least of `values`, as MIN()
+    picks it. A teacher has one unit and name (and track) but for a few."""
+    codes, distinct = pd.factorize(values)
+    distinct = np.asarray(distinct, dtype=object)
+    if not len(starts):
+        return np.zeros(0, dtype=object)
+    lo, hi = (f.reduceat(codes[order], starts) for f in (np.minimum, np.maximum))
+    out = distinct[lo]
+    ends = np.r_[starts[1:], len(order)]
+    for t in np.flatnonzero(lo != hi).tolist():
+        out[t] = min(distinct[codes[order[starts[t]:ends[t]]]].tolist())
+    return out
+
+
+def _factor(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of an integer column (equal values, equal codes), and for each code a row that has it."""
+    codes, distinct = pd.factorize(values)
+    some = np.empty(len(distinct), dtype=np.int64)
+    some[codes] = np.arange(len(codes))
+    return codes, some
+
+
+def _triples(run: Entries) -> tuple[np.ndarray, list[tuple]]:
+    """The (course, passed, reason) triple of `_STAMP_INPUTS` of each entry, as a code into
+    the distinct triples; and those."""
+    passed = run.passed.astype(np.int64)
+    course, courses = pd.factorize(run.column("course_id"))
+    why, whys = pd.factorize(np.where(passed == 1, "", run.reason).astype(object))
+    code, some = _factor((course.astype(np.int64) * 2 + passed) * (len(whys) + 1) + why)
+    return code, [(courses[course[i]], int(passed[i]), whys[why[i]]) for i in some.tolist()]
+
+
+def _patterns(tid: np.ndarray, code: np.ndarray, order: np.ndarray, starts: np.ndarray,
+              triples: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per teacher a row of the codes of their triples, sorted and padded with -1 (`order`:
+    by teacher, then code; `starts`: where each teacher begins), and a pattern number that
+    teachers with the same set of triples share (equal rows)."""
+    k = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    grid = np.full((len(starts), int(k.max(initial=0)) + 1), -1, dtype=np.int64)
+    grid[tid[order], k] = code[order]
+    pattern = np.zeros(len(grid), dtype=np.int64)
+    for j in range(grid.shape[1]):  # a column at a time: the numbers stay below teachers × triples
+        pattern = pd.factorize(pattern * (triples + 1) + grid[:, j] + 1)[0].astype(np.int64)
+    return grid, pattern
 
 
 def _stamp_inputs(con: sqlite3.Connection, term_id: str) -> str:
@@ -65,24 +157,27 @@ def _sum_value(total: float) -> float:
     return round(total, 6)
 
 
+def _outcome(term: TermRules, track: str, results: list, absent: absences.Absent | None) -> tuple[int, str]:
+    """(stamped, reasons) of one teacher's (course, passed, reason) results, by `certify.stamp`
+    (the one home of R9)."""
+    st = stamp(track, [CourseResult(cid, bool(ok), reason, _ZERO, _ZERO) for cid, ok, reason in results], term,
+               absent)
+    return int(st.stamped), "；".join(st.reasons)
+
+
 def _stamp_memo(term: TermRules) -> Callable[..., tuple[int, str]]:
-    """(track, pattern[, absent]) → (stamped, reasons), computed by `certify.stamp` (the one
-    home of R9) once per distinct pattern (and for each teacher whose absences name rows).
+    """(track, pattern[, absent]) → (stamped, reasons), by `_outcome` once per distinct
+    pattern (and for each teacher whose absences name rows).
     SQLite 3.40 has no ORDER BY inside an aggregate, so a pattern's order is unspecified; that is harmless: `stamp` takes the results as a set (keyed by
     course, reasons in the rules' order), so the same results in another order give the same
     stamp, at worst from a second call."""
     memo: dict[tuple[str, str], tuple[int, str]] = {}
 
-    def compute(track: str, pattern: str, absent: absences.Absent | None) -> tuple[int, str]:
-        st = stamp(track, [CourseResult(cid, bool(ok), reason, _ZERO, _ZERO)
-                           for cid, ok, reason in json.loads(pattern)], term, absent)
-        return int(st.stamped), "；".join(st.reasons)
-
     def outcome(track: str, pattern: str, absent: absences.Absent | None = None) -> tuple[int, str]:
         if absent:  # reasons that name this teacher's own rows: not shared
-            return compute(track, pattern, absent)
+            return _outcome(term, track, json.loads(pattern), absent)
         if (track, pattern) not in memo:
-            memo[track, pattern] = compute(track, pattern, None)
+            memo[track, pattern] = _outcome(term, track, json.loads(pattern), None)
         return memo[track, pattern]
 
     return outcome
