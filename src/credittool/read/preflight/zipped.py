@@ -11,6 +11,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from credittool.read.preflight.core import (MiB, Limits, Preflight, SheetScan, attr_any, corrupt, check_limit, NS_PREFIX,
                                        human_size, password_error, relationships)
@@ -148,13 +149,9 @@ def _unpack(view: memoryview, info: zipfile.ZipInfo, fmt: str, limits: Limits) -
         d = zlib.decompressobj(-15)
         pos = start
         while True:
-            if d.unconsumed_tail:
-                buf = d.unconsumed_tail
-            elif pos < end:
-                buf = view[pos:min(pos + _CHUNK, end)]
-                pos += len(buf)
-            else:
-                buf = b""
+            buf, pos = _next_input(d, view, pos, end)
+            if buf is None:
+                buf = b""  # flush what the decompressor still holds
             try:
                 out = d.decompress(buf, _CHUNK)
             except zlib.error:
@@ -172,6 +169,17 @@ def _unpack(view: memoryview, info: zipfile.ZipInfo, fmt: str, limits: Limits) -
         raise corrupt(fmt, f"压缩包内「{info.filename}」内容与记录不符（文件被截断或改动）")
 
 
+def _next_input(d: Any, view: memoryview, pos: int, end: int) -> tuple[bytes | memoryview | None, int]:
+    """What to feed the decompressor next, and where the raw stream then stands: its
+    unconsumed tail first, else the next chunk of the stream; None when both are used up."""
+    if d.unconsumed_tail:
+        return d.unconsumed_tail, pos
+    if pos < end:
+        buf = view[pos:min(pos + _CHUNK, end)]
+        return buf, pos + len(buf)
+    return None, pos
+
+
 def _oversize(d, view: memoryview, pos: int, end: int, produced: int, info: zipfile.ZipInfo, fmt: str,
               limits: Limits) -> None:
     """The part unpacks to more than the directory says: a forged directory hiding a bomb,
@@ -179,12 +187,8 @@ def _oversize(d, view: memoryview, pos: int, end: int, produced: int, info: zipf
     cap = max(limits.zip_ratio * max(info.compress_size, 1), limits.zip_ratio_floor)
     try:
         while produced <= cap and not d.eof:
-            if d.unconsumed_tail:
-                buf = d.unconsumed_tail
-            elif pos < end:
-                buf = view[pos:min(pos + _CHUNK, end)]
-                pos += len(buf)
-            else:
+            buf, pos = _next_input(d, view, pos, end)
+            if buf is None:
                 break
             produced += len(d.decompress(buf, _CHUNK))
     except zlib.error:
