@@ -17,6 +17,7 @@ from credittool.extract import cells
 from credittool.extract.cells import BLANK, Cell, Vocabulary
 from credittool.fields import Kind
 from credittool.rules.loader import load_rules
+from credittool.textnorm import clean_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -296,3 +297,15 @@ def test_normalize_dispatches_on_kind(vocab: Vocabulary) -> None:
     _exact(cells.normalize(Kind.ID, "'110105491231002", vocab, "身份证号"), "11010519491231002X")
     _exact(cells.normalize(Kind.TEXT, "张 三", vocab, "姓名", field="name"), "张三")
     _exact(cells.normalize(Kind.TEXT, "张 三", vocab, "单位", field="unit"), "张 三")
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(max_codepoint=127)) | st.text())
+def test_clean_text_of_ascii_is_the_full_normalisation(value: str) -> None:
+    """ASCII text takes a short way through clean_text: NFKC leaves it unchanged and no
+    invisible character is ASCII, so only the trim is left."""
+    import unicodedata
+
+    invisible = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+    full = unicodedata.normalize("NFKC", value).translate(invisible).strip()
+    assert clean_text(value) == full

@@ -190,3 +190,13 @@ def test_every_single_character_substitution_is_detected(first17: str) -> None:
             assert r.problem.code == "E-ID-CHECKSUM", changed
             tried += 1
     assert tried == 17 * 9 + 10
+
+
+@settings(max_examples=200)
+@given(seventeen)
+def test_the_check_char_of_other_decimal_digits_is_that_of_their_values(first17: str) -> None:
+    """ASCII digits are summed on their bytes, other Unicode decimal digits (which \\d
+    accepts and NFKC keeps) on their values: the same weighted sum mod 11 either way."""
+    arabic_indic = first17.translate({ord("0") + d: 0x0660 + d for d in range(10)})
+    assert check_char(first17) == check_char(arabic_indic)
+    assert check_char("11010519491231002") == "X"  # the hand-worked example above

@@ -20,6 +20,7 @@ import hostile_files as H
 from conftest import write_xlsx
 from credittool.read.preflight import Limits, SheetScan, col_letters, human_size, preflight
 from credittool.read.preflight.xlsx import XlsxSheetScanner
+from credittool.read.preflight import xlsx as xlsx_scan
 from credittool.read.readers import ReadError, read_workbook
 
 
@@ -247,3 +248,18 @@ def test_every_zip_part_is_checked_not_only_named_sheets(tmp_path: Path) -> None
     assert refused(path).code == "E-SHEET-BBOX"
     with zipfile.ZipFile(path) as z:
         assert len(z.namelist()) == 6
+
+
+TAG_SOUP = st.lists(st.sampled_from(
+    ['<c r="A1">', "<c>", "<c/>", "<c\t", "<c\n", '<x:c r="A1">', "<col ", "<cols>", "<cfRule ", "<colBreaks>",
+     '<row r="1">', "<row>", "<row/>", "<row\r", "<x:row>", "<rowBreaks>", "<conditionalFormatting>", "a:c", "x:row",
+     "<v>1</v>", "</c>", "</row>", "<", "c", "row", " ", ":"]), max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(xml=sheet_xml() | TAG_SOUP)
+def test_start_tag_count_is_the_regex_count(xml: str) -> None:
+    """The substring shortcut of the start-tag count gives the full pattern's count, in
+    the common form and in every other (tabs, prefixes, <col>, <rowBreaks>, near misses)."""
+    region = xml.encode()
+    assert xlsx_scan._count_starts(region) == len(xlsx_scan._XLSX_START.findall(region))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import mul
 
 from credittool.diagnostics import Problem, unplaced
 from credittool.textnorm import clean_text
@@ -15,9 +16,16 @@ _ID15 = re.compile(r"\d{15}")
 _SCI = re.compile(r"^\d(\.\d+)?E\+?\d+$")
 
 
+_ZEROS = ord("0") * sum(_WEIGHTS)
+_PLAIN18 = re.compile(r"[0-9]{17}[0-9X]")  # as typed: nothing for clean_text to change
+
+
 def check_char(first17: str) -> str:
-    """The GB 11643 check character for the first 17 digits."""
-    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
+    """The GB 11643 check character for the first 17 digits (any Unicode decimal digits,
+    as the patterns' \\d accepts; ASCII ones summed on their bytes)."""
+    if first17.isascii():
+        return _CHECK[(sum(map(mul, first17.encode(), _WEIGHTS)) - _ZEROS) % 11]
+    return _CHECK[sum(map(mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +51,7 @@ def normalize_id(raw: object) -> IdResult:
                                        _TEXT_HINT))
     if not isinstance(raw, str):
         return IdResult(None, unplaced("E-ID-FORMAT", f"身份证号不是文本（{type(raw).__name__}）", _TEXT_HINT))
-    text = clean_text(raw).lstrip("'").replace(" ", "").upper()
+    text = raw if _PLAIN18.fullmatch(raw) else clean_text(raw).lstrip("'").replace(" ", "").upper()
     if _SCI.match(text):
         return IdResult(None, unplaced("E-ID-NUMERIC", "身份证号是科学计数法（E+），号码已损坏", _TEXT_HINT))
     if _ID15.fullmatch(text):

@@ -14,6 +14,8 @@ _MATCH_NOISE = re.compile(r"[\s《》〈〉<>「」『』\"'“”‘’()（）
 
 def clean_text(value: str) -> str:
     """NFKC (full-width → half-width), drop invisible characters, trim."""
+    if value.isascii():  # NFKC leaves ASCII as it is, and no invisible character is ASCII
+        return value.strip()
     return unicodedata.normalize("NFKC", value).translate(_INVISIBLE).strip()
 
 

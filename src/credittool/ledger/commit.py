@@ -25,6 +25,7 @@ from credittool.ledger.terms import commit_rules
 from credittool.ledger import absences
 from credittool.resolve import missing
 from credittool.resolve.run import Entries, Resolution
+from credittool.resolve.table import factorize, str_ranks
 from credittool.rules.loader import TermRules
 
 # rejects found against the ledger rather than in the files
@@ -143,13 +144,18 @@ def _commit_file(con: sqlite3.Connection, term_id: str, fr: FileResult, rec: Rec
 def _insert_entries(con: sqlite3.Connection, term_id: str, entries: Entries, entry_fid: np.ndarray,
                     chunk: int = 200_000) -> None:
     """All entries of the run, in slices (a province's four million rows as Python tuples
-    at once would take gigabytes)."""
+    at once would take gigabytes), in the order of the table's unique key (ID, course), so
+    that its index grows at the end instead of at random places."""
     sheet_name = np.array([s.name for s in entries.table.sheets], dtype=object)
+    id_codes, ids = entries.table.coded("id")
+    course_codes, courses = factorize(entries.column("course_id"))
+    order = np.lexsort((str_ranks(courses)[course_codes], str_ranks(ids)[id_codes[entries.rows]]))
     for a in range(0, len(entries), chunk):
-        e = entries.take(np.arange(a, min(a + chunk, len(entries))))
+        part = order[a:a + chunk]
+        e = entries.take(part)
         con.executemany(
             "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            zip(itertools.repeat(term_id), entry_fid[a:a + chunk].tolist(), sheet_name[e.sheet].tolist(),
+            zip(itertools.repeat(term_id), entry_fid[part].tolist(), sheet_name[e.sheet].tolist(),
                 e.row.tolist(), *(e.column(c).tolist() for c in ("unit", "name", "id", "subject", "stage")),
                 e.track.tolist(), e.column("course_id").tolist(), e.composite.tolist(), e.passed.tolist(),
                 e.eligible.tolist(), e.hours.tolist(), e.credits.tolist(), e.reason.tolist(), e.inputs.tolist()))

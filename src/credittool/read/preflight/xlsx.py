@@ -23,7 +23,7 @@ _XLSX_TOKEN = re.compile(
     rb"(?:\s*(?:<" + NS_PREFIX + rb"(v|is)(?=[\s/>])([^<>]{0,1024})>([^<]{0,256})|(</" + NS_PREFIX + rb"c\s*>)))?"
     rb")")
 _XLSX_START = re.compile(rb"<" + NS_PREFIX + rb"(?:row|c)(?=[\s/>])")
-_FAST_CELL = re.compile(rb'<c r="([A-Z]{1,8})([0-9]{1,12})"([^<>]{0,4096})>')
+_FAST_CELL = re.compile(rb'<c r="([A-Z]{1,8})([0-9]{1,12})"[^<>]{0,4096}>')
 _FAST_ROW = re.compile(rb'<row r="([0-9]{1,12})"([^<>]{0,4096})>')
 _FAST_FORMULA = re.compile(
     rb'<c r="([A-Z]{1,8})([0-9]{1,12})"([^<>]{0,4096})>\s*(<f(?=[\s/>])[^<>]{0,4096}(?:/>|>[^<]{0,65536}</f>))'
@@ -33,8 +33,14 @@ _FAST_ERROR = re.compile(rb'<c r="([A-Z]{1,8})([0-9]{1,12})"([^<>]{0,4096}\bt\s*
 
 
 def _count_starts(region: bytes) -> int:
-    """Row and cell start tags, however written (a prefix, a tab, no attributes): one
-    regex pass, cheaper than the dozen substring counts the forms would need."""
+    """Row and cell start tags, however written (a prefix, a tab, no attributes). Where
+    every `<c` but `<col` and every `<row` is followed by a space and no `:c` or `:row` can
+    be a prefixed tag (the common form), substring counts give the number; otherwise one
+    regex pass."""
+    cells, rows = region.count(b"<c "), region.count(b"<row ")
+    if region.count(b"<c") == cells + region.count(b"<col") and region.count(b"<row") == rows \
+            and b":c" not in region and b":row" not in region:
+        return cells + rows
     return len(_XLSX_START.findall(region))
 
 
@@ -110,12 +116,12 @@ class XlsxSheetScanner:
                 if _attr(attrs, b"hidden") in (b"1", b"true"):
                     scan.hidden_rows.add(int(r))
         if cells:
-            nums = [int(c[1]) for c in cells]
-            letters = {c[0] for c in cells}
+            letters, digits = zip(*cells)  # the distinct values are few: a sheet's rows and columns
+            nums = [int(d) for d in set(digits)]
             lo, hi = min(nums), max(nums)
             if lo < 1:
                 return False  # r="A0": let the exact path decide
-            cols = [_col_number(x) for x in letters]
+            cols = [_col_number(x) for x in set(letters)]
             trial = SheetScan(scan.name, scan.part, scan.min_row, scan.max_row, scan.min_col, scan.max_col)
             trial.add(lo, min(cols))
             trial.add(hi, max(cols))
