@@ -98,6 +98,7 @@ CREATE TABLE IF NOT EXISTS stamps(
     stamped INTEGER NOT NULL, hours REAL NOT NULL, credits REAL NOT NULL, reasons TEXT NOT NULL,
     PRIMARY KEY(term, id_number)
 );
+CREATE INDEX IF NOT EXISTS stamps_unit ON stamps(term, unit, id_number);  -- 学分汇总's order
 CREATE TABLE IF NOT EXISTS draws(
     draw_id INTEGER PRIMARY KEY,
     term TEXT NOT NULL,
