@@ -303,8 +303,10 @@ def test_big_first_load_rebuilds_the_indexes(school: Path, workspace: Path, monk
     ingest([school], rules=[TEXT_H1], workspace=workspace)
     con = sqlite3.connect(workspace / "ledger.sqlite")
     names = {r[1] for r in con.execute("PRAGMA index_list(entries)")}
-    assert {"entries_unit", "entries_file"} <= names
+    assert {"entries_key", "entries_unit", "entries_file"} <= names
     assert con.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 8  # as in the hand-worked test
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):  # the key, dropped and built again, holds
+        con.execute("INSERT INTO entries SELECT * FROM entries LIMIT 1")
     plan = " ".join(r[3] for r in con.execute(
         "EXPLAIN QUERY PLAN SELECT * FROM entries WHERE term='2009-h1' AND unit='测试中学' AND course_id='x'"))
     assert "entries_unit" in plan

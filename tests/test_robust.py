@@ -311,6 +311,46 @@ def test_report_rewrites_workbooks_left_behind_the_ledger(tmp_path: Path, monkey
     assert register.stat().st_mtime_ns == before  # up to date now: not rewritten
 
 
+def test_an_older_ledger_gets_its_entries_key_as_an_index(tmp_path: Path) -> None:
+    """A ledger whose entries table declared UNIQUE(term, id_number, course_id) inline is
+    rebuilt at the next open: the same rows in the same order, the key now the index
+    entries_key (which a big load can drop and build once), still refusing a second result
+    for a teacher and course, and the next ingest gives the same register."""
+    from credittool.ledger.db import connect
+
+    ws = tmp_path / "ws"
+    files = [school(tmp_path / "甲校.xlsx", 0, 3), school(tmp_path / "乙校.xlsx", 100, 4)]
+    ingest(files, rules=[TEXT_H1], workspace=ws)
+    register = ws / "out" / "2009-h1" / "register.xlsx"
+    before = read_sheet(register, "证书登记表")
+    con = sqlite3.connect(ws / "ledger.sqlite")
+    rows = con.execute("SELECT rowid, * FROM entries ORDER BY rowid").fetchall()
+    assert len(rows) == 7
+    (sql,) = con.execute("SELECT sql FROM sqlite_master WHERE name = 'entries'").fetchone()
+    old = sql.replace("CREATE TABLE entries(", "CREATE TABLE entries_old(").rstrip().removesuffix(")") \
+        + ",\n    UNIQUE(term, id_number, course_id)\n)"
+    con.executescript(f"""PRAGMA foreign_keys = OFF; {old};
+        INSERT INTO entries_old SELECT * FROM entries ORDER BY rowid; DROP TABLE entries;
+        ALTER TABLE entries_old RENAME TO entries;""")
+    con.close()
+    con = connect(ws / "ledger.sqlite")
+    try:
+        (sql,) = con.execute("SELECT sql FROM sqlite_master WHERE name = 'entries'").fetchone()
+        assert "UNIQUE" not in sql
+        assert con.execute("SELECT rowid, * FROM entries ORDER BY rowid").fetchall() == rows
+        indexes = {n for (n,) in con.execute(
+            "SELECT name FROM sqlite_master WHERE tbl_name = 'entries' AND type = 'index'")}
+        assert indexes == {"entries_key", "entries_unit", "entries_file"}
+        with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+            con.execute("INSERT INTO entries SELECT * FROM entries LIMIT 1")
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        con.close()
+    ingest(files + [school(tmp_path / "丙校.xlsx", 200, 2)], rules=[TEXT_H1], workspace=ws)
+    after = read_sheet(register, "证书登记表")
+    assert [r for r in after if r["单位"] != "丙校"] == before and len(after) == len(before) + 2
+
+
 def test_an_older_ledger_learns_which_files_were_unreadable(tmp_path: Path) -> None:
     """A ledger written before files.error: its unreadable files are read again."""
     from credittool.ledger.db import connect, known_files

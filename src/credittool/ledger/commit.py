@@ -144,12 +144,13 @@ def _commit_file(con: sqlite3.Connection, term_id: str, fr: FileResult, rec: Rec
 def _insert_entries(con: sqlite3.Connection, term_id: str, entries: Entries, entry_fid: np.ndarray,
                     chunk: int = 200_000) -> None:
     """All entries of the run, in slices (a province's four million rows as Python tuples
-    at once would take gigabytes), in the order of the table's unique key (ID, course), so
-    that its index grows at the end instead of at random places."""
+    at once would take gigabytes), in the register's order (unit, ID, course): the sheets
+    and the unit-by-unit counts then read the table front to back."""
     sheet_name = np.array([s.name for s in entries.table.sheets], dtype=object)
-    id_codes, ids = entries.table.coded("id")
+    (unit_codes, units), (id_codes, ids) = entries.table.coded("unit"), entries.table.coded("id")
     course_codes, courses = factorize(entries.column("course_id"))
-    order = np.lexsort((str_ranks(courses)[course_codes], str_ranks(ids)[id_codes[entries.rows]]))
+    order = np.lexsort((str_ranks(courses)[course_codes], str_ranks(ids)[id_codes[entries.rows]],
+                        str_ranks(units)[unit_codes[entries.rows]]))
     for a in range(0, len(entries), chunk):
         part = order[a:a + chunk]
         e = entries.take(part)

@@ -15,9 +15,12 @@ LEDGER_NAME = "ledger.sqlite"  # in the workspace
 SCHEMA_VERSION = 2  # 2: draws numbered per term with their file and reason; spot scores per draw
 
 BULK_MIN_ROWS = 100_000  # below this, updating the indexes row by row costs next to nothing
-# The entries table's secondary indexes: `bulk_entries` drops and rebuilds them around a big load.
-_ENTRY_INDEXES = ("CREATE INDEX IF NOT EXISTS entries_unit ON entries(term, unit, course_id)",
+# The entries table's indexes, its key among them (one result per teacher and course of a
+# term): `bulk_entries` drops and rebuilds them around a big load.
+_ENTRY_INDEXES = ("CREATE UNIQUE INDEX IF NOT EXISTS entries_key ON entries(term, id_number, course_id)",
+                  "CREATE INDEX IF NOT EXISTS entries_unit ON entries(term, unit, course_id)",
                   "CREATE INDEX IF NOT EXISTS entries_file ON entries(file_id)")
+_ENTRY_INDEX_NAMES = tuple(stmt.split(" IF NOT EXISTS ", 1)[1].split(" ", 1)[0] for stmt in _ENTRY_INDEXES)
 
 _SCHEMA_TEXT = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -54,8 +57,7 @@ CREATE TABLE IF NOT EXISTS entries(
     hours REAL NOT NULL,
     credits REAL NOT NULL,
     reason TEXT NOT NULL,
-    inputs TEXT NOT NULL,  -- what the result was computed from (resolve/: the run's inputs column)
-    UNIQUE(term, id_number, course_id)
+    inputs TEXT NOT NULL  -- what the result was computed from (resolve/: the run's inputs column)
 );
 {entry_indexes};
 CREATE TABLE IF NOT EXISTS rejects(
@@ -155,6 +157,7 @@ def connect(path: Path) -> sqlite3.Connection:
     con.execute("PRAGMA synchronous = FULL")
     con.execute("PRAGMA foreign_keys = ON")
     with transaction(con):
+        _key_out_of_entries(con)
         for stmt in _SCHEMA.split(";"):
             if stmt.strip():
                 con.execute(stmt)
@@ -175,13 +178,27 @@ def _migrate_to_2(con: sqlite3.Connection) -> None:
     con.execute("UPDATE draws SET seq = (SELECT COUNT(*) FROM draws d"
                 " WHERE d.term = draws.term AND d.draw_id <= draws.draw_id)")
     con.execute("UPDATE draws SET file = 'sample.xlsx' WHERE draw_id IN (SELECT MAX(draw_id) FROM draws GROUP BY term)")
-    # the columns as the schema above declares them, so the migrated table cannot drift from a new one
-    create = _SCHEMA_TEXT.split("CREATE TABLE IF NOT EXISTS spot_scores(", 1)[1].split(");", 1)[0]
-    con.execute(f"CREATE TABLE spot_scores_v2({create})")
-    con.execute("INSERT INTO spot_scores_v2 SELECT * FROM spot_scores")
-    con.execute("DROP TABLE spot_scores")
-    con.execute("ALTER TABLE spot_scores_v2 RENAME TO spot_scores")
+    _rebuild(con, "spot_scores")
     con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+
+
+def _rebuild(con: sqlite3.Connection, table: str) -> None:
+    """`table` made again as the schema above declares it (so a migrated table cannot drift
+    from a new one), its rows copied in their order; its indexes go with the old table."""
+    create = _SCHEMA_TEXT.split(f"CREATE TABLE IF NOT EXISTS {table}(", 1)[1].split(");", 1)[0]
+    con.execute(f"CREATE TABLE {table}_new({create})")
+    con.execute(f"INSERT INTO {table}_new SELECT * FROM {table} ORDER BY rowid")
+    con.execute(f"DROP TABLE {table}")
+    con.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+
+
+def _key_out_of_entries(con: sqlite3.Connection) -> None:
+    """A ledger whose entries table declares its key inline (UNIQUE in the table, as before
+    the key became `entries_key`): rebuilt without it, since an inline key cannot be dropped
+    for a big load and built once; the schema then makes the indexes."""
+    row = con.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'entries'").fetchone()
+    if row is not None and "UNIQUE(term, id_number, course_id)" in row[0]:
+        _rebuild(con, "entries")
 
 
 def _add_file_error(con: sqlite3.Connection) -> None:
@@ -243,16 +260,17 @@ def transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def bulk_entries(con: sqlite3.Connection, new_rows: int) -> Iterator[None]:
     """Around inserting `new_rows` entries inside a transaction: a page cache that holds the
     unique index of a big load (up to 256 MiB), and, when the new rows outnumber those
-    already there (a first, big ingest), the secondary indexes dropped and built once at
-    the end, sorted, instead of updated row by row."""
+    already there (a first, big ingest), the indexes dropped and built once at the end,
+    sorted, instead of updated row by row (the key too: building it checks it, and a
+    duplicate fails the transaction as an insert would)."""
     (old_rows,) = con.execute("SELECT COUNT(*) FROM entries").fetchone()
     rebuild = new_rows > max(old_rows, BULK_MIN_ROWS)
     (cache,) = con.execute("PRAGMA cache_size").fetchone()
     if new_rows > BULK_MIN_ROWS:  # the unique index of a big load fits in memory
         con.execute(f"PRAGMA cache_size = {-min(256, 64 + new_rows // 16_000) * 1024}")
     if rebuild:
-        con.execute("DROP INDEX IF EXISTS entries_unit")
-        con.execute("DROP INDEX IF EXISTS entries_file")
+        for name in _ENTRY_INDEX_NAMES:
+            con.execute(f"DROP INDEX IF EXISTS {name}")
     try:
         yield
         if rebuild:
