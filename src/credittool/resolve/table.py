@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from credittool.diagnostics import Problem
-from credittool.extract.rows import ROW_COLUMNS, FileResult, Record, SheetInfo, shown
+from credittool.extract.rows import FileResult, Record, SheetInfo, shown
 from credittool.fields import Kind, label
+from credittool.runtable import ROW_COLUMNS
 
 # (row, its problems) for each row a step rejects, the row an index into the Table
 RowProblems = list[tuple[int, list[Problem]]]
