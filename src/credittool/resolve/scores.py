@@ -21,6 +21,7 @@ from credittool.resolve.table import (Entries, RowProblems, Table, codes, factor
                                       object_array, pair_codes, row_problem)
 from credittool.rules.loader import TermRules
 from credittool.rules.schema import Course, Minimum, Rounding
+from credittool.runtable import check_entries
 from credittool.score.scoring import NOT_ATTENDED, below_pass_mark, evaluate, met, reason_text, short_of
 
 
@@ -82,6 +83,7 @@ def score(t: Table, rows: np.ndarray, track: np.ndarray, term: TermRules) -> tup
     kept = rows[keep]
     entries = Entries(t, kept, track[kept], res.composite[keep], res.passed[keep], res.eligible[keep],
                       res.hours[keep], res.credits[keep], res.reason[keep], _inputs(cols, keep))
+    check_entries(entries)  # the run table as declared, where it leaves score
     return entries, problems
 
 
