@@ -65,7 +65,7 @@ def test_every_sample_file_passes_at_extracts_exit(extracted: list[FileResult]) 
 
 def test_a_real_resolve_passes_at_scores_exit(entries: Entries) -> None:
     check_entries(entries)
-    assert set(map(type, entries.composite)) <= {str, type(None)}
+    assert set(map(type, entries.composite)) == {Decimal, type(None)}  # text only in the ledger
 
 
 def test_a_missing_row_column_fails(rows) -> None:  # noqa: ANN001
@@ -130,7 +130,9 @@ def test_a_wrong_element_type_in_an_object_column_fails(entries: Entries) -> Non
     e = copy.copy(entries)
     e.composite = e.composite.copy()
     e.composite[7] = 85.5
-    fails(check_entries, e, "score: column 'composite' is declared str / None; row 7 holds float 85.5")
+    fails(check_entries, e, "score: column 'composite' is declared Decimal / None; row 7 holds float 85.5")
+    e.composite[7] = "85.5"  # the ledger's text, before it is the ledger's
+    fails(check_entries, e, "score: column 'composite' is declared Decimal / None; row 7 holds str '85.5'")
 
 
 def test_a_none_in_an_entries_column_not_nullable_fails(entries: Entries) -> None:
@@ -164,3 +166,33 @@ def test_the_score_check_runs_where_score_returns(extracted: list[FileResult], m
     monkeypatch.setattr(scores, "check_entries", seen.append)
     res = resolve(copy.deepcopy(extracted), load_term([ROOT / "rules"], TERM))
     assert seen == [res.entries]
+
+
+def test_the_writers_float_is_sqlites_cast_for_every_composite() -> None:
+    """The register once selected CAST(composite AS REAL); now the xlsx writer makes the float,
+    from the ledger's text (float(text)) or, for earlyparts, from the Decimal. All three agree
+    for every composite the rules can produce: 0 … 100 at every rounding the schema allows
+    (the finest, 0.01, is 10,001 values), each as `round_score` makes it."""
+    import sqlite3
+
+    from pydantic import ValidationError
+
+    from credittool.rules.schema import Rounding
+    from credittool.score.scoring import round_score
+
+    allowed = []
+    for places in range(6):
+        try:
+            allowed.append(Rounding(places=places))
+        except ValidationError:
+            pass
+    assert [r.places for r in allowed] == [0, 1, 2]
+    composites = [round_score(Decimal(k).scaleb(-r.places), r) for r in allowed for k in range(100 * 10 ** r.places + 1)]
+    texts = [str(d) for d in composites]
+    assert len(texts) == 101 + 1001 + 10_001 and texts[-1] == "100.00"
+    con = sqlite3.connect(":memory:")
+    con.execute("CREATE TABLE t (i INTEGER PRIMARY KEY, composite TEXT)")  # as entries.composite
+    con.executemany("INSERT INTO t VALUES (?, ?)", enumerate(texts))
+    cast = [x for (x,) in con.execute("SELECT CAST(composite AS REAL) FROM t ORDER BY i")]
+    assert cast == [float(t) for t in texts] == [float(d) for d in composites]
+    assert [type(x) for x in cast] == [float] * len(texts)

@@ -95,7 +95,7 @@ SCORE_FIELDS = frozenset(f for f in MEASURE_FIELDS if FIELDS[f][0] is Kind.SCORE
 ENTRIES_AT_SCORE: tuple[Column, ...] = (
     Column("rows", (), False, "the result's row: an index into the run's Table", np.dtype(np.int64)),
     _objects("track", (str,), False, "the teacher's track id", numpy=True),
-    _objects("composite", (str,), True, "the rounded composite (R2, R4); None when there is none", numpy=True),
+    _objects("composite", (Decimal,), True, "the rounded composite (R2, R4); None when there is none", numpy=True),
     Column("passed", (), False, "1 passed, 0 not", np.dtype(np.int64)),
     Column("eligible", (), False, "1 may sit the exam (R6), 0 not", np.dtype(np.int64)),
     Column("hours", (), False, "hours earned", np.dtype(np.float64)),

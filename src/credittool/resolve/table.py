@@ -90,7 +90,7 @@ class Entries:
     table: Table
     rows: np.ndarray
     track: np.ndarray
-    composite: np.ndarray  # str or None
+    composite: np.ndarray  # Decimal or None, until written (`composite_text`, the writers' float)
     passed: np.ndarray
     eligible: np.ndarray
     hours: np.ndarray
@@ -108,6 +108,10 @@ class Entries:
 
     def column(self, name: str) -> np.ndarray:
         return self.table.col[name][self.rows]
+
+    def composite_text(self) -> list[str | None]:
+        """The composites as the ledger stores them: the canonical text of each Decimal."""
+        return [None if c is None else str(c) for c in self.composite.tolist()]
 
     @property
     def sheet(self) -> np.ndarray:
