@@ -196,3 +196,12 @@ def test_the_writers_float_is_sqlites_cast_for_every_composite() -> None:
     cast = [x for (x,) in con.execute("SELECT CAST(composite AS REAL) FROM t ORDER BY i")]
     assert cast == [float(t) for t in texts] == [float(d) for d in composites]
     assert [type(x) for x in cast] == [float] * len(texts)
+
+
+def test_the_ledgers_text_is_each_decimals_own(entries: Entries) -> None:
+    """Equal composites of different places keep their own text (80.0 is not 80.00)."""
+    e = copy.copy(entries)
+    a = Decimal("80.0")
+    e.composite = np.array([a, Decimal("80.00"), None, a, Decimal("7")], dtype=object)
+    assert e.composite_text() == ["80.0", "80.00", None, "80.0", "7"]
+    assert entries.composite_text() == [None if c is None else str(c) for c in entries.composite]

@@ -110,8 +110,12 @@ class Entries:
         return self.table.col[name][self.rows]
 
     def composite_text(self) -> list[str | None]:
-        """The composites as the ledger stores them: the canonical text of each Decimal."""
-        return [None if c is None else str(c) for c in self.composite.tolist()]
+        """The composites as the ledger stores them: the canonical text of each Decimal, made
+        once per Decimal object (scoring shares one among the rows of a result), so that the
+        rows share their text too. By object, not by value: 80.0 and 80.00 are equal."""
+        col = self.composite.tolist()
+        text = {i: None if c is None else str(c) for i, c in {id(c): c for c in col}.items()}
+        return [text[id(c)] for c in col]
 
     @property
     def sheet(self) -> np.ndarray:
