@@ -19,16 +19,14 @@ from credittool.fields import FIELDS, MEASURE_FIELDS, Kind, kind_of
 from credittool.read.preflight import col_letters
 from credittool.read.readers import Sheet
 from credittool.rules.loader import TermRules
+from credittool.runtable import ROW_COLUMNS
 from credittool.textnorm import match_key
-
-# Columns of `Rows`, besides the measure fields' values and statuses
-ROW_COLUMNS = ("sheet", "row", "unit", "name", "id", "subject", "stage", "course_id", "track_hint",
-               "raw_id", "raw_course", "raw_track")
 
 
 class Rows:
     """Accepted-so-far rows of one file as columns: lists pickle and concatenate fast, and
-    equal values share one object (each sheet normalises a distinct cell once)."""
+    equal values share one object (each sheet normalises a distinct cell once). What each
+    column holds is declared in runtable.py (`ROWS_AT_EXTRACT`) and checked there."""
 
     def __init__(self) -> None:
         self.cols: dict[str, list] = {c: [] for c in ROW_COLUMNS}

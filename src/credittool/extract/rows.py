@@ -18,6 +18,7 @@ from credittool.extract.sheets import OWN_NOTE_SHEETS, unimported
 from credittool.extract.tables import Layout, find_header
 from credittool.read.readers import ReadError, Sheet, Workbook, read_workbook
 from credittool.rules.loader import TermRules
+from credittool.runtable import check_rows
 from credittool.score.sampling import info_pairs
 
 # what other stages take from here (`Rows`, `shown` and `SPOT_BLANK` are defined beside the
@@ -111,6 +112,7 @@ def extract_file(path: Path, term: TermRules, vocab: Vocabulary, course_opt: str
         res.error = Problem(name, "", None, "", "", "E-NO-HEADER",
                             "没有一个工作表能找到表头（需有 姓名、身份证号 等列）",
                             "检查表头文字；可识别的列名见 rules/README.md")
+    check_rows(res.rows)  # the run table as declared, where it leaves extract
     return res
 
 

@@ -158,7 +158,7 @@ def _insert_entries(con: sqlite3.Connection, term_id: str, entries: Entries, ent
             "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             zip(itertools.repeat(term_id), entry_fid[part].tolist(), sheet_name[e.sheet].tolist(),
                 e.row.tolist(), *(e.column(c).tolist() for c in ("unit", "name", "id", "subject", "stage")),
-                e.track.tolist(), e.column("course_id").tolist(), e.composite.tolist(), e.passed.tolist(),
+                e.track.tolist(), e.column("course_id").tolist(), e.composite_text(), e.passed.tolist(),
                 e.eligible.tolist(), e.hours.tolist(), e.credits.tolist(), e.reason.tolist(), e.inputs.tolist()))
 
 

@@ -15,7 +15,7 @@ _REGISTER_FROM = """
     WHERE e.term = ? AND f.active = 1"""
 _REGISTER_ROWS = """
     SELECT t.name, e.unit, e.name, e.id_number, e.subject, tc.track_name, c.name,
-           CASE tc.required WHEN 1 THEN '必修' ELSE '选修' END, CAST(e.composite AS REAL),
+           CASE tc.required WHEN 1 THEN '必修' ELSE '选修' END, e.composite,
            CASE e.passed WHEN 1 THEN '合格' ELSE '不合格' END, e.hours, e.credits, e.reason,
            f.name, e.sheet, e.row""" + _REGISTER_FROM + """ AND e.unit BETWEEN ? AND ?
     ORDER BY e.unit, e.id_number, tc.position, e.course_id LIMIT ? OFFSET ?"""

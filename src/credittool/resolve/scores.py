@@ -21,6 +21,7 @@ from credittool.resolve.table import (Entries, RowProblems, Table, codes, factor
                                       object_array, pair_codes, row_problem)
 from credittool.rules.loader import TermRules
 from credittool.rules.schema import Course, Minimum, Rounding
+from credittool.runtable import check_entries
 from credittool.score.scoring import NOT_ATTENDED, below_pass_mark, evaluate, met, reason_text, short_of
 
 
@@ -82,6 +83,7 @@ def score(t: Table, rows: np.ndarray, track: np.ndarray, term: TermRules) -> tup
     kept = rows[keep]
     entries = Entries(t, kept, track[kept], res.composite[keep], res.passed[keep], res.eligible[keep],
                       res.hours[keep], res.credits[keep], res.reason[keep], _inputs(cols, keep))
+    check_entries(entries)  # the run table as declared, where it leaves score
     return entries, problems
 
 
@@ -103,7 +105,7 @@ def _evaluated(t: Table, rows: np.ndarray, track: np.ndarray, term: TermRules, c
         if out is None:
             problems.append((int(rows[p]), why(t.record(int(rows[p])))))
             continue
-        res.composite[p] = None if out.composite is None else str(out.composite)
+        res.composite[p] = out.composite
         res.passed[p], res.eligible[p] = int(out.passed), int(out.eligible)
         res.hours[p], res.credits[p] = float(out.hours), float(out.credits)
         res.reason[p] = reason_text(out.reasons)
@@ -140,7 +142,7 @@ def _attended(cols: _Columns, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 def _plain_results(course: Course, pass_mark: Decimal, rounding: Rounding, cols: _Columns,
                    pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For rows of `pos`: which are decided here, which of those pass, their composite as
-    text and their reason, as `scoring.evaluate` gives them. Decided: attended or not
+    (a Decimal) and their reason, as `scoring.evaluate` gives them. Decided: attended or not
     (R5, 是/否); or every prerequisite (R6) met, every component a number without a
     status word and every minimum (R3) there, so that the result is Σ weight × score (R2,
     R4), rounded once, against the pass mark, and the minimums. Others: `evaluate`."""
@@ -178,7 +180,7 @@ def _plain_results(course: Course, pass_mark: Decimal, rounding: Rounding, cols:
     for miss, _ in short:
         ok &= ~miss
     distinct, inverse = np.unique(rounded[decided], return_inverse=True)
-    text[decided] = object_array([str(Decimal(int(v)).scaleb(-r)) for v in distinct])[inverse]
+    text[decided] = object_array([Decimal(int(v)).scaleb(-r) for v in distinct])[inverse]
     for i in np.flatnonzero(decided & ~ok).tolist():  # the failures only: a few per cent of rows
         parts = [below_pass_mark(text[i], pass_mark)] if low[i] else []
         why[i] = reason_text(parts + [says[i] for miss, says in short if miss[i]])

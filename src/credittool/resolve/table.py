@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 
 from credittool.diagnostics import Problem
-from credittool.extract.rows import ROW_COLUMNS, FileResult, Record, SheetInfo, shown
+from credittool.extract.rows import FileResult, Record, SheetInfo, shown
 from credittool.fields import Kind, label
+from credittool.runtable import ROW_COLUMNS
 
 # (row, its problems) for each row a step rejects, the row an index into the Table
 RowProblems = list[tuple[int, list[Problem]]]
@@ -89,7 +90,7 @@ class Entries:
     table: Table
     rows: np.ndarray
     track: np.ndarray
-    composite: np.ndarray  # str or None
+    composite: np.ndarray  # Decimal or None, until written (`composite_text`, the writers' float)
     passed: np.ndarray
     eligible: np.ndarray
     hours: np.ndarray
@@ -107,6 +108,14 @@ class Entries:
 
     def column(self, name: str) -> np.ndarray:
         return self.table.col[name][self.rows]
+
+    def composite_text(self) -> list[str | None]:
+        """The composites as the ledger stores them: the canonical text of each Decimal, made
+        once per Decimal object (scoring shares one among the rows of a result), so that the
+        rows share their text too. By object, not by value: 80.0 and 80.00 are equal."""
+        col = self.composite.tolist()
+        text = {i: None if c is None else str(c) for i, c in {id(c): c for c in col}.items()}
+        return [text[id(c)] for c in col]
 
     @property
     def sheet(self) -> np.ndarray:

@@ -193,8 +193,9 @@ class RunRegister:
         counts = np.bincount(p["unit"], minlength=len(p["units"])).tolist()
         self.units = [(u, n) for u, n in sorted(zip(p["units"], counts)) if n]
         # a value for each code; code -1 (None) picks the None appended at the end
-        self.values = {c: object_array(list(p[c + "s"]) + [None]) for c in ("unit", "name", "id", "subject", "reason")}
-        self.values["composite"] = object_array([float(c) for c in p["composites"]] + [None])  # CAST(… AS REAL)
+        # the composite stays a Decimal: the sheet's `convert` makes it the float the ledger path writes
+        self.values = {c: object_array(list(p[c + "s"]) + [None])
+                       for c in ("unit", "name", "id", "subject", "composite", "reason")}
         self.values.update({c: object_array(p[c]) for c in ("pair_track_name", "pair_course", "pair_required",
                                                              "file_names", "sheet_names")})
         self.numbers = {c: np.asarray(p[c + "s"], dtype=np.float64) for c in ("hours", "credits")}

@@ -84,7 +84,7 @@ def table_spec(title: str, table: str, rows: Iterable[Sequence[Any]], term_name:
     if table == "register":
         return SheetSpec(title, REGISTER_COLUMNS, rows, widths={"培训类型": 6, "必修/选修": 6, "综合成绩": 6,
                                                                  "学时": 5, "学分": 5, "原因": 24},
-                         formats={"综合成绩": "0.0"}, wrap_header=True, landscape=True,
+                         formats={"综合成绩": "0.0"}, convert={"综合成绩": float}, wrap_header=True, landscape=True,
                          print_columns=("单位", "原因"), print_title=f"{title}　{term_name}")
     return SheetSpec(title, SUMMARY_COLUMNS, rows, widths={"培训类型": 6, "合计学时": 6, "合计学分": 6, "原因": 40},
                      wrap=("原因",), wrap_values=reasons, wrap_header=True, print_columns=("单位", "原因"), print_title=f"{title}　{term_name}")

@@ -9,7 +9,7 @@ text and can never run as a formula, and IDs are text cells.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
@@ -42,6 +42,8 @@ class SheetSpec:
     notes: Sequence[str] = ()  # lines written above the table (e.g. how a figure is computed)
     widths: dict[str, float] = field(default_factory=dict)  # column → width override
     formats: dict[str, str] = field(default_factory=dict)  # column → number format of its numbers, e.g. "0.0%"
+    # column → what its values (not None) become in the sheet (the register's Decimal composite: a float)
+    convert: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
     totals: Sequence[Sequence[Any]] = ()  # bold rows after the table, outside the filter (合计)
     chart: BarChartSpec | None = None
     wrap_header: bool = False  # header text wraps (long headers in narrow columns: set `widths`)
@@ -60,6 +62,18 @@ class SheetSpec:
     @property
     def footer_title(self) -> str:
         return self.print_title or self.title
+
+    def body(self) -> Iterable[Sequence[Any]]:
+        """The rows as written: `convert` applied."""
+        at = [(j, self.convert[c]) for j, c in enumerate(self.columns) if c in self.convert]
+        def converted(rows: Iterable[Sequence[Any]]) -> Iterator[list[Any]]:
+            for r in rows:
+                r = list(r)
+                for j, f in at:
+                    if r[j] is not None:
+                        r[j] = f(r[j])
+                yield r
+        return converted(self.rows) if at else self.rows
 
 
 _WIDTH_SAMPLE = 500  # rows that column widths are fitted to
@@ -131,7 +145,7 @@ def _write_fast(tmp: Path, sheets: Sequence[SheetSpec]) -> None:
     heads, heights, counts = {}, {}, {}
     for spec in sheets:
         title = spec.title[:31]
-        rows = iter(spec.rows)
+        rows = iter(spec.body())
         first = list(islice(rows, _WIDTH_SAMPLE))  # widths are fitted to these; the rest stream through
         # the row heights of wrapped text need every row first, unless given `wrap_values`
         rest = list(rows) if (spec.wrap and spec.wrap_values is None) or spec.row_height else []
@@ -222,7 +236,7 @@ def _openpyxl_sheet(wb: Any, spec: SheetSpec, styles: _Styles) -> None:
     from openpyxl.utils import get_column_letter
 
     ws = wb.create_sheet(spec.title[:31])
-    rows = [list(r) for r in spec.rows]
+    rows = [list(r) for r in spec.body()]
     totals = [list(r) for r in spec.totals]
     header_row = len(spec.notes) + 1
     widths = _openpyxl_layout(ws, spec, rows, totals, header_row)
