@@ -307,6 +307,13 @@ def test_big_first_load_rebuilds_the_indexes(school: Path, workspace: Path, monk
     assert con.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 8  # as in the hand-worked test
     with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):  # the key, dropped and built again, holds
         con.execute("INSERT INTO entries SELECT * FROM entries LIMIT 1")
+    # the stamps' index too (学分汇总's order), dropped and built again around their refresh
+    assert "stamps_unit" in {r[1] for r in con.execute("PRAGMA index_list(stamps)")}
+    assert con.execute("SELECT COUNT(*) FROM stamps").fetchone()[0] == \
+        con.execute("SELECT COUNT(DISTINCT id_number) FROM entries").fetchone()[0]
+    plan = " ".join(r[3] for r in con.execute(
+        "EXPLAIN QUERY PLAN SELECT * FROM stamps WHERE term='2009-h1' AND unit='测试中学' ORDER BY id_number"))
+    assert "stamps_unit" in plan
     plan = " ".join(r[3] for r in con.execute(
         "EXPLAIN QUERY PLAN SELECT * FROM entries WHERE term='2009-h1' AND unit='测试中学' AND course_id='x'"))
     assert "entries_unit" in plan

@@ -20,7 +20,8 @@ BULK_MIN_ROWS = 100_000  # below this, updating the indexes row by row costs nex
 _ENTRY_INDEXES = ("CREATE UNIQUE INDEX IF NOT EXISTS entries_key ON entries(term, id_number, course_id)",
                   "CREATE INDEX IF NOT EXISTS entries_unit ON entries(term, unit, course_id)",
                   "CREATE INDEX IF NOT EXISTS entries_file ON entries(file_id)")
-_ENTRY_INDEX_NAMES = tuple(stmt.split(" IF NOT EXISTS ", 1)[1].split(" ", 1)[0] for stmt in _ENTRY_INDEXES)
+# 学分汇总's order, for `stamps.refresh_stamps` to drop and rebuild around a big refresh
+STAMP_INDEXES = ("CREATE INDEX IF NOT EXISTS stamps_unit ON stamps(term, unit, id_number)",)
 
 _SCHEMA_TEXT = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -100,7 +101,7 @@ CREATE TABLE IF NOT EXISTS stamps(
     stamped INTEGER NOT NULL, hours REAL NOT NULL, credits REAL NOT NULL, reasons TEXT NOT NULL,
     PRIMARY KEY(term, id_number)
 );
-CREATE INDEX IF NOT EXISTS stamps_unit ON stamps(term, unit, id_number);  -- 学分汇总's order
+{stamp_indexes};
 CREATE TABLE IF NOT EXISTS draws(
     draw_id INTEGER PRIMARY KEY,
     term TEXT NOT NULL,
@@ -146,7 +147,8 @@ CREATE TABLE IF NOT EXISTS replacements(
     at TEXT NOT NULL
 );
 """
-_SCHEMA = _SCHEMA_TEXT.replace("{entry_indexes}", ";\n".join(_ENTRY_INDEXES))
+_SCHEMA = _SCHEMA_TEXT.replace("{entry_indexes}", ";\n".join(_ENTRY_INDEXES)).replace(
+    "{stamp_indexes}", ";\n".join(STAMP_INDEXES))
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -268,16 +270,26 @@ def bulk_entries(con: sqlite3.Connection, new_rows: int) -> Iterator[None]:
     (cache,) = con.execute("PRAGMA cache_size").fetchone()
     if new_rows > BULK_MIN_ROWS:  # the unique index of a big load fits in memory
         con.execute(f"PRAGMA cache_size = {-min(256, 64 + new_rows // 16_000) * 1024}")
-    if rebuild:
-        for name in _ENTRY_INDEX_NAMES:
-            con.execute(f"DROP INDEX IF EXISTS {name}")
     try:
-        yield
-        if rebuild:
-            for stmt in _ENTRY_INDEXES:
-                con.execute(stmt)
+        with built_after(con, _ENTRY_INDEXES, rebuild):
+            yield
     finally:
         con.execute(f"PRAGMA cache_size = {cache}")
+
+
+@contextmanager
+def built_after(con: sqlite3.Connection, indexes: tuple[str, ...], rebuild: bool) -> Iterator[None]:
+    """With `rebuild`, the `indexes` (their CREATE statements) dropped before the block and
+    built once after it, sorted, instead of updated row by row: the same indexes either way.
+    A unique index built after checks its rows then, and a duplicate fails the transaction
+    as an insert would have."""
+    if rebuild:
+        for stmt in indexes:
+            con.execute("DROP INDEX IF EXISTS " + stmt.split(" IF NOT EXISTS ", 1)[1].split(" ", 1)[0])
+    yield
+    if rebuild:
+        for stmt in indexes:
+            con.execute(stmt)
 
 
 def path_of(con: sqlite3.Connection) -> str:

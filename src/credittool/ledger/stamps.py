@@ -13,7 +13,7 @@ from itertools import repeat
 import numpy as np
 import pandas as pd
 
-from credittool.ledger import absences
+from credittool.ledger import absences, db
 from credittool.resolve.table import Entries
 from credittool.rules.loader import TermRules
 from credittool.score.certify import CourseResult, stamp
@@ -40,8 +40,12 @@ def refresh_stamps(con: sqlite3.Connection, term: TermRules, run: Entries | None
     back from the ledger (the same rows either way: tests/test_register_scale.py)."""
     absent = absences.absences(con, term.term_id)
     con.execute("DELETE FROM stamps WHERE term=?", (term.term_id,))
-    con.executemany("INSERT INTO stamps VALUES (?,?,?,?,?,?,?,?,?)",
-                    _ledger_stamps(con, term, absent) if run is None else _run_stamps(term, run, absent))
+    (kept,) = con.execute("SELECT COUNT(*) FROM stamps").fetchone()  # the other terms'
+    (entries,) = con.execute("SELECT COUNT(*) FROM entries WHERE term=?", (term.term_id,)).fetchone()
+    # a teacher has an entry or more: a term of many entries may bring many stamps
+    with db.built_after(con, db.STAMP_INDEXES, entries > max(kept, db.BULK_MIN_ROWS)):
+        con.executemany("INSERT INTO stamps VALUES (?,?,?,?,?,?,?,?,?)",
+                        _ledger_stamps(con, term, absent) if run is None else _run_stamps(term, run, absent))
 
 
 def _ledger_stamps(con: sqlite3.Connection, term: TermRules, absent: dict[str, absences.Absent]) -> Iterator[tuple]:
