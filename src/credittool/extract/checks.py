@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from credittool.diagnostics import Problem, RejectedRow, skip
-from credittool.extract.cells import BLANK, shown
+from credittool.extract.cells import BLANK, Cell, shown
 from credittool.extract.columns import SheetCells
 from credittool.fields import MEASURE_FIELDS
 from credittool.textnorm import match_key
@@ -38,6 +38,17 @@ def _mask(sc: SheetCells, flags: Iterable[bool]) -> Mask:
     return np.fromiter(flags, bool, len(sc))
 
 
+def _where(sc: SheetCells, col: list[Cell], test: Callable[[Cell], bool]) -> Mask:
+    """The rows whose cell passes `test`, asked once per distinct Cell: the rows of a column
+    share the Cell of each distinct value (`normalize_column`), so most columns have a few
+    dozen, and the rows are matched to them at C speed."""
+    distinct = dict(zip(map(id, col), col))
+    hits = {k for k, c in distinct.items() if test(c)}
+    if not hits:
+        return np.zeros(len(sc), bool)
+    return np.fromiter(map(hits.__contains__, map(id, col)), bool, len(sc))
+
+
 def _rows(mask: Mask) -> list[int]:
     """The row indexes a mask holds, in order."""
     return np.flatnonzero(mask).tolist()
@@ -51,7 +62,7 @@ def _flagged(sc: SheetCells, f: str) -> Mask:
 
 def _blank(sc: SheetCells, f: str) -> Mask:
     """Blank and not flagged: an error cell reads as blank."""
-    return _mask(sc, (c is BLANK for c in sc.column(f))) & ~_flagged(sc, f)
+    return _where(sc, sc.column(f), lambda c: c is BLANK) & ~_flagged(sc, f)
 
 
 def _skips(sc: SheetCells, hit: Mask, reason: str) -> tuple[Mask, list[Problem]]:
@@ -98,7 +109,7 @@ def unusable_cells(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
     """A flagged cell (error value, uncalculated formula) or one that cannot be normalised."""
     hit, found = np.zeros(len(sc), bool), []
     for f, col in sc.cells.items():
-        bad = live & (_mask(sc, (c.problem is not None for c in col)) | _flagged(sc, f))
+        bad = live & (_where(sc, col, lambda c: c.problem is not None) | _flagged(sc, f))
         for i in _rows(bad):
             flag = sc.flags[f].get(i)  # a flagged cell's own problem comes first
             found.append(flag or col[i].problem.placed(sc.file, sc.sheet.name, sc.first + i, sc.layout.headers[f],
@@ -111,7 +122,7 @@ def blank_names_and_ids(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]
     """A row that is not blank but has no name, or no ID number."""
     hit, found = np.zeros(len(sc), bool), []
     for f, code, msg in (("name", "E-NAME-BLANK", "姓名为空"), ("id", "E-ID-BLANK", "身份证号为空")):
-        blank = live & _mask(sc, (c.problem is None and c.value is None for c in sc.cells[f])) & ~_flagged(sc, f)
+        blank = live & _where(sc, sc.cells[f], lambda c: c.problem is None and c.value is None) & ~_flagged(sc, f)
         found += [Problem(sc.file, sc.sheet.name, sc.first + i, sc.layout.headers[f], "", code, msg,
                           "补填后重新导入") for i in _rows(blank)]
         hit |= blank
