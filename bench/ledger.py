@@ -1,0 +1,111 @@
+"""The ledger's layout options, replayed on a real ledger's rows (the README's commit table).
+
+    python bench/ledger.py WORKSPACE/ledger.sqlite [--rules bench/rules/bench-text.yaml]
+
+Takes the entries and stamps of an existing ledger (e.g. one a province ingest left with
+`bench/ingest.py`'s workspace kept, or any clerk's ledger copied aside) and times, each
+option against the one before it, in fresh files beside /tmp:
+1. the entries inserted in file order with the key declared inline (UNIQUE in the table, as
+   before `entries_key`), against the key as an index of its own built after the rows,
+   which are inserted in the register's order (unit, ID, course);
+2. a million stamps inserted with 学分汇总's index kept up to date, against it built after;
+3. the stamps' inputs (`stamps._STAMP_INPUTS`) read through the key, against a scan of the
+   table and a sort (`+e.term`), on the given ledger itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from credittool.commands.ingest import load_term  # noqa: E402
+from credittool.ledger import absences, db, stamps  # noqa: E402
+
+
+def _fresh(folder: str, name: str, big_cache: bool) -> sqlite3.Connection:
+    """A new ledger file as `db.connect` opens one; `big_cache`: the page cache
+    `db.bulk_entries` gives a big load (the stamps are refreshed after it, with the default)."""
+    con = sqlite3.connect(Path(folder) / name, isolation_level=None)
+    con.execute("PRAGMA journal_mode = WAL")
+    con.execute("PRAGMA synchronous = FULL")
+    if big_cache:
+        con.execute("PRAGMA cache_size = -262144")
+    return con
+
+
+def _timed(con: sqlite3.Connection, create: list[str], rows: list, insert: str, after: list[str]) -> str:
+    for stmt in create:
+        con.execute(stmt)
+    t = time.perf_counter()
+    con.execute("BEGIN")
+    for a in range(0, len(rows), 200_000):
+        con.executemany(insert, rows[a:a + 200_000])
+    t1 = time.perf_counter()
+    for stmt in after:
+        con.execute(stmt)
+    t2 = time.perf_counter()
+    con.execute("COMMIT")
+    t3 = time.perf_counter()
+    return f"insert {t1 - t:.1f} s, indexes {t2 - t1:.1f} s, commit {t3 - t2:.1f} s, in all {t3 - t:.1f} s"
+
+
+def entries_layouts(src: sqlite3.Connection, folder: str) -> None:
+    (table,) = src.execute("SELECT sql FROM sqlite_master WHERE name = 'entries'").fetchone()
+    table = table.replace("REFERENCES files(file_id)", "")  # the files table is not copied
+    inline = re.sub(r"\)\s*$", ",\n    UNIQUE(term, id_number, course_id)\n)", table)
+    insert = "INSERT INTO entries VALUES (" + ",".join("?" * 18) + ")"
+    rows = src.execute("SELECT * FROM entries ORDER BY file_id, rowid").fetchall()
+    print(f"entries, {len(rows):,} rows")
+    print("  key inline, file order:       ", _timed(_fresh(folder, "a.sqlite", True), [inline], rows, insert,
+                                                      list(db._ENTRY_INDEXES[1:])))
+    rows.sort(key=lambda r: (r[0], r[4], r[6], r[10]))  # term, unit, id_number, course_id
+    print("  key built after, unit order:  ", _timed(_fresh(folder, "b.sqlite", True), [table], rows, insert,
+                                                      list(db._ENTRY_INDEXES)))
+
+
+def stamp_index(src: sqlite3.Connection, folder: str) -> None:
+    (table,) = src.execute("SELECT sql FROM sqlite_master WHERE name = 'stamps'").fetchone()
+    rows = src.execute("SELECT * FROM stamps ORDER BY term, id_number").fetchall()
+    insert = "INSERT INTO stamps VALUES (?,?,?,?,?,?,?,?,?)"
+    print(f"stamps, {len(rows):,} rows")
+    print("  index kept up to date:        ", _timed(_fresh(folder, "c.sqlite", False), [table, *db.STAMP_INDEXES],
+                                                      rows, insert, []))
+    print("  index built after:            ", _timed(_fresh(folder, "d.sqlite", False), [table], rows, insert,
+                                                      list(db.STAMP_INDEXES)))
+
+
+def stamp_inputs(src: sqlite3.Connection, rules: Path) -> None:
+    term = load_term([rules], None)
+    absent = absences.absences(src, term.term_id)
+    plain = stamps._STAMP_INPUTS
+    texts = {"through the key": plain, "scan and sort": plain.replace("WHERE e.term = ?", "WHERE +e.term = ?")}
+    for _ in range(3):
+        for label, sql in texts.items():
+            stamps._stamp_inputs = lambda con, term_id, sql=sql: sql  # noqa: B023 - bound by the default
+            t = time.perf_counter()
+            n = sum(1 for _ in stamps._ledger_stamps(src, term, absent))
+            print(f"  stamps' inputs {label}: {n:,} teachers, {time.perf_counter() - t:.2f} s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("ledger", type=Path)
+    ap.add_argument("--rules", type=Path, default=ROOT / "bench" / "rules" / "bench-text.yaml")
+    args = ap.parse_args()
+    src = sqlite3.connect(args.ledger)
+    with tempfile.TemporaryDirectory(prefix="credittool-bench-ledger-") as folder:
+        entries_layouts(src, folder)
+        stamp_index(src, folder)
+    stamp_inputs(src, args.rules)
+
+
+if __name__ == "__main__":
+    main()
