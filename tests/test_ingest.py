@@ -328,6 +328,9 @@ def test_same_bytes_twice_in_one_run_count_once(school: Path, tmp_path: Path, wo
     report = ingest([school, copy], rules=[TEXT_H1], workspace=workspace)
     assert [f.status for f in report.files] == ["新导入", "重复"]
     assert report.files[1].notes == ["与「测试中学.xlsx」内容相同，只计一次"]
+    # the note is one of the run's problems too, of severity note, placed at the copy
+    same = [p for p in report.notes if p.file == "测试中学-副本.xlsx"]
+    assert [(p.message, p.severity.value) for p in same] == [("与「测试中学.xlsx」内容相同，只计一次", "note")]
     assert report.files[0].accepted == 8 and report.files[1].accepted == 0  # as in the hand-worked test
     con = sqlite3.connect(workspace / "ledger.sqlite")
     assert con.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 8

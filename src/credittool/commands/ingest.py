@@ -11,7 +11,7 @@ from pathlib import Path
 from credittool.write import earlyparts
 
 from credittool.extract.cells import Vocabulary
-from credittool.diagnostics import BySeverity, Problem
+from credittool.diagnostics import BySeverity, Problem, note
 from credittool.errors import NothingToDo, RulesInvalid, UsageError
 from credittool.extract.rows import FileResult
 from credittool.read.limits import FileLimits
@@ -105,8 +105,8 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     summaries: dict[str, FileSummary] = {}
     labels = _display_names(files)
     clock.lap("prepare")
-    fresh = _triage(extract_many([(f, labels[f]) for f in files], term_rules, vocab, course,
-                                 clock.reading(on_file, len(files)), frozenset(known), limits), summaries)
+    fresh, same_bytes = _triage(extract_many([(f, labels[f]) for f in files], term_rules, vocab, course,
+                                             clock.reading(on_file, len(files)), frozenset(known), limits), summaries)
     clock.lap("extract")
     res = resolve([fr for fr, _ in fresh], term_rules)
     clock.lap("resolve")
@@ -121,7 +121,7 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
                 early.confirm(committed.whole)
             res.entries = None  # in the ledger now: free the run's rows before the register is written
             clock.lap("commit")
-            notes = [n for fr, _ in fresh for n in fr.notes] + res.notes
+            notes = same_bytes + [n for fr, _ in fresh for n in fr.notes] + res.notes
             for n in notes:
                 summaries[n.file].notes.append(n.message)
             stats = write_outputs(con, term_rules, out_dir, early)
@@ -140,21 +140,27 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
                         clock.laps)
 
 
-def _triage(results: list[FileResult], summaries: dict[str, FileSummary]) -> list[tuple[FileResult, str]]:
+def _triage(results: list[FileResult], summaries: dict[str, FileSummary]) -> tuple[list[tuple[FileResult, str]],
+                                                                                  list[Problem]]:
     """The files this run brings: not those the ledger has (未改动), nor a second copy of
-    a file of this run (重复; if its bytes could not be read, both copies need a look)."""
+    a file of this run (重复, with a note saying of which; if its bytes could not be read,
+    both copies need a look)."""
     fresh: list[tuple[FileResult, str]] = []
+    same_bytes: list[Problem] = []
     first: dict[str, str] = {}  # sha256 → the name of the run's first file with these bytes
     for fr in results:
         if fr.known:
             summaries[fr.name] = FileSummary(fr.name, "未改动")
         elif fr.sha256 in first:
-            summaries[fr.name] = FileSummary(fr.name, "重复", notes=[f"与「{first[fr.sha256]}」内容相同，只计一次"]) \
-                if fr.error is None else FileSummary(fr.name, "无法读取", problem=fr.error)
+            if fr.error is None:
+                summaries[fr.name] = FileSummary(fr.name, "重复")
+                same_bytes.append(note(fr.name, f"与「{first[fr.sha256]}」内容相同，只计一次"))
+            else:
+                summaries[fr.name] = FileSummary(fr.name, "无法读取", problem=fr.error)
         else:
             first[fr.sha256] = fr.name
             fresh.append((fr, fr.sha256))
-    return fresh
+    return fresh, same_bytes
 
 
 def _display_names(files: list[Path]) -> dict[Path, str]:
