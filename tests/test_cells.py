@@ -309,3 +309,21 @@ def test_clean_text_of_ascii_is_the_full_normalisation(value: str) -> None:
     invisible = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
     full = unicodedata.normalize("NFKC", value).translate(invisible).strip()
     assert clean_text(value) == full
+
+
+_RAW_CELLS = st.one_of(st.none(), st.booleans(), st.integers(-3, 120), st.sampled_from([0.0, -0.0, 1.0, 85.5, 100.0]),
+                       st.sampled_from(["", " ", "85", "缺考", "免考", "是", "否", "1", "张 三"]))
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(["exam", "homework", "attendance", "blog_posts", "name", "id"]),
+       st.lists(_RAW_CELLS, max_size=30) | st.lists(st.sampled_from(["85", "缺考", None]), max_size=30))
+def test_normalize_column_is_normalize_per_cell(vocab: Vocabulary, field: str, raws: list) -> None:
+    """normalize_column shares one Cell per distinct cell, a one-type column keyed by the
+    value alone: each cell still gets what normalize gives it on its own, 1, 1.0 and True
+    (equal in Python) each their own."""
+    from credittool.extract.columns import normalize_column
+    from credittool.fields import FIELDS
+
+    got = normalize_column(field, raws, vocab, "表头")
+    assert got == [cells.normalize(FIELDS[field][0], raw, vocab, "表头", field) for raw in raws]
