@@ -103,8 +103,8 @@ def common_form_python(region: bytes) -> Form | None:
 
 def _compiled() -> Callable[[bytes], Form | None] | None:
     """xlsxscan.common_form, where a compiler built it at install and
-    CREDITTOOL_PURE_PREFLIGHT does not switch it off."""
-    if os.environ.get("CREDITTOOL_PURE_PREFLIGHT"):
+    CREDITTOOL_PURE_PREFLIGHT=1 does not switch it off."""
+    if os.environ.get("CREDITTOOL_PURE_PREFLIGHT") == "1":
         return None
     try:
         from credittool.read.preflight.xlsxscan import common_form as compiled

@@ -154,7 +154,7 @@ static PyObject *common_form(PyObject *module, PyObject *arg) {
     while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
         int got = 0;
         if (p + 1 < end && p[1] == 'f') s.formula = 1;
-        if (is_start(p, end)) {
+        if (is_start(p, end)) {  /* a prefixed one (<x:c, <c:row) is neither form */
             got = p[1] == 'c' ? cell(p, end, &s) : row(p, end, &s);
             if (got < 0) goto done;
             if (got == 0) {
