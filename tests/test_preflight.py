@@ -231,14 +231,29 @@ def test_preflight_range_contains_calamines(xml: str, chunk: int, tmp_path: Path
 
 
 def _scan(xml: bytes, chunk: int) -> SheetScan:
+    return _scan_pieces([xml[i:i + chunk] for i in range(0, len(xml), chunk)])
+
+
+def _scan_pieces(pieces: list[bytes]) -> SheetScan:
     from credittool.read.preflight import Preflight
 
     scan = SheetScan("S", "part")
     s = XlsxSheetScanner(scan, "part", Preflight(Path("x"), "xlsx", 0), Limits())
-    for i in range(0, len(xml), chunk):
-        s.feed(xml[i:i + chunk])
+    for piece in pieces:
+        s.feed(piece)
     s.close()
     return scan
+
+
+def test_row_ends_where_no_start_tag_is_near_still_count() -> None:
+    """A region with no row or cell start tag (one cut after 64 KiB of other tags) may hold
+    `</row>`s, each a row to calamine (nested rows too): a million of them there once hid a
+    used range of a million rows × 1000 columns."""
+    other = b'<x a="0123456789abcdef"/>' * 3000  # 75 KB without a start tag
+    pieces = [b'<row r="1"><c r="ALL1"><v>1</v></c></row>' + b"<row>" * 3 + other, other + b"</row>" * 3 + other,
+              b"<row><c><v>2</v></c></row>"]
+    for scan in (_scan_pieces(pieces), _scan_pieces([b"".join(pieces)])):
+        assert (scan.min_row, scan.max_row, scan.min_col, scan.max_col) == (1, 5, 0, 999)
 
 
 @settings(max_examples=150, deadline=None)

@@ -155,7 +155,7 @@ class XlsxSheetScanner:
             return False
         cells, rows, lo, hi, min_col, max_col, hidden, formulas, errors = form
         if not cells and not rows:
-            return True
+            return False  # no start tag, but maybe </row>s (a stretch of other tags): the exact pass counts them
         scan = self.scan
         scan.hidden_rows.update(hidden)
         if cells:
