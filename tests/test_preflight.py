@@ -247,7 +247,7 @@ def _scan_pieces(pieces: list[bytes]) -> SheetScan:
 
 def test_row_ends_where_no_start_tag_is_near_still_count() -> None:
     """A region with no row or cell start tag (one cut after 64 KiB of other tags) may hold
-    `</row>`s, each a row to calamine (nested rows too): a million of them there once hid a
+    `</row>`s, each a row to calamine (nested rows too): missed, a million of them there hide a
     used range of a million rows × 1000 columns."""
     other = b'<x a="0123456789abcdef"/>' * 3000  # 75 KB without a start tag
     pieces = [b'<row r="1"><c r="ALL1"><v>1</v></c></row>' + b"<row>" * 3 + other, other + b"</row>" * 3 + other,
