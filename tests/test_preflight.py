@@ -4,10 +4,16 @@ The central property: for any sheet XML calamine can read, the range preflight c
 contains the range calamine allocates. Hypothesis writes the sheets (explicit and implicit
 positions, `<row/>`, namespace prefixes, `r` not first, single quotes, empty cells), kept
 small so that calamine can read them in this process.
+
+Every test here runs twice: with the compiled common-form scanner (xlsxscan.c) and with
+the Python one; the compiled run skips where it was not built.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -22,6 +28,17 @@ from credittool.read.preflight import Limits, SheetScan, col_letters, human_size
 from credittool.read.preflight.xlsx import XlsxSheetScanner
 from credittool.read.preflight import xlsx as xlsx_scan
 from credittool.read.readers import ReadError, read_workbook
+
+
+@pytest.fixture(scope="module", autouse=True, params=["compiled", "python"])
+def route(request):
+    """The xlsx common form scanned by xlsxscan.c, or by the regexes: both must pass every test."""
+    if request.param == "compiled" and xlsx_scan.COMPILED is None:
+        pytest.skip("xlsxscan was not built (no compiler at install)")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(xlsx_scan, "common_form",
+                   xlsx_scan.COMPILED if request.param == "compiled" else xlsx_scan.common_form_python)
+        yield request.param
 
 
 def refused(path: Path, limits: Limits = Limits()) -> ReadError:
@@ -214,14 +231,29 @@ def test_preflight_range_contains_calamines(xml: str, chunk: int, tmp_path: Path
 
 
 def _scan(xml: bytes, chunk: int) -> SheetScan:
+    return _scan_pieces([xml[i:i + chunk] for i in range(0, len(xml), chunk)])
+
+
+def _scan_pieces(pieces: list[bytes]) -> SheetScan:
     from credittool.read.preflight import Preflight
 
     scan = SheetScan("S", "part")
     s = XlsxSheetScanner(scan, "part", Preflight(Path("x"), "xlsx", 0), Limits())
-    for i in range(0, len(xml), chunk):
-        s.feed(xml[i:i + chunk])
+    for piece in pieces:
+        s.feed(piece)
     s.close()
     return scan
+
+
+def test_row_ends_where_no_start_tag_is_near_still_count() -> None:
+    """A region with no row or cell start tag (one cut after 64 KiB of other tags) may hold
+    `</row>`s, each a row to calamine (nested rows too): missed, a million of them there hide a
+    used range of a million rows × 1000 columns."""
+    other = b'<x a="0123456789abcdef"/>' * 3000  # 75 KB without a start tag
+    pieces = [b'<row r="1"><c r="ALL1"><v>1</v></c></row>' + b"<row>" * 3 + other, other + b"</row>" * 3 + other,
+              b"<row><c><v>2</v></c></row>"]
+    for scan in (_scan_pieces(pieces), _scan_pieces([b"".join(pieces)])):
+        assert (scan.min_row, scan.max_row, scan.min_col, scan.max_col) == (1, 5, 0, 999)
 
 
 @settings(max_examples=150, deadline=None)
@@ -263,3 +295,87 @@ def test_start_tag_count_is_the_regex_count(xml: str) -> None:
     the common form and in every other (tabs, prefixes, <col>, <rowBreaks>, near misses)."""
     region = xml.encode()
     assert xlsx_scan._count_starts(region) == len(xlsx_scan._XLSX_START.findall(region))
+
+
+# --- the compiled common-form scanner: the same answer as the Python one on every input ----------
+
+compiled = pytest.mark.skipif(xlsx_scan.COMPILED is None, reason="xlsxscan was not built (no compiler at install)")
+
+
+_LETTERS = st.sampled_from(["A", "B", "Z", "AB", "XFD", "ZZZZZZZZ"])
+_DIGITS = st.sampled_from(["1", "2", "3", "9", "40", "0", "00", "007", "999999999999"])
+_HIDDEN = ["", ' hidden="1"', " hidden='true'", ' hidden="0"', ' hidden = "1"', ' hidden="1', ' xhidden="1"',
+           '\thidden="true"', 'hidden="1"', ' hidden="0" hidden="1"', ' hidden="true\n"', ' hidden=1 hidden="1"',
+           ' hidden="1\' hidden="true"', ' hiddenx="1"', ' spans="1:3" hidden="true"', ' hidden',
+           '\rhidden="1"', '\x0bhidden="1"', ' hidden\x0c=\r"true"', ' hidden=\x0b"1"', '\x0chidden="1"']
+_CELL_ATTRS = ["", "", ' t="e"', " t='e'", ' s="1" t="e"', ' t="s"', ' t="e\'', " t= 'e'", ' s="1"', ' x="e"',
+               'e" s="1"', ' t="inlineStr"']
+# near misses: start tags not in the common form, and text that looks like one
+_NEAR = ['<c r="a1">', '<c r="Ab1">', '<c r="AAAAAAAAA1">', '<c r="A1000000000000">', '<c r="A">', '<c r="1">',
+         "<c r='A1'>", '<c\tr="A1">', '<c  r="A1">', '<x:c r="A1">', '<c s="1" r="A1">', '<c r ="A1">', "<c>",
+         "<c/>", '<row r="A3">', '<row r="">', '<row r="1000000000000">', "<row r='1'>", "<row>", "<row/>",
+         "<x:row>", '<row\tr="1">', "<c", "<row", "<_:c>", "<a.b-c:row >", "<ROW r=\"1\">", '<c r="A1"',
+         '<C r="A1">', "<C>", "<Row>", "<c\r", "<c\x0b", "<c\x0c", "<row\n", "<row\x0b", "<row\x0c", "<1:c >",
+         "<x1_.-:c\t", "<-:row>", "<:c >"]
+_OTHER = ["<v>1</v>", "<v>#N/A</v>", "</c>", "</row>", "<f>1+1</f>", "<f/>", "<family>", "<is><t>x</t></is>",
+          '<col min="1"/>', "<cols>", "<cfRule>", "<rowBreaks>", "<a:b:c >", "a:c", "x:row", '"e"', "'e'", "<", ">"]
+
+
+@st.composite
+def _tag(draw) -> str:
+    """One piece of a region: mostly a row or cell start tag in the common form (attributes
+    at and past the 4096-byte limit, r="A0", hidden written every way), then values, end
+    tags, `<col`, and now and then a near miss."""
+    kind = draw(st.integers(0, 19))
+    pad = " " * draw(st.sampled_from([0] * 12 + [4095, 4096, 4097]))
+    close = draw(st.sampled_from([">", ">", ">", "/>"]))
+    if kind < 7:
+        return f'<c r="{draw(_LETTERS)}{draw(_DIGITS)}"{draw(st.sampled_from(_CELL_ATTRS))}{pad}{close}'
+    if kind < 10:
+        return f'<row r="{draw(_DIGITS)}"{draw(st.sampled_from(_HIDDEN))}{pad}{close}'
+    if kind < 18:
+        return draw(st.sampled_from(_OTHER))
+    return draw(st.sampled_from(_NEAR))
+
+
+REGIONS = st.lists(_tag(), max_size=30).map("".join).map(str.encode) | st.binary(max_size=200)
+
+
+@compiled
+@settings(max_examples=750, deadline=None)  # run once per route: twice, other examples each time
+@given(region=REGIONS, cut=st.integers(0, 1 << 16))
+def test_compiled_common_form_is_the_pythons(region: bytes, cut: int) -> None:
+    """Counts, extent, hidden rows and the formula and error hints, on whole regions and on
+    regions cut anywhere (a tag cut in two)."""
+    for part in (region, region[: cut % (len(region) + 1)]):
+        form = xlsx_scan.common_form_python(part)
+        assert xlsx_scan.COMPILED(part) == form, part
+        event("not the common form" if form is None else "rows or cells" if form[0] or form[1] else "nothing")
+        for i, what in ((0, "cells"), (6, "hidden rows"), (7, "<f"), (8, "an error tag")):
+            if form is not None and form[i]:
+                event(what)
+
+
+@compiled
+@settings(max_examples=100, deadline=None)
+@given(xml=sheet_xml(), chunk=st.integers(1, 200))
+def test_compiled_and_python_routes_scan_alike(xml: str, chunk: int) -> None:
+    """The whole sheet scan, chunked anywhere: the same extent, flags and hidden rows, or the same refusal."""
+    def outcome(common_form):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(xlsx_scan, "common_form", common_form)
+            try:
+                scan = _scan(xml.encode(), chunk)
+            except ReadError as exc:
+                return exc.code, exc.message
+            return (scan.min_row, scan.max_row, scan.min_col, scan.max_col), scan.cell_flags, scan.hidden_rows
+
+    assert outcome(xlsx_scan.COMPILED) == outcome(xlsx_scan.common_form_python)
+
+
+def test_pure_preflight_switch() -> None:
+    """CREDITTOOL_PURE_PREFLIGHT=1 at import switches the compiled scanner off."""
+    probe = "from credittool.read.preflight import xlsx; print(xlsx.common_form is xlsx.common_form_python)"
+    env = {**os.environ, "CREDITTOOL_PURE_PREFLIGHT": "1"}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable
 
 from credittool.read.preflight.core import (Limits, Preflight, SheetScan, balanced, check_extent, NS_PREFIX, TagStream,
                                        within)
@@ -28,6 +30,8 @@ _FAST_ROW = re.compile(rb'<row r="([0-9]{1,12})"([^<>]{0,4096})>')
 _FAST_FORMULA = re.compile(
     rb'<c r="([A-Z]{1,8})([0-9]{1,12})"([^<>]{0,4096})>\s*(<f(?=[\s/>])[^<>]{0,4096}(?:/>|>[^<]{0,65536}</f>))'
     rb'(?:\s*(<v(?=[\s/>])[^<>]{0,1024}>)([^<]{0,256}))?')
+# a common-form cell tag holding "e" or 'e' (from r's closing quote on): only then can its t be "e"
+_ERROR_TAG = re.compile(rb'<c r="[A-Z]{1,8}[0-9]{1,12}(?="[^<>]{0,4096}>)[^<>]*?(?:"e"|\'e\')')
 _FAST_ERROR = re.compile(rb'<c r="([A-Z]{1,8})([0-9]{1,12})"([^<>]{0,4096}\bt\s*=\s*["\']e["\'][^<>]{0,4096})>'
                          rb'\s*<v>([^<]{0,256})')
 
@@ -71,6 +75,48 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
+# cells, rows, min row, max row, min column, max column, hidden rows, formulas, errors
+Form = tuple[int, int, int, int, int, int, list[int], bool, bool]
+
+
+def common_form_python(region: bytes) -> Form | None:
+    """None unless the region is in the common form: every row and cell start tag is
+    `<row r="1" …>` or `<c r="A1" …>`. Then (cells, rows, min and max row of the cells, min
+    and max column, the rows marked hidden, whether `<f` occurs, whether a cell tag holds
+    "e" or 'e'). xlsxscan.c computes the same in one pass; this is the route where it was
+    not built, and its reference."""
+    cells = _FAST_CELL.findall(region)
+    rows = _FAST_ROW.findall(region)
+    if len(cells) + len(rows) != _count_starts(region):
+        return None
+    hidden = [int(r) for r, attrs in rows if _attr(attrs, b"hidden") in (b"1", b"true")] \
+        if b"hidden" in region else []
+    formulas = b"<f" in region
+    if not cells:
+        return 0, len(rows), 0, 0, 0, 0, hidden, formulas, False
+    errors = (b'"e"' in region or b"'e'" in region) and _ERROR_TAG.search(region) is not None
+    letters, digits = zip(*cells)  # the distinct values are few: a sheet's rows and columns
+    nums = [int(d) for d in set(digits)]
+    cols = [_col_number(x) for x in set(letters)]
+    return len(cells), len(rows), min(nums), max(nums), min(cols), max(cols), hidden, formulas, errors
+
+
+def _compiled() -> Callable[[bytes], Form | None] | None:
+    """xlsxscan.common_form, where a compiler built it at install and
+    CREDITTOOL_PURE_PREFLIGHT=1 does not switch it off."""
+    if os.environ.get("CREDITTOOL_PURE_PREFLIGHT") == "1":
+        return None
+    try:
+        from credittool.read.preflight.xlsxscan import common_form as compiled
+    except ImportError:
+        return None
+    return compiled
+
+
+COMPILED = _compiled()
+common_form = COMPILED or common_form_python  # the one switch: tests set it to either
+
+
 class XlsxSheetScanner:
     """Cell positions as calamine computes them (xlsx/cells_reader.rs): a cell's `r` sets its
     position and the next column; a cell without `r` takes the current row and column;
@@ -103,38 +149,31 @@ class XlsxSheetScanner:
     def _fast(self, region: bytes) -> bool:
         """The common form (Excel, WPS, openpyxl, LibreOffice): every cell's first attribute
         is r="A1", no namespace prefixes. Then the extent is max/min over the refs, found
-        at C speed; only cells with a formula or an error go through Python."""
-        cells = _FAST_CELL.findall(region)
-        rows = _FAST_ROW.findall(region)
-        if len(cells) + len(rows) != _count_starts(region):
+        in one pass (`common_form`); only cells with a formula or an error go through Python."""
+        form = common_form(region)
+        if form is None:
             return False
+        cells, rows, lo, hi, min_col, max_col, hidden, formulas, errors = form
         if not cells and not rows:
-            return True
+            return False  # no start tag, but maybe </row>s (a stretch of other tags): the exact pass counts them
         scan = self.scan
-        if b"hidden" in region:
-            for r, attrs in rows:
-                if _attr(attrs, b"hidden") in (b"1", b"true"):
-                    scan.hidden_rows.add(int(r))
+        scan.hidden_rows.update(hidden)
         if cells:
-            letters, digits = zip(*cells)  # the distinct values are few: a sheet's rows and columns
-            nums = [int(d) for d in set(digits)]
-            lo, hi = min(nums), max(nums)
             if lo < 1:
                 return False  # r="A0": let the exact path decide
-            cols = [_col_number(x) for x in set(letters)]
             trial = SheetScan(scan.name, scan.part, scan.min_row, scan.max_row, scan.min_col, scan.max_col)
-            trial.add(lo, min(cols))
-            trial.add(hi, max(cols))
-            if not within(trial, self.limits) or self.seen + len(cells) > self.limits.cells:
+            trial.add(lo, min_col)
+            trial.add(hi, max_col)
+            if not within(trial, self.limits) or self.seen + cells > self.limits.cells:
                 return False  # this bound counts empty cells too: let the exact pass decide
-            scan.add(lo, min(cols))
-            scan.add(hi, max(cols))
-            self.seen += len(cells)
-            if b"<f" in region:
+            scan.add(lo, min_col)
+            scan.add(hi, max_col)
+            self.seen += cells
+            if formulas:
                 for letters_, digits, attrs, f, vtag, vtext in _FAST_FORMULA.findall(region):
                     self._flag(int(digits), _col_number(letters_), attrs, f, b"v" if vtag else None, vtag[2:-1],
                                vtext, scan.cell_flags)
-            if b'"e"' in region or b"'e'" in region:
+            if errors:
                 for letters_, digits, attrs, vtext in _FAST_ERROR.findall(region):
                     if _attr(attrs, b"t") == b"e":
                         self._flag(int(digits), _col_number(letters_), attrs, None, b"v", b"", vtext,
