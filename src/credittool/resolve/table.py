@@ -11,7 +11,7 @@ import pandas as pd
 
 from credittool.diagnostics import Problem
 from credittool.extract.rows import FileResult, Record, SheetInfo, shown
-from credittool.fields import Kind, label
+from credittool.fields import FIELDS, Kind, label
 from credittool.runtable import ROW_COLUMNS
 
 # (row, its problems) for each row a step rejects, the row an index into the Table
@@ -50,19 +50,49 @@ class Table:
         self.values = {f: object_array(v) for f, v in values.items()}
         self.statuses = {f: object_array(v) for f, v in statuses.items()}
         self.spot = np.array([s.spot for s in self.sheets], dtype=bool)[self.sheet] if n else np.zeros(0, bool)
-        self._coded: dict[str, tuple[np.ndarray, list]] = {}
+        self._codes: dict[tuple[str, str], tuple[np.ndarray, list]] = {}
+        self._has: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
         return self.n
 
     def coded(self, column: str) -> tuple[np.ndarray, list]:
-        """`factorize` of a row column, made once, codes as int32 (kept for the run: half the
-        memory): resolve codes the IDs, names and units, and the register of a first load
-        (earlyparts.py) reuses the codes."""
-        if column not in self._coded:
-            c, u = factorize(self.col[column])
-            self._coded[column] = (c.astype(np.int32), u)
-        return self._coded[column]
+        """`factorize` of a row column: resolve codes the IDs, names and units, the ledger
+        and the register of a first load (earlyparts.py) reuse the codes."""
+        return self._coded("col", column)
+
+    def value_codes(self, field: str) -> tuple[np.ndarray, list]:
+        """`factorize` of a measure field's values by the field's Kind (作业 may hold both
+        True and 1); a field no file of the run has is None (-1) throughout."""
+        return self._coded("values", field)
+
+    def status_codes(self, field: str) -> tuple[np.ndarray, list]:
+        """`factorize` of a score field's status words, as `value_codes`."""
+        return self._coded("statuses", field)
+
+    def has_column(self, field: str) -> np.ndarray:
+        """Whether each row's sheet has a column for `field`."""
+        if field not in self._has:
+            self._has[field] = np.array([field in s.present for s in self.sheets], dtype=bool)[self.sheet]
+        return self._has[field]
+
+    def drop_measure_codes(self) -> None:
+        """Forget the codes of values and statuses: only scoring reads them, and a province's
+        would otherwise stay in memory through the commit."""
+        self._codes = {k: v for k, v in self._codes.items() if k[0] == "col"}
+        self._has.clear()
+
+    def _coded(self, store: str, name: str) -> tuple[np.ndarray, list]:
+        """Codes over all the run's rows, made once and kept, as int32 (half the memory)."""
+        key = (store, name)
+        if key not in self._codes:
+            column = getattr(self, store)[name] if store == "col" else getattr(self, store).get(name)
+            if column is None:
+                self._codes[key] = np.full(self.n, -1, np.int32), []
+            else:
+                c, u = factorize(column, FIELDS[name][0] if store == "values" else None)
+                self._codes[key] = c.astype(np.int32), u
+        return self._codes[key]
 
     def raw_id(self, i: int) -> object:
         """Row i's ID cell as the file has it (the ID itself when it was written canonically)."""
