@@ -103,6 +103,8 @@ ENTRIES_AT_SCORE: tuple[Column, ...] = (
     _objects("reason", (str,), False, "why not passed, '' when passed", numpy=True),
     _objects("inputs", (str,), False, "the measured inputs, field=value;…", numpy=True),
 )
+# the result columns of `Entries`, beside its `rows`
+ENTRY_RESULTS = tuple(c.name for c in ENTRIES_AT_SCORE if c.name != "rows")
 
 
 def check_columns(stage: str, declared: Sequence[Column], columns: Mapping[str, Any], n: int | None = None) -> int:

@@ -54,8 +54,9 @@ def score(t: Table, rows: np.ndarray, track: np.ndarray, term: TermRules) -> tup
     problems = _evaluated(t, rows, track, term, res)
     keep = np.flatnonzero(res.done)
     kept = rows[keep]
-    entries = Entries(t, kept, track[kept], res.composite[keep], res.passed[keep], res.eligible[keep],
-                      res.hours[keep], res.credits[keep], res.reason[keep], _inputs(t, kept))
+    entries = Entries(t, kept, track=track[kept], composite=res.composite[keep], passed=res.passed[keep],
+                      eligible=res.eligible[keep], hours=res.hours[keep], credits=res.credits[keep],
+                      reason=res.reason[keep], inputs=_inputs(t, kept))
     t.drop_measure_codes()
     check_entries(entries)  # the run table as declared, where it leaves score
     return entries, problems

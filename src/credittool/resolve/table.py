@@ -4,7 +4,7 @@ step work on whole columns (equal values share a code, None is -1)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -12,7 +12,7 @@ import pandas as pd
 from credittool.diagnostics import Problem
 from credittool.extract.rows import FileResult, Record, SheetInfo, shown
 from credittool.fields import FIELDS, Kind, label
-from credittool.runtable import ROW_COLUMNS
+from credittool.runtable import ENTRY_RESULTS, ROW_COLUMNS
 
 # (row, its problems) for each row a step rejects, the row an index into the Table
 RowProblems = list[tuple[int, list[Problem]]]
@@ -112,31 +112,31 @@ class Table:
             present=s.present, raw={k: v for k, v in raw.items() if v is not None}, headers=s.headers, spot=s.spot)
 
 
-@dataclass
 class Entries:
-    """The accepted course results of a run, as columns aligned with `rows` (indexes into
-    the Table)."""
+    """The accepted course results of a run: `rows` (indexes into the Table) and, aligned
+    with them, a numpy column for each result `runtable.ENTRIES_AT_SCORE` declares, as an
+    attribute (`entries.passed`, `entries.composite`, …; the declaration says what each
+    holds). A result column added to the declaration travels through `take` and the check
+    at score's exit with no other edit here."""
 
-    table: Table
-    rows: np.ndarray
-    track: np.ndarray
-    composite: np.ndarray  # Decimal or None, until written (`composite_text`, the writers' float)
-    passed: np.ndarray
-    eligible: np.ndarray
-    hours: np.ndarray
-    credits: np.ndarray
-    reason: np.ndarray
-    inputs: np.ndarray
+    def __init__(self, table: Table, rows: np.ndarray, **results: np.ndarray) -> None:
+        if sorted(results) != sorted(ENTRY_RESULTS):
+            raise TypeError(f"Entries takes the results {', '.join(ENTRY_RESULTS)}, not {', '.join(results)}")
+        self.table, self.rows = table, rows
+        self.__dict__.update(results)  # plain attributes: copy.copy and del work on them as on any
+
+    if TYPE_CHECKING:
+        def __getattr__(self, name: str) -> np.ndarray: ...  # the declared results, for a type checker
 
     def __len__(self) -> int:
         return len(self.rows)
 
     def take(self, keep: np.ndarray) -> Entries:
-        return Entries(self.table, self.rows[keep], self.track[keep], self.composite[keep], self.passed[keep],
-                       self.eligible[keep], self.hours[keep], self.credits[keep], self.reason[keep],
-                       self.inputs[keep])
+        """The entries `keep` selects (a mask or indexes), every column alike."""
+        return Entries(self.table, self.rows[keep], **{c: getattr(self, c)[keep] for c in ENTRY_RESULTS})
 
     def column(self, name: str) -> np.ndarray:
+        """A row column of the Table (unit, id, course_id, …) for these entries."""
         return self.table.col[name][self.rows]
 
     def composite_text(self) -> list[str | None]:
