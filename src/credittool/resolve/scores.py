@@ -17,8 +17,8 @@ import pandas as pd
 from credittool.diagnostics import Problem
 from credittool.extract.rows import Record
 from credittool.fields import label
-from credittool.resolve.table import (Entries, RowProblems, Table, codes, first_of_groups, group_codes, object_array,
-                                      pair_codes, row_problem)
+from credittool.resolve.table import (Entries, RowProblems, Table, codes, factorize, first_of_groups, group_codes,
+                                      object_array, pair_codes, row_problem)
 from credittool.rules.loader import TermRules
 from credittool.rules.schema import Course, Minimum, Rounding
 from credittool.runtable import check_entries
@@ -40,7 +40,8 @@ def score(t: Table, rows: np.ndarray, track: np.ndarray, term: TermRules) -> tup
     """Score every row of `rows` in its track: the accepted results, and the rows rejected
     (their course is not in their track, or a value they need is blank)."""
     res = _Results(len(rows))
-    pair, pairs = pair_codes(track[rows], t.col["course_id"][rows])
+    course, courses = t.coded("course_id")
+    pair, pairs = pair_codes(factorize(track[rows]), (course[rows], courses))
     for key, pos in pd.Series(pair).groupby(pair, sort=False).indices.items():
         tid, cid = pairs[key]
         rs = term.by_track[tid]

@@ -16,6 +16,8 @@ from credittool.runtable import ENTRY_RESULTS, ROW_COLUMNS
 
 # (row, its problems) for each row a step rejects, the row an index into the Table
 RowProblems = list[tuple[int, list[Problem]]]
+# (codes, distinct values) of a column: equal values share a code, None is -1
+Coded = tuple[np.ndarray, list]
 
 
 class Table:
@@ -50,23 +52,23 @@ class Table:
         self.values = {f: object_array(v) for f, v in values.items()}
         self.statuses = {f: object_array(v) for f, v in statuses.items()}
         self.spot = np.array([s.spot for s in self.sheets], dtype=bool)[self.sheet] if n else np.zeros(0, bool)
-        self._codes: dict[tuple[str, str], tuple[np.ndarray, list]] = {}
+        self._codes: dict[tuple[str, str], Coded] = {}
         self._has: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
         return self.n
 
-    def coded(self, column: str) -> tuple[np.ndarray, list]:
+    def coded(self, column: str) -> Coded:
         """`factorize` of a row column: resolve codes the IDs, names and units, the ledger
         and the register of a first load (earlyparts.py) reuse the codes."""
         return self._coded("col", column)
 
-    def value_codes(self, field: str) -> tuple[np.ndarray, list]:
+    def value_codes(self, field: str) -> Coded:
         """`factorize` of a measure field's values by the field's Kind (作业 may hold both
         True and 1); a field no file of the run has is None (-1) throughout."""
         return self._coded("values", field)
 
-    def status_codes(self, field: str) -> tuple[np.ndarray, list]:
+    def status_codes(self, field: str) -> Coded:
         """`factorize` of a score field's status words, as `value_codes`."""
         return self._coded("statuses", field)
 
@@ -82,7 +84,7 @@ class Table:
         self._codes = {k: v for k, v in self._codes.items() if k[0] == "col"}
         self._has.clear()
 
-    def _coded(self, store: str, name: str) -> tuple[np.ndarray, list]:
+    def _coded(self, store: str, name: str) -> Coded:
         """Codes over all the run's rows, made once and kept, as int32 (half the memory)."""
         key = (store, name)
         if key not in self._codes:
@@ -134,6 +136,16 @@ class Entries:
     def take(self, keep: np.ndarray) -> Entries:
         """The entries `keep` selects (a mask or indexes), every column alike."""
         return Entries(self.table, self.rows[keep], **{c: getattr(self, c)[keep] for c in ENTRY_RESULTS})
+
+    def coded(self, name: str) -> Coded:
+        """Codes (int32) of a column of these entries: a Table row column's are the Table's
+        (`Table.coded`, whose distinct values are the whole run's), a result column's are
+        made here."""
+        if name in ENTRY_RESULTS:
+            c, u = factorize(getattr(self, name))
+            return c.astype(np.int32), u
+        c, u = self.table.coded(name)
+        return c[self.rows], u
 
     def column(self, name: str) -> np.ndarray:
         """A row column of the Table (unit, id, course_id, …) for these entries."""
@@ -194,13 +206,12 @@ def str_ranks(values: list[str]) -> np.ndarray:
     return rank
 
 
-def pair_codes(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
-    """Codes of the (a, b) pairs of two object columns (e.g. track and course id), and the
+def pair_codes(a: Coded, b: Coded) -> tuple[np.ndarray, list[tuple]]:
+    """Codes of the (a, b) pairs of two coded columns (e.g. track and course id), and the
     distinct pairs."""
-    ac, au = factorize(a)
-    bc, bu = factorize(b)
+    (ac, au), (bc, bu) = a, b
     k = max(len(bu), 1)
-    codes_, distinct = factorize(ac * k + bc)
+    codes_, distinct = factorize(ac.astype(np.int64) * k + bc)
     return codes_, [(au[v // k], bu[v % k]) for v in distinct]
 
 
