@@ -5,6 +5,10 @@ on whole columns with exact integer arithmetic (`_plain_results`); any other row
 `scoring.evaluate`, once per distinct input, since it is a pure function: a province's four
 million rows take a few hundred thousand calls. Both give what `evaluate` gives (tested,
 tests/test_score_columns.py), and both take their reason texts from `scoring`.
+
+Both read the measured values as the Table's codes (`Table.value_codes`, `status_codes`,
+`has_column`: made once per run, indexed here by the rows scored), and score's result is
+`Entries`, checked as `runtable.ENTRIES_AT_SCORE` declares it.
 """
 
 from __future__ import annotations

@@ -1,6 +1,14 @@
-"""The run's table: every file's accepted-so-far rows as numpy columns (`Table`), the
-accepted course results aligned with it (`Entries`), and the integer codes that let every
-step work on whole columns (equal values share a code, None is -1)."""
+"""The run's table: every file's accepted-so-far rows as numpy columns (`Table`), and the
+accepted course results aligned with it (`Entries`). From resolve to the ledger a run's rows
+take these two shapes; the register of a first load (earlyparts.py) gets their codes.
+
+Every step works on whole columns through integer codes (equal values share a code, None
+is -1), which the Table makes once per run over all its rows: `coded` for a row column (ID,
+name, unit, course, …), kept for the run; `value_codes` and `status_codes` for a measure
+field and `has_column` (whether a row's sheet has a field's column), kept until scoring is
+done. A step indexes them with its own rows rather than coding again. `Entries` holds the
+result columns that `runtable.ENTRIES_AT_SCORE` declares; `Entries.coded` gives the codes
+of any of its columns (a row column's are the Table's)."""
 
 from __future__ import annotations
 
