@@ -93,7 +93,7 @@ class Table:
         self._has.clear()
 
     def _coded(self, store: str, name: str) -> Coded:
-        """Codes over all the run's rows, made once and kept, as int32 (half the memory)."""
+        """Codes over all the run's rows, made once, as int32 (half the memory of pandas')."""
         key = (store, name)
         if key not in self._codes:
             column = getattr(self, store)[name] if store == "col" else getattr(self, store).get(name)
