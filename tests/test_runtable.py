@@ -68,6 +68,17 @@ def test_a_real_resolve_passes_at_scores_exit(entries: Entries) -> None:
     assert set(map(type, entries.composite)) == {Decimal, type(None)}  # text only in the ledger
 
 
+def test_entries_hold_the_declared_results_and_take_keeps_them_all(entries: Entries) -> None:
+    assert set(vars(entries)) == {"table", "rows", *runtable.ENTRY_RESULTS}
+    assert ("rows", *runtable.ENTRY_RESULTS) == tuple(c.name for c in runtable.ENTRIES_AT_SCORE)
+    part = entries.take(np.arange(3, 9))
+    check_entries(part)
+    for c in ("rows", *runtable.ENTRY_RESULTS):
+        assert getattr(part, c).tolist() == getattr(entries, c)[3:9].tolist()
+    with pytest.raises(TypeError, match="Entries takes the results"):
+        Entries(entries.table, entries.rows, passed=entries.passed)
+
+
 def test_a_missing_row_column_fails(rows) -> None:  # noqa: ANN001
     del rows.cols["id"]
     fails(check_rows, rows, "extract: column 'id' is missing", "columns: sheet, row, unit, name, subject")

@@ -3,9 +3,12 @@ check that they are what is declared (pandera's idea, without pandera).
 
 Two boundaries are declared. At extract's exit, one file's accepted rows (`extract.Rows`):
 the row columns `ROW_COLUMNS`, then each measure field's values and each score field's
-status words. At score's exit, the accepted results (`resolve.Entries`), aligned with the
-run's Table. A value has one type per stage; the composite is a Decimal until it is
-written, and only the xlsx writer makes it a float.
+status words. In between, resolve concatenates the files' Rows into the run's
+`resolve.Table` and codes its columns once. At score's exit, the accepted results
+(`resolve.Entries`), aligned with the run's Table: `Entries` holds exactly the result
+columns declared here (`ENTRY_RESULTS`), so a column added to `ENTRIES_AT_SCORE` is held,
+taken and checked with no other edit. A value has one type per stage; the composite is a
+Decimal until it is written, and only the xlsx writer makes it a float.
 
 A violation is a bug, not a clerk's mistake, so it raises `RunTableError` (an
 AssertionError) naming the stage, the column, what is declared and the first value that is
@@ -103,6 +106,8 @@ ENTRIES_AT_SCORE: tuple[Column, ...] = (
     _objects("reason", (str,), False, "why not passed, '' when passed", numpy=True),
     _objects("inputs", (str,), False, "the measured inputs, field=value;…", numpy=True),
 )
+# the result columns of `Entries`, beside its `rows`
+ENTRY_RESULTS = tuple(c.name for c in ENTRIES_AT_SCORE if c.name != "rows")
 
 
 def check_columns(stage: str, declared: Sequence[Column], columns: Mapping[str, Any], n: int | None = None) -> int:

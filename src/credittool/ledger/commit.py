@@ -25,7 +25,7 @@ from credittool.ledger.terms import commit_rules
 from credittool.ledger import absences
 from credittool.resolve import missing
 from credittool.resolve.run import Entries, Resolution
-from credittool.resolve.table import factorize, str_ranks
+from credittool.resolve.table import str_ranks
 from credittool.rules.loader import TermRules
 
 # rejects found against the ledger rather than in the files
@@ -147,10 +147,8 @@ def _insert_entries(con: sqlite3.Connection, term_id: str, entries: Entries, ent
     at once would take gigabytes), in the register's order (unit, ID, course): the sheets
     and the unit-by-unit counts then read the table front to back."""
     sheet_name = np.array([s.name for s in entries.table.sheets], dtype=object)
-    (unit_codes, units), (id_codes, ids) = entries.table.coded("unit"), entries.table.coded("id")
-    course_codes, courses = factorize(entries.column("course_id"))
-    order = np.lexsort((str_ranks(courses)[course_codes], str_ranks(ids)[id_codes[entries.rows]],
-                        str_ranks(units)[unit_codes[entries.rows]]))
+    (unit_codes, units), (id_codes, ids), (course_codes, courses) = map(entries.coded, ("unit", "id", "course_id"))
+    order = np.lexsort((str_ranks(courses)[course_codes], str_ranks(ids)[id_codes], str_ranks(units)[unit_codes]))
     for a in range(0, len(entries), chunk):
         part = order[a:a + chunk]
         e = entries.take(part)

@@ -45,15 +45,17 @@ def refresh_stamps(con: sqlite3.Connection, term: TermRules, run: Entries | None
     # a teacher has an entry or more: a term of many entries may bring many stamps
     with db.built_after(con, db.STAMP_INDEXES, entries > max(kept, db.BULK_MIN_ROWS)):
         con.executemany("INSERT INTO stamps VALUES (?,?,?,?,?,?,?,?,?)",
-                        _ledger_stamps(con, term, absent) if run is None else _run_stamps(term, run, absent))
+                        _ledger_stamps(con, term, absent, entries) if run is None else _run_stamps(term, run, absent))
 
 
-def _ledger_stamps(con: sqlite3.Connection, term: TermRules, absent: dict[str, absences.Absent]) -> Iterator[tuple]:
-    """The stamps rows from the ledger's entries: SQL sums each teacher's entries;
-    `certify.stamp` runs once per distinct pattern of results, not once per teacher."""
+def _ledger_stamps(con: sqlite3.Connection, term: TermRules, absent: dict[str, absences.Absent],
+                   term_rows: int) -> Iterator[tuple]:
+    """The stamps rows from the ledger's entries (`term_rows` of them in the term): SQL sums
+    each teacher's entries; `certify.stamp` runs once per distinct pattern of results, not
+    once per teacher."""
     outcome = _stamp_memo(term)
-    for ident, unit, name, track, hours, credits, pattern in con.execute(_stamp_inputs(con, term.term_id),
-                                                                         (term.term_id,)):
+    sql = _stamp_inputs(con, term_rows)
+    for ident, unit, name, track, hours, credits, pattern in con.execute(sql, (term.term_id,)):
         stamped, reasons = outcome(track, pattern, absent.get(ident))
         yield term.term_id, ident, unit, name, track, stamped, _sum_value(hours), _sum_value(credits), reasons
 
@@ -141,13 +143,13 @@ def _patterns(tid: np.ndarray, code: np.ndarray, order: np.ndarray, starts: np.n
     return grid, pattern
 
 
-def _stamp_inputs(con: sqlite3.Connection, term_id: str) -> str:
+def _stamp_inputs(con: sqlite3.Connection, term_rows: int) -> str:
     """`_STAMP_INPUTS`, read the faster way. By the unique index (term, id_number, …) each
     row is a random read of the table; when the term is most of the ledger, reading the table
     in order and sorting is faster. `+e.term` keeps SQLite off the index. Either way the
     same groups come out; only the order of a pattern's items may differ, which
-    `certify.stamp` ignores (see `_stamp_memo`)."""
-    (term_rows,) = con.execute("SELECT COUNT(*) FROM entries WHERE term = ?", (term_id,)).fetchone()
+    `certify.stamp` ignores (see `_stamp_memo`). `term_rows`: the term's entries, which
+    the caller has counted."""
     (all_rows,) = con.execute("SELECT COUNT(*) FROM entries").fetchone()
     return _STAMP_INPUTS.replace("WHERE e.term = ?", "WHERE +e.term = ?") if 2 * term_rows > all_rows \
         else _STAMP_INPUTS

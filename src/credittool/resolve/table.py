@@ -1,21 +1,31 @@
-"""The run's table: every file's accepted-so-far rows as numpy columns (`Table`), the
-accepted course results aligned with it (`Entries`), and the integer codes that let every
-step work on whole columns (equal values share a code, None is -1)."""
+"""The run's table: every file's accepted-so-far rows as numpy columns (`Table`), and the
+accepted course results aligned with it (`Entries`). From resolve to the ledger a run's rows
+take these two shapes; the register of a first load (earlyparts.py) gets their codes.
+
+Every step works on whole columns through integer codes (equal values share a code, None
+is -1), which the Table makes once per run over all its rows: `coded` for a row column (ID,
+name, unit, course, …), kept for the run; `value_codes` and `status_codes` for a measure
+field and `has_column` (whether a row's sheet has a field's column), kept until scoring is
+done. A step indexes them with its own rows rather than coding again. `Entries` holds the
+result columns that `runtable.ENTRIES_AT_SCORE` declares; `Entries.coded` gives the codes
+of any of its columns (a row column's are the Table's)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from credittool.diagnostics import Problem
 from credittool.extract.rows import FileResult, Record, SheetInfo, shown
-from credittool.fields import Kind, label
-from credittool.runtable import ROW_COLUMNS
+from credittool.fields import FIELDS, Kind, label
+from credittool.runtable import ENTRY_RESULTS, ROW_COLUMNS
 
 # (row, its problems) for each row a step rejects, the row an index into the Table
 RowProblems = list[tuple[int, list[Problem]]]
+# (codes, distinct values) of a column: equal values share a code, None is -1
+Coded = tuple[np.ndarray, list]
 
 
 class Table:
@@ -50,19 +60,49 @@ class Table:
         self.values = {f: object_array(v) for f, v in values.items()}
         self.statuses = {f: object_array(v) for f, v in statuses.items()}
         self.spot = np.array([s.spot for s in self.sheets], dtype=bool)[self.sheet] if n else np.zeros(0, bool)
-        self._coded: dict[str, tuple[np.ndarray, list]] = {}
+        self._codes: dict[tuple[str, str], Coded] = {}
+        self._has: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
         return self.n
 
-    def coded(self, column: str) -> tuple[np.ndarray, list]:
-        """`factorize` of a row column, made once, codes as int32 (kept for the run: half the
-        memory): resolve codes the IDs, names and units, and the register of a first load
-        (earlyparts.py) reuses the codes."""
-        if column not in self._coded:
-            c, u = factorize(self.col[column])
-            self._coded[column] = (c.astype(np.int32), u)
-        return self._coded[column]
+    def coded(self, column: str) -> Coded:
+        """`factorize` of a row column: resolve codes the IDs, names and units, the ledger
+        and the register of a first load (earlyparts.py) reuse the codes."""
+        return self._coded("col", column)
+
+    def value_codes(self, field: str) -> Coded:
+        """`factorize` of a measure field's values by the field's Kind (作业 may hold both
+        True and 1); a field no file of the run has is None (-1) throughout."""
+        return self._coded("values", field)
+
+    def status_codes(self, field: str) -> Coded:
+        """`factorize` of a score field's status words, as `value_codes`."""
+        return self._coded("statuses", field)
+
+    def has_column(self, field: str) -> np.ndarray:
+        """Whether each row's sheet has a column for `field`."""
+        if field not in self._has:
+            self._has[field] = np.array([field in s.present for s in self.sheets], dtype=bool)[self.sheet]
+        return self._has[field]
+
+    def drop_measure_codes(self) -> None:
+        """Forget the codes of values and statuses: only scoring reads them, and a province's
+        would otherwise stay in memory through the commit."""
+        self._codes = {k: v for k, v in self._codes.items() if k[0] == "col"}
+        self._has.clear()
+
+    def _coded(self, store: str, name: str) -> Coded:
+        """Codes over all the run's rows, made once, as int32 (half the memory of pandas')."""
+        key = (store, name)
+        if key not in self._codes:
+            column = getattr(self, store)[name] if store == "col" else getattr(self, store).get(name)
+            if column is None:
+                self._codes[key] = np.full(self.n, -1, np.int32), []
+            else:
+                c, u = factorize(column, FIELDS[name][0] if store == "values" else None)
+                self._codes[key] = c.astype(np.int32), u
+        return self._codes[key]
 
     def raw_id(self, i: int) -> object:
         """Row i's ID cell as the file has it (the ID itself when it was written canonically)."""
@@ -82,31 +122,41 @@ class Table:
             present=s.present, raw={k: v for k, v in raw.items() if v is not None}, headers=s.headers, spot=s.spot)
 
 
-@dataclass
 class Entries:
-    """The accepted course results of a run, as columns aligned with `rows` (indexes into
-    the Table)."""
+    """The accepted course results of a run: `rows` (indexes into the Table) and, aligned
+    with them, a numpy column for each result `runtable.ENTRIES_AT_SCORE` declares, as an
+    attribute (`entries.passed`, `entries.composite`, …; the declaration says what each
+    holds). A result column added to the declaration travels through `take` and the check
+    at score's exit with no other edit here."""
 
-    table: Table
-    rows: np.ndarray
-    track: np.ndarray
-    composite: np.ndarray  # Decimal or None, until written (`composite_text`, the writers' float)
-    passed: np.ndarray
-    eligible: np.ndarray
-    hours: np.ndarray
-    credits: np.ndarray
-    reason: np.ndarray
-    inputs: np.ndarray
+    def __init__(self, table: Table, rows: np.ndarray, **results: np.ndarray) -> None:
+        if sorted(results) != sorted(ENTRY_RESULTS):
+            raise TypeError(f"Entries takes the results {', '.join(ENTRY_RESULTS)}, not {', '.join(results)}")
+        self.table, self.rows = table, rows
+        self.__dict__.update(results)  # plain attributes: copy.copy and del work on them as on any
+
+    if TYPE_CHECKING:
+        def __getattr__(self, name: str) -> np.ndarray: ...  # the declared results, for a type checker
 
     def __len__(self) -> int:
         return len(self.rows)
 
     def take(self, keep: np.ndarray) -> Entries:
-        return Entries(self.table, self.rows[keep], self.track[keep], self.composite[keep], self.passed[keep],
-                       self.eligible[keep], self.hours[keep], self.credits[keep], self.reason[keep],
-                       self.inputs[keep])
+        """The entries `keep` selects (a mask or indexes), every column alike."""
+        return Entries(self.table, self.rows[keep], **{c: getattr(self, c)[keep] for c in ENTRY_RESULTS})
+
+    def coded(self, name: str) -> Coded:
+        """Codes (int32) of a column of these entries: a Table row column's are the Table's
+        (`Table.coded`, whose distinct values are the whole run's), a result column's are
+        made here."""
+        if name in ENTRY_RESULTS:
+            c, u = factorize(getattr(self, name))
+            return c.astype(np.int32), u
+        c, u = self.table.coded(name)
+        return c[self.rows], u
 
     def column(self, name: str) -> np.ndarray:
+        """A row column of the Table (unit, id, course_id, …) for these entries."""
         return self.table.col[name][self.rows]
 
     def composite_text(self) -> list[str | None]:
@@ -164,13 +214,12 @@ def str_ranks(values: list[str]) -> np.ndarray:
     return rank
 
 
-def pair_codes(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
-    """Codes of the (a, b) pairs of two object columns (e.g. track and course id), and the
+def pair_codes(a: Coded, b: Coded) -> tuple[np.ndarray, list[tuple]]:
+    """Codes of the (a, b) pairs of two coded columns (e.g. track and course id), and the
     distinct pairs."""
-    ac, au = factorize(a)
-    bc, bu = factorize(b)
+    (ac, au), (bc, bu) = a, b
     k = max(len(bu), 1)
-    codes_, distinct = factorize(ac * k + bc)
+    codes_, distinct = factorize(ac.astype(np.int64) * k + bc)
     return codes_, [(au[v // k], bu[v % k]) for v in distinct]
 
 

@@ -37,7 +37,7 @@ import numpy as np
 from credittool.ledger import terms
 from credittool.write import register
 from credittool.owners import die_with_parent, left_behind, owner_tag
-from credittool.resolve.table import Entries, factorize, object_array, pair_codes, str_ranks
+from credittool.resolve.table import Entries, object_array, pair_codes, str_ranks
 from credittool.rules.loader import TermRules
 from credittool.write.xlsxout import write_xlsx
 
@@ -146,13 +146,12 @@ def _payload(entries: Entries, term: TermRules) -> dict[str, Any]:
     """The run's entries as integer codes per row and the distinct values they stand for:
     what the register shows of each entry, a few hundred bytes of objects per distinct
     value instead of per row."""
-    t = entries.table
-    rows = entries.rows
+    sheets = entries.table.sheets
     _, tracks = terms.rules_rows(term)
     course_name = {cid: name for _, cid, name, _, _ in terms.rules_rows(term)[0]}
     placed = {(track, cid): (track_name, required, position)
               for _, track, track_name, cid, required, position in tracks}
-    pair, pairs = pair_codes(entries.track, t.col["course_id"][rows])
+    pair, pairs = pair_codes(entries.coded("track"), entries.coded("course_id"))
     if any(p not in placed for p in pairs):  # the SQL joins would drop such rows; ingest makes none
         raise ValueError("an entry's course is not a course of its track")
     out: dict[str, Any] = {
@@ -165,18 +164,13 @@ def _payload(entries: Entries, term: TermRules) -> dict[str, Any]:
         "pair_course_id": [c for _, c in pairs],
         "pair_course": [course_name[c] for _, c in pairs],
         "passed": entries.passed.astype(np.int8),
-        "sheet": t.sheet[rows].astype(np.int32),
-        "row": t.row[rows],
-        "file_names": [s.file for s in t.sheets],
-        "sheet_names": [s.name for s in t.sheets],
+        "sheet": entries.sheet.astype(np.int32),
+        "row": entries.row,
+        "file_names": [s.file for s in sheets],
+        "sheet_names": [s.name for s in sheets],
     }
-    for col in ("unit", "name", "id"):  # coded by resolve already
-        codes, distinct = t.coded(col)
-        out[col], out[col + "s"] = codes[rows], distinct
-    for col, values in (("subject", t.col["subject"][rows]), ("composite", entries.composite),
-                        ("reason", entries.reason), ("hours", entries.hours), ("credits", entries.credits)):
-        codes, distinct = factorize(values)
-        out[col], out[col + "s"] = codes.astype(np.int32), distinct
+    for col in ("unit", "name", "id", "subject", "composite", "reason", "hours", "credits"):
+        out[col], out[col + "s"] = entries.coded(col)  # the row columns' codes are the run's (Table.coded)
     return out
 
 
