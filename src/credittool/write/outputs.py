@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from credittool.write import register
-from credittool.write.earlyparts import EarlyParts
 from credittool.ledger import filerecords
 from credittool.ledger.db import generation, mark_written
-from credittool.write.register import RegisterStats
+from credittool.write.register import RegisterStats, StagedParts
 from credittool.rules.loader import TermRules
 
 WORKBOOKS = ("register.xlsx", "rejects.xlsx")
@@ -40,7 +39,7 @@ def _one_writer(out_dir: Path) -> Iterator[None]:
 
 
 def write_outputs(con: sqlite3.Connection, term: TermRules | LedgerTerm, out_dir: Path,
-                  early: EarlyParts | None = None) -> RegisterStats:
+                  early: StagedParts | None = None) -> RegisterStats:
     """register.write_outputs, and the generation the workbooks now show recorded."""
     with _one_writer(out_dir):
         gen = generation(con, term.term_id)  # what is committed now; the files show at least this
