@@ -335,3 +335,18 @@ def test_same_bytes_twice_in_one_run_count_once(school: Path, tmp_path: Path, wo
     con = sqlite3.connect(workspace / "ledger.sqlite")
     assert con.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 8
     assert con.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 1
+
+
+def test_ledger_inputs_say_what_each_result_was_computed_from(school: Path, workspace: Path) -> None:
+    # Each entry keeps its measured inputs as `field=value` (`field=!status` for a status
+    # word), the fields in sorted order, joined by ";"; blank cells say nothing. Worked
+    # from the school's cells by hand.
+    ingest([school], rules=[TEXT_H1], workspace=workspace)
+    con = sqlite3.connect(workspace / "ledger.sqlite")
+    got = dict(((i, r), inputs) for i, r, inputs in con.execute("SELECT id_number, row, inputs FROM entries"))
+    assert got[(ID_A, 4)] == "attendance=是"  # row 1: 是
+    assert got[(ID_A, 5)] == "blog_posts=6;blog_score=50;exam=80"  # row 2: 80, 6, 50
+    assert got[(ID_A, 6)] == "blog_posts=5;blog_score=90;exam=85.5"  # row 3: the text "85.5"
+    assert got[(ID_B, 7)] == "attendance=否"  # row 4: 否
+    assert got[(ID_B, 8)] == "blog_posts=5;blog_score=70;exam=!absent"  # row 5: 缺考, a status word
+    assert got[(ID_B, 9)] == "blog_posts=5;blog_score=67;exam=57"  # row 6: full-width ５７

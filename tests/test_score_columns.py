@@ -239,10 +239,14 @@ def check(term: TermRules, book: Book, res: Resolution) -> int:
             bad.append(f"{where}: expected {out}, got rejects={got_rejects}, entry={r.ident in at}")
             continue
         k = at[r.ident]
+        # the inputs the ledger keeps: field=value (是/否 for yes/no), field=!status, sorted, joined by ";"
+        inputs = ";".join(sorted([f"{f}={'是' if v is True else '否' if v is False else v}"
+                                  for f, v in r.values.items() if v is not None]
+                                 + [f"{f}=!{st_}" for f, st_ in r.statuses.items()]))
         want_t = (None if out.composite is None else str(out.composite), out.passed, out.eligible,
-                  float(out.hours), float(out.credits), "；".join(out.reasons), r.track, r.course)
+                  float(out.hours), float(out.credits), "；".join(out.reasons), r.track, r.course, inputs)
         got_t = (_text(e.composite[k]), bool(e.passed[k]), bool(e.eligible[k]), float(e.hours[k]), float(e.credits[k]),
-                 e.reason[k], e.track[k], e.column("course_id")[k])
+                 e.reason[k], e.track[k], e.column("course_id")[k], e.inputs[k])
         assert e.passed[k] in (0, 1) and e.eligible[k] in (0, 1)
         if want_t != got_t:
             bad.append(f"{where}: expected {want_t}, got {got_t}")

@@ -183,25 +183,30 @@ def _rounded(total: np.ndarray, scale: int, rounding: Rounding) -> np.ndarray:
 
 
 def _inputs(t: Table, kept: np.ndarray) -> np.ndarray:
-    """The `inputs` text of each kept row (of the Table), built once per distinct combination."""
+    """The `inputs` text of each kept row (of the Table), built once per distinct combination:
+    its parts `field=value` (`field=!status` for a status word) joined by ";" in sorted order."""
     parts, key_cols = [], []
-    # no field name is a prefix of another: sorted parts are in field order
+    # in field order, a field's status before its value: that is the parts' sorted order, as
+    # no field name is a prefix of another and "!" sorts before any value's text
     for f in sorted(set(t.values) | set(t.statuses)):
-        if f in t.values:
-            c, u = t.value_codes(f)
-            parts.append((c, [f"{f}={'是' if v is True else '否' if v is False else v}" for v in u]))
-            key_cols.append(c[kept])
         if f in t.statuses:
             c, u = t.status_codes(f)
             parts.append((c, [f"{f}=!{v}" for v in u]))
             key_cols.append(c[kept])
+        if f in t.values:
+            c, u = t.value_codes(f)
+            parts.append((c, [f"{f}={'是' if v is True else '否' if v is False else v}" for v in u]))
+            key_cols.append(c[kept])
     if not len(kept):
         return np.zeros(0, dtype=object)
-    g = group_codes(key_cols) if key_cols else np.zeros(len(kept), np.int64)
-    texts = []
-    for i in kept[first_of_groups(g)].tolist():
-        texts.append(";".join(sorted(u[c[i]] for c, u in parts if c[i] >= 0)))
-    return np.array(texts, dtype=object)[g] if texts else np.full(len(kept), "", dtype=object)
+    if not parts:
+        return np.full(len(kept), "", dtype=object)
+    g = group_codes(key_cols)
+    firsts = kept[first_of_groups(g)]
+    # each part's text for each combination ("" where the row has none: code -1 picks it)
+    columns = [object_array(u + [""])[c[firsts]].tolist() for c, u in parts]
+    texts = [";".join(filter(None, row)) for row in zip(*columns)]
+    return object_array(texts)[g]
 
 
 def _evaluate_one(r: Record, track: str, term: TermRules):
