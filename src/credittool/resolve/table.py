@@ -183,10 +183,10 @@ def row_problem(r: Record, field: str, code: str, message: str, hint: str) -> Pr
 
 
 def object_array(values: list) -> np.ndarray:
-    """A 1-d object array of `values` (np.array would make tuples into a second dimension)."""
-    a = np.empty(len(values), dtype=object)
-    a[:] = values
-    return a
+    """A 1-d object array of the list `values`, each element as it is (np.array would make
+    tuples into a second dimension; assigning the list to an empty array's slice does not,
+    but is several times slower on Decimals)."""
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 def codes(values: np.ndarray, kind: Kind | None = None) -> np.ndarray:
