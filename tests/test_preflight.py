@@ -56,6 +56,22 @@ def test_file_size_limit(tmp_path: Path) -> None:
     assert "拆分" in e.hint
 
 
+class _Shrunk(type(Path())):
+    """A path whose stat says the file is smaller than it is: it grew after stat was read."""
+
+    def stat(self, *, follow_symlinks: bool = True) -> os.stat_result:
+        st = super().stat(follow_symlinks=follow_symlinks)
+        return os.stat_result((*st[:6], 10, *st[7:]))
+
+
+def test_a_file_that_grew_after_stat_is_read_whole_and_still_limited(tmp_path: Path) -> None:
+    path = H.school(tmp_path / "a.xlsx")
+    size = path.stat().st_size
+    assert preflight(_Shrunk(path)).size == size  # every byte, not the 10 that stat said
+    e = refused(_Shrunk(path), Limits(file_bytes=1000))
+    assert e.code == "E-FILE-SIZE" and "超过上限 1000 字节" in e.message
+
+
 def test_unpacked_total_limit(tmp_path: Path) -> None:
     e = refused(H.school(tmp_path / "a.xlsx"), Limits(zip_total=10_000))
     assert e.code == "E-ZIP-TOTAL"

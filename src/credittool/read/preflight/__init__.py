@@ -58,7 +58,11 @@ def preflight(path: Path, limits: Limits = LIMITS) -> Preflight:
     check_limit(size, limits.file_bytes, "文件", "E-FILE-SIZE", "把文件拆分（每校一个文件），或删除图片和多余的工作表后另存")
     try:
         with open(path, "rb") as f:
-            data = f.read(limits.file_bytes + 1)  # the file may have grown since stat
+            # read what stat said (a read of the whole limit would allocate it each time),
+            # then anything the file has grown by since, up to the limit
+            data = f.read(size + 1)
+            if len(data) > size:
+                data += f.read(limits.file_bytes + 1 - len(data))
     except OSError as exc:
         raise os_error(exc) from None
     check_limit(len(data), limits.file_bytes, "文件", "E-FILE-SIZE", "把文件拆分，或删除图片和多余的工作表后另存")
