@@ -327,3 +327,38 @@ def test_normalize_column_is_normalize_per_cell(vocab: Vocabulary, field: str, r
 
     got = normalize_column(field, raws, vocab, "表头")
     assert got == [cells.normalize(FIELDS[field][0], raw, vocab, "表头", field) for raw in raws]
+
+
+def test_cells_seen_in_one_file_are_reused_in_the_next_with_their_own_heading(vocab: Vocabulary) -> None:
+    """A worker reads thousands of files whose scores and words recur: the vocabulary keeps
+    their cells per field and heading, so a problem still names the heading of its own
+    sheet, and the next file's equal cells are the very same objects."""
+    from credittool.extract.columns import normalize_column
+
+    fresh = Vocabulary(vocab.status, vocab.yes, vocab.no)
+    first = normalize_column("exam", [85, "八十", "缺考"], fresh, "考试成绩")
+    again = normalize_column("exam", ["缺考", 85, "八十"], fresh, "考试成绩")
+    other = normalize_column("exam", ["八十"], fresh, "笔试")
+    assert [id(c) for c in again] == [id(first[2]), id(first[0]), id(first[1])]
+    assert first[0] == Cell(value=Decimal(85)) and first[2].status == "absent"
+    assert "考试成绩" in first[1].problem.message and "笔试" in other[0].problem.message
+    assert other[0] is not first[1]
+    assert set(fresh.seen) == {("exam", "考试成绩"), ("exam", "笔试")}
+
+
+def test_ids_and_names_are_not_kept_and_the_kept_cells_are_bounded(vocab: Vocabulary,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """IDs and names rarely recur: nothing of theirs stays behind. A field whose values do
+    not recur either (a sheet of odd scores) stops being kept at SEEN_MAX cells, and its
+    columns are still normalised cell by cell as before."""
+    from credittool.extract import columns
+
+    fresh = Vocabulary(vocab.status, vocab.yes, vocab.no)
+    columns.normalize_column("id", ["22028219640106339X"], fresh, "身份证号")
+    columns.normalize_column("name", ["张三"], fresh, "姓名")
+    assert fresh.seen == {}
+    monkeypatch.setattr(columns, "SEEN_MAX", 3)
+    got = columns.normalize_column("exam", [1, 2, 3, 4, 5], fresh, "考试成绩")
+    later = columns.normalize_column("exam", [6, 7, 1], fresh, "考试成绩")
+    assert [c.value for c in got + later] == [Decimal(v) for v in (1, 2, 3, 4, 5, 6, 7, 1)]
+    assert len(fresh.seen["exam", "考试成绩"][1]) == 5  # the first column's, then no more

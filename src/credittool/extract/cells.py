@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dc_field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -48,6 +48,10 @@ class Vocabulary:
     status: dict[str, str]  # match key → status kind
     yes: frozenset[str]
     no: frozenset[str]
+    # the cells already normalised with these words, per (field, heading), for the fields
+    # whose values recur from file to file (`columns.normalize_column`); each worker fills
+    # its own copy
+    seen: dict[tuple[str, str], tuple[dict, dict]] = dc_field(default_factory=dict, compare=False, repr=False)
 
 
 def is_blank(raw: Any) -> bool:

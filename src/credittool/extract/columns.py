@@ -106,12 +106,15 @@ def _looked_up(col: list[Cell], flagged: dict[int, Problem], names: dict[str, st
     return [None if i in flagged else named(c) for i, c in enumerate(col)]
 
 
+SEEN_MAX = 10_000  # distinct cells a vocabulary keeps per field and heading
+
+
 def normalize_column(field: str, raws: list, vocab: Vocabulary, header: str) -> list[Cell]:
     """Each raw cell of one column as a Cell; each distinct (type, value) normalised once
-    (1, 1.0 and True are equal in Python but not the same cell, hence the type)."""
+    (1, 1.0 and True are equal in Python but not the same cell, hence the type), and, for
+    the fields whose values recur (`_seen`), once for all the files a process reads."""
     kind = FIELDS[field][0]
-    texts: dict[str, Cell] = {}  # most cells are text: keyed by the string alone
-    others: dict[tuple[type, Any], Cell] = {}
+    texts, others = _seen(vocab, field, header, kind)  # most cells are text: keyed by the string alone
     out = []
     for raw in raws:
         if type(raw) is str:
@@ -125,6 +128,18 @@ def normalize_column(field: str, raws: list, vocab: Vocabulary, header: str) -> 
                 c = others[key] = normalize(kind, raw, vocab, header, field)
         out.append(c)
     return out
+
+
+def _seen(vocab: Vocabulary, field: str, header: str, kind: Kind) -> tuple[dict[str, Cell],
+                                                                          dict[tuple[type, Any], Cell]]:
+    """Where normalize_column keeps the distinct cells it has normalised. Scores, counts,
+    是/否 and the names of units, subjects and courses recur from file to file: for them, the
+    vocabulary's pair for this field and heading (a cell's problem names its heading), until
+    it holds SEEN_MAX cells. IDs and names rarely recur: a fresh pair for each column."""
+    if kind is Kind.ID or field == "name":
+        return {}, {}
+    seen = vocab.seen.setdefault((field, header), ({}, {}))
+    return seen if len(seen[0]) + len(seen[1]) < SEEN_MAX else ({}, {})
 
 
 def _flags(file: str, sheet: Sheet, layout: Layout, first: int, n: int) -> dict[str, dict[int, Problem]]:
