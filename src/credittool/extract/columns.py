@@ -176,17 +176,17 @@ def append_rows(out: Rows, sc: SheetCells, si: int, keep: list[int]) -> None:
         return [default] * len(keep) if col is None else [col[i].value for i in keep]
 
     cols["sheet"].extend([si] * len(keep))
-    cols["row"].extend(sc.first + i for i in keep)
-    cols["unit"].extend(u or sc.default_unit for u in values("unit"))
+    cols["row"].extend([sc.first + i for i in keep])
+    cols["unit"].extend([u or sc.default_unit for u in values("unit")])
     cols["name"].extend(values("name"))
     ids = values("id")
     cols["id"].extend(ids)
-    cols["subject"].extend(v or "" for v in values("subject", ""))
-    cols["stage"].extend(v or "" for v in values("stage", ""))
-    cols["course_id"].extend(sc.course[i] or "" for i in keep)
-    cols["track_hint"].extend(sc.hint[i] for i in keep)
+    cols["subject"].extend([v or "" for v in values("subject", "")])
+    cols["stage"].extend([v or "" for v in values("stage", "")])
+    cols["course_id"].extend([sc.course[i] or "" for i in keep])
+    cols["track_hint"].extend([sc.hint[i] for i in keep])
     raw_ids = sc.raw.get("id") or [None] * len(sc)
-    cols["raw_id"].extend(None if raw_ids[i] == ident else raw_ids[i] for i, ident in zip(keep, ids))  # where it differs
+    cols["raw_id"].extend([None if raw_ids[i] == ident else raw_ids[i] for i, ident in zip(keep, ids)])  # where it differs
     # as read, for messages (the cell's shared value where equal: a province's rows would
     # otherwise hold millions of equal strings, one per cell read)
     for f, name in (("course", "raw_course"), ("track", "raw_track")):
@@ -194,11 +194,11 @@ def append_rows(out: Rows, sc: SheetCells, si: int, keep: list[int]) -> None:
             cols[name].extend([None] * len(keep))
         else:
             raws, col = sc.raw[f], sc.cells[f]
-            cols[name].extend(col[i].value if raws[i] == col[i].value else raws[i] for i in keep)
+            cols[name].extend([col[i].value if raws[i] == col[i].value else raws[i] for i in keep])
     for f, vcol, scol in measures:
         col = sc.cells[f]
-        vcol.extend(col[i].value for i in keep)
+        vcol.extend([col[i].value for i in keep])
         if scol is not None:
-            scol.extend(col[i].status for i in keep)
+            scol.extend([col[i].status for i in keep])
     for col in others:  # a field this sheet lacks stays None
         col.extend([None] * (len(cols["row"]) - len(col)))
