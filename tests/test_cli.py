@@ -39,7 +39,10 @@ def test_every_command_and_option_has_help() -> None:
 def test_check_shipped_rules_ok() -> None:
     res = run("check", "--rules", RULES)
     assert res.exit_code == 0, res.output
-    assert "规则文件 6 个，均无错误" in res.output
+    assert "规则文件 7 个，均无错误" in res.output
+    # the Zhangdian programme file: its programmes and the year's standards, assumptions marked
+    assert "培训项目 · 2018-2019学年第一学期（2018-19-s1，2018-19学年）" in res.output
+    assert "  · 面对面培训 ≥ 24 学时（假定，待确认）\n" in res.output
 
 
 def test_check_weights_summing_to_0_9_names_file_line_and_course(tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ from credittool.score.scoring import Outcome, evaluate
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules"
 BASE = RULES / "_huadian-2009-common.yaml"
-TRACK_FILES = sorted(p for p in RULES.glob("*.yaml") if not p.name.startswith("_"))
+TRACK_FILES = sorted(RULES.glob("huadian-*.yaml"))  # the course files (one term × one track each)
 D = Decimal
 STATUS_KINDS = ("absent", "exempt", "resit", "deferred")
 IDENTITY = frozenset({"name", "id", "unit", "course"})

@@ -145,6 +145,19 @@ def limits_summary(info: dict) -> None:
                   highlight=False)
 
 
+def programmes_summary(term: dict) -> None:
+    """A term's programmes and the year's standards, as `check` shows them."""
+    table = Table(title=f"培训项目 · {term['name']}（{term['id']}，{term['year']}学年）", header_style="bold")
+    for col in ("项目", "类别", "学时", "每行至多", "合格"):
+        table.add_column(col)
+    for p in term["programmes"]:
+        table.add_row(p["name"], p["category"], p["hours"], p["max_hours"], p["passing"])
+    console.print(table)
+    console.print("学年达标标准：" + ("" if term["standards"] else "（未规定）"), highlight=False)
+    for line in term["standards"]:
+        console.print(f"  · {line}", highlight=False)
+
+
 def check_summary(result, out=None) -> None:  # noqa: ANN001 - CheckResult, Path | None
     for term in result.terms:
         table = Table(title=f"规则 · {term['name']}（{term['id']}）", header_style="bold")
@@ -152,7 +165,10 @@ def check_summary(result, out=None) -> None:  # noqa: ANN001 - CheckResult, Path
             table.add_column(col)
         for c in term["courses"]:
             table.add_row(c["track"], c["name"], "是" if c["required"] else "否", c["hours"], c["credits"], c["scoring"])
-        console.print(table)
+        if term["courses"]:
+            console.print(table)
+        if "programmes" in term:
+            programmes_summary(term)
     console.print(f"规则文件 {len(result.rules_files)} 个，均无错误。", highlight=False)
     rejects = result.rejects
     n = len(rejects)

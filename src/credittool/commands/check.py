@@ -14,8 +14,9 @@ from credittool.commands.ingest import choose_term, vocabulary
 from credittool.read.inputs import scan_inputs
 from credittool.write.rejects import REJECT_COLUMNS
 from credittool.resolve.run import resolve
-from credittool.rules.loader import load_rules
+from credittool.rules.loader import TermRules, load_rules
 from credittool.rules.schema import Course
+from credittool.score.standards import describe
 from credittool.write.xlsxout import SheetSpec, write_xlsx
 
 
@@ -26,6 +27,22 @@ def _scoring(c: Course) -> str:
     parts += [f"{label(m.field)}≥{m.min}" + ("（有该列时）" if m.optional else "") for m in c.minimums]
     parts += [f"报考条件 {label(m.field)}≥{m.min}" for m in c.exam_prerequisites]
     return "；".join(parts)
+
+
+def _term_info(t: TermRules) -> dict:
+    """What `check` shows of a term: its courses, and its programmes and standards."""
+    info: dict = {"id": t.term_id, "name": t.term_name, "courses": [
+        {"track": rs.track.name, "id": c.id, "name": c.name, "required": c.required, "hours": str(c.hours),
+         "credits": str(c.credit_value), "scoring": _scoring(c)} for rs in t.by_track.values() for c in rs.courses]}
+    ps = t.programmes
+    if ps is not None:
+        info["year"] = ps.term.year
+        info["programmes"] = [
+            {"id": p.id, "name": p.name, "category": ps.category_names[p.category], "max_hours": str(p.max_hours),
+             "hours": "按名册" if p.fixed_hours is None else str(p.fixed_hours),
+             "passing": "出勤即合格" if p.attendance_based else "看结果（合格、结业…）"} for p in ps.programmes]
+        info["standards"] = describe(ps)
+    return info
 
 
 @dataclass
@@ -82,11 +99,7 @@ def check(paths: list[Path], *, rules: list[Path], term: str | None = None, cour
     book = load_rules(rules)
     if not book.ok:
         raise RulesInvalid(book.problems)
-    terms = [{"id": t.term_id, "name": t.term_name, "courses": [
-        {"track": rs.track.name, "id": c.id, "name": c.name, "required": c.required, "hours": str(c.hours),
-         "credits": str(c.credit_value), "scoring": _scoring(c)} for rs in t.by_track.values() for c in rs.courses]}
-        for t in book.terms.values()]
-    result = CheckResult(book.files, terms)
+    result = CheckResult(book.files, [_term_info(t) for t in book.terms.values()])
     if not paths:
         if out is not None:
             write_problems([], out)

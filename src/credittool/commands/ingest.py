@@ -58,14 +58,25 @@ class IngestReport(BySeverity):
 
 
 def choose_term(book: RuleBook, term: str | None) -> TermRules:
+    """The term whose files are read: the one named, or the rules' only term."""
     if term is not None:
         if term not in book.terms:
             raise UsageError(f"规则中没有学期 {term}", "可选学期：" + "、".join(sorted(book.terms)))
-        return book.terms[term]
+        return _with_courses(book.terms[term])
     if len(book.terms) == 1:
-        return next(iter(book.terms.values()))
+        return _with_courses(next(iter(book.terms.values())))
     raise UsageError("规则文件涉及多个学期：" + "、".join(sorted(book.terms)), "用 --term 指定学期，例如 --term "
                      + sorted(book.terms)[0])
+
+
+def _with_courses(term: TermRules) -> TermRules:
+    """Files are read against a term's courses. Programme rosters and staff lists (a term
+    with programmes only) are not read yet: say so rather than reject every row."""
+    if not term.by_track:
+        raise UsageError(f"学期 {term.term_id}（{term.term_name}）的规则只有培训项目，没有课程；"
+                         "这一版还不能导入项目名册和教师名册",
+                         f"credittool check --rules {term.programme_source} 可查看该学期的项目和学年达标标准")
+    return term
 
 
 def vocabulary(term: TermRules) -> Vocabulary:

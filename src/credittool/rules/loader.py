@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from credittool.diagnostics import Problem, rules_problem
 from credittool.rules.messages import error_message, shown
+from credittool.rules.programmes import Misreferenced, ProgrammeSet
 from credittool.rules.schema import Course, Ruleset
 from credittool.rules.yamlsafe import YamlDoc, format_path, load_yaml
 from credittool.textnorm import match_key
@@ -37,6 +38,14 @@ class TermRules:
     yes: frozenset[str] = frozenset()
     no: frozenset[str] = frozenset()
     publisher: str | None = None  # publisher.issuer, for the public copy of the rankings
+    programmes: ProgrammeSet | None = None  # the term's programmes and the year's standards (R12–R17)
+    programme_source: str = ""  # its rules file
+    programme_names: dict[str, str] = field(default_factory=dict)  # match key → programme id
+
+    @property
+    def year(self) -> str | None:
+        """The school year (学年) the term belongs to, when its rules declare programmes."""
+        return None if self.programmes is None else self.programmes.term.year
 
     def course_named(self, course_id: str) -> Course:
         for rs in self.by_track.values():
@@ -75,7 +84,7 @@ def _expand(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     return files, problems
 
 
-def _load_one(path: Path) -> tuple[Ruleset | None, YamlDoc | None, list[Problem]]:
+def _load_one(path: Path) -> tuple[Ruleset | ProgrammeSet | None, YamlDoc | None, list[Problem]]:
     doc, problems = load_yaml(path)
     if doc is None:
         return None, None, problems
@@ -95,18 +104,24 @@ def _load_one(path: Path) -> tuple[Ruleset | None, YamlDoc | None, list[Problem]
                     origin[key] = base_doc
         elif base_doc is None and not base_problems:
             problems.append(rules_problem(doc.file, doc.line_of(("base",)), "base", f"读不到 base 指定的共用底稿 {base_path}"))
+    if "programmes" in data and "courses" in data:
+        return None, doc, problems + [rules_problem(origin["programmes"].file, origin["programmes"].line_of(("programmes",)),
+                                                    "programmes", "一个规则文件只写课程（courses）或只写培训项目（programmes），"
+                                                    "不能两样都写；分成两个文件，写同一个 term")]
+    model: type[Ruleset] | type[ProgrammeSet] = ProgrammeSet if "programmes" in data else Ruleset
     try:
-        return Ruleset.model_validate(data), doc, problems
+        return model.model_validate(data), doc, problems
     except ValidationError as exc:
-        return None, doc, problems + _schema_problems(exc.errors(), data, doc, origin)
+        return None, doc, problems + _schema_problems(exc.errors(), data, doc, origin, model)
 
 
-def _schema_problems(errors: list[dict], data: dict, doc: YamlDoc, origin: dict[str, YamlDoc]) -> list[Problem]:
+def _schema_problems(errors: list[dict], data: dict, doc: YamlDoc, origin: dict[str, YamlDoc],
+                     model: type[BaseModel]) -> list[Problem]:
     """pydantic's errors as one Chinese problem each, at the line of the key (or of its parent)."""
     problems: list[Problem] = []
     seen: set[tuple] = set()
     dup_ids = _duplicate_course_ids(data, origin.get("courses", doc))
-    for loc, msg in _typos_merged([_located(err) for err in errors]):
+    for loc, msg in _typos_merged([item for err in errors for item in _located(err)], model):
         if dup_ids and not loc:  # said below, at the line of the duplicate
             msg = "；".join(part for part in msg.split("；") if not part.startswith("课程 id 重复"))
             if not msg:
@@ -119,16 +134,20 @@ def _schema_problems(errors: list[dict], data: dict, doc: YamlDoc, origin: dict[
     return problems + dup_ids
 
 
-def _located(err: dict) -> tuple[tuple, str, str]:
-    """(key path, error type, Chinese message) of one pydantic error."""
+def _located(err: dict) -> list[tuple[tuple, str, str]]:
+    """(key path, error type, Chinese message) of one pydantic error; a model's
+    cross-references that do not hold (`Misreferenced`) are one each, at their own keys."""
     loc = tuple(err["loc"])
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, Misreferenced):
+        return [(loc + tuple(path), "value_error", msg) for path, msg in cause.items]
     if loc and loc[-1] in ("int", "float"):
         # the strict number union reports once per member; say it once, plainly
-        return loc[:-1], "number", f"必须是数字，现在是 {shown(err['input'])}"
-    return loc, err["type"], error_message(err)
+        return [(loc[:-1], "number", f"必须是数字，现在是 {shown(err['input'])}")]
+    return [(loc, err["type"], error_message(err))]
 
 
-def _typos_merged(items: list[tuple[tuple, str, str]]) -> list[tuple[tuple, str]]:
+def _typos_merged(items: list[tuple[tuple, str, str]], model: type[BaseModel]) -> list[tuple[tuple, str]]:
     """An unknown key beside a missing one it resembles is one mistake, a typo: say it once,
     with the key meant (「未知的键 hour，是否应为 hours？」)."""
     missing = {loc for loc, kind, _ in items if kind == "missing" and loc}
@@ -137,19 +156,19 @@ def _typos_merged(items: list[tuple[tuple, str, str]]) -> list[tuple[tuple, str]
     for loc, kind, msg in items:
         if kind == "extra_forbidden" and loc:
             near = get_close_matches(str(loc[-1]), [str(m[-1]) for m in missing if m[:-1] == loc[:-1]], 1, 0.75)
-            near = near or get_close_matches(str(loc[-1]), _keys_at(loc[:-1]), 1, 0.75)
+            near = near or get_close_matches(str(loc[-1]), _keys_at(model, loc[:-1]), 1, 0.75)
             if near:
                 used.add(loc[:-1] + (near[0],))
                 msg = f"未知的键 {loc[-1]}，是否应为 {near[0]}？"
             else:
-                msg = f"未知的键 {loc[-1]}（可用的键：{'、'.join(_keys_at(loc[:-1]))}；见 rules/README.md）"
+                msg = f"未知的键 {loc[-1]}（可用的键：{'、'.join(_keys_at(model, loc[:-1]))}；见 rules/README.md）"
         out.append((loc, kind, msg))
     return [(loc, msg) for loc, kind, msg in out if not (kind == "missing" and loc in used)]
 
 
-def _keys_at(path: tuple) -> list[str]:
+def _keys_at(root: type[BaseModel], path: tuple) -> list[str]:
     """The keys the schema allows at `path` (a mapping of the rules file), in declared order."""
-    model: Any = Ruleset
+    model: Any = root
     for part in path:
         if isinstance(part, int):
             continue
@@ -202,7 +221,7 @@ def _index(table: dict[str, str], key: str, value: str, what: str, where: str, p
 
 def load_rules(paths: list[Path]) -> RuleBook:
     files, problems = _expand([Path(p) for p in paths])
-    loaded: list[tuple[str, Ruleset, YamlDoc]] = []
+    loaded: list[tuple[str, Ruleset | ProgrammeSet, YamlDoc]] = []
     for f in files:
         rs, doc, probs = _load_one(f)
         problems += probs
@@ -211,48 +230,78 @@ def load_rules(paths: list[Path]) -> RuleBook:
     terms: dict[str, TermRules] = {}
     for fname, rs, doc in loaded:
         tr = terms.setdefault(rs.term.id, TermRules(rs.term.id, rs.term.name, {}, {}))
-        if rs.track.id in tr.by_track:
-            problems.append(rules_problem(fname, doc.line_of(("track",)), "track",
-                                         f"学期 {rs.term.id} 的培训类型 {rs.track.id} 已在 {tr.sources[rs.track.id]} 中定义；"
-                                         "每个学期的每个培训类型只写一个文件"))
-            continue
         if tr.term_name != rs.term.name:
             problems.append(rules_problem(fname, doc.line_of(("term", "name")), "term.name",
                                          f"学期 {rs.term.id} 在另一个文件中名为「{tr.term_name}」，名称须一致"))
-        tr.by_track[rs.track.id] = rs
-        tr.sources[rs.track.id] = fname
-        if rs.publisher is not None:
-            if tr.publisher is not None and tr.publisher != rs.publisher.issuer:
-                problems.append(rules_problem(fname, doc.line_of(("publisher", "issuer")), "publisher.issuer",
-                                             f"term {rs.term.id} has publisher '{tr.publisher}' in another file"))
-            tr.publisher = tr.publisher or rs.publisher.issuer
-        for fld, aliases in rs.fields.items():
-            for a in (fld, *aliases):
-                _index(tr.headers, a, fld, "fields", fname, problems)
-        for c in rs.courses:
-            for a in (c.id, c.name, *c.aliases):
-                _index(tr.courses, a, c.id, f"courses.{c.id}", fname, problems)
-        for a in (rs.track.id, rs.track.name, *rs.track.aliases):
-            _index(tr.tracks, a, rs.track.id, "track", fname, problems)
-        for u in rs.units:
-            _index(tr.units, u, rs.track.id, "units", fname, problems)
-        for w, kind in rs.status_words.items():
-            _index(tr.status, w, kind, "status_words", fname, problems)
-        tr.yes = tr.yes | {match_key(w) for w in rs.yes_no_words.yes}
-        tr.no = tr.no | {match_key(w) for w in rs.yes_no_words.no}
+        if isinstance(rs, ProgrammeSet):
+            _add_programmes(tr, rs, fname, doc, problems)
+        else:
+            _add_ruleset(tr, rs, fname, doc, problems)
     for tr in terms.values():
-        both = tr.yes & tr.no
-        if both:
-            problems.append(rules_problem(tr.sources[next(iter(tr.sources))], 1, "yes_no_words",
-                                         f"{'、'.join(sorted(both))} 在一个文件中表示「是」，在另一个文件中表示「否」"))
-        # the same course id must mean the same course in every track of a term
-        seen: dict[str, tuple[str, Course]] = {}
-        for track, rs in tr.by_track.items():
-            for c in rs.courses:
-                if c.id in seen and (seen[c.id][1].name, seen[c.id][1].hours) != (c.name, c.hours):
-                    problems.append(rules_problem(tr.sources[track], 1, f"courses.{c.id}",
-                                                 f"课程 {c.id} 在 {seen[c.id][0]} 中的名称或学时不同，须一致"))
-                seen.setdefault(c.id, (tr.sources[track], c))
+        _check_term(tr, problems)
     if not files and not problems:
         problems.append(rules_problem("（规则）", None, "", "没有给出规则文件；用 --rules rules/ 指定"))
     return RuleBook([str(f) for f in files], terms, problems)
+
+
+def _add_ruleset(tr: TermRules, rs: Ruleset, fname: str, doc: YamlDoc, problems: list[Problem]) -> None:
+    """One track's courses and vocabulary into its term."""
+    if rs.track.id in tr.by_track:
+        problems.append(rules_problem(fname, doc.line_of(("track",)), "track",
+                                     f"学期 {rs.term.id} 的培训类型 {rs.track.id} 已在 {tr.sources[rs.track.id]} 中定义；"
+                                     "每个学期的每个培训类型只写一个文件"))
+        return
+    tr.by_track[rs.track.id] = rs
+    tr.sources[rs.track.id] = fname
+    if rs.publisher is not None:
+        if tr.publisher is not None and tr.publisher != rs.publisher.issuer:
+            problems.append(rules_problem(fname, doc.line_of(("publisher", "issuer")), "publisher.issuer",
+                                         f"term {rs.term.id} has publisher '{tr.publisher}' in another file"))
+        tr.publisher = tr.publisher or rs.publisher.issuer
+    for fld, aliases in rs.fields.items():
+        for a in (fld, *aliases):
+            _index(tr.headers, a, fld, "fields", fname, problems)
+    for c in rs.courses:
+        for a in (c.id, c.name, *c.aliases):
+            _index(tr.courses, a, c.id, f"courses.{c.id}", fname, problems)
+    for a in (rs.track.id, rs.track.name, *rs.track.aliases):
+        _index(tr.tracks, a, rs.track.id, "track", fname, problems)
+    for u in rs.units:
+        _index(tr.units, u, rs.track.id, "units", fname, problems)
+    for w, kind in rs.status_words.items():
+        _index(tr.status, w, kind, "status_words", fname, problems)
+    tr.yes = tr.yes | {match_key(w) for w in rs.yes_no_words.yes}
+    tr.no = tr.no | {match_key(w) for w in rs.yes_no_words.no}
+
+
+def _add_programmes(tr: TermRules, ps: ProgrammeSet, fname: str, doc: YamlDoc, problems: list[Problem]) -> None:
+    """The term's programmes and standards: one programme file per term."""
+    if tr.programmes is not None:
+        problems.append(rules_problem(fname, doc.line_of(("programmes",)), "programmes",
+                                     f"学期 {ps.term.id} 的培训项目已在 {tr.programme_source} 中定义；每个学期只写一个项目文件"))
+        return
+    tr.programmes, tr.programme_source = ps, fname
+    for i, p in enumerate(ps.programmes):
+        for a in (p.id, p.name, *p.aliases):
+            _index(tr.programme_names, a, p.id, f"programmes[{i}]", fname, problems)
+
+
+def _check_term(tr: TermRules, problems: list[Problem]) -> None:
+    """What only the whole term shows: yes/no words and course ids that disagree between
+    files, and a name that means both a course and a programme."""
+    both = tr.yes & tr.no
+    if both:
+        problems.append(rules_problem(tr.sources[next(iter(tr.sources))], 1, "yes_no_words",
+                                     f"{'、'.join(sorted(both))} 在一个文件中表示「是」，在另一个文件中表示「否」"))
+    # the same course id must mean the same course in every track of a term
+    seen: dict[str, tuple[str, Course]] = {}
+    for track, rs in tr.by_track.items():
+        for c in rs.courses:
+            if c.id in seen and (seen[c.id][1].name, seen[c.id][1].hours) != (c.name, c.hours):
+                problems.append(rules_problem(tr.sources[track], 1, f"courses.{c.id}",
+                                             f"课程 {c.id} 在 {seen[c.id][0]} 中的名称或学时不同，须一致"))
+            seen.setdefault(c.id, (tr.sources[track], c))
+    for key in sorted(tr.programme_names.keys() & tr.courses.keys()):
+        problems.append(rules_problem(tr.programme_source, 1, "programmes",
+                                     f"「{key}」在学期 {tr.term_id} 中既是课程 {tr.courses[key]} 又是项目 "
+                                     f"{tr.programme_names[key]}；一个名称只能指一样东西"))

@@ -26,27 +26,27 @@ def dec(value: float | int) -> Decimal:
     return Decimal(str(value))
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Term(_Strict):
+class Term(StrictModel):
     id: Annotated[str, Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z_.-]*$")]
     name: Text
 
 
-class Track(_Strict):
+class Track(StrictModel):
     id: Literal["text", "online", "kindergarten"]
     name: Text  # 文本 / 网联 / 幼儿
     aliases: tuple[Text, ...] = ()
 
 
-class Publisher(_Strict):
+class Publisher(StrictModel):
     """Who issues the published spot-test results (R8): printed on the public page."""
     issuer: Text  # e.g. 桦甸市教师进修学校培训部
 
 
-class Rounding(_Strict):
+class Rounding(StrictModel):
     places: Annotated[StrictInt, Field(ge=0, le=2)] = 1
     mode: Literal["half_up", "half_even"] = "half_up"
 
@@ -56,7 +56,7 @@ class Rounding(_Strict):
         return Decimal(1).scaleb(-self.places)
 
 
-class Component(_Strict):
+class Component(StrictModel):
     """One weighted part of a course grade (R2, R4)."""
 
     field: FieldName
@@ -74,7 +74,7 @@ class Component(_Strict):
         return dec(self.weight)
 
 
-class Minimum(_Strict):
+class Minimum(StrictModel):
     """A minimum count: R3 blog posts, R6 hours / homework / forum posts."""
 
     field: FieldName
@@ -94,7 +94,7 @@ class Minimum(_Strict):
         return dec(self.min)
 
 
-class Course(_Strict):
+class Course(StrictModel):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     name: Text
     aliases: tuple[Text, ...] = ()
@@ -143,12 +143,12 @@ class Course(_Strict):
         return None if self.pass_mark is None else dec(self.pass_mark)
 
 
-class YesNoWords(_Strict):
+class YesNoWords(StrictModel):
     yes: tuple[Text, ...]
     no: tuple[Text, ...]
 
 
-class Ruleset(_Strict):
+class Ruleset(StrictModel):
     """One term × one track: the courses a teacher of that track must take."""
 
     base: Text | None = None  # a shared file whose top-level keys this one may use

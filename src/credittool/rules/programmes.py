@@ -1,0 +1,212 @@
+"""The rules language for programmes (项目) and the year's standards: R12, R13, R15, R17.
+
+A programme file declares a term of a school year (学年), the categories (类别) hours are
+counted in, the programmes that award hours, and the standards every teacher is held to
+over the year. Categories are data, never code. Each standard may say `assumed: true`:
+a value the source gives no number for, shown as 假定 until the office confirms it.
+
+The models are strict and frozen like those of schema.py. Cross-references (a programme's
+category, a standard's programme) are checked by `ProgrammeSet`, each at its own key path
+(`Misreferenced`), so the loader can name the line.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cached_property
+from typing import Annotated
+
+from pydantic import Field, StrictBool, model_validator
+
+from credittool.rules.schema import Number, Term, Text, StrictModel, dec
+
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+Hours = Annotated[Number, Field(ge=0, le=1000)]
+KeyPath = tuple[str | int, ...]
+
+
+class Misreferenced(ValueError):
+    """The rules' cross-references that do not hold, each at the key path it is written at."""
+
+    def __init__(self, items: list[tuple[KeyPath, str]]) -> None:
+        super().__init__("；".join(msg for _, msg in items))
+        self.items = items
+
+
+class YearTerm(Term):
+    """A term of a school year: the standards are checked over every term of the year."""
+    year: Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}$")]  # 2018-19: the 2018-2019学年
+
+
+class Category(StrictModel):
+    id: Id
+    name: Text  # 面对面培训, 网络研修, 校本研修
+
+
+class Programme(StrictModel):
+    """A programme that awards hours (R13): the hours written on its roster's row, when the
+    row is passed, or `fixed_hours` whatever the row says."""
+
+    id: Id
+    name: Text
+    aliases: tuple[Text, ...] = ()
+    category: Id
+    max_hours: Annotated[Number, Field(gt=0, le=1000)]  # the most one row may award; above: rejected
+    attendance_based: StrictBool = False  # a blank result, or no result column, counts as passed
+    fixed_hours: Annotated[Number, Field(gt=0, le=1000)] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Programme:
+        problems = []
+        for key in ("max_hours", "fixed_hours"):
+            v = getattr(self, key)
+            if v is not None and dec(v) != dec(v).quantize(Decimal("0.1")):
+                problems.append(f"{key} {v} 最多一位小数")
+        if self.fixed_hours is not None and dec(self.fixed_hours) > self.exact_max_hours:
+            problems.append(f"fixed_hours {self.fixed_hours} 超过 max_hours {self.max_hours}")
+        if problems:
+            raise ValueError(f"项目 {self.id}：" + "；".join(problems))
+        return self
+
+    @cached_property
+    def exact_max_hours(self) -> Decimal:
+        return dec(self.max_hours)
+
+    @cached_property
+    def exact_fixed_hours(self) -> Decimal | None:
+        return None if self.fixed_hours is None else dec(self.fixed_hours)
+
+
+
+class CategoryMinimum(StrictModel):
+    """R12, R17: at least `hours` in a category over the year."""
+    category: Id
+    hours: Hours
+    assumed: StrictBool = False
+
+
+class MakeUp(StrictModel):
+    """R12: a programme's hours count toward another category's minimum, only up to the
+    shortfall (网络补训 toward 面对面培训)."""
+    programme: Id
+    toward: Id
+    assumed: StrictBool = False
+
+
+class RequiredProgramme(StrictModel):
+    """A programme every teacher must pass in the year (省网络全员研修)."""
+    programme: Id
+    assumed: StrictBool = False
+
+
+class TotalMinimum(StrictModel):
+    """R15, R17: at least `hours` in all over the year, after the caps."""
+    hours: Hours
+    assumed: StrictBool = False
+
+
+class CategoryCap(StrictModel):
+    """A category counts at most `hours` toward the total."""
+    category: Id
+    hours: Hours
+    assumed: StrictBool = False
+
+
+class Standards(StrictModel):
+    minimums: tuple[CategoryMinimum, ...] = ()
+    make_up: tuple[MakeUp, ...] = ()
+    required: tuple[RequiredProgramme, ...] = ()
+    total: TotalMinimum | None = None
+    caps: tuple[CategoryCap, ...] = ()
+
+    @property
+    def any(self) -> bool:
+        return bool(self.minimums or self.required or self.total is not None)
+
+
+class ProgrammeSet(StrictModel):
+    """One term's programme file."""
+
+    base: Text | None = None  # a shared file whose top-level keys this one may use
+    term: YearTerm
+    categories: tuple[Category, ...] = Field(min_length=1)
+    programmes: tuple[Programme, ...] = Field(min_length=1)
+    standards: Standards = Standards()
+    credits_per_hour: Annotated[Number, Field(gt=0, le=1)] = 0.1  # R1: credits are hours / 10
+
+    @model_validator(mode="after")
+    def _check(self) -> ProgrammeSet:
+        items = _duplicates(self) + _references(self)
+        if items:
+            raise Misreferenced(items)
+        return self
+
+    @cached_property
+    def by_id(self) -> dict[str, Programme]:
+        return {p.id: p for p in self.programmes}
+
+    @cached_property
+    def category_names(self) -> dict[str, str]:
+        return {c.id: c.name for c in self.categories}
+
+    @cached_property
+    def exact_credits_per_hour(self) -> Decimal:
+        return dec(self.credits_per_hour)
+
+
+def _duplicates(ps: ProgrammeSet) -> list[tuple[KeyPath, str]]:
+    items: list[tuple[KeyPath, str]] = []
+    for key, what, ids in (("categories", "类别", [c.id for c in ps.categories]),
+                           ("programmes", "项目", [p.id for p in ps.programmes])):
+        first: dict[str, int] = {}
+        for i, x in enumerate(ids):
+            if x in first:
+                items.append(((key, i, "id"), f"{what} id 重复：{x}（第一次在 {key}[{first[x]}]）"))
+            first.setdefault(x, i)
+    s = ps.standards
+    for key, ids in (("minimums", [m.category for m in s.minimums]), ("caps", [c.category for c in s.caps]),
+                     ("make_up", [m.programme for m in s.make_up]), ("required", [r.programme for r in s.required])):
+        seen: set[str] = set()
+        for i, x in enumerate(ids):
+            if x in seen:
+                items.append((("standards", key, i), f"standards.{key} 中 {x} 写了两次"))
+            seen.add(x)
+    return items
+
+
+def _references(ps: ProgrammeSet) -> list[tuple[KeyPath, str]]:
+    """Every category and programme named is declared; a make-up goes toward a category
+    with a minimum, from a programme of another category."""
+    cats = {c.id for c in ps.categories}
+    progs = {p.id: p for p in ps.programmes}
+    known_c, known_p = "、".join(sorted(cats)), "、".join(sorted(progs))
+    items: list[tuple[KeyPath, str]] = []
+
+    def category(path: KeyPath, cid: str) -> None:
+        if cid not in cats:
+            items.append((path, f"类别 {cid} 未在 categories 中声明（已声明：{known_c}）"))
+
+    def programme(path: KeyPath, pid: str) -> None:
+        if pid not in progs:
+            items.append((path, f"项目 {pid} 未在 programmes 中声明（已声明：{known_p}）"))
+
+    for i, p in enumerate(ps.programmes):
+        category(("programmes", i, "category"), p.category)
+    s = ps.standards
+    for i, m in enumerate(s.minimums):
+        category(("standards", "minimums", i, "category"), m.category)
+    for i, c in enumerate(s.caps):
+        category(("standards", "caps", i, "category"), c.category)
+    for i, r in enumerate(s.required):
+        programme(("standards", "required", i, "programme"), r.programme)
+    with_minimum = {m.category for m in s.minimums}
+    for i, m in enumerate(s.make_up):
+        programme(("standards", "make_up", i, "programme"), m.programme)
+        category(("standards", "make_up", i, "toward"), m.toward)
+        if m.toward in cats and m.toward not in with_minimum:
+            items.append((("standards", "make_up", i, "toward"),
+                          f"补训计入的类别 {m.toward} 没有最低学时要求（standards.minimums），无差额可补"))
+        if m.programme in progs and progs[m.programme].category == m.toward:
+            items.append((("standards", "make_up", i, "programme"),
+                          f"项目 {m.programme} 本身就属于类别 {m.toward}，不是补训"))
+    return items
