@@ -119,10 +119,6 @@ class Standards(StrictModel):
     total: TotalMinimum | None = None
     caps: tuple[CategoryCap, ...] = ()
 
-    @property
-    def any(self) -> bool:
-        return bool(self.minimums or self.required or self.total is not None)
-
 
 class ProgrammeSet(StrictModel):
     """One term's programme file."""
