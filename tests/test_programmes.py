@@ -124,10 +124,24 @@ def test_check_lists_programmes_and_standards(book: RuleBook) -> None:
     assert term["standards"][0] == "面对面培训 ≥ 24 学时（假定，待确认）"
 
 
-def test_reading_files_against_a_term_of_programmes_only_says_so(book: RuleBook) -> None:
+def test_a_term_of_courses_and_programmes_both_is_not_read_yet(tmp_path: Path) -> None:
+    text = (RULES / "huadian-2009-h1-text.yaml").read_text(encoding="utf-8")
+    (tmp_path / "_huadian-2009-common.yaml").write_text((RULES / "_huadian-2009-common.yaml").read_text("utf-8"), "utf-8")
+    (tmp_path / "c.yaml").write_text(text, "utf-8")
+    (tmp_path / "p.yaml").write_text(GOOD.replace("{id: 2099-s1, name: 2099学年第一学期,", "{id: 2009-h1, name: 2009年1—6月,"),
+                                     "utf-8")
+    book = load_rules([tmp_path])
+    assert book.problems == [], [p.message for p in book.problems]
     with pytest.raises(UsageError) as exc:
-        choose_term(book, "2018-19-s1")
-    assert "只有培训项目" in exc.value.message and "zhangdian-2018-19-s1.yaml" in exc.value.hint
+        choose_term(book, "2009-h1")
+    assert "既有课程又有培训项目" in exc.value.message
+
+
+def test_a_programme_file_needs_the_name_and_id_headers_and_distinct_result_words(tmp_path: Path) -> None:
+    book = load(tmp_path, GOOD.replace("  name: [姓名]\n", "").replace("  no: [不合格]", "  no: [不合格, 合格]"))
+    messages = [p.message for p in book.problems]
+    assert any("fields 必须给出 name 的表头名称" in m for m in messages), messages
+    assert any("合格 既表示合格又表示不合格" in m for m in messages), messages
 
 
 # --- a programme file that is wrong: every mistake at its line ---------------------------------
@@ -166,6 +180,16 @@ standards:
   total: {hours: 72}
   caps:
     - {category: school, hours: 24}
+fields:
+  name: [姓名]
+  id: [身份证号]
+  unit: [单位]
+  course: [项目]
+  hours: [学时]
+  result: [考核结果]
+result_words:
+  yes: [合格]
+  no: [不合格]
 """
 
 
@@ -313,6 +337,7 @@ def test_r17_a_teacher_with_nothing_misses_every_standard_with_its_numbers(zd: P
     assert v.hours == {"face-to-face": D(0), "online": D(0), "school-based": D(0)}
     assert (v.total, v.met) == (D(0), False)
     assert v.reasons == ("面对面培训 0/24 学时，差 24 学时", "省网络全员研修未完成", "合计 0/72 学时")
+    assert v.missed == ("minimum:face-to-face", "required:province-online", "total")
 
 
 def test_r17_the_shipped_standards_on_a_typical_year(zd: ProgrammeSet) -> None:

@@ -216,14 +216,17 @@ def report(
     publish/：index.html 与 排名.xlsx，只含单位、姓名、成绩，不含身份证号；抽测成绩登记齐之前不生成（--partial 除外）。
     """
     from credittool import console
-    from credittool.commands.report import make_report
+    from credittool.commands.report import YearReportResult, make_report
 
     try:
         result = make_report(workspace=workspace, term=term, draw=draw, partial=partial, publisher=publisher,
                              published_on=_date(date))
     except CredittoolError as exc:
         raise _fail(exc) from None
-    console.report_summary(result, top=top)
+    if isinstance(result, YearReportResult):  # a term of programmes: the year's standards
+        console.year_report_summary(result)
+    else:
+        console.report_summary(result, top=top)
 
 
 def _date(text: str | None):  # noqa: ANN202 - datetime.date; imported lazily

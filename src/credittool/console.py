@@ -89,8 +89,12 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
     s = report.stats
     if report.replaced:
         console.print(f"替换了台账中的 {report.replaced:,} 条旧记录（同名文件或同校同课程的新文件）。", highlight=False)
-    console.print(f"本学期台账：{s.teachers:,} 名教师，{s.entries:,} 条课程成绩，合格 {s.passed:,} 条，"
-                  f"验印 {s.stamped:,} 人，未验印 {s.teachers - s.stamped:,} 人。", highlight=False)
+    if s.standards:
+        console.print(f"本学期台账：{s.entries:,} 条项目记录，合格 {s.passed:,} 条；本学年 {s.teachers:,} 名教师，"
+                      f"达标 {s.stamped:,} 人，未达标 {s.teachers - s.stamped:,} 人。", highlight=False)
+    else:
+        console.print(f"本学期台账：{s.teachers:,} 名教师，{s.entries:,} 条课程成绩，合格 {s.passed:,} 条，"
+                      f"验印 {s.stamped:,} 人，未验印 {s.teachers - s.stamped:,} 人。", highlight=False)
     if s.parts:
         console.print(f"证书登记表超过 Excel 单表行数上限，按单位分为 {s.parts} 个文件："
                       f"{report.out_dir / 'register-1.xlsx'} … register-{s.parts}.xlsx；学分汇总在 register.xlsx。",
@@ -240,6 +244,23 @@ def report_summary(result, top: int = 10) -> None:  # noqa: ANN001 - ReportResul
             console.print(f"[yellow]注意：[/]{result.publish_dir} 中是此前生成的排名，已过期，请勿发布。", highlight=False)
     for line in report_next_steps(rep.spot, rep.term):
         console.print(line, highlight=False)
+
+
+def year_report_summary(result) -> None:  # noqa: ANN001 - YearReportResult
+    """A programme term's report: each unit's 达标率 and what its teachers lack (R12–R17)."""
+    from rich.table import Table
+
+    t = Table(title=f"单位达标 · {result.year}学年（{result.term_name}）")
+    for col in ("单位", "教师数", "达标", "达标率", *result.labels):
+        t.add_column(col, justify="left" if col == "单位" else "right")
+    for u in [*result.units, result.total]:
+        rate = "" if u.rate is None else f"{float(u.rate):.1%}"
+        t.add_row(u.unit, f"{u.teachers:,}", f"{u.met:,}", rate, *(f"{k:,}" for k in u.missed),
+                  end_section=u is result.units[-1] if result.units else False)
+    console.print(t)
+    console.print(f"已写出：{result.path}（学分达标：每位教师的学时与原因；单位达标：含达标率图）", highlight=False)
+    console.print(f"本学年未达标 {result.total.teachers - result.total.met:,} 人；"
+                  "补交名册后重新 credittool ingest，再运行 credittool report。", highlight=False)
 
 
 def report_next_steps(spot, term: str) -> list[str]:  # noqa: ANN001 - SpotState

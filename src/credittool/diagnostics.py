@@ -171,7 +171,7 @@ class Unimported:
     def message(self, term) -> str:  # noqa: ANN001 - TermRules; diagnostics imports nothing of ours
         """The warning (a sheet named like a course of the term) or the note."""
         if self.course_id:
-            return self.warning(term.course_named(self.course_id).name)
+            return self.warning(term.name_of(self.course_id))
         why = "未导入" if self.hidden else self.why
         return f"{'隐藏' if self.hidden else ''}工作表「{self.sheet}」{why}（{self.rows} 行，见 rejects.xlsx「未导入的工作表」）"
 

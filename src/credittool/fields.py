@@ -12,6 +12,8 @@ class Kind(str, Enum):
     COUNT = "count"  # a non-negative number (posts, hours)
     COUNT_OR_YESNO = "count_or_yesno"  # a count, or 是/否 (homework)
     YESNO = "yesno"  # attendance: 是/否, 参加/缺席, √/×
+    HOURS = "hours"  # a programme row's hours: 12, １２ or 12学时
+    RESULT = "result"  # a programme row's result: 合格/结业/通过 or 不合格/未结业 (the rules' words)
 
 
 # field → (kind, Chinese label used in messages and output headers)
@@ -33,6 +35,10 @@ FIELDS: dict[str, tuple[Kind, str]] = {
     "homework": (Kind.COUNT_OR_YESNO, "作业"),
     "forum_posts": (Kind.COUNT, "论坛发帖"),
     "spot_score": (Kind.SCORE, "抽测成绩"),
+    # programme rosters and staff lists (R13, R16)
+    "home_unit": (Kind.TEXT, "人事关系所在单位"),
+    "hours": (Kind.HOURS, "学时"),
+    "result": (Kind.RESULT, "考核结果"),
 }
 
 # Fields every data sheet must have for a row to be identified at all.

@@ -79,7 +79,8 @@ ROW_COLUMNS = tuple(c.name for c in ROWS_AT_EXTRACT)
 
 # a measure field's values, by its kind: exact numbers and 是/否
 _VALUE_TYPES: dict[Kind, tuple[type, ...]] = {Kind.SCORE: (Decimal,), Kind.COUNT: (Decimal,),
-                                              Kind.COUNT_OR_YESNO: (Decimal, bool), Kind.YESNO: (bool,)}
+                                              Kind.COUNT_OR_YESNO: (Decimal, bool), Kind.YESNO: (bool,),
+                                              Kind.HOURS: (Decimal,), Kind.RESULT: (bool,)}
 
 
 def value_column(field: str) -> Column:

@@ -70,12 +70,11 @@ def choose_term(book: RuleBook, term: str | None) -> TermRules:
 
 
 def _with_courses(term: TermRules) -> TermRules:
-    """Files are read against a term's courses. Programme rosters and staff lists (a term
-    with programmes only) are not read yet: say so rather than reject every row."""
-    if not term.by_track:
-        raise UsageError(f"学期 {term.term_id}（{term.term_name}）的规则只有培训项目，没有课程；"
-                         "这一版还不能导入项目名册和教师名册",
-                         f"credittool check --rules {term.programme_source} 可查看该学期的项目和学年达标标准")
+    """A term is read against its courses or its programmes. One with both is not read yet:
+    say so rather than mix a course term's stamps (R9) with a year's standards (R12–R17)."""
+    if term.by_track and term.programmes is not None:
+        raise UsageError(f"学期 {term.term_id}（{term.term_name}）的规则既有课程又有培训项目；这一版还不能在同一学期同时导入两者",
+                         "把课程和项目放在不同学期的规则文件中")
     return term
 
 
@@ -122,7 +121,7 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     res = resolve([fr for fr, _ in fresh], term_rules)
     clock.lap("resolve")
     # a province's first load: the register's parts are written during the commit
-    early = earlyparts.start(res.entries, term_rules, out_dir) if first_load else None
+    early = earlyparts.start(res.entries, term_rules, out_dir) if first_load and term_rules.by_track else None
     try:
         con = connect(workspace / LEDGER_NAME)
         try:

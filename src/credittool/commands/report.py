@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,8 +19,10 @@ from pathlib import Path
 from credittool.write import outputs
 
 from credittool.write import publish
+from credittool.ledger import verdicts
 from credittool.ledger.report import Report, UnitSummary, build_report
 from credittool.ledger.terms import choose_ledger_term, open_ledger, publisher as recorded_publisher
+from credittool.score.standards import standard_labels
 from credittool.write.xlsxout import BarChartSpec, SheetSpec, write_xlsx
 
 REPORT_NAME = "report.xlsx"
@@ -29,6 +32,19 @@ SUMMARY_NOTE = ("参训人数 = 学分汇总中的教师数；验印率 = 验印
                 "该校有该课程成绩的人数；平均综合成绩 = 有综合成绩者（出勤类课程、缺考、免考没有综合成绩）的平均值，"
                 "四舍五入保留一位小数；该校无该课程成绩时留空。学时合计、学分合计 = 已记入证书的学时、学分（R10）。")
 UNSTAMPED_NOTE = "R9：任何一项考核不合格（或缺少必修课程成绩），不予年度继续教育证书登记验印。原因列出该教师的全部未通过项。"
+
+
+@dataclass
+class YearReportResult:
+    """`credittool report` of a programme term: the year's standards (R12–R17)."""
+
+    term_id: str
+    term_name: str
+    year: str
+    units: list[verdicts.UnitStanding]
+    total: verdicts.UnitStanding
+    labels: list[str]  # the standards, as 单位达标 heads their counts
+    path: Path  # report.xlsx
 
 
 @dataclass
@@ -42,7 +58,7 @@ class ReportResult:
 
 
 def make_report(*, workspace: Path, term: str | None = None, partial: bool = False, publisher: str | None = None,
-                published_on: dt.date | None = None, draw: int | None = None) -> ReportResult:
+                published_on: dt.date | None = None, draw: int | None = None) -> ReportResult | YearReportResult:
     """Compute the report from the ledger and write report.xlsx, and publish/ once every drawn
     teacher has a result (`partial`: before, saying so on the page). The page names the
     issuer (`publisher`, else the rules' `publisher:` recorded at ingest) and the date of
@@ -51,6 +67,8 @@ def make_report(*, workspace: Path, term: str | None = None, partial: bool = Fal
     try:
         term_id, term_name = choose_ledger_term(con, term)
         outputs.refresh(con, term_id, workspace / "out" / term_id)  # a killed ingest left them behind the ledger
+        if verdicts.year_of(con, term_id) is not None:
+            return year_report(con, term_id, term_name, workspace / "out" / term_id / REPORT_NAME)
         rep = build_report(con, term_id, term_name, draw)
         recorded = recorded_publisher(con, term_id)
     finally:
@@ -146,3 +164,37 @@ def report_sheets(rep: Report) -> list[SheetSpec]:
                   notes=[UNSTAMPED_NOTE, f"共 {len(rep.unstamped)} 人。"], widths={"原因": 60}, wrap=("原因",),
                   wrap_notes=True, landscape=True, print_title=f"未验印名单　{rep.term_name}"),
     ]
+
+
+STANDING_NOTE = ("教师数 = 本学年教师名册上的教师与有项目记录的教师；单位为人事关系所在单位（教师名册所写，无名册时取项目名单所写）。"
+                 "达标率 = 达标人数 ÷ 教师数。其后各列是未达到该项标准的人数（一人可未达多项）。")
+VERDICT_NOTE = ("R12、R15、R17：面对面培训学时不足的，网络补训学时以差额为限计入；校本研修计入合计有上限；"
+                "省网络全员研修须完成。原因列出该教师未达到的全部标准及其数字。")
+
+
+def year_report(con: sqlite3.Connection, term_id: str, term_name: str, path: Path) -> YearReportResult:
+    """report.xlsx of a programme term: 学分达标 (each teacher's verdict over the year) and
+    单位达标 (each unit's 达标率 and what its teachers still lack, with a chart)."""
+    ps = verdicts.programme_set(con, term_id)
+    keys, labels = zip(*standard_labels(ps)) if standard_labels(ps) else ((), ())
+    units, total = verdicts.unit_standings(con, term_id, list(keys))
+    rows = [r[1:] for r in verdicts.verdict_rows(con, term_id)]  # 学年 is in the title
+    columns = verdicts.verdict_columns(ps)[1:]
+    numbers = [c for c in columns if c not in ("单位", "姓名", "身份证号", "是否达标", "原因")]
+    title = f"{ps.term.year}学年　{term_name}"
+    standing_cols = ["单位", "教师数", "达标人数", "达标率", *(f"{lb}（人）" for lb in labels)]
+
+    def standing(u: verdicts.UnitStanding) -> list:
+        return [u.unit, u.teachers, u.met, _num(u.rate), *u.missed]
+
+    write_xlsx(path, [
+        SheetSpec("学分达标", columns, rows, notes=[VERDICT_NOTE], widths={**dict.fromkeys(numbers, 7), "原因": 48},
+                  wrap=("原因",), wrap_header=True, wrap_notes=True, landscape=True, print_title=f"学分达标　{title}"),
+        SheetSpec("单位达标", standing_cols, [standing(u) for u in units], notes=[STANDING_NOTE],
+                  formats={"达标率": "0.0%"}, totals=[standing(total)] if units else [],
+                  chart=BarChartSpec("各单位达标率", "单位", "达标率", number_format="0%", label_format="0.0%",
+                                     max_value=1),
+                  widths={c: 8 for c in standing_cols[1:]}, wrap_header=True, wrap_notes=True, landscape=True,
+                  print_title=f"单位达标　{title}"),
+    ])
+    return YearReportResult(term_id, term_name, ps.term.year, units, total, list(labels), path)

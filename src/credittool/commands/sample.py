@@ -11,7 +11,7 @@ from pathlib import Path
 
 from credittool import __version__
 
-from credittool.ledger import draws
+from credittool.ledger import draws, verdicts
 from credittool.ledger.draws import Draw, load_population
 from credittool.ledger.terms import choose_ledger_term, open_ledger, resolve_course
 from credittool.errors import CredittoolError, UsageError
@@ -110,6 +110,9 @@ def sample(*, workspace: Path, rate: str | float = "0.1", term: str | None = Non
     con = open_ledger(workspace)
     try:
         term_id, term_name = choose_ledger_term(con, term)
+        if verdicts.year_of(con, term_id) is not None:
+            raise UsageError(f"学期 {term_id}（{term_name}）是培训项目学期，没有考试课程：县级抽测（R7）只抽考试课程的教师",
+                             f"项目学期用 credittool report --term {term_id} 查看学年达标情况")
         out_dir = workspace / "out" / term_id
         _next_draw(con, term_id, out_dir, redraw, reason)  # refuse before the work; checked again below
         course_id = resolve_course(con, term_id, course)

@@ -167,6 +167,39 @@ def yesno(raw: Any, vocab: Vocabulary, label: str) -> Cell:
     return _bad("E-YESNO", f"{label}「{_show(raw)}」无法识别", "填 是/否（或 参加/缺席、√/×）")
 
 
+_HOURS_UNIT = re.compile(r"(学时|课时|小时|h|H)$")
+
+
+def hours(raw: Any, vocab: Vocabulary, label: str) -> Cell:
+    """A programme row's hours (R13): a non-negative number, also written 12学时 or, full
+    width, １２ (clean_text makes that 12)."""
+    if isinstance(raw, str):
+        text_ = clean_text(raw).replace(" ", "")
+        if _HOURS_UNIT.search(text_) and _NUMBER.match(_HOURS_UNIT.sub("", text_)):
+            raw = _HOURS_UNIT.sub("", text_)
+    cell = count(raw, vocab, label)
+    if cell.problem is not None and cell.problem.code == "E-COUNT-TEXT":
+        return _bad("E-HOURS-TEXT", f"{label}「{_show(raw)}」不是学时数", "只填数字，如 12 或 12学时")
+    return cell
+
+
+def result(raw: Any, vocab: Vocabulary, label: str) -> Cell:
+    """A programme row's result: the rules' words for passed (合格, 结业, 通过, 是, √) and
+    not passed (不合格, 未结业, 否, ×); 1 and 0 as 是 and 否."""
+    if is_blank(raw):
+        return BLANK
+    if isinstance(raw, bool):
+        return Cell(value=raw)
+    if isinstance(raw, (int, float)) and raw in (0, 1):
+        return Cell(value=bool(raw))
+    k = match_key(str(raw))
+    if k in vocab.yes:
+        return Cell(value=True)
+    if k in vocab.no:
+        return Cell(value=False)
+    return _bad("E-RESULT", f"{label}「{_show(raw)}」无法识别", "填 合格/不合格（或 结业/未结业、通过、是/否、√/×）")
+
+
 def text(raw: Any, label: str, is_name: bool = False) -> Cell:
     if is_blank(raw):
         return BLANK
@@ -206,4 +239,8 @@ def normalize(kind: Kind, raw: Any, vocab: Vocabulary, label: str, field: str = 
         return yesno(raw, vocab, label)
     if kind is Kind.ID:
         return ident(raw)
+    if kind is Kind.HOURS:
+        return hours(raw, vocab, label)
+    if kind is Kind.RESULT:
+        return result(raw, vocab, label)
     return text(raw, label, is_name=field == "name")

@@ -136,9 +136,12 @@ def unknown_courses(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
     col = sc.cells["course"]
     hit = live & _mask(sc, (c.problem is None and k is None for c, k in zip(col, sc.course))) & ~_flagged(sc, "course")
     term, header = sc.term, sc.layout.headers["course"]
+    if term.programmes is not None:
+        what, hint = "项目", "改为项目全称或规则中的简称；已知项目：" + "、".join(p.name for p in term.programmes.programmes)
+    else:
+        what, hint = "课程", "改为课程全称或规则中的简称（见 credittool check --rules 的课程表）"
     return hit, [Problem(sc.file, sc.sheet.name, sc.first + i, header, col[i].value or "", "E-COURSE-UNKNOWN",
-                         f"课程「{col[i].value or ''}」不是 {term.term_id} 学期规则中的课程",
-                         "改为课程全称或规则中的简称（见 credittool check --rules 的课程表）")
+                         f"{what}「{col[i].value or ''}」不是 {term.term_id} 学期规则中的{what}", hint)
                  for i in _rows(hit)]
 
 
@@ -200,4 +203,4 @@ def _who(sc: SheetCells, i: int) -> RejectedRow:
 
     raw_id = sc.raw["id"][i] if "id" in sc.raw else None
     return RejectedRow(sc.file, sc.sheet.name, sc.first + i, value("id"), shown(raw_id),
-                       value("unit") or sc.default_unit, value("name") or "", sc.course[i] or "")
+                       value("home_unit") or value("unit") or sc.default_unit, value("name") or "", sc.course[i] or "")

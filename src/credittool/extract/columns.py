@@ -13,7 +13,7 @@ from typing import Any
 
 from credittool.diagnostics import Problem
 from credittool.extract.cells import BLANK, Cell, Vocabulary, normalize
-from credittool.extract.sheets import course_of_sheet, whole_sheet_error
+from credittool.extract.sheets import named_by_sheet, named_from_outside, whole_sheet_error
 from credittool.extract.tables import Layout
 from credittool.fields import FIELDS, MEASURE_FIELDS, Kind, kind_of
 from credittool.read.preflight import col_letters
@@ -59,6 +59,7 @@ class SheetCells:
     course: list[str | None]  # each row's course: its 课程 cell's when usable, else the sheet's
     hint: list[str | None]  # the track each row's 培训类型 cell names, if any
     spot: bool  # the filled-in list from `credittool sample`: spot-test scores (R7, R8)
+    staff: bool  # a staff list (教师名册): the teachers the year's standards apply to (R16)
     error: Problem | None  # what makes every row unusable
     default_unit: str  # a row without 单位 is of the school that sent the file
 
@@ -72,24 +73,32 @@ class SheetCells:
 
 
 def sheet_cells(file: str, sheet: Sheet, layout: Layout, term: TermRules, vocab: Vocabulary,
-                course_opt: str | None, default_unit: str) -> SheetCells:
+                course_opt: str | None, file_stem: str) -> SheetCells:
+    """A row without 单位 is of the school that sent the file, named by `file_stem`, which
+    may also name a roster's programme (`named_from_outside`)."""
+    default_unit = file_stem
     cols = layout.columns
     rows = sheet.rows[layout.header_index + 1:]
     first = sheet.first_row + layout.header_index + 1
     course_col = "course" in cols
-    sheet_course = None if course_col else course_of_sheet(sheet, term, course_opt)
+    sheet_course = None if course_col else named_by_sheet(sheet, layout, term)
+    # a sheet of identity columns only that names no programme itself: a staff list (教师名册, R16)
+    staff = term.programmes is not None and not course_col and sheet_course is None \
+        and not any(f in cols for f in MEASURE_FIELDS)
+    if not course_col and sheet_course is None and not staff:
+        sheet_course = named_from_outside(file_stem, term, course_opt)
     spot = not course_col and sheet_course is None and "spot_score" in cols \
         and not any(f in cols for f in MEASURE_FIELDS if f != "spot_score")
-    error = whole_sheet_error(file, sheet.name, layout, course_col or sheet_course is not None or spot)
+    error = whole_sheet_error(file, sheet.name, layout, course_col or sheet_course is not None or spot or staff, term)
     raw = {f: [r[j] if j < len(r) else None for r in rows] for f, j in cols.items()}
     cells = {f: normalize_column(f, raws, vocab, layout.headers[f]) for f, raws in raw.items()}
     flags = _flags(file, sheet, layout, first, len(rows))
     if course_col and error is None:
-        course = _looked_up(cells["course"], flags["course"], term.courses)
+        course = _looked_up(cells["course"], flags["course"], term.row_names)
     else:  # the sheet's course; an unusable sheet's rows are about it too, whatever their cells say
         course = [sheet_course] * len(rows)
     hint = _looked_up(cells["track"], flags["track"], term.tracks) if "track" in cols else [None] * len(rows)
-    return SheetCells(file, sheet, layout, term, rows, first, raw, cells, flags, course, hint, spot, error,
+    return SheetCells(file, sheet, layout, term, rows, first, raw, cells, flags, course, hint, spot, staff, error,
                       default_unit)
 
 
@@ -177,7 +186,8 @@ def append_rows(out: Rows, sc: SheetCells, si: int, keep: list[int]) -> None:
 
     cols["sheet"].extend([si] * len(keep))
     cols["row"].extend([sc.first + i for i in keep])
-    cols["unit"].extend([u or sc.default_unit for u in values("unit")])
+    cols["unit"].extend([h or u or sc.default_unit for h, u in zip(values("home_unit"), values("unit"))]
+                        if "home_unit" in sc.cells else [u or sc.default_unit for u in values("unit")])
     cols["name"].extend(values("name"))
     ids = values("id")
     cols["id"].extend(ids)

@@ -16,20 +16,49 @@ from credittool.textnorm import match_key
 OWN_NOTE_SHEETS = {"抽样说明"}  # the parameters sheet of our own sample.xlsx: no table to read
 
 
-def course_of_sheet(sheet: Sheet, term: TermRules, course_opt: str | None) -> str | None:
-    cid = term.courses.get(match_key(sheet.name))
-    if cid is None and course_opt:
-        cid = term.courses.get(match_key(course_opt))
+def named_by_sheet(sheet: Sheet, layout: Layout, term: TermRules) -> str | None:
+    """The course or programme a sheet names itself: its name, else (programmes) a title row
+    above its header that names exactly one known programme."""
+    cid = term.row_names.get(match_key(sheet.name))
+    if cid is None and term.programme_names:
+        titles = [c for r in sheet.rows[:layout.header_index] for c in r if isinstance(c, str)]
+        cid = named_within(titles, term.programme_names)
     return cid
 
 
-def whole_sheet_error(file: str, sheet: str, layout: Layout, course_known: bool) -> Problem | None:
+def named_from_outside(file_stem: str, term: TermRules, course_opt: str | None) -> str | None:
+    """For a sheet that names nothing itself: the programme the file's name names, else the
+    course or programme of --course."""
+    cid = named_within([file_stem], term.programme_names) if term.programme_names else None
+    if cid is None and course_opt:
+        cid = term.row_names.get(match_key(course_opt))
+    return cid
+
+
+def named_within(texts: list[str], names: dict[str, str]) -> str | None:
+    """The one id that `names` (match key → id) names within `texts` (a title, a file's
+    name), a longer name winning over one it contains (学科骨干教师培训 over 骨干教师培训);
+    None when none or more than one is named."""
+    keys = [match_key(t) for t in texts]
+    found = {k for k in names if any(k in t for t in keys)}
+    found = {k for k in found if not any(k != o and k in o for o in found)}
+    ids = {names[k] for k in found}
+    return ids.pop() if len(ids) == 1 else None
+
+
+def whole_sheet_error(file: str, sheet: str, layout: Layout, course_known: bool,
+                      term: TermRules | None = None) -> Problem | None:
     """What makes every row of a sheet unusable, if anything."""
     cols = layout.columns
     if layout.duplicates:
         f, hs = next(iter(layout.duplicates.items()))
         return Problem(file, sheet, None, "、".join(hs), "", "E-HEADER-DUP",
                        f"{len(hs)} 列都表示「{label(f)}」，无法确定用哪一列", "删除或改名多余的列")
+    if not course_known and term is not None and term.programmes is not None:
+        return Problem(file, sheet, None, "", sheet, "E-COURSE-UNKNOWN",
+                       f"无法确定培训项目：工作表名「{sheet}」、表头上方的标题和文件名都不是已知项目，表中也没有「项目」列",
+                       "把工作表改名为项目名，或加「项目」列，或用 --course 指定；已知项目："
+                       + "、".join(p.name for p in term.programmes.programmes))
     if not course_known:
         return Problem(file, sheet, None, "", sheet, "E-COURSE-UNKNOWN",
                        f"无法确定课程：工作表名「{sheet}」不是已知课程，表中也没有「课程」列",
@@ -48,4 +77,4 @@ def unimported(file: str, sheet: Sheet, layout: Layout | None, term: TermRules, 
     rows = sum(1 for r in below if any(not is_blank(c) for c in r))
     if rows == 0 and layout is None:
         return None
-    return Unimported(file, sheet.name, rows, hidden, term.courses.get(match_key(sheet.name)) or "")
+    return Unimported(file, sheet.name, rows, hidden, term.row_names.get(match_key(sheet.name)) or "")

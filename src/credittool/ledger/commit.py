@@ -22,7 +22,7 @@ from credittool.ledger.filerecords import Recorded, record_files
 from credittool.ledger.spotscores import REJECT_CODES, SpotCounts, SpotRun
 from credittool.ledger.stamps import refresh_stamps
 from credittool.ledger.terms import commit_rules
-from credittool.ledger import absences
+from credittool.ledger import absences, verdicts
 from credittool.resolve import missing
 from credittool.resolve.run import Entries, Resolution
 from credittool.resolve.table import str_ranks
@@ -91,31 +91,37 @@ def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileR
         out.files = {name: FileSummary(name, "未改动") for name in rec.unchanged}
         file_rejects = {fr.name: [fr.error] if fr.error is not None else fr.rejects + found.rejects[fr.name]
                         for fr, _ in fresh if fr.name in rec.fids}
-        entries, entry_fid = _file_ids(res.entries, rec)
+        entries, entry_fid, sheet_fid = _file_ids(res.entries, rec)
         if prior_entries:
             out.replaced += _replace_renamed(con, term_id, entries, entry_fid, rec, now)
-            entries, entry_fid = _drop_ledger_conflicts(con, term_id, entries, entry_fid, file_rejects)
+            entries, entry_fid = _drop_ledger_conflicts(con, term_id, entries, entry_fid, file_rejects,
+                                                        units=term.programmes is None)
         with bulk_entries(con, len(entries)):
             _insert_entries(con, term_id, entries, entry_fid)
-        accepted = dict(zip(*np.unique(entry_fid, return_counts=True))) if len(entry_fid) else {}
+        verdicts.store_staff(con, term_id, res.entries.table, res.staff, sheet_fid)
+        staff_fid = sheet_fid[res.entries.table.sheet[res.staff]]
+        kept = np.concatenate([entry_fid, staff_fid[staff_fid >= 0]])
+        accepted = dict(zip(*np.unique(kept, return_counts=True))) if len(kept) else {}
         for fr, _ in fresh:
             if fr.name in rec.fids:
                 out.files[fr.name] = _commit_file(con, term_id, fr, rec, file_rejects[fr.name], found, spot_run,
                                                   int(accepted.get(rec.fids[fr.name], 0)))
         out.late = [p for fr, _ in fresh if fr.name in rec.fids for p in file_rejects[fr.name] if p.code in LATE_CODES]
-        refresh_stamps(con, term, None if prior_entries else entries)  # a first load: the term is the run
+        if term.by_track:
+            refresh_stamps(con, term, None if prior_entries else entries)  # a first load: the term is the run
+        verdicts.refresh_verdicts(con, term_id)  # a programme term: the year's verdicts
         bump_generation(con, term_id)
     if not prior_entries and len(entries) == len(res.entries) and len(rec.fids) == len(fresh):
         out.whole = frozenset(rec.fids.values())
     return out
 
 
-def _file_ids(entries: Entries, rec: Recorded) -> tuple[Entries, np.ndarray]:
-    """The run's entries with the file_id of each; those of files another run committed
-    meanwhile are left out."""
+def _file_ids(entries: Entries, rec: Recorded) -> tuple[Entries, np.ndarray, np.ndarray]:
+    """The run's entries with the file_id of each, and each sheet's file_id (-1: a file
+    another run committed meanwhile, whose entries are left out)."""
     sheet_fid = np.array([rec.fids.get(s.file, -1) for s in entries.table.sheets], dtype=np.int64)
     entry_fid = sheet_fid[entries.sheet] if len(entries) else np.zeros(0, np.int64)
-    return entries.take(entry_fid >= 0), entry_fid[entry_fid >= 0]
+    return entries.take(entry_fid >= 0), entry_fid[entry_fid >= 0], sheet_fid
 
 
 def _commit_file(con: sqlite3.Connection, term_id: str, fr: FileResult, rec: Recorded, rejects: list[Problem],
@@ -192,10 +198,11 @@ def _replace_units(con: sqlite3.Connection, term_id: str, entries: Entries, entr
 
 
 def _drop_ledger_conflicts(con: sqlite3.Connection, term_id: str, entries: Entries, entry_fid: np.ndarray,
-                           file_rejects: dict[str, list[Problem]]) -> tuple[Entries, np.ndarray]:
-    """An ID already in the ledger from another unit or under another name, or with this
-    course already, is a conflict: the new row is rejected, naming the ledger's row."""
-    hits = _ledger_conflicts(con, term_id, entries)
+                           file_rejects: dict[str, list[Problem]], units: bool = True) -> tuple[Entries, np.ndarray]:
+    """An ID already in the ledger from another unit (`units`: not for programme rosters,
+    resolve/identity.py) or under another name, or with this course already, is a
+    conflict: the new row is rejected, naming the ledger's row."""
+    hits = _ledger_conflicts(con, term_id, entries, units)
     if not hits:
         return entries, entry_fid
     for k, (unit, name, cid, fname, sheet, row) in sorted(hits.items()):
@@ -209,7 +216,7 @@ def _drop_ledger_conflicts(con: sqlite3.Connection, term_id: str, entries: Entri
     return entries.take(keep), entry_fid[keep]
 
 
-def _ledger_conflicts(con: sqlite3.Connection, term_id: str, entries: Entries) -> dict[int, tuple]:
+def _ledger_conflicts(con: sqlite3.Connection, term_id: str, entries: Entries, units: bool) -> dict[int, tuple]:
     """Index into `entries` → the ledger row it clashes with: the same ID and course already
     there, or the same ID under another unit or name. One set-based query, not one per row."""
     if not len(entries):
@@ -223,7 +230,7 @@ def _ledger_conflicts(con: sqlite3.Connection, term_id: str, entries: Entries) -
     for k, *hit in con.execute(
             """SELECT n.k, e.unit, e.name, e.course_id, f.name, e.sheet, e.row
                FROM _new n CROSS JOIN entries e ON e.term = ? AND e.id_number = n.id JOIN files f USING (file_id)
-               WHERE e.course_id = n.course OR e.unit <> n.unit OR e.name <> n.name
-               ORDER BY n.k, f.name, e.sheet, e.row""", (term_id,)):
+               WHERE e.course_id = n.course OR (? AND e.unit <> n.unit) OR e.name <> n.name
+               ORDER BY n.k, f.name, e.sheet, e.row""", (term_id, int(units))):
         hits.setdefault(k, tuple(hit))
     return hits

@@ -12,7 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 LEDGER_NAME = "ledger.sqlite"  # in the workspace
-SCHEMA_VERSION = 2  # 2: draws numbered per term with their file and reason; spot scores per draw
+# 2: draws numbered per term with their file and reason; spot scores per draw
+# 3: staff lists and the year's verdicts (programme terms, R12–R17)
+SCHEMA_VERSION = 3
 
 BULK_MIN_ROWS = 100_000  # below this, updating the indexes row by row costs next to nothing
 # The entries table's indexes, its key among them (one result per teacher and course of a
@@ -141,6 +143,26 @@ CREATE TABLE IF NOT EXISTS spot_scores(
     row INTEGER NOT NULL,
     UNIQUE(draw_id, id_number)
 );
+-- the staff lists (教师名册) of programme terms: the teachers the year's standards apply to,
+-- each with the unit that holds their personnel relation (R16)
+CREATE TABLE IF NOT EXISTS staff(
+    term TEXT NOT NULL,
+    file_id INTEGER NOT NULL REFERENCES files(file_id),
+    sheet TEXT NOT NULL, row INTEGER NOT NULL,
+    id_number TEXT NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL, subject TEXT NOT NULL, stage TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS staff_term ON staff(term, id_number);
+CREATE INDEX IF NOT EXISTS staff_file ON staff(file_id);
+-- each teacher's verdict over a school year (ledger/verdicts.py), recomputed in the
+-- transaction that changed any term of the year
+CREATE TABLE IF NOT EXISTS verdicts(
+    year TEXT NOT NULL, id_number TEXT NOT NULL, unit TEXT NOT NULL, name TEXT NOT NULL,
+    hours TEXT NOT NULL,  -- JSON: category id → hours, as recorded
+    made_up TEXT NOT NULL,  -- JSON: make-up programme id → its hours counted toward a minimum
+    total TEXT NOT NULL, credits TEXT NOT NULL, met INTEGER NOT NULL, reasons TEXT NOT NULL,
+    missed TEXT NOT NULL,  -- JSON: the keys of the standards missed (score/standards.py standard_labels)
+    PRIMARY KEY(year, id_number)
+);
 CREATE TABLE IF NOT EXISTS replacements(
     term TEXT NOT NULL, unit TEXT NOT NULL, course_id TEXT NOT NULL,
     old_file_id INTEGER NOT NULL, new_file_id INTEGER NOT NULL, rows_replaced INTEGER NOT NULL,
@@ -167,6 +189,8 @@ def connect(path: Path) -> sqlite3.Connection:
         (version,) = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if int(version) < 2:
             _migrate_to_2(con)
+        if int(version) < 3:  # 3 only adds tables, which the schema above has just made
+            con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
         con.execute("CREATE UNIQUE INDEX IF NOT EXISTS draws_seq ON draws(term, seq)")
         _add_file_error(con)
     return con

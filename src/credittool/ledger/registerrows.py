@@ -8,6 +8,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 
+from credittool.ledger import verdicts
+
 _REGISTER_FROM = """
     FROM entries e JOIN files f USING (file_id) JOIN terms t ON t.term = e.term
          JOIN courses c ON c.term = e.term AND c.course_id = e.course_id
@@ -32,7 +34,9 @@ _SUMMARY_ROWS = """
 _SUMMARY_REASONS = "SELECT s.reasons" + _SUMMARY_ROWS[_SUMMARY_ROWS.index(_SUMMARY_FROM):]
 _SUMMARY_UNITS = "SELECT s.unit, COUNT(*), SUM(s.stamped = 1)" + _SUMMARY_FROM + " GROUP BY s.unit ORDER BY s.unit"
 _TABLES = {"register": (_REGISTER_UNITS, _REGISTER_ROWS, _REGISTER_FROM, "e.unit"),
-           "summary": (_SUMMARY_UNITS, _SUMMARY_ROWS, _SUMMARY_FROM, "s.unit")}
+           "summary": (_SUMMARY_UNITS, _SUMMARY_ROWS, _SUMMARY_FROM, "s.unit"),
+           # a programme term's 学分汇总: the year's verdicts (its rows: verdicts.verdict_rows)
+           "verdicts": (verdicts.VERDICT_UNITS, verdicts.VERDICT_ROWS, verdicts.VERDICTS_FROM, "v.unit")}
 
 
 def units(con: sqlite3.Connection, term_id: str, table: str) -> list[tuple[str, int, int]]:

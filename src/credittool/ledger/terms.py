@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from credittool.errors import UsageError
+from credittool.ledger import verdicts
 from credittool.ledger.db import LEDGER_NAME, connect
 from credittool.rules.loader import TermRules
 from credittool.textnorm import match_key
@@ -38,12 +39,14 @@ def rules_meta(term: TermRules) -> list[tuple[str, str]]:
 
 
 def commit_rules(con: sqlite3.Connection, term: TermRules) -> None:
-    """Inside a commit: the term's name, courses, tracks and publisher."""
+    """Inside a commit: the term's name, courses, tracks and publisher, and its programmes
+    (ledger/verdicts.py)."""
     con.execute("INSERT OR REPLACE INTO terms VALUES (?,?)", (term.term_id, term.term_name))
     courses, tracks = rules_rows(term)
-    con.executemany("INSERT OR REPLACE INTO courses VALUES (?,?,?,?,?)", courses)
-    con.executemany("INSERT OR REPLACE INTO track_courses VALUES (?,?,?,?,?,?)", tracks)
-    con.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", rules_meta(term))
+    p_courses, p_tracks, p_meta = verdicts.rules_rows(term)
+    con.executemany("INSERT OR REPLACE INTO courses VALUES (?,?,?,?,?)", courses + p_courses)
+    con.executemany("INSERT OR REPLACE INTO track_courses VALUES (?,?,?,?,?,?)", tracks + p_tracks)
+    con.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", rules_meta(term) + p_meta)
 
 
 def term_name(con: sqlite3.Connection, term_id: str) -> str:

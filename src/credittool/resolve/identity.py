@@ -28,9 +28,9 @@ def _place(r: Record) -> str:
 
 
 def duplicates(t: Table, id_code: np.ndarray, out: Refusals) -> np.ndarray:
-    """Which rows to keep: one of each set of exact duplicates (teacher × course, or
-    teacher × spot test), none of a set that differs."""
-    course_code = codes(np.where(t.spot, "\x00spot", t.col["course_id"]).astype(object))
+    """Which rows to keep: one of each set of exact duplicates (teacher × course, teacher ×
+    spot test, or teacher on the staff lists), none of a set that differs."""
+    course_code = codes(np.where(t.spot, "\x00spot", np.where(t.staff, "\x00staff", t.col["course_id"])).astype(object))
     key = id_code * (int(course_code.max(initial=0)) + 1) + course_code
     in_dup = pd.Series(key).duplicated(keep=False).to_numpy()
     keep = ~in_dup
@@ -46,16 +46,19 @@ def duplicates(t: Table, id_code: np.ndarray, out: Refusals) -> np.ndarray:
         places = "；".join(_place(r) for r in recs)
         out.rows += group
         for r in recs:
-            out.rejects.append(row_problem(r, "id", "E-DUP-CONFLICT", f"同一教师同一课程有 {len(recs)} 行且内容不同：{places}",
+            what = "在教师名册中" if t.staff[group[0]] else "同一课程"
+            out.rejects.append(row_problem(r, "id", "E-DUP-CONFLICT", f"同一教师{what}有 {len(recs)} 行且内容不同：{places}",
                                            "删去错误的一行后重新导入该文件"))
     return keep
 
 
-def id_conflicts(t: Table, id_code: np.ndarray, keep: np.ndarray, out: Refusals) -> np.ndarray:
-    """The kept rows whose ID is written with more than one name or unit: all rejected."""
+def id_conflicts(t: Table, id_code: np.ndarray, keep: np.ndarray, out: Refusals, units: bool = True) -> np.ndarray:
+    """The kept rows whose ID is written with more than one name or (`units`) unit: all
+    rejected. Programme rosters come from many organisers, who may write a teacher's school
+    differently: there only the name must agree, and the unit is the staff list's (R16)."""
     kept = np.flatnonzero(keep)
-    pairs = pd.DataFrame({"id": id_code[kept], "name": t.coded("name")[0][kept],
-                          "unit": t.coded("unit")[0][kept]}).drop_duplicates()
+    unit = t.coded("unit")[0][kept] if units else np.zeros(len(kept), np.int32)
+    pairs = pd.DataFrame({"id": id_code[kept], "name": t.coded("name")[0][kept], "unit": unit}).drop_duplicates()
     bad_ids = pairs["id"][pairs["id"].duplicated()].unique()
     clash = keep & np.isin(id_code, bad_ids)
     for group in groups(id_code, np.flatnonzero(clash)):

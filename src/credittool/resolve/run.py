@@ -15,10 +15,13 @@ from credittool.diagnostics import Problem, RejectedRow
 from credittool.extract.rows import FileResult, Record
 from credittool.resolve import missing
 from credittool.resolve.identity import Refusals, duplicates, id_conflicts
-from credittool.resolve.scores import score
+from credittool.resolve.programmes import score_programmes
+from credittool.resolve.scores import inputs_text, score
 from credittool.resolve.table import Entries, RowProblems, Table
 from credittool.resolve.tracks import resolve_tracks
 from credittool.rules.loader import TermRules
+from credittool.rules.programmes import ProgrammeSet
+from credittool.runtable import check_entries
 
 
 @dataclass
@@ -29,6 +32,7 @@ class Resolution:
     notes: list[Problem]  # severity note
     spot: list[Record] = field(default_factory=list)  # spot-test scores, checked against the draw later
     rejected_rows: list[RejectedRow] = field(default_factory=list)  # whom the rows rejected here were about
+    staff: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # staff-list rows kept (Table indexes)
 
 
 def resolve(results: list[FileResult], term: TermRules) -> Resolution:
@@ -41,15 +45,44 @@ def resolve(results: list[FileResult], term: TermRules) -> Resolution:
     keep = duplicates(t, id_code, out)  # 1. exact duplicates count once
     spot = [t.record(i) for i in np.flatnonzero(keep & t.spot)]
     keep &= ~t.spot
-    keep &= ~id_conflicts(t, id_code, keep, out)  # 2. one ID is one person in one unit
+    keep &= ~id_conflicts(t, id_code, keep, out, units=term.programmes is None)  # 2. one ID is one person
+    staff = np.flatnonzero(keep & t.staff)  # the teachers the year's standards apply to (R16)
+    keep &= ~t.staff
     clean = np.flatnonzero(keep)
-    track, late = resolve_tracks(t, clean, id_code, term)  # 3. each teacher's track
-    scored = clean[track[clean] != None]  # noqa: E711 - elementwise on an object column
+    of_programme = _of_programme(t, clean, term)
+    courses, programmes = clean[~of_programme], clean[of_programme]
+    track, late = resolve_tracks(t, courses, id_code, term) if term.by_track \
+        else (np.full(len(t), None, dtype=object), [])  # 3. each teacher's track
+    scored = courses[track[courses] != None]  # noqa: E711 - elementwise on an object column
     entries, score_rejects = score(t, scored, track, term)  # 4. each result (R1–R10)
+    if len(programmes):  # R13: the hours of each programme row passed
+        done, programme_rejects = programme_entries(t, programmes, term.programmes)
+        entries, score_rejects = entries.concat(done), score_rejects + programme_rejects
     for i, probs in _by_teacher(late + score_rejects, clean, id_code):
         out.rejects.extend(probs)
         out.rows.append(i)
-    return Resolution(entries, out.rejects, out.skipped, out.notes, spot, missing.rows_of(t, out.rows))
+    return Resolution(entries, out.rejects, out.skipped, out.notes, spot, missing.rows_of(t, out.rows), staff)
+
+
+def _of_programme(t: Table, rows: np.ndarray, term: TermRules) -> np.ndarray:
+    """Which of `rows` are programme rows rather than course rows."""
+    if term.programmes is None:
+        return np.zeros(len(rows), bool)
+    c, u = t.coded("course_id")
+    return np.array([v in term.programmes.by_id for v in u] + [False], dtype=bool)[c[rows]]
+
+
+def programme_entries(t: Table, rows: np.ndarray, ps: ProgrammeSet) -> tuple[Entries, RowProblems]:
+    """The programme rows' accepted results as entries (their track is their category), and
+    the rows rejected."""
+    res, problems = score_programmes(t, rows, ps)
+    done = rows[res.done]
+    k = len(done)
+    entries = Entries(t, done, track=res.category[res.done], composite=np.full(k, None, dtype=object),
+                      passed=res.passed[res.done], eligible=np.ones(k, np.int64), hours=res.hours[res.done],
+                      credits=res.credits[res.done], reason=res.reason[res.done], inputs=inputs_text(t, done))
+    check_entries(entries)
+    return entries, problems
 
 
 def _by_teacher(late: RowProblems, clean: np.ndarray, id_code: np.ndarray) -> RowProblems:

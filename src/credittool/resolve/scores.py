@@ -61,7 +61,7 @@ def score(t: Table, rows: np.ndarray, track: np.ndarray, term: TermRules) -> tup
     kept = rows[keep]
     entries = Entries(t, kept, track=track[kept], composite=res.composite[keep], passed=res.passed[keep],
                       eligible=res.eligible[keep], hours=res.hours[keep], credits=res.credits[keep],
-                      reason=res.reason[keep], inputs=_inputs(t, kept))
+                      reason=res.reason[keep], inputs=inputs_text(t, kept))
     t.drop_measure_codes()
     check_entries(entries)  # the run table as declared, where it leaves score
     return entries, problems
@@ -182,7 +182,7 @@ def _rounded(total: np.ndarray, scale: int, rounding: Rounding) -> np.ndarray:
     return whole + up
 
 
-def _inputs(t: Table, kept: np.ndarray) -> np.ndarray:
+def inputs_text(t: Table, kept: np.ndarray) -> np.ndarray:
     """The `inputs` text of each kept row (of the Table), built once per distinct combination:
     its parts `field=value` (`field=!status` for a status word) joined by ";" in sorted order."""
     parts, key_cols = [], []

@@ -60,6 +60,7 @@ class Table:
         self.values = {f: object_array(v) for f, v in values.items()}
         self.statuses = {f: object_array(v) for f, v in statuses.items()}
         self.spot = np.array([s.spot for s in self.sheets], dtype=bool)[self.sheet] if n else np.zeros(0, bool)
+        self.staff = np.array([s.staff for s in self.sheets], dtype=bool)[self.sheet] if n else np.zeros(0, bool)
         self._codes: dict[tuple[str, str], Coded] = {}
         self._has: dict[str, np.ndarray] = {}
 
@@ -144,6 +145,11 @@ class Entries:
     def take(self, keep: np.ndarray) -> Entries:
         """The entries `keep` selects (a mask or indexes), every column alike."""
         return Entries(self.table, self.rows[keep], **{c: getattr(self, c)[keep] for c in ENTRY_RESULTS})
+
+    def concat(self, other: Entries) -> Entries:
+        """These entries, then `other`'s (of the same Table)."""
+        return Entries(self.table, np.concatenate([self.rows, other.rows]),
+                       **{c: np.concatenate([getattr(self, c), getattr(other, c)]) for c in ENTRY_RESULTS})
 
     def coded(self, name: str) -> Coded:
         """Codes (int32) of a column of these entries: a Table row column's are the Table's

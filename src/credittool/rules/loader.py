@@ -43,6 +43,11 @@ class TermRules:
     programme_names: dict[str, str] = field(default_factory=dict)  # match key → programme id
 
     @property
+    def row_names(self) -> dict[str, str]:
+        """What a row, a sheet or --course may name: a course or a programme (match key → id)."""
+        return {**self.courses, **self.programme_names} if self.programme_names else self.courses
+
+    @property
     def year(self) -> str | None:
         """The school year (学年) the term belongs to, when its rules declare programmes."""
         return None if self.programmes is None else self.programmes.term.year
@@ -53,6 +58,12 @@ class TermRules:
             if course is not None:
                 return course
         raise KeyError(course_id)
+
+    def name_of(self, row_id: str) -> str:
+        """The name of the course or programme `row_id`."""
+        if self.programmes is not None and row_id in self.programmes.by_id:
+            return self.programmes.by_id[row_id].name
+        return self.course_named(row_id).name
 
     def tracks_with(self, course_ids: set[str]) -> list[str]:
         return sorted(t for t, rs in self.by_track.items() if course_ids <= {c.id for c in rs.courses})
@@ -284,6 +295,11 @@ def _add_programmes(tr: TermRules, ps: ProgrammeSet, fname: str, doc: YamlDoc, p
     for i, p in enumerate(ps.programmes):
         for a in (p.id, p.name, *p.aliases):
             _index(tr.programme_names, a, p.id, f"programmes[{i}]", fname, problems)
+    for fld, aliases in ps.fields.items():
+        for a in (fld, *aliases):
+            _index(tr.headers, a, fld, "fields", fname, problems)
+    tr.yes = tr.yes | {match_key(w) for w in ps.result_words.yes}
+    tr.no = tr.no | {match_key(w) for w in ps.result_words.no}
 
 
 def _check_term(tr: TermRules, problems: list[Problem]) -> None:
@@ -291,7 +307,7 @@ def _check_term(tr: TermRules, problems: list[Problem]) -> None:
     files, and a name that means both a course and a programme."""
     both = tr.yes & tr.no
     if both:
-        problems.append(rules_problem(tr.sources[next(iter(tr.sources))], 1, "yes_no_words",
+        problems.append(rules_problem(next(iter(tr.sources.values()), tr.programme_source), 1, "yes_no_words",
                                      f"{'、'.join(sorted(both))} 在一个文件中表示「是」，在另一个文件中表示「否」"))
     # the same course id must mean the same course in every track of a term
     seen: dict[str, tuple[str, Course]] = {}

@@ -18,7 +18,7 @@ from typing import Annotated
 
 from pydantic import Field, StrictBool, model_validator
 
-from credittool.rules.schema import Number, Term, Text, StrictModel, dec
+from credittool.rules.schema import FieldName, Number, StrictModel, Term, Text, YesNoWords, dec
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 Hours = Annotated[Number, Field(ge=0, le=1000)]
@@ -128,6 +128,10 @@ class ProgrammeSet(StrictModel):
     categories: tuple[Category, ...] = Field(min_length=1)
     programmes: tuple[Programme, ...] = Field(min_length=1)
     standards: Standards = Standards()
+    # the roster and staff-list headers, as for courses; `course` is the column naming the
+    # programme (项目, 培训项目, 项目名称, 课程)
+    fields: dict[FieldName, tuple[Text, ...]]
+    result_words: YesNoWords  # yes: passed (合格, 结业 …); no: not passed (不合格, 未结业 …)
     credits_per_hour: Annotated[Number, Field(gt=0, le=1)] = 0.1  # R1: credits are hours / 10
 
     @model_validator(mode="after")
@@ -152,6 +156,11 @@ class ProgrammeSet(StrictModel):
 
 def _duplicates(ps: ProgrammeSet) -> list[tuple[KeyPath, str]]:
     items: list[tuple[KeyPath, str]] = []
+    for need in ("name", "id"):
+        if need not in ps.fields:
+            items.append((("fields",), f"fields 必须给出 {need} 的表头名称"))
+    for w in sorted(set(ps.result_words.yes) & set(ps.result_words.no)):
+        items.append((("result_words",), f"result_words：{w} 既表示合格又表示不合格"))
     for key, what, ids in (("categories", "类别", [c.id for c in ps.categories]),
                            ("programmes", "项目", [p.id for p in ps.programmes])):
         first: dict[str, int] = {}

@@ -33,6 +33,7 @@ class Verdict:
     credits: Decimal  # the total's credits (R1: hours / 10 unless the rules say otherwise)
     met: bool
     reasons: tuple[str, ...]
+    missed: tuple[str, ...] = ()  # the keys (`standard_labels`) of the standards missed, as `reasons`
 
 
 def show(hours: Decimal) -> str:
@@ -49,8 +50,9 @@ def judge(hours: Mapping[str, Decimal], passed: Collection[str], rules: Programm
     s = rules.standards
     made_up = _made_up(hours, by_category, s)
     total = sum((_capped(h, c, s) for c, h in by_category.items()), ZERO)
-    reasons = _reasons(by_category, made_up, total, passed, rules)
-    return Verdict(by_category, made_up, total, total * rules.exact_credits_per_hour, not reasons, tuple(reasons))
+    missed = _reasons(by_category, made_up, total, passed, rules)
+    return Verdict(by_category, made_up, total, total * rules.exact_credits_per_hour, not missed,
+                   tuple(text for _, text in missed), tuple(key for key, _ in missed))
 
 
 def _made_up(hours: Mapping[str, Decimal], by_category: Mapping[str, Decimal], s: Standards) -> dict[str, Decimal]:
@@ -73,7 +75,8 @@ def _capped(h: Decimal, category: str, s: Standards) -> Decimal:
 
 
 def _reasons(by_category: Mapping[str, Decimal], made_up: Mapping[str, Decimal], total: Decimal,
-             passed: Collection[str], rules: ProgrammeSet) -> list[str]:
+             passed: Collection[str], rules: ProgrammeSet) -> list[tuple[str, str]]:
+    """(key, reason) of each standard missed, in the order of `standard_labels`."""
     s, names = rules.standards, rules.category_names
     reasons = []
     for m in s.minimums:
@@ -82,11 +85,24 @@ def _reasons(by_category: Mapping[str, Decimal], made_up: Mapping[str, Decimal],
         have, need = by_category[m.category] + sum((h for _, h in parts), ZERO), dec(m.hours)
         if have < need:
             inc = "".join(f"（含{name} {show(h)} 学时）" for name, h in parts)
-            reasons.append(f"{names[m.category]} {show(have)}/{show(need)} 学时{inc}，差 {show(need - have)} 学时")
-    reasons += [f"{rules.by_id[r.programme].name}未完成" for r in s.required if r.programme not in passed]
+            reasons.append((f"minimum:{m.category}",
+                            f"{names[m.category]} {show(have)}/{show(need)} 学时{inc}，差 {show(need - have)} 学时"))
+    reasons += [(f"required:{r.programme}", f"{rules.by_id[r.programme].name}未完成")
+                for r in s.required if r.programme not in passed]
     if s.total is not None and total < dec(s.total.hours):
-        reasons.append(f"合计 {show(total)}/{show(dec(s.total.hours))} 学时")
+        reasons.append(("total", f"合计 {show(total)}/{show(dec(s.total.hours))} 学时"))
     return reasons
+
+
+def standard_labels(rules: ProgrammeSet) -> list[tuple[str, str]]:
+    """(key, label) of each standard a teacher can miss, for the count of those who miss it:
+    「面对面培训不足 24 学时」, 「省网络全员研修未完成」, 「合计不足 72 学时」."""
+    s, names = rules.standards, rules.category_names
+    out = [(f"minimum:{m.category}", f"{names[m.category]}不足 {show(dec(m.hours))} 学时") for m in s.minimums]
+    out += [(f"required:{r.programme}", f"{rules.by_id[r.programme].name}未完成") for r in s.required]
+    if s.total is not None:
+        out.append(("total", f"合计不足 {show(dec(s.total.hours))} 学时"))
+    return out
 
 
 def describe(rules: ProgrammeSet) -> list[str]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from credittool.ledger import absences, db, filerecords, registerrows, terms
+from credittool.ledger import absences, db, filerecords, registerrows, terms, verdicts
 from credittool.rules.loader import TermRules
 from credittool.write.rejects import build_rejects
 from credittool.write.xlsxout import SheetSpec, write_xlsx
@@ -26,7 +26,8 @@ class RegisterStats:
     teachers: int
     entries: int
     passed: int
-    stamped: int
+    stamped: int  # stamped (R9), or, where `standards`, 达标 for the year (R12–R17)
+    standards: bool = False  # a programme term: 学分汇总 is the year's verdicts
     parts: int = 0  # register-1.xlsx … register-N.xlsx, when 证书登记表 is past one sheet
     early: bool = False  # the parts came from earlyparts (written during the commit)
     warnings: list[str] = field(default_factory=list)  # for the screen (ledger.absences.warnings)
@@ -75,27 +76,33 @@ class _Plan:
 
 
 def table_spec(title: str, table: str, rows: Iterable[Sequence[Any]], term_name: str,
-               reasons: Iterable[str | None] | None = None) -> SheetSpec:
+               reasons: Iterable[str | None] | None = None, columns: list[str] | None = None) -> SheetSpec:
     """The sheet of the register ("register": 证书登记表) or of 学分汇总 ("summary"), as it
     shows and prints. The printout leaves out 学期 (it is in the footer's title) and the
     source columns (for the clerk on screen), so that a page is one page wide at ≥ 9 pt:
     landscape, 学分汇总 portrait with its long reasons wrapped (`reasons`: that
     column again, for the row heights)."""
     if table == "register":
-        return SheetSpec(title, REGISTER_COLUMNS, rows, widths={"培训类型": 6, "必修/选修": 6, "综合成绩": 6,
+        return SheetSpec(title, columns or REGISTER_COLUMNS, rows, widths={"培训类型": 6, "必修/选修": 6, "综合成绩": 6,
                                                                  "学时": 5, "学分": 5, "原因": 24},
                          formats={"综合成绩": "0.0"}, convert={"综合成绩": float}, wrap_header=True, landscape=True,
                          print_columns=("单位", "原因"), print_title=f"{title}　{term_name}")
+    if table == "verdicts":  # a programme term's 学分汇总: the year's verdicts (R12–R17)
+        numbers = [c for c in columns or () if c not in ("学年", "单位", "姓名", "身份证号", "是否达标", "原因")]
+        return SheetSpec(title, columns or [], rows, widths={**dict.fromkeys(numbers, 6), "是否达标": 5, "原因": 40},
+                         wrap=("原因",), wrap_values=reasons, wrap_header=True, print_columns=("单位", "原因"),
+                         print_title=f"{title}　{term_name}")
     return SheetSpec(title, SUMMARY_COLUMNS, rows, widths={"培训类型": 6, "合计学时": 6, "合计学分": 6, "原因": 40},
                      wrap=("原因",), wrap_values=reasons, wrap_header=True, print_columns=("单位", "原因"), print_title=f"{title}　{term_name}")
 
 
 def _plan(con: sqlite3.Connection, term_id: str) -> _Plan:
     reg_units = registerrows.units(con, term_id, "register")
-    sum_units = registerrows.units(con, term_id, "summary")
+    summary = "verdicts" if verdicts.year_of(con, term_id) else "summary"
+    sum_units = registerrows.units(con, term_id, summary)
     stats = RegisterStats(sum(n for _, n, _ in sum_units), sum(n for _, n, _ in reg_units),
-                          sum(k for _, _, k in reg_units), sum(k for _, _, k in sum_units))
-    return _Plan(table_sheets("证书登记表", "register", reg_units), table_sheets("学分汇总", "summary", sum_units),
+                          sum(k for _, _, k in reg_units), sum(k for _, _, k in sum_units), standards=summary == "verdicts")
+    return _Plan(table_sheets("证书登记表", "register", reg_units), table_sheets("学分汇总", summary, sum_units),
                  stats)
 
 
@@ -112,11 +119,20 @@ def table_sheets(title: str, table: str, units: Sequence[tuple[str, int, int]]) 
 
 def _spec(con: sqlite3.Connection, term_id: str, sheet: PlannedSheet) -> SheetSpec:
     s = sheet.part
+    name = terms.term_name(con, term_id)
+    if verdicts.year_of(con, term_id):  # a programme term: 类别 for 培训类型, the year's verdicts
+        ps = verdicts.programme_set(con, term_id)
+        if sheet.table == "verdicts":
+            rows = [] if s is None else verdicts.verdict_rows(con, term_id, s.first, s.last, s.count, s.offset)
+            return table_spec(sheet.title, "verdicts", rows, name, [r[-1] for r in rows], verdicts.verdict_columns(ps))
+        columns = ["类别" if c == "培训类型" else c for c in REGISTER_COLUMNS]
+    else:
+        columns = None
     rows = [] if s is None else registerrows.rows(con, term_id, sheet.table, s.first, s.last, s.count, s.offset)
     reasons = None
     if sheet.table == "summary":  # one narrow column read twice, not the sheet held in memory
         reasons = [] if s is None else registerrows.summary_reasons(con, term_id, s.first, s.last, s.count, s.offset)
-    return table_spec(sheet.title, sheet.table, rows, terms.term_name(con, term_id), reasons)
+    return table_spec(sheet.title, sheet.table, rows, name, reasons, columns)
 
 
 class _Moved(Exception):

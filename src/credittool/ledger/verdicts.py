@@ -1,0 +1,182 @@
+"""A programme term in the ledger (R12–R17): its rules as the ledger keeps them, its staff
+lists, and each teacher's verdict over the school year (`verdicts`), recomputed inside the
+transaction that changed any term of the year, so that `report` needs no rules files.
+
+Who is judged: everyone on a staff list of the year, and everyone with an entry in it. A
+teacher's unit is the staff list's (the unit holding the personnel relation), else the
+least of their entries' units, as MIN() picks it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+
+from credittool.resolve.table import Table
+from credittool.rules.loader import TermRules
+from credittool.rules.programmes import ProgrammeSet
+from credittool.score.standards import judge, show
+
+
+def _key(what: str, term_id: str) -> str:
+    return f"{what}:{term_id}"
+
+
+def rules_rows(term: TermRules) -> tuple[list[tuple], list[tuple], list[tuple[str, str]]]:
+    """The term's programmes as rows of the ledger's `courses` (term, id, name, hours,
+    position) and `track_courses` (term, category id, category name, programme id, required,
+    position) tables, which the register joins (a programme row's track is its category),
+    and the `meta` rows that keep the year and the whole programme file for `report`."""
+    ps = term.programmes
+    if ps is None:
+        return [], [], []
+    required = {r.programme for r in ps.standards.required}
+    courses = [(term.term_id, p.id, p.name, float(p.fixed_hours or 0), i) for i, p in enumerate(ps.programmes)]
+    tracks = [(term.term_id, p.category, ps.category_names[p.category], p.id, int(p.id in required), i)
+              for i, p in enumerate(ps.programmes)]
+    meta = [(_key("year", term.term_id), ps.term.year), (_key("programmes", term.term_id), ps.model_dump_json())]
+    return courses, tracks, meta
+
+
+def year_of(con: sqlite3.Connection, term_id: str) -> str | None:
+    """The school year of a programme term in the ledger; None for a course term."""
+    row = con.execute("SELECT value FROM meta WHERE key=?", (_key("year", term_id),)).fetchone()
+    return row[0] if row else None
+
+
+def programme_set(con: sqlite3.Connection, term_id: str) -> ProgrammeSet:
+    """The programme file of a term as it was at its last ingest."""
+    (text,) = con.execute("SELECT value FROM meta WHERE key=?", (_key("programmes", term_id),)).fetchone()
+    return ProgrammeSet.model_validate_json(text)
+
+
+def year_terms(con: sqlite3.Connection, year: str) -> list[str]:
+    return [k.split(":", 1)[1] for (k,) in con.execute(
+        "SELECT key FROM meta WHERE key LIKE 'year:%' AND value=? ORDER BY key", (year,))]
+
+
+def store_staff(con: sqlite3.Connection, term_id: str, t: Table, rows: np.ndarray, fid_of_sheet: np.ndarray) -> None:
+    """The run's staff-list rows kept (`rows`, of the Table); a sheet's file_id is -1 where
+    another run committed the file meanwhile."""
+    fid = fid_of_sheet[t.sheet[rows]] if len(rows) else np.zeros(0, np.int64)
+    mine = rows[fid >= 0]
+    sheet_name = [s.name for s in t.sheets]
+    c = t.col
+    con.executemany("INSERT INTO staff VALUES (?,?,?,?,?,?,?,?,?)",
+                    [(term_id, int(f), sheet_name[t.sheet[i]], int(t.row[i]), c["id"][i], c["name"][i], c["unit"][i],
+                      c["subject"][i], c["stage"][i]) for i, f in zip(mine.tolist(), fid[fid >= 0].tolist())])
+
+
+def _exact(x: float) -> Decimal:
+    """A sum of hours as the ledger's REAL gives it, back to the decimal it is (rosters give
+    hours to a decimal place or two)."""
+    return Decimal(f"{x:.4f}").normalize() + 0
+
+
+def refresh_verdicts(con: sqlite3.Connection, term_id: str) -> None:
+    """Recompute the verdicts of the school year of programme term `term_id`, over every
+    term of that year in the ledger, by the standards of `term_id`'s rules."""
+    year = year_of(con, term_id)
+    if year is None:
+        return
+    ps = programme_set(con, term_id)
+    terms = year_terms(con, year)
+    marks = ",".join("?" * len(terms))
+    hours: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    passed: dict[str, set[str]] = defaultdict(set)
+    who: dict[str, tuple[str, str]] = {}
+    for ident, pid, h, ok, unit, name in con.execute(
+            f"""SELECT e.id_number, e.course_id, SUM(e.hours), MAX(e.passed), MIN(e.unit), MIN(e.name)
+                FROM entries e JOIN files f USING (file_id)
+                WHERE e.term IN ({marks}) AND f.active = 1 GROUP BY e.id_number, e.course_id
+                ORDER BY e.id_number, e.course_id""", terms):
+        if pid not in ps.by_id:  # a programme of another term's rules this year's rules do not name
+            continue
+        if ok:
+            hours[ident][pid] = _exact(h)
+            passed[ident].add(pid)
+        who[ident] = min(who.get(ident, (unit, name)), (unit, name))
+    for ident, unit, name in con.execute(
+            f"""SELECT s.id_number, MIN(s.unit), MIN(s.name) FROM staff s JOIN files f USING (file_id)
+                WHERE s.term IN ({marks}) AND f.active = 1 GROUP BY s.id_number""", terms):
+        who[ident] = (unit, name)  # the staff list's unit: where the personnel relation is
+    con.execute("DELETE FROM verdicts WHERE year=?", (year,))
+    rows = []
+    for ident in sorted(who):
+        v = judge(hours.get(ident, {}), passed.get(ident, set()), ps)
+        rows.append((year, ident, *who[ident], json.dumps({c: show(h) for c, h in v.hours.items()}, ensure_ascii=False),
+                     json.dumps({p: show(h) for p, h in v.made_up.items()}, ensure_ascii=False), show(v.total),
+                     show(v.credits), int(v.met), "；".join(v.reasons), json.dumps(v.missed)))
+    con.executemany("INSERT INTO verdicts VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+
+VERDICTS_FROM = " FROM verdicts v WHERE v.year = (SELECT value FROM meta WHERE key = 'year:' || ?)"
+VERDICT_UNITS = "SELECT v.unit, COUNT(*), SUM(v.met = 1)" + VERDICTS_FROM + " GROUP BY v.unit ORDER BY v.unit"
+VERDICT_ROWS = ("SELECT v.unit, v.name, v.id_number, v.hours, v.made_up, v.total, v.credits, v.met, v.reasons"
+                + VERDICTS_FROM + " AND v.unit BETWEEN ? AND ? ORDER BY v.unit, v.id_number LIMIT ? OFFSET ?")
+
+
+def verdict_columns(ps: ProgrammeSet) -> list[str]:
+    """学分汇总 of a programme term: the hours of each category, the make-up counted, the
+    total after the caps (R12, R17)."""
+    made_up = [f"{ps.by_id[m.programme].name}计入{ps.category_names[m.toward]}" for m in ps.standards.make_up]
+    return ["学年", "单位", "姓名", "身份证号", *(c.name for c in ps.categories), *made_up,
+            "合计学时", "合计学分", "是否达标", "原因"]
+
+
+def verdict_rows(con: sqlite3.Connection, term_id: str, first: str = "", last: str = "\U0010ffff", limit: int = -1,
+                 offset: int = 0) -> list[tuple]:
+    """Rows `offset` … `offset + limit` (-1: all) of the units first … last of the year's
+    verdicts, as `verdict_columns` heads them."""
+    ps = programme_set(con, term_id)
+    year = f"{ps.term.year}学年"
+    out = []
+    for unit, name, ident, hours, made_up, total, credits, met, reasons in con.execute(
+            VERDICT_ROWS, (term_id, first, last, limit, offset)):
+        h, m = json.loads(hours), json.loads(made_up)
+        out.append((year, unit, name, ident, *(_number(h.get(c.id, "0")) for c in ps.categories),
+                    *(_number(m.get(u.programme, "0")) for u in ps.standards.make_up),
+                    _number(total), _number(credits), "是" if met else "否", reasons))
+    return out
+
+
+@dataclass(frozen=True)
+class UnitStanding:
+    """One 人事关系所在单位's teachers against the year's standards (单位达标)."""
+
+    unit: str
+    teachers: int
+    met: int
+    missed: tuple[int, ...]  # per standard of `standard_labels`: how many teachers miss it
+
+    @property
+    def rate(self) -> Fraction | None:
+        return Fraction(self.met, self.teachers) if self.teachers else None
+
+
+def unit_standings(con: sqlite3.Connection, term_id: str, keys: list[str]) -> tuple[list[UnitStanding], UnitStanding]:
+    """Each unit's standing, in unit order, and the year's in all."""
+    counts: dict[str, list[int]] = {}
+    for unit, met, missed in con.execute(
+            "SELECT v.unit, v.met, v.missed" + VERDICTS_FROM + " ORDER BY v.unit, v.id_number", (term_id,)):
+        c = counts.setdefault(unit, [0, 0] + [0] * len(keys))
+        c[0] += 1
+        c[1] += met
+        for k in json.loads(missed):
+            if k in keys:  # a standard of another term's rules of the year is not counted here
+                c[2 + keys.index(k)] += 1
+    units = [UnitStanding(u, c[0], c[1], tuple(c[2:])) for u, c in counts.items()]
+    total = UnitStanding("合计", sum(u.teachers for u in units), sum(u.met for u in units),
+                         tuple(sum(u.missed[i] for u in units) for i in range(len(keys))))
+    return units, total
+
+
+def _number(text: str) -> int | float:
+    d = Decimal(text)
+    return int(d) if d == d.to_integral_value() else float(d)

@@ -1,0 +1,118 @@
+"""Each programme row's result (R1, R13): the hours its roster writes, or the programme's
+fixed hours, awarded when the row is passed.
+
+Passed: the result column's word (the rules' `result_words`); a blank result, or no result
+column, counts as passed only where the programme is attendance-based. A row above the
+programme's `max_hours`, a passed row without hours, and a row without a result where one
+is needed are rejected with the value seen. Like scores.py, each distinct input (programme,
+hours, result, whether the sheet has a result column) is decided once, and the rows take
+their result by code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+
+from credittool.diagnostics import Problem
+from credittool.extract.rows import Record
+from credittool.fields import label
+from credittool.resolve.table import RowProblems, Table, first_of_groups, group_codes
+from credittool.rules.programmes import Programme, ProgrammeSet
+
+NOT_PASSED = "考核未通过"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A programme row's result, or the problems that reject it (`problems` not empty)."""
+
+    passed: bool = False
+    hours: Decimal = Decimal(0)
+    credits: Decimal = Decimal(0)
+    reason: str = ""
+    problems: tuple[tuple[str, str, str, str], ...] = ()  # (field, code, message, hint)
+
+
+def outcome(p: Programme, hours: Decimal | None, result: bool | None, has_result: bool, has_hours: bool,
+            credits_per_hour: Decimal) -> Outcome:
+    """One row of programme `p`: `hours` and `result` as the cells give them (None: blank),
+    `has_result`/`has_hours`: whether the sheet has those columns."""
+    problems = []
+    if hours is not None and hours > p.exact_max_hours:
+        problems.append(("hours", "E-HOURS-MAX", f"学时 {hours} 超过项目「{p.name}」每行上限 {p.max_hours} 学时",
+                         "核对学时（是否多打了一位数字）"))
+    if result is None and not p.attendance_based:
+        problems.append(_missing("result", has_result, p))
+    passed = bool(result) if result is not None else p.attendance_based
+    awarded = p.exact_fixed_hours if p.exact_fixed_hours is not None else hours
+    if awarded is None and passed:
+        problems.append(_missing("hours", has_hours, p))
+    if problems:
+        return Outcome(problems=tuple(problems))
+    if not passed:
+        return Outcome(reason=NOT_PASSED)
+    return Outcome(True, awarded, awarded * credits_per_hour)
+
+
+def _missing(field: str, has_column: bool, p: Programme) -> tuple[str, str, str, str]:
+    if has_column:
+        return (field, "E-VALUE-BLANK", f"{label(field)}为空（项目{p.name}需要）",
+                "补填" + ("；合格填「合格」，不合格填「不合格」" if field == "result" else "学时数"))
+    return (field, "E-COLUMN-MISSING", f"工作表缺少「{label(field)}」列（项目{p.name}需要）", "加上该列")
+
+
+@dataclass
+class Results:
+    """The results of the programme rows scored, aligned with them; `done` is False where the
+    row is rejected."""
+
+    passed: np.ndarray
+    hours: np.ndarray
+    credits: np.ndarray
+    reason: np.ndarray
+    category: np.ndarray
+    done: np.ndarray
+
+
+def score_programmes(t: Table, rows: np.ndarray, ps: ProgrammeSet) -> tuple[Results, RowProblems]:
+    """Score the programme rows `rows` (of the Table): their results, and the rows rejected."""
+    n = len(rows)
+    res = Results(np.zeros(n, np.int64), np.zeros(n, np.float64), np.zeros(n, np.float64),
+                  np.full(n, "", dtype=object), np.full(n, "", dtype=object), np.zeros(n, bool))
+    problems: RowProblems = []
+    if not n:
+        return res, problems
+    has_result, has_hours = t.has_column("result")[rows], t.has_column("hours")[rows]
+    g = group_codes([t.coded("course_id")[0][rows], t.value_codes("hours")[0][rows],
+                     t.value_codes("result")[0][rows], has_result.astype(np.int64), has_hours.astype(np.int64)])
+    hours, result = t.values.get("hours"), t.values.get("result")
+    firsts = first_of_groups(g).tolist()
+    outs = [outcome(ps.by_id[t.col["course_id"][rows[k]]], None if hours is None else hours[rows[k]],
+                    None if result is None else result[rows[k]], bool(has_result[k]), bool(has_hours[k]),
+                    ps.exact_credits_per_hour) for k in firsts]
+    for k, c in enumerate(g.tolist()):
+        o = outs[c]
+        if o.problems:
+            problems.append((int(rows[k]), _problems(t.record(int(rows[k])), o)))
+            continue
+        res.passed[k], res.hours[k], res.credits[k], res.reason[k] = int(o.passed), float(o.hours), \
+            float(o.credits), o.reason
+        res.done[k] = True
+    res.category[:] = [ps.by_id[c].category for c in t.col["course_id"][rows].tolist()]
+    return res, problems
+
+
+def _problems(r: Record, o: Outcome) -> list[Problem]:
+    out = []
+    for field, code, message, hint in o.problems:
+        if code == "E-COLUMN-MISSING":
+            out.append(Problem(r.file, r.sheet, r.row, label(field), "", code, message,
+                               hint + "；现有列：" + "、".join(r.headers.values())))
+        else:
+            value = r.values.get(field)
+            out.append(Problem(r.file, r.sheet, r.row, r.headers.get(field, label(field)),
+                               "" if value is None else str(value), code, message, hint))
+    return out

@@ -1,0 +1,290 @@
+"""Programme rosters and staff lists through `credittool ingest` (issue 14), with the shipped
+Zhangdian rules (rules/zhangdian-2018-19-s1.yaml): every figure below is worked out by hand
+from DOMAIN.md's rules and the file's standards (面对面培训 ≥ 24 with 网络补训 as make-up up to
+the shortfall, 省网络全员研修 passed, total ≥ 72, 校本研修 counting at most 24).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from conftest import RULES, check_id, write_xlsx
+from credittool.commands.ingest import IngestReport, ingest
+from credittool.extract.cells import Vocabulary, hours, result
+
+ZD = RULES / "zhangdian-2018-19-s1.yaml"
+TERM = "2018-19-s1"
+A = check_id("37030319800101001")  # 张三
+B = check_id("37030319800101002")  # 李四
+C = check_id("37030319800101003")  # 王五
+D = check_id("37030319800101004")  # 赵六
+STAFF = ["姓名", "身份证号", "人事关系所在单位", "学科"]
+
+
+def run(tmp_path: Path, *files: Path, course: str | None = None) -> IngestReport:
+    return ingest(list(files), rules=[ZD], workspace=tmp_path / "ws", term=TERM, course=course)
+
+
+def ledger(tmp_path: Path, sql: str) -> list[tuple]:
+    con = sqlite3.connect(tmp_path / "ws" / "ledger.sqlite")
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def entries(tmp_path: Path) -> dict[tuple[str, str], tuple]:
+    """(ID, programme) → (category, passed, hours, credits, reason)."""
+    return {(i, p): tuple(rest) for i, p, *rest in ledger(
+        tmp_path, "SELECT id_number, course_id, track, passed, hours, credits, reason FROM entries")}
+
+
+def verdicts(tmp_path: Path) -> dict[str, tuple]:
+    """ID → (unit, hours by category, made up, total, met, reasons)."""
+    return {i: (u, json.loads(h), json.loads(m), t, met, r) for i, u, h, m, t, met, r in ledger(
+        tmp_path, "SELECT id_number, unit, hours, made_up, total, met, reasons FROM verdicts WHERE year='2018-19'")}
+
+
+def rejects(report: IngestReport) -> list[tuple[str, int | None, str, str]]:
+    return [(p.sheet, p.row, p.code, p.value) for p in report.rejects]
+
+
+# --- cells: hours and result words (R13) ------------------------------------------------------
+
+VOCAB = Vocabulary({}, frozenset({"合格", "结业", "通过", "是", "√"}), frozenset({"不合格", "未结业", "否", "×"}))
+
+
+@pytest.mark.parametrize("raw", ["12", "１２", "12学时", "１２学时", " 12 学时 ", 12, 12.0])
+def test_hours_may_be_written_12_full_width_or_with_the_unit(raw: object) -> None:
+    assert hours(raw, VOCAB, "学时").value == Decimal(12)
+
+
+@pytest.mark.parametrize("raw", ["十二", "学时", "12学分"])
+def test_hours_that_are_not_a_number_are_a_problem_naming_the_cell(raw: str) -> None:
+    cell = hours(raw, VOCAB, "学时")
+    assert cell.problem is not None and cell.problem.code == "E-HOURS-TEXT" and raw in cell.problem.message
+
+
+@pytest.mark.parametrize("word,passed", [("合格", True), ("结业", True), ("通过", True), ("是", True), ("√", True),
+                                         ("不合格", False), ("未结业", False), ("否", False), ("×", False)])
+def test_result_words(word: str, passed: bool) -> None:
+    assert result(word, VOCAB, "考核结果").value is passed
+
+
+# --- one roster, row by row -------------------------------------------------------------------
+
+def test_r13_a_roster_awards_its_rows_hours_when_passed_and_rejects_a_300_hour_typo(tmp_path: Path) -> None:
+    f = write_xlsx(tmp_path / "班主任培训.xlsx", {"Sheet1": [
+        ["姓名", "身份证号", "单位", "学时", "考核结果"],
+        ["张三", A, "实验中学", "24学时", "合格"],
+        ["李四", B, "实验中学", 300, "合格"],  # a typo for 30: above the programme's 100 a row
+        ["王五", C, "实验中学", 24, "不合格"],
+        ["赵六", D, "实验中学", 24, ""],  # 班主任培训 is not attendance-based: a result is needed
+    ]})
+    rep = run(tmp_path, f)
+    e = entries(tmp_path)
+    # the programme from the file's name; credits = hours / 10 (R1)
+    assert e[(A, "head-teacher")] == ("face-to-face", 1, 24.0, 2.4, "")
+    assert e[(C, "head-teacher")] == ("face-to-face", 0, 0.0, 0.0, "考核未通过")
+    assert (B, "head-teacher") not in e and (D, "head-teacher") not in e
+    assert rejects(rep) == [("Sheet1", 3, "E-HOURS-MAX", "300"), ("Sheet1", 5, "E-VALUE-BLANK", "")]
+    assert "学时 300 超过项目「班主任培训」每行上限 100 学时" in rep.rejects[0].message
+    assert rep.files[0].rows_read == 4 and rep.files[0].accepted == 2 and rep.files[0].rejected == 2
+
+
+def test_r13_attendance_based_programmes_count_a_blank_or_missing_result_as_passed(tmp_path: Path) -> None:
+    f = write_xlsx(tmp_path / "school.xlsx", {
+        "校本培训": [["姓名", "身份证号", "学时"], ["张三", A, 20]],  # no result column
+        "网络补训": [["姓名", "身份证号", "学时", "考核结果"], ["张三", A, 10, ""], ["李四", B, 10, "×"]],
+    })
+    run(tmp_path, f)
+    e = entries(tmp_path)
+    assert e[(A, "school-based")][1:3] == (1, 20.0)
+    assert e[(A, "makeup-online")][1:3] == (1, 10.0)
+    assert e[(B, "makeup-online")][1:3] == (0, 0.0)
+
+
+def test_a_non_attendance_programme_without_a_result_column_rejects_naming_the_column(tmp_path: Path) -> None:
+    f = write_xlsx(tmp_path / "x.xlsx", {"班主任培训": [["姓名", "身份证号", "学时"], ["张三", A, 20]]})
+    rep = run(tmp_path, f)
+    assert [(p.code, p.column) for p in rep.rejects] == [("E-COLUMN-MISSING", "考核结果")]
+
+
+def test_which_programme_a_row_is_for_in_order(tmp_path: Path) -> None:
+    """A 项目 column, then the sheet's name, a title row naming exactly one programme, the
+    file's name, then --course."""
+    head = ["姓名", "身份证号", "学时", "考核结果"]
+    column = write_xlsx(tmp_path / "校长培训.xlsx", {"班主任培训": [["姓名", "身份证号", "项目", "学时", "考核结果"],
+                                                             ["张三", A, "中层干部培训", 10, "合格"]]})
+    sheet = write_xlsx(tmp_path / "校长培训2.xlsx", {"班主任培训": [head, ["李四", B, 10, "合格"]]})
+    title = write_xlsx(tmp_path / "校长培训3.xlsx", {"Sheet1": [["2018年张店区合作学习种子教师培训考核结果"], head,
+                                                              ["王五", C, 10, "合格"]]})
+    named = write_xlsx(tmp_path / "2018年校长培训名单.xlsx", {"Sheet1": [head, ["赵六", D, 10, "合格"]]})
+    run(tmp_path, column, sheet, title, named)
+    assert sorted(entries(tmp_path)) == sorted([(A, "middle-manager"), (B, "head-teacher"), (C, "seed-teacher"),
+                                                (D, "principal")])
+
+
+def test_course_option_names_the_programme_of_a_sheet_that_names_none(tmp_path: Path) -> None:
+    f = write_xlsx(tmp_path / "名单.xlsx", {"Sheet1": [["姓名", "身份证号", "学时", "考核结果"], ["张三", A, 10, "通过"]]})
+    run(tmp_path, f, course="新教师培训")
+    assert list(entries(tmp_path)) == [(A, "new-teacher")]
+
+
+def test_an_unknown_programme_is_rejected_listing_the_known_ones(tmp_path: Path) -> None:
+    f = write_xlsx(tmp_path / "x.xlsx", {"Sheet1": [["姓名", "身份证号", "项目", "学时", "考核结果"],
+                                                   ["张三", A, "书法培训", 10, "合格"]]})
+    rep = run(tmp_path, f)
+    (p,) = rep.rejects
+    assert p.code == "E-COURSE-UNKNOWN" and p.value == "书法培训" and "班主任培训" in p.hint and "网络补训" in p.hint
+
+
+def test_a_roster_whose_programme_cannot_be_told_rejects_every_row_saying_how(tmp_path: Path) -> None:
+    f = write_xlsx(tmp_path / "名单.xlsx", {"Sheet1": [["姓名", "身份证号", "学时"], ["张三", A, 10], ["李四", B, 10]]})
+    rep = run(tmp_path, f)
+    assert [(p.row, p.code) for p in rep.rejects] == [(2, "E-COURSE-UNKNOWN"), (3, "E-COURSE-UNKNOWN")]
+    assert "无法确定培训项目" in rep.rejects[0].message and "--course" in rep.rejects[0].hint
+
+
+# --- staff lists and the year's verdicts (R12, R15, R16, R17) --------------------------------
+
+def test_r16_a_staff_list_teacher_with_nothing_misses_every_standard(tmp_path: Path) -> None:
+    f = write_xlsx(tmp_path / "实验中学.xlsx", {"教师名册": [STAFF, ["张三", A, "实验中学", "语文"]]})
+    rep = run(tmp_path, f)
+    assert rep.files[0].accepted == 1 and not rep.rejects
+    assert ledger(tmp_path, "SELECT id_number, name, unit, subject FROM staff") == [(A, "张三", "实验中学", "语文")]
+    unit, by_cat, made_up, total, met, reasons = verdicts(tmp_path)[A]
+    assert (unit, total, met) == ("实验中学", "0", 0)
+    assert reasons == "面对面培训 0/24 学时，差 24 学时；省网络全员研修未完成；合计 0/72 学时"
+
+
+def test_r12_make_up_up_to_the_shortfall_and_r17_the_cap_over_a_school_workbook_and_rosters(tmp_path: Path) -> None:
+    """张三: 全员学科研修 18 + 网络补训 10 → 面对面培训 18, 6 of the make-up counted (24 − 18);
+    省网络全员研修 30; 校本培训 40, capped at 24. Total = 18 + (10 + 30) + 24 = 82 ≥ 72: 达标.
+    李四: 全员学科研修 24, 省网络全员研修 30, 校本培训 17: total 71 < 72, and the province's
+    training passed: 未达标 by the total alone (R15: exactly 72 would pass)."""
+    school = write_xlsx(tmp_path / "实验中学.xlsx", {
+        "教师名册": [STAFF, ["张三", A, "实验中学", "语文"], ["李四", B, "实验中学", "数学"]],
+        "校本培训": [["姓名", "身份证号", "学时"], ["张三", A, 40], ["李四", B, 17]],
+    })
+    subject = write_xlsx(tmp_path / "全员学科研修.xlsx", {"Sheet1": [["姓名", "身份证号", "单位", "学时"],
+                                                              ["张三", A, "张店区实验中学", 18], ["李四", B, "实验中学", 24]]})
+    platform = tmp_path / "省平台导出.csv"
+    with platform.open("w", encoding="gb18030", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["项目名称", "姓名", "身份证号", "学时", "是否合格"])
+        w.writerow(["省网络全员研修", "张三", A, "30", "合格"])
+        w.writerow(["省网络全员研修", "李四", B, "30", "合格"])
+        w.writerow(["网络补训", "张三", A, "10", ""])
+    rep = run(tmp_path, school, subject, platform)
+    assert not rep.rejects, [p.message for p in rep.rejects]
+    v = verdicts(tmp_path)
+    # the unit is the staff list's 人事关系所在单位, not the roster's spelling of the school
+    assert v[A] == ("实验中学", {"face-to-face": "18", "online": "40", "school-based": "40"},
+                    {"makeup-online": "6"}, "82", 1, "")
+    assert v[B] == ("实验中学", {"face-to-face": "24", "online": "30", "school-based": "17"}, {}, "71", 0,
+                    "合计 71/72 学时")
+
+
+def test_reingesting_the_same_files_changes_nothing(tmp_path: Path) -> None:
+    f = write_xlsx(tmp_path / "实验中学.xlsx", {
+        "教师名册": [STAFF, ["张三", A, "实验中学", "语文"]],
+        "校本培训": [["姓名", "身份证号", "学时"], ["张三", A, 20]]})
+    run(tmp_path, f)
+    before = (entries(tmp_path), verdicts(tmp_path), ledger(tmp_path, "SELECT * FROM staff"))
+    again = run(tmp_path, f)
+    assert [s.status for s in again.files] == ["未改动"]
+    assert (entries(tmp_path), verdicts(tmp_path), ledger(tmp_path, "SELECT * FROM staff")) == before
+
+
+def test_an_exact_duplicate_counts_once_and_a_conflicting_one_is_rejected_naming_both(tmp_path: Path) -> None:
+    head = ["姓名", "身份证号", "单位", "学时", "考核结果"]
+    a = write_xlsx(tmp_path / "a.xlsx", {"班主任培训": [head, ["张三", A, "一中", 20, "合格"], ["李四", B, "一中", 20, "合格"]]})
+    b = write_xlsx(tmp_path / "b.xlsx", {"班主任培训": [head, ["张三", A, "一中", 20, "合格"], ["李四", B, "一中", 30, "合格"]]})
+    rep = run(tmp_path, a, b)
+    assert (A, "head-teacher") in entries(tmp_path) and (B, "head-teacher") not in entries(tmp_path)
+    conflicts = [p for p in rep.rejects if p.code == "E-DUP-CONFLICT"]
+    assert len(conflicts) == 2 and all("a.xlsx" in p.message and "b.xlsx" in p.message for p in conflicts)
+    (dup,) = rep.skipped  # 张三's second row counts once
+    assert dup.file == "b.xlsx" and dup.row == 2 and "完全重复" in dup.message
+
+
+def test_the_verdicts_do_not_depend_on_the_order_of_the_files(tmp_path: Path) -> None:
+    files = [write_xlsx(tmp_path / f"{n}.xlsx", {n: [["姓名", "身份证号", "学时", "考核结果"], *rows]}) for n, rows in (
+        ("全员学科研修", [["张三", A, 20, ""], ["李四", B, 30, ""]]),
+        ("网络补训", [["张三", A, 10, ""]]),
+        ("省网络全员研修", [["张三", A, 50, "合格"], ["李四", B, 50, "不合格"]]))]
+    got = []
+    for k, order in enumerate((files, files[::-1])):
+        ws = tmp_path / f"o{k}"
+        ws.mkdir()
+        ingest(order, rules=[ZD], workspace=ws / "ws", term=TERM)
+        got.append(verdicts(ws))
+    assert got[0] == got[1]
+    assert got[0][A][2:5] == ({"makeup-online": "4"}, "80", 1)  # 20 + 4 of 10 made up; 20 + 60 = 80
+    assert got[0][B][4:] == (0, "省网络全员研修未完成；合计 30/72 学时")  # 面对面培训 30 ≥ 24 holds
+
+
+def test_the_register_lists_programme_rows_with_their_category_and_the_year_in_the_summary(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    f = write_xlsx(tmp_path / "实验中学.xlsx", {"教师名册": [STAFF, ["张三", A, "实验中学", "语文"]],
+                                              "校本培训": [["姓名", "身份证号", "学时"], ["张三", A, 30]]})
+    run(tmp_path, f)
+    wb = load_workbook(tmp_path / "ws" / "out" / TERM / "register.xlsx", read_only=True)
+    reg = list(wb["证书登记表"].iter_rows(values_only=True))
+    assert reg[0][5:7] == ("类别", "课程") and reg[1][5:7] == ("校本研修", "校本培训") and reg[1][10:12] == (30, 3)
+    summary = list(wb["学分汇总"].iter_rows(values_only=True))
+    assert summary[0] == ("学年", "单位", "姓名", "身份证号", "面对面培训", "网络研修", "校本研修", "网络补训计入面对面培训",
+                          "合计学时", "合计学分", "是否达标", "原因")
+    # 校本研修 30 counts 24 toward the total (the cap)
+    assert summary[1][:4] == ("2018-19学年", "实验中学", "张三", A) and summary[1][4:11] == (0, 0, 30, 0, 24, 2.4, "否")
+
+
+def test_report_of_a_programme_term_gives_each_teacher_and_each_unit_against_the_standards(tmp_path: Path) -> None:
+    """实验中学: 张三 met (as in the make-up case: 82 学时), 李四 missed the total only
+    (71/72), 王五 on the list with nothing misses all three. 二中: 赵六 has 省网络全员研修 only.
+    单位达标: 实验中学 3 teachers, 1 met (33.3%), 面对面培训 missed by 王五, 省网络全员研修 by 王五,
+    the total by 李四 and 王五; 二中 1 teacher, 0 met, 面对面培训 and the total missed."""
+    from openpyxl import load_workbook
+
+    from credittool.commands.report import YearReportResult, make_report
+
+    school = write_xlsx(tmp_path / "实验中学.xlsx", {
+        "教师名册": [STAFF, ["张三", A, "实验中学", "语文"], ["李四", B, "实验中学", "数学"], ["王五", C, "实验中学", "英语"]],
+        "校本培训": [["姓名", "身份证号", "学时"], ["张三", A, 40], ["李四", B, 17]]})
+    rosters = write_xlsx(tmp_path / "区名单.xlsx", {
+        "全员学科研修": [["姓名", "身份证号", "学时"], ["张三", A, 18], ["李四", B, 24]],
+        "网络补训": [["姓名", "身份证号", "学时"], ["张三", A, 10]],
+        "省网络全员研修": [["姓名", "身份证号", "人事关系所在单位", "学时", "考核结果"], ["张三", A, "实验中学", 30, "合格"],
+                    ["李四", B, "实验中学", 30, "合格"], ["赵六", D, "二中", 50, "合格"]]})
+    run(tmp_path, school, rosters)
+    res = make_report(workspace=tmp_path / "ws", term=TERM)
+    assert isinstance(res, YearReportResult)
+    assert res.labels == ["面对面培训不足 24 学时", "省网络全员研修未完成", "合计不足 72 学时"]
+    got = [(u.unit, u.teachers, u.met, u.missed) for u in [*res.units, res.total]]
+    assert got == [("二中", 1, 0, (1, 0, 1)), ("实验中学", 3, 1, (1, 1, 2)), ("合计", 4, 1, (2, 1, 3))]
+    wb = load_workbook(res.path)
+    rows = [r for r in wb["学分达标"].iter_rows(values_only=True) if r[0] in ("单位", "实验中学", "二中")]
+    assert rows[0][:3] == ("单位", "姓名", "身份证号") and rows[0][-4:] == ("合计学时", "合计学分", "是否达标", "原因")
+    assert [(r[1], r[-4], r[-2]) for r in rows[1:]] == [("赵六", 50, "否"), ("张三", 82, "是"), ("李四", 71, "否"),
+                                                        ("王五", 0, "否")]
+    standing = [r for r in wb["单位达标"].iter_rows(values_only=True) if r[0] in ("实验中学", "合计")]
+    assert standing[0][:4] == ("实验中学", 3, 1, pytest.approx(1 / 3))
+    assert wb["单位达标"]._charts, "the 达标率 chart"
+
+
+def test_sample_refuses_a_programme_term_saying_why(tmp_path: Path) -> None:
+    from credittool.commands.sample import sample
+    from credittool.errors import UsageError
+
+    run(tmp_path, write_xlsx(tmp_path / "x.xlsx", {"校本培训": [["姓名", "身份证号", "学时"], ["张三", A, 20]]}))
+    with pytest.raises(UsageError) as exc:
+        sample(workspace=tmp_path / "ws", rate="0.1", term=TERM)
+    assert "培训项目学期" in exc.value.message and "R7" in exc.value.message
