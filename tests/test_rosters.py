@@ -288,3 +288,46 @@ def test_sample_refuses_a_programme_term_saying_why(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as exc:
         sample(workspace=tmp_path / "ws", rate="0.1", term=TERM)
     assert "培训项目学期" in exc.value.message and "R7" in exc.value.message
+
+
+# --- R14: a school's research projects (课题) -------------------------------------------------
+
+@pytest.mark.parametrize("text,weight,level", [
+    ("淄博市第六届教育科研优秀成果一等奖", Decimal(1), "市级以上优秀成果"),  # city level or above: full weight
+    ("山东省基础教育教学成果奖二等奖", Decimal(1), "市级以上优秀成果"),
+    ("区级二等奖", Decimal("0.5"), "县（区）级奖励"),  # the county's (here the district's) award: 0.5
+    ("区级立项", Decimal(0), "未获奖（按规则假定）"),  # registered, no result: the rules' assumed 0
+    ("", Decimal(0), "未获奖（按规则假定）"),
+])
+def test_r14_a_projects_level_is_told_by_its_words(text: str, weight: Decimal, level: str) -> None:
+    from credittool.rules.loader import load_rules
+    from credittool.score.research import level_of
+
+    research = load_rules([ZD]).terms[TERM].programmes.research
+    assert level_of(text, research) == (weight, level)
+
+
+def test_r14_a_schools_weight_is_its_best_project_and_none_without_research(tmp_path: Path) -> None:
+    """实验中学: 区级立项 (0) and a 淄博市 prize (1) → 1, the prize named. 二中: 区级二等奖 → 0.5.
+    四中 has teachers and no project → 0 (没有课题). The row without a title is rejected, the
+    合计 row skipped: 5 rows read = 3 accepted + 1 rejected + 1 skipped."""
+    from openpyxl import load_workbook
+
+    from credittool.commands.report import make_report
+
+    projects = write_xlsx(tmp_path / "课题汇总.xlsx", {"课题": [
+        ["2018-2019学年各校课题"], ["学校", "课题名称", "获奖情况"],
+        ["实验中学", "初中作文教学", "区级立项"], ["实验中学", "《小组合作学习的实践研究》", "淄博市第六届教育科研优秀成果一等奖"],
+        ["二中", "数学思维", "区级二等奖"], ["三中", "", "区级二等奖"], ["合计", "3项", ""]]})
+    staff = write_xlsx(tmp_path / "四中.xlsx", {"教师名册": [STAFF, ["张三", A, "四中", "语文"]]})
+    rep = run(tmp_path, projects, staff)
+    f = next(s for s in rep.files if s.name == "课题汇总.xlsx")
+    assert (f.rows_read, f.accepted, f.rejected, f.skipped) == (5, 3, 1, 1)
+    assert [(p.row, p.code) for p in rep.rejects] == [(6, "E-PROJECT-BLANK")]
+    res = make_report(workspace=tmp_path / "ws", term=TERM)
+    sheet = list(load_workbook(res.path)["单位达标"].iter_rows(values_only=True))
+    head = next(r for r in sheet if r[0] == "单位")
+    assert head[-2:] == ("课题权重分", "课题依据")
+    rows = {r[0]: (r[1], r[-2], r[-1]) for r in sheet if r[0] in ("实验中学", "二中", "四中")}
+    assert rows == {"实验中学": (0, 1, "《小组合作学习的实践研究》（淄博市第六届教育科研优秀成果一等奖）：市级以上优秀成果"),
+                    "二中": (0, 0.5, "《数学思维》（区级二等奖）：县（区）级奖励"), "四中": (1, 0, "没有课题")}

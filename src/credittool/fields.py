@@ -39,10 +39,15 @@ FIELDS: dict[str, tuple[Kind, str]] = {
     "home_unit": (Kind.TEXT, "人事关系所在单位"),
     "hours": (Kind.HOURS, "学时"),
     "result": (Kind.RESULT, "考核结果"),
+    # a school's research projects (课题, R14): no teacher, one row per project
+    "project": (Kind.TEXT, "课题名称"),
+    "project_level": (Kind.TEXT, "级别/获奖情况"),
 }
 
 # Fields every data sheet must have for a row to be identified at all.
 IDENTITY_FIELDS = ("name", "id")
+# A 课题 list's rows are about a school, not a teacher: its header names this field instead.
+PROJECT_FIELD = "project"
 # Fields whose values are measured (scores, counts) rather than descriptive.
 MEASURE_FIELDS = tuple(f for f, (k, _) in FIELDS.items() if k not in (Kind.TEXT, Kind.ID))
 

@@ -22,6 +22,7 @@ from credittool.write import publish
 from credittool.ledger import verdicts
 from credittool.ledger.report import Report, UnitSummary, build_report
 from credittool.ledger.terms import choose_ledger_term, open_ledger, publisher as recorded_publisher
+from credittool.score.research import NO_RESEARCH
 from credittool.score.standards import standard_labels
 from credittool.write.xlsxout import BarChartSpec, SheetSpec, write_xlsx
 
@@ -167,7 +168,8 @@ def report_sheets(rep: Report) -> list[SheetSpec]:
 
 
 STANDING_NOTE = ("教师数 = 本学年教师名册上的教师与有项目记录的教师；单位为人事关系所在单位（教师名册所写，无名册时取项目名单所写）。"
-                 "达标率 = 达标人数 ÷ 教师数。其后各列是未达到该项标准的人数（一人可未达多项）。")
+                 "达标率 = 达标人数 ÷ 教师数。其后各列是未达到该项标准的人数（一人可未达多项）。"
+                 "课题权重分（R14）：该校课题中最高的一项——市级以上优秀成果 1，县（区）级奖励 0.5，没有课题 0；课题依据是决定它的那项课题。")
 VERDICT_NOTE = ("R12、R15、R17：面对面培训学时不足的，网络补训学时以差额为限计入；校本研修计入合计有上限；"
                 "省网络全员研修须完成。原因列出该教师未达到的全部标准及其数字。")
 
@@ -178,14 +180,24 @@ def year_report(con: sqlite3.Connection, term_id: str, term_name: str, path: Pat
     ps = verdicts.programme_set(con, term_id)
     keys, labels = zip(*standard_labels(ps)) if standard_labels(ps) else ((), ())
     units, total = verdicts.unit_standings(con, term_id, list(keys))
+    weights = verdicts.research_weights(con, term_id) if ps.research is not None else None
+    if weights:  # a school with projects but no teacher of the year still has its weight
+        have = {u.unit for u in units}
+        units = sorted(units + [verdicts.UnitStanding(u, 0, 0, (0,) * len(keys)) for u in weights if u not in have],
+                       key=lambda u: u.unit)
     rows = [r[1:] for r in verdicts.verdict_rows(con, term_id)]  # 学年 is in the title
     columns = verdicts.verdict_columns(ps)[1:]
     numbers = [c for c in columns if c not in ("单位", "姓名", "身份证号", "是否达标", "原因")]
     title = f"{ps.term.year}学年　{term_name}"
     standing_cols = ["单位", "教师数", "达标人数", "达标率", *(f"{lb}（人）" for lb in labels)]
+    standing_cols += ["课题权重分", "课题依据"] if weights is not None else []
 
     def standing(u: verdicts.UnitStanding) -> list:
-        return [u.unit, u.teachers, u.met, _num(u.rate), *u.missed]
+        row = [u.unit, u.teachers, u.met, _num(u.rate), *u.missed]
+        if weights is not None and u is not total:  # R14: the level that decided it
+            w = weights.get(u.unit, NO_RESEARCH)
+            row += [_num(w.weight), w.why]
+        return row
 
     write_xlsx(path, [
         SheetSpec("学分达标", columns, rows, notes=[VERDICT_NOTE], widths={**dict.fromkeys(numbers, 7), "原因": 48},
@@ -194,7 +206,8 @@ def year_report(con: sqlite3.Connection, term_id: str, term_name: str, path: Pat
                   formats={"达标率": "0.0%"}, totals=[standing(total)] if units else [],
                   chart=BarChartSpec("各单位达标率", "单位", "达标率", number_format="0%", label_format="0.0%",
                                      max_value=1),
-                  widths={c: 8 for c in standing_cols[1:]}, wrap_header=True, wrap_notes=True, landscape=True,
+                  widths={**{c: 8 for c in standing_cols[1:]}, "课题依据": 40}, wrap=("课题依据",),
+                  wrap_header=True, wrap_notes=True, landscape=True,
                   print_title=f"单位达标　{title}"),
     ])
     return YearReportResult(term_id, term_name, ps.term.year, units, total, list(labels), path)

@@ -87,11 +87,12 @@ def totals_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
              and r[j].lstrip()[:1] in _TOTALS_FIRST]] = True
     hit &= live
     for i in _rows(hit):
-        hit[i] = any(_totals_word(sc.rows[i][j]) for j in at if j < len(sc.rows[i]))
+        hit[i] = any(totals_word(sc.rows[i][j]) for j in at if j < len(sc.rows[i]))
     return _skips(sc, hit, "合计行")
 
 
-def _totals_word(cell: object) -> bool:
+def totals_word(cell: object) -> bool:
+    """A cell that says 合计/总计/小计/总分/平均: a totals row."""
     return isinstance(cell, str) and cell.lstrip()[:1] in _TOTALS_FIRST and match_key(cell).startswith(_TOTALS)
 
 

@@ -14,9 +14,11 @@ from credittool.diagnostics import Problem, RejectedRow, Unimported, note, warni
 from credittool.extract.cells import Vocabulary, shown
 from credittool.extract.checks import SPOT_BLANK, run_checks
 from credittool.extract.columns import ROW_COLUMNS, Rows, SheetCells, append_rows, sheet_cells
+from credittool.extract.research import Project, research_rows
 from credittool.extract.sheets import OWN_NOTE_SHEETS, unimported
 from credittool.extract.tables import Layout, find_header
 from credittool.read.readers import ReadError, Sheet, Workbook, read_workbook
+from credittool.fields import PROJECT_FIELD
 from credittool.rules.loader import TermRules
 from credittool.runtable import check_rows
 from credittool.score.sampling import info_pairs
@@ -84,6 +86,7 @@ class FileResult:
     sha256: str = ""
     known: bool = False  # these bytes are in the ledger already: not read
     spot_params: dict[str, str] = field(default_factory=dict)  # the 抽样说明 sheet of a filled-in sample.xlsx
+    research: list[Project] = field(default_factory=list)  # a 课题 list's projects (R14)
 
 
 def extract_file(path: Path, term: TermRules, vocab: Vocabulary, course_opt: str | None = None,
@@ -106,6 +109,9 @@ def extract_file(path: Path, term: TermRules, vocab: Vocabulary, course_opt: str
                 _not_imported(res, unimported(res.name, sheet, None, term, hidden=False), term)
             continue
         data_sheets += 1
+        if PROJECT_FIELD in layout.columns:  # a 课题 list: rows about a school, not a teacher
+            _extract_research(res, sheet, layout)
+            continue
         _extract_sheet(res, sheet, layout, term, vocab, course_opt)
     for sheet in wb.hidden:
         _not_imported(res, unimported(res.name, sheet, find_header(sheet, term.headers), term, hidden=True), term)
@@ -139,6 +145,14 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
     res.rejected_rows += v.rejected_rows
     res.notes += _accepted_notes(sc, v.accepted)
     append_rows(res.rows, sc, len(res.sheets) - 1, v.accepted)
+
+
+def _extract_research(res: FileResult, sheet: Sheet, layout: Layout) -> None:
+    rr = research_rows(res.name, sheet, layout, res.path.stem)
+    res.rows_read += rr.read
+    res.research += rr.projects
+    res.skipped += rr.skipped
+    res.rejects += rr.rejects
 
 
 def _accepted_notes(sc: SheetCells, accepted: list[int]) -> list[Problem]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from credittool.fields import PROJECT_FIELD
 from credittool.read.readers import Sheet
 from credittool.textnorm import clean_text, match_key
 
@@ -43,12 +44,12 @@ def _blank(row: list, j: int | None) -> bool:
 
 def find_header(sheet: Sheet, headers: dict[str, str]) -> Layout | None:
     """The first row, among the first few, that names at least two known fields
-    including 姓名 or 身份证号. A second header row below it (成绩 merged over 考试成绩 |
+    including 姓名 or 身份证号 (or, for a 课题 list, 课题名称). A second header row below it (成绩 merged over 考试成绩 |
     博文成绩, with 姓名 and 身份证号 merged down) refines the columns it names."""
     rows = sheet.rows
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         found = _mapped(row, headers)
-        if len(found) < 2 or ("name" not in found and "id" not in found):
+        if len(found) < 2 or ("name" not in found and "id" not in found and PROJECT_FIELD not in found):
             continue
         first = {f: cols[0] for f, cols in found.items()}
         sub = _mapped(rows[i + 1], headers) if i + 1 < len(rows) else {}

@@ -131,13 +131,14 @@ def _commit_file(con: sqlite3.Connection, term_id: str, fr: FileResult, rec: Rec
     fid = rec.fids[fr.name]
     skipped = fr.skipped + found.skipped[fr.name]
     spot = spot_run.commit(con, term_id, fid, fr, skipped, rejects)
+    verdicts.store_research(con, term_id, fid, fr.research)
     con.executemany("INSERT INTO rejects VALUES (?,?,?,?,?,?,?,?)",
                     [(fid, p.sheet, p.row, p.column, p.value, p.code, p.message, p.hint) for p in rejects])
     con.executemany("INSERT INTO skipped VALUES (?,?,?,?)", [(fid, s.sheet, s.row, s.message) for s in skipped])
     absences.store(con, fid, fr.rejected_rows + found.refused[fr.name], rejects, fr.unimported)
     rejected_rows = {(p.sheet, p.row) for p in rejects if p.row is not None}
     s = FileSummary(fr.name, "无法读取" if fr.error else ("替换" if rec.retired[fr.name] else "新导入"),
-                    fr.rows_read, accepted + (spot.kept if spot else 0), len(rejected_rows), len(skipped),
+                    fr.rows_read, accepted + (spot.kept if spot else 0) + len(fr.research), len(rejected_rows), len(skipped),
                     spot=spot, problem=fr.error)
     if fr.error is None and s.rows_read != s.accepted + s.rejected + s.skipped:
         raise AssertionError(f"conservation broken for {fr.name}: read {s.rows_read} != accepted {s.accepted}"

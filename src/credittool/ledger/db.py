@@ -13,7 +13,7 @@ from pathlib import Path
 
 LEDGER_NAME = "ledger.sqlite"  # in the workspace
 # 2: draws numbered per term with their file and reason; spot scores per draw
-# 3: staff lists and the year's verdicts (programme terms, R12–R17)
+# 3: staff lists, research projects and the year's verdicts (programme terms, R12–R17)
 SCHEMA_VERSION = 3
 
 BULK_MIN_ROWS = 100_000  # below this, updating the indexes row by row costs next to nothing
@@ -153,6 +153,14 @@ CREATE TABLE IF NOT EXISTS staff(
 );
 CREATE INDEX IF NOT EXISTS staff_term ON staff(term, id_number);
 CREATE INDEX IF NOT EXISTS staff_file ON staff(file_id);
+-- each school's research projects (课题, R14), from its 课题 list
+CREATE TABLE IF NOT EXISTS research(
+    term TEXT NOT NULL,
+    file_id INTEGER NOT NULL REFERENCES files(file_id),
+    sheet TEXT NOT NULL, row INTEGER NOT NULL,
+    unit TEXT NOT NULL, title TEXT NOT NULL, level TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS research_file ON research(file_id);
 -- each teacher's verdict over a school year (ledger/verdicts.py), recomputed in the
 -- transaction that changed any term of the year
 CREATE TABLE IF NOT EXISTS verdicts(

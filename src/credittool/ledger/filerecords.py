@@ -58,7 +58,7 @@ def _file_id(con: sqlite3.Connection, term_id: str, fr: FileResult, sha: str, no
             " VALUES (?,?,?,?,?,?,?,?,?,?)",
             (term_id, sha, fr.name, str(fr.path), now, fr.rows_read, 0, 0, 0, code)).lastrowid
     (fid,) = row
-    for table in ("rejects", "skipped", "entries", "spot_scores", "staff"):
+    for table in ("rejects", "skipped", "entries", "spot_scores", "staff", "research"):
         con.execute(f"DELETE FROM {table} WHERE file_id=?", (fid,))
     con.execute("UPDATE files SET name=?, path=?, ingested_at=?, rows_read=?, accepted=0, rejected=0, skipped=0,"
                 " active=1, error=? WHERE file_id=?", (fr.name, str(fr.path), now, fr.rows_read, code, fid))
@@ -75,6 +75,7 @@ def _retire(con: sqlite3.Connection, term_id: str, old_id: int, new_id: int, now
     con.execute("DELETE FROM entries WHERE file_id=?", (old_id,))
     con.execute("DELETE FROM spot_scores WHERE file_id=?", (old_id,))
     con.execute("DELETE FROM staff WHERE file_id=?", (old_id,))
+    con.execute("DELETE FROM research WHERE file_id=?", (old_id,))
     con.execute("UPDATE files SET active=0 WHERE file_id=?", (old_id,))
     return replaced
 

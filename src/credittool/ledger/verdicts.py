@@ -18,9 +18,11 @@ from fractions import Fraction
 
 import numpy as np
 
+from credittool.extract.research import Project
 from credittool.resolve.table import Table
 from credittool.rules.loader import TermRules
 from credittool.rules.programmes import ProgrammeSet
+from credittool.score.research import Weight, school_weight
 from credittool.score.standards import judge, show
 
 
@@ -71,6 +73,28 @@ def store_staff(con: sqlite3.Connection, term_id: str, t: Table, rows: np.ndarra
     con.executemany("INSERT INTO staff VALUES (?,?,?,?,?,?,?,?,?)",
                     [(term_id, int(f), sheet_name[t.sheet[i]], int(t.row[i]), c["id"][i], c["name"][i], c["unit"][i],
                       c["subject"][i], c["stage"][i]) for i, f in zip(mine.tolist(), fid[fid >= 0].tolist())])
+
+
+def store_research(con: sqlite3.Connection, term_id: str, fid: int, projects: list[Project]) -> None:
+    """A file's 课题 list (R14)."""
+    con.executemany("INSERT INTO research VALUES (?,?,?,?,?,?,?)",
+                    [(term_id, fid, p.sheet, p.row, p.unit, p.title, p.level) for p in projects])
+
+
+def research_weights(con: sqlite3.Connection, term_id: str) -> dict[str, Weight]:
+    """Each school's 课题 weight over the year of `term_id` (R14), by its rules; empty when
+    they declare none."""
+    ps = programme_set(con, term_id)
+    if ps.research is None:
+        return {}
+    terms = year_terms(con, ps.term.year)
+    projects: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for unit, title, level in con.execute(
+            f"""SELECT r.unit, r.title, r.level FROM research r JOIN files f USING (file_id)
+                WHERE r.term IN ({",".join("?" * len(terms))}) AND f.active = 1
+                ORDER BY r.unit, f.name, r.sheet, r.row""", terms):
+        projects[unit].append((title, level))
+    return {unit: school_weight(p, ps.research) for unit, p in projects.items()}
 
 
 def _exact(x: float) -> Decimal:

@@ -120,6 +120,23 @@ class Standards(StrictModel):
     caps: tuple[CategoryCap, ...] = ()
 
 
+class ResearchLevel(StrictModel):
+    """A level of a school's research result (R14), told by words in its 级别/获奖情况 cell."""
+    name: Text  # 市级以上优秀成果, 县级奖励
+    weight: Annotated[Number, Field(ge=0, le=1)]
+    words: tuple[Text, ...] = Field(min_length=1)  # the level: 市级, 省级 …
+    # and, when given, one of these too: a result, not a project merely registered (区级立项)
+    with_any: tuple[Text, ...] = ()
+
+
+class Research(StrictModel):
+    """R14: each school's 课题 weight in the year-end evaluation, the highest level any of its
+    projects reached; a project at no level counts `unawarded_weight`."""
+    levels: tuple[ResearchLevel, ...] = Field(min_length=1)  # highest first: the first that matches decides
+    unawarded_weight: Annotated[Number, Field(ge=0, le=1)] = 0
+    assumed: StrictBool = False  # unawarded_weight: the source says nothing of a project without an award
+
+
 class ProgrammeSet(StrictModel):
     """One term's programme file."""
 
@@ -132,6 +149,7 @@ class ProgrammeSet(StrictModel):
     # programme (项目, 培训项目, 项目名称, 课程)
     fields: dict[FieldName, tuple[Text, ...]]
     result_words: YesNoWords  # yes: passed (合格, 结业 …); no: not passed (不合格, 未结业 …)
+    research: Research | None = None  # R14: the schools' 课题 weights
     credits_per_hour: Annotated[Number, Field(gt=0, le=1)] = 0.1  # R1: credits are hours / 10
 
     @model_validator(mode="after")
@@ -161,6 +179,10 @@ def _duplicates(ps: ProgrammeSet) -> list[tuple[KeyPath, str]]:
             items.append((("fields",), f"fields 必须给出 {need} 的表头名称"))
     for w in sorted(set(ps.result_words.yes) & set(ps.result_words.no)):
         items.append((("result_words",), f"result_words：{w} 既表示合格又表示不合格"))
+    if ps.research is not None:
+        for need in ("project", "project_level"):
+            if need not in ps.fields:
+                items.append((("fields",), f"写了 research（课题），fields 必须给出 {need} 的表头名称"))
     for key, what, ids in (("categories", "类别", [c.id for c in ps.categories]),
                            ("programmes", "项目", [p.id for p in ps.programmes])):
         first: dict[str, int] = {}
