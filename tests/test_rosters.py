@@ -331,3 +331,24 @@ def test_r14_a_schools_weight_is_its_best_project_and_none_without_research(tmp_
     rows = {r[0]: (r[1], r[-2], r[-1]) for r in sheet if r[0] in ("实验中学", "二中", "四中")}
     assert rows == {"实验中学": (0, 1, "《小组合作学习的实践研究》（淄博市第六届教育科研优秀成果一等奖）：市级以上优秀成果"),
                     "二中": (0, 0.5, "《数学思维》（区级二等奖）：县（区）级奖励"), "四中": (1, 0, "没有课题")}
+
+
+def test_rosters_of_one_programme_in_several_files_and_runs_are_all_kept(tmp_path: Path) -> None:
+    """A programme's roster split by 学段 and ingested in two runs: the second file is not a
+    renamed copy of the first (that is how a school's file replaces its unit's rows), so
+    both teachers of the same school keep their hours; a teacher restated by another file
+    is rejected naming the first, and the same file name replaces its old version."""
+    head = ["姓名", "身份证号", "单位", "学时"]
+    primary = write_xlsx(tmp_path / "全员学科研修（小学）.xlsx", {"Sheet1": [head, ["张三", A, "九年制学校", 20]]})
+    junior = write_xlsx(tmp_path / "全员学科研修（初中）.xlsx", {"Sheet1": [head, ["李四", B, "九年制学校", 30]]})
+    run(tmp_path, primary)
+    second = run(tmp_path, junior)
+    assert second.replaced == 0
+    assert {k: v[2] for k, v in entries(tmp_path).items()} == {(A, "subject-training"): 20.0, (B, "subject-training"): 30.0}
+    again = write_xlsx(tmp_path / "全员学科研修补充.xlsx", {"Sheet1": [head, ["张三", A, "九年制学校", 24]]})
+    (p,) = run(tmp_path, again).rejects
+    assert p.code == "E-ID-LEDGER" and "同一项目已登记" in p.message and "全员学科研修（小学）.xlsx" in p.message
+    assert "改好原文件（全员学科研修（小学）.xlsx）" in p.hint
+    write_xlsx(tmp_path / "全员学科研修（小学）.xlsx", {"Sheet1": [head, ["张三", A, "九年制学校", 26]]})
+    assert run(tmp_path, primary).files[0].status == "替换"
+    assert entries(tmp_path)[(A, "subject-training")][2] == 26.0

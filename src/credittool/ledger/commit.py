@@ -93,9 +93,13 @@ def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileR
                         for fr, _ in fresh if fr.name in rec.fids}
         entries, entry_fid, sheet_fid = _file_ids(res.entries, rec)
         if prior_entries:
-            out.replaced += _replace_renamed(con, term_id, entries, entry_fid, rec, now)
+            # a school's file renamed replaces its unit's rows; a programme's rosters may be
+            # split (by 学段, by month) over many files of one unit, so there only a file of
+            # the same name replaces (filerecords.py)
+            if term.programmes is None:
+                out.replaced += _replace_renamed(con, term_id, entries, entry_fid, rec, now)
             entries, entry_fid = _drop_ledger_conflicts(con, term_id, entries, entry_fid, file_rejects,
-                                                        units=term.programmes is None)
+                                                        programmes=term.programmes is not None)
         with bulk_entries(con, len(entries)):
             _insert_entries(con, term_id, entries, entry_fid)
         verdicts.store_staff(con, term_id, res.entries.table, res.staff, sheet_fid)
@@ -199,19 +203,24 @@ def _replace_units(con: sqlite3.Connection, term_id: str, entries: Entries, entr
 
 
 def _drop_ledger_conflicts(con: sqlite3.Connection, term_id: str, entries: Entries, entry_fid: np.ndarray,
-                           file_rejects: dict[str, list[Problem]], units: bool = True) -> tuple[Entries, np.ndarray]:
-    """An ID already in the ledger from another unit (`units`: not for programme rosters,
+                           file_rejects: dict[str, list[Problem]], programmes: bool = False) -> tuple[Entries, np.ndarray]:
+    """An ID already in the ledger from another unit (not for programme rosters:
     resolve/identity.py) or under another name, or with this course already, is a
     conflict: the new row is rejected, naming the ledger's row."""
-    hits = _ledger_conflicts(con, term_id, entries, units)
+    hits = _ledger_conflicts(con, term_id, entries, units=not programmes)
+    hint = "核对身份证号；要更正已登记的记录，改好原文件（{}）后以原文件名重新导入（同名文件替换旧文件）" if programmes \
+        else "核对身份证号；确属更正请重新导入该校完整文件"
     if not hits:
         return entries, entry_fid
     for k, (unit, name, cid, fname, sheet, row) in sorted(hits.items()):
         r = entries.table.record(int(entries.rows[k]))
-        what = "同一课程已登记" if (cid, unit, name) == (r.course_id, r.unit, r.name) else f"已登记为「{unit}」的「{name}」"
+        if (cid, name) == (r.course_id, r.name) and (programmes or unit == r.unit):
+            what = "同一项目已登记" if programmes else "同一课程已登记"
+        else:
+            what = f"已登记为「{unit}」的「{name}」"
         file_rejects[r.file].append(
             Problem(r.file, r.sheet, r.row, r.headers.get("id", "身份证号"), r.id, "E-ID-LEDGER",
-                    f"该身份证号{what}（{fname}「{sheet}」第{row}行）", "核对身份证号；确属更正请重新导入该校完整文件"))
+                    f"该身份证号{what}（{fname}「{sheet}」第{row}行）", hint.format(fname)))
     keep = np.ones(len(entries), dtype=bool)
     keep[list(hits)] = False
     return entries.take(keep), entry_fid[keep]
