@@ -15,7 +15,6 @@ import csv
 import datetime as dt
 import io
 import sys
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,13 +23,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tools import synth  # noqa: E402
+from tools import stablexlsx, synth  # noqa: E402
 
 SEED = 2009
 OUT = ROOT / "samples" / "county-2009-h1"
 TRUTH = ROOT / "samples" / "county-2009-h1.truth.csv"
 FIXED_DT = dt.datetime(2009, 6, 30, 9, 0, 0)
-ZIP_DT = (2009, 6, 30, 9, 0, 0)
 COUNTY = "桦甸市"
 TERM_TITLE = "2009年上半年继续教育成绩登记表"
 
@@ -624,38 +622,17 @@ class Injector:
 
 # --- writers ----------------------------------------------------------------------------
 
-def stable_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed entry timestamps so that saves are byte-identical."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=ZIP_DT)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o644 << 16
-            dst.writestr(zi, src.read(info.filename))
-    return out.getvalue()
-
-
 def write_xlsx(path: Path, sheets: list[Sheet]) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
-    from openpyxl.writer.excel import ExcelWriter
 
     wb = Workbook()
     wb.remove(wb.active)
     for sh in sheets:
         ws = wb.create_sheet(sh.name)
         for r, row in enumerate(sh.rows, 1):
-            for c, v in enumerate(row.cells, 1):
-                if v is None:
-                    continue
-                cell = ws.cell(r, c)
-                cell.value = v
-                if isinstance(v, str):
-                    cell.data_type = "s"  # "=张三" stays text, never a formula
-                if row.kind == "header":
-                    cell.font = Font(bold=True)
+            stablexlsx.write_row(ws, r, row.cells, bold=row.kind == "header")
         for r0, ncols in sh.merges:
             ws.merge_cells(start_row=r0 + 1, start_column=1, end_row=r0 + 1, end_column=ncols)
             ws.cell(r0 + 1, 1).alignment = Alignment(horizontal="center")
@@ -666,14 +643,7 @@ def write_xlsx(path: Path, sheets: list[Sheet]) -> None:
                 ws.column_dimensions[get_column_letter(j)].width = width
         if sh.hidden:
             ws.sheet_state = "hidden"
-    wb.properties.creator = "桦甸市教师进修学校培训部"
-    wb.properties.lastModifiedBy = "桦甸市教师进修学校培训部"
-    wb.properties.created = FIXED_DT
-    wb.properties.modified = FIXED_DT
-    buf = io.BytesIO()
-    # ExcelWriter directly: save_workbook would stamp "modified" with the current time.
-    ExcelWriter(wb, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED)).save()
-    path.write_bytes(stable_zip(buf.getvalue()))
+    stablexlsx.save(wb, path, FIXED_DT, "桦甸市教师进修学校培训部")
 
 
 def write_xls(path: Path, sheets: list[Sheet]) -> None:

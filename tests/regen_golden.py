@@ -1,4 +1,5 @@
-"""Regenerate tests/golden/ from the shipped samples. Run on purpose, then review `git diff`."""
+"""Regenerate tests/golden/ from the shipped samples (the county's term and the district's
+year). Run on purpose, then review `git diff`."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from golden_util import GOLDEN, rendered_all  # noqa: E402
+from golden_util import DISTRICT_GOLDEN, GOLDEN, rendered_all, rendered_district  # noqa: E402
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory() as tmp:
-        files = rendered_all(Path(tmp))
-    GOLDEN.mkdir(parents=True, exist_ok=True)
-    for old in GOLDEN.glob("*.csv"):
-        old.unlink()
-    for name, text in files.items():
-        (GOLDEN / name).write_text(text, encoding="utf-8")
-        print(f"wrote {GOLDEN / name} ({text.count(chr(10))} lines)")
+    for golden, render in ((GOLDEN, rendered_all), (DISTRICT_GOLDEN, rendered_district)):
+        with tempfile.TemporaryDirectory() as tmp:
+            files = render(Path(tmp) / "ws")
+        golden.mkdir(parents=True, exist_ok=True)
+        for old in golden.glob("*.csv"):
+            old.unlink()
+        for name, text in files.items():
+            (golden / name).write_text(text, encoding="utf-8")
+            print(f"wrote {golden / name} ({text.count(chr(10))} lines)")

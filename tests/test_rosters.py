@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import RULES, check_id, write_xlsx
 from credittool.commands.ingest import IngestReport, ingest
@@ -352,3 +355,61 @@ def test_rosters_of_one_programme_in_several_files_and_runs_are_all_kept(tmp_pat
     write_xlsx(tmp_path / "全员学科研修（小学）.xlsx", {"Sheet1": [head, ["张三", A, "九年制学校", 26]]})
     assert run(tmp_path, primary).files[0].status == "替换"
     assert entries(tmp_path)[(A, "subject-training")][2] == 26.0
+
+
+ROSTER_PROGRAMMES = ("全员学科研修", "网络补训", "省网络全员研修", "校本培训", "班主任培训")
+ROW = st.tuples(st.sampled_from((A, B, C)), st.sampled_from(ROSTER_PROGRAMMES), st.integers(0, 60),
+                st.sampled_from(("合格", "不合格", "")))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(ROW, min_size=1, max_size=14), data=st.data())
+def test_the_verdicts_do_not_depend_on_file_or_row_order(tmp_path: Path, rows: list, data: st.DataObject) -> None:
+    """The same rows, spread over the same files, in another order of files and of rows
+    within them: the same entries, rejects and verdicts (conflicting duplicates included)."""
+    names = {A: "张三", B: "李四", C: "王五"}
+    shuffled = data.draw(st.permutations(rows))
+    got = []
+    for k, order in enumerate((rows, shuffled)):
+        folder = tmp_path / f"try{k}-{len(list(tmp_path.iterdir()))}"
+        folder.mkdir()
+        files = [write_xlsx(folder / f"{p}.xlsx", {p: [["姓名", "身份证号", "单位", "学时", "考核结果"],
+                                                     *[[names[i], i, "一中", h, r] for i, q, h, r in order if q == p]]})
+                 for p in ROSTER_PROGRAMMES if any(q == p for _, q, _, _ in order)]
+        staff = write_xlsx(folder / "一中.xlsx", {"教师名册": [STAFF, *[[names[i], i, "一中", "语文"] for i in (A, B, C)]]})
+        files = [staff, *files] if k == 0 else [*files[::-1], staff]
+        rep = ingest(files, rules=[ZD], workspace=folder / "ws", term=TERM)
+        got.append((entries(folder), verdicts(folder), sorted((p.file, p.code, p.value) for p in rep.rejects)))
+    assert got[0][0] == got[1][0]
+    # the year's verdicts alike; a reason naming the rows not accepted names them by their
+    # row numbers, which the order changes: only how many is compared
+    assert {i: (*v[:5], re.sub(r"（[^）]*），见", "，见", v[5])) for i, v in got[0][1].items()} == \
+        {i: (*v[:5], re.sub(r"（[^）]*），见", "，见", v[5])) for i, v in got[1][1].items()}
+    assert got[0][2] == got[1][2]
+
+
+def test_a_teacher_short_of_a_standard_is_told_of_their_rows_not_accepted(tmp_path: Path) -> None:
+    """张三's 班主任培训 row says 300 学时 and is rejected: 面对面培训 is 0/24, and the reason
+    points at the row that may be what is missing. 李四's two differing 省网络全员研修 rows are
+    both rejected (E-DUP-CONFLICT): 省网络全员研修未完成, and both rows are named."""
+    roster = write_xlsx(tmp_path / "班主任培训.xlsx", {"Sheet1": [
+        ["姓名", "身份证号", "学时", "考核结果"], ["张三", A, 300, "合格"], ["李四", B, 30, "合格"]]})
+    other = write_xlsx(tmp_path / "区名单.xlsx", {
+        "省网络全员研修": [["姓名", "身份证号", "学时", "考核结果"], ["张三", A, 50, "合格"], ["李四", B, 50, "合格"],
+                    ["李四", B, 60, "合格"]]})
+    run(tmp_path, roster, other)
+    v = verdicts(tmp_path)
+    assert v[A][5] == ("面对面培训 0/24 学时，差 24 学时；合计 50/72 学时；"
+                       "另有 1 行未被接受（班主任培训.xlsx「Sheet1」第2行），见 rejects.xlsx")
+    assert v[B][4] == 0 and v[B][5].endswith("另有 2 行未被接受（区名单.xlsx「省网络全员研修」第3行、"
+                                            "区名单.xlsx「省网络全员研修」第4行），见 rejects.xlsx")
+
+
+def test_a_programme_named_within_a_longer_text_is_that_programme(tmp_path: Path) -> None:
+    """A 项目 cell or a sheet's name that holds one programme's name among other words
+    (2018年班主任培训, 2018省网络全员研修): that programme; the rules' grades 优秀 and 良好 pass."""
+    f = write_xlsx(tmp_path / "汇总.xlsx", {
+        "Sheet1": [["姓名", "身份证号", "项目名称", "学时", "考核等级"], ["张三", A, "2018年张店区班主任培训", 20, "优秀"]],
+        "2018省网络全员研修": [["姓名", "身份证号", "学时", "考核等级"], ["张三", A, 50, "良好"]]})
+    run(tmp_path, f)
+    assert {k: v[1] for k, v in entries(tmp_path).items()} == {(A, "head-teacher"): 1, (A, "province-online"): 1}

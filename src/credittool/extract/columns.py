@@ -13,7 +13,7 @@ from typing import Any
 
 from credittool.diagnostics import Problem
 from credittool.extract.cells import BLANK, Cell, Vocabulary, normalize
-from credittool.extract.sheets import named_by_sheet, named_from_outside, whole_sheet_error
+from credittool.extract.sheets import named_by_sheet, named_from_outside, named_within, whole_sheet_error
 from credittool.extract.tables import Layout
 from credittool.fields import FIELDS, MEASURE_FIELDS, Kind, kind_of
 from credittool.read.preflight import col_letters
@@ -94,7 +94,7 @@ def sheet_cells(file: str, sheet: Sheet, layout: Layout, term: TermRules, vocab:
     cells = {f: normalize_column(f, raws, vocab, layout.headers[f]) for f, raws in raw.items()}
     flags = _flags(file, sheet, layout, first, len(rows))
     if course_col and error is None:
-        course = _looked_up(cells["course"], flags["course"], term.row_names)
+        course = _looked_up(cells["course"], flags["course"], term.row_names, term.programme_names)
     else:  # the sheet's course; an unusable sheet's rows are about it too, whatever their cells say
         course = [sheet_course] * len(rows)
     hint = _looked_up(cells["track"], flags["track"], term.tracks) if "track" in cols else [None] * len(rows)
@@ -102,14 +102,17 @@ def sheet_cells(file: str, sheet: Sheet, layout: Layout, term: TermRules, vocab:
                       default_unit)
 
 
-def _looked_up(col: list[Cell], flagged: dict[int, Problem], names: dict[str, str]) -> list[str | None]:
-    """What each usable, non-blank cell names among `names` (a match key → id); None elsewhere."""
+def _looked_up(col: list[Cell], flagged: dict[int, Problem], names: dict[str, str],
+               within: dict[str, str] | None = None) -> list[str | None]:
+    """What each usable, non-blank cell names among `names` (a match key → id), else the one
+    programme of `within` its text names (2018年班主任培训); None elsewhere."""
     memo: dict[Any, str | None] = {}
 
     def named(cell: Cell) -> str | None:
         text = cell.value
         if text not in memo:
-            memo[text] = names.get(match_key(text)) if text else None
+            memo[text] = (names.get(match_key(text)) or (named_within([text], within) if within else None)) \
+                if text else None
         return memo[text]
 
     return [None if i in flagged else named(c) for i, c in enumerate(col)]

@@ -44,7 +44,7 @@ def research_rows(file: str, sheet: Sheet, layout: Layout, default_unit: str) ->
         if all(is_blank(v) for v in raw.values()):
             out.skipped.append(skip(file, sheet.name, rown, "空行"))
             continue
-        if any(totals_word(v) for v in raw.values()):
+        if any(totals_word(v) for v in (*raw.values(), *r[:2])):  # 合计 in a mapped cell or the first two
             out.skipped.append(skip(file, sheet.name, rown, "合计行"))
             continue
         cells = {f: text(v, layout.headers[f]) for f, v in raw.items()}

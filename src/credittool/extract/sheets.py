@@ -17,12 +17,13 @@ OWN_NOTE_SHEETS = {"抽样说明"}  # the parameters sheet of our own sample.xls
 
 
 def named_by_sheet(sheet: Sheet, layout: Layout, term: TermRules) -> str | None:
-    """The course or programme a sheet names itself: its name, else (programmes) a title row
-    above its header that names exactly one known programme."""
+    """The course or programme a sheet names itself: its name, else (programmes) the one
+    programme its name names (2018班主任培训), else a title row above its header that names
+    exactly one known programme."""
     cid = term.row_names.get(match_key(sheet.name))
     if cid is None and term.programme_names:
         titles = [c for r in sheet.rows[:layout.header_index] for c in r if isinstance(c, str)]
-        cid = named_within(titles, term.programme_names)
+        cid = named_within([sheet.name], term.programme_names) or named_within(titles, term.programme_names)
     return cid
 
 

@@ -130,13 +130,15 @@ def refresh_verdicts(con: sqlite3.Connection, term_id: str) -> None:
             f"""SELECT s.id_number, MIN(s.unit), MIN(s.name) FROM staff s JOIN files f USING (file_id)
                 WHERE s.term IN ({marks}) AND f.active = 1 GROUP BY s.id_number""", terms):
         who[ident] = (unit, name)  # the staff list's unit: where the personnel relation is
+    refused = _refused(con, terms)
     con.execute("DELETE FROM verdicts WHERE year=?", (year,))
     rows = []
     for ident in sorted(who):
         v = judge(hours.get(ident, {}), passed.get(ident, set()), ps)
+        reasons = list(v.reasons) + ([refused[ident]] if not v.met and ident in refused else [])
         rows.append((year, ident, *who[ident], json.dumps({c: show(h) for c, h in v.hours.items()}, ensure_ascii=False),
                      json.dumps({p: show(h) for p, h in v.made_up.items()}, ensure_ascii=False), show(v.total),
-                     show(v.credits), int(v.met), "；".join(v.reasons), json.dumps(v.missed)))
+                     show(v.credits), int(v.met), "；".join(reasons), json.dumps(v.missed)))
     con.executemany("INSERT INTO verdicts VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
 
 
@@ -144,6 +146,19 @@ VERDICTS_FROM = " FROM verdicts v WHERE v.year = (SELECT value FROM meta WHERE k
 VERDICT_UNITS = "SELECT v.unit, COUNT(*), SUM(v.met = 1)" + VERDICTS_FROM + " GROUP BY v.unit ORDER BY v.unit"
 VERDICT_ROWS = ("SELECT v.unit, v.name, v.id_number, v.hours, v.made_up, v.total, v.credits, v.met, v.reasons"
                 + VERDICTS_FROM + " AND v.unit BETWEEN ? AND ? ORDER BY v.unit, v.id_number LIMIT ? OFFSET ?")
+
+
+def _refused(con: sqlite3.Connection, terms: list[str], shown: int = 2) -> dict[str, str]:
+    """ID → what a verdict adds for a teacher some of whose rows of the year were not
+    accepted: the rows may be what is missing (「另有 1 行未被接受（德育科.xlsx「Sheet1」第234行），见 rejects.xlsx」)."""
+    places: dict[str, list[str]] = defaultdict(list)
+    for ident, fname, sheet, row in con.execute(
+            f"""SELECT r.id_number, f.name, r.sheet, r.row FROM rejected_rows r JOIN files f USING (file_id)
+                WHERE f.term IN ({",".join("?" * len(terms))}) AND f.active = 1 AND r.id_number IS NOT NULL
+                ORDER BY r.id_number, f.name, r.sheet, r.row""", terms):
+        places[ident].append(f"{fname}「{sheet}」第{row}行")
+    return {i: f"另有 {len(p)} 行未被接受（{'、'.join(p[:shown])}{'等' if len(p) > shown else ''}），见 rejects.xlsx"
+            for i, p in places.items()}
 
 
 def verdict_columns(ps: ProgrammeSet) -> list[str]:

@@ -27,9 +27,10 @@ def _place(r: Record) -> str:
     return f"{r.file}「{r.sheet}」第{r.row}行"
 
 
-def duplicates(t: Table, id_code: np.ndarray, out: Refusals) -> np.ndarray:
+def duplicates(t: Table, id_code: np.ndarray, out: Refusals, what: str = "课程") -> np.ndarray:
     """Which rows to keep: one of each set of exact duplicates (teacher × course, teacher ×
-    spot test, or teacher on the staff lists), none of a set that differs."""
+    spot test, or teacher on the staff lists), none of a set that differs. `what`: 课程, or
+    项目 for a term of programmes, as the message names it."""
     course_code = codes(np.where(t.spot, "\x00spot", np.where(t.staff, "\x00staff", t.col["course_id"])).astype(object))
     key = id_code * (int(course_code.max(initial=0)) + 1) + course_code
     in_dup = pd.Series(key).duplicated(keep=False).to_numpy()
@@ -46,8 +47,8 @@ def duplicates(t: Table, id_code: np.ndarray, out: Refusals) -> np.ndarray:
         places = "；".join(_place(r) for r in recs)
         out.rows += group
         for r in recs:
-            what = "在教师名册中" if t.staff[group[0]] else "同一课程"
-            out.rejects.append(row_problem(r, "id", "E-DUP-CONFLICT", f"同一教师{what}有 {len(recs)} 行且内容不同：{places}",
+            where = "在教师名册中" if t.staff[group[0]] else f"同一{what}"
+            out.rejects.append(row_problem(r, "id", "E-DUP-CONFLICT", f"同一教师{where}有 {len(recs)} 行且内容不同：{places}",
                                            "删去错误的一行后重新导入该文件"))
     return keep
 

@@ -42,7 +42,7 @@ def resolve(results: list[FileResult], term: TermRules) -> Resolution:
         fr.rows = type(fr.rows)()
     out = Refusals()
     id_code = t.coded("id")[0].astype(np.int64)  # int64: keys below multiply it
-    keep = duplicates(t, id_code, out)  # 1. exact duplicates count once
+    keep = duplicates(t, id_code, out, "项目" if term.programmes is not None else "课程")  # 1. exact duplicates count once
     spot = [t.record(i) for i in np.flatnonzero(keep & t.spot)]
     keep &= ~t.spot
     keep &= ~id_conflicts(t, id_code, keep, out, units=term.programmes is None)  # 2. one ID is one person

@@ -330,14 +330,14 @@ def _styled(ws: Any, cell_cls: Any, row: Sequence[Any], fmt: dict[int, str], fon
     and the text of the `wrap` columns wrapped)."""
     from openpyxl.styles import Alignment
 
-    out = []
+    out: list[Any] = []
     for j, v in enumerate(row):
-        if isinstance(v, str):
-            c = _text(ws, cell_cls, v)
-        else:
-            c = cell_cls(ws, value=v)
-            if j in fmt and isinstance(v, (int, float)) and not isinstance(v, bool):
-                c.number_format = fmt[j]
+        if font is None and j not in fmt and j not in wrap and not (isinstance(v, str) and v.startswith("=")):
+            out.append(v)  # an unstyled cell needs no cell object (only "=…" would become a formula)
+            continue
+        c = _text(ws, cell_cls, v) if isinstance(v, str) else cell_cls(ws, value=v)
+        if j in fmt and isinstance(v, (int, float)) and not isinstance(v, bool):
+            c.number_format = fmt[j]
         if font is not None:
             c.font = font
         if j in wrap:
