@@ -6,6 +6,7 @@ Regenerate only on purpose: `.venv/bin/python tests/regen_golden.py`, then revie
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 from pathlib import Path
 
@@ -113,3 +114,17 @@ def rendered_district(workspace: Path) -> dict[str, str]:
     path = make_report(workspace=workspace, term=DISTRICT_TERM).path
     files.update({f"report-{sheet}.csv": sheet_csv(path, sheet) for sheet in DISTRICT_REPORT_SHEETS})
     return files
+
+
+def assert_golden(got: dict[str, str], golden: Path) -> None:
+    """The rendered outputs `got` are the golden files of `golden`, each to the character."""
+    import pytest
+
+    assert sorted(got) == sorted(p.name for p in golden.glob("*.csv")), "run tests/regen_golden.py"
+    for name, text in got.items():
+        want = (golden / name).read_text(encoding="utf-8")
+        if text != want:
+            diff = "".join(difflib.unified_diff(want.splitlines(True), text.splitlines(True), f"golden/{name}",
+                                                f"now/{name}", n=1))
+            pytest.fail(f"{name} differs from golden (regenerate on purpose with tests/regen_golden.py):\n"
+                        + diff[:6000])

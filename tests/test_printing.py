@@ -269,3 +269,65 @@ def test_a_doubled_last_row_is_dropped_and_nothing_else() -> None:
     assert drop_doubled_last_row(beyond) == beyond
     plain = b'<sheetData><row r="1"><c r="A1"/></row><row r="2"><c r="A2"/></row></sheetData>'
     assert drop_doubled_last_row(plain) == plain
+
+
+# ---- the sample district's year (issue 14) -----------------------------------------------------
+
+DISTRICT_OUTPUTS = ("register.xlsx", "report.xlsx")
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample district's outputs: ingest, then the year's report."""
+    from credittool.commands.report import make_report
+    from golden_util import DISTRICT_TERM, run_district
+
+    ws = tmp_path_factory.mktemp("print-district")
+    out = run_district(ws)
+    make_report(workspace=ws, term=DISTRICT_TERM)
+    return out
+
+
+def test_the_districts_sheets_have_their_page_setup_and_fit_at_nine_points(district: Path) -> None:
+    for name in DISTRICT_OUTPUTS:
+        wb = load_workbook(district / name)
+        for ws in wb.worksheets:
+            where = f"{name}:{ws.title}"
+            assert ws.page_setup.paperSize == pagesetup.A4 and ws.sheet_properties.pageSetUpPr.fitToPage, where
+            assert ws.oddFooter.right.text == "第 &P 页 共 &N 页" and ws.oddFooter.left.text.startswith(ws.title), where
+            if name == "register.xlsx" and ws.title == "证书登记表":
+                continue  # as the county's (not checked there either): a wide listing, landscape at some 8 pt
+            landscape = ws.page_setup.orientation == "landscape"
+            widths = _printed(ws, column_widths(ws))
+            assert int(pagesetup.fit_scale(widths, landscape) * 100) / 100 * pagesetup.FONT_PT >= 9, where
+    wb = load_workbook(district / "report.xlsx")
+    assert wb.sheetnames == ["学分达标", "单位达标"] and wb["单位达标"]._charts  # the 达标率 chart
+    # every reason readable: each wrapped row as tall as its lines
+    assert _wrapped_rows_fit(load_workbook(district / "register.xlsx")["学分汇总"]) > 100
+    assert _wrapped_rows_fit(wb["学分达标"]) > 100
+
+
+def _printed(ws, widths: list[float]) -> list[float]:  # noqa: ANN001 - an openpyxl worksheet
+    """The widths of the columns a sheet prints (its print area's), all where it has none."""
+    from openpyxl.utils import column_index_from_string
+
+    if not ws.print_area:
+        return widths
+    first, last = re.findall(r"\$([A-Z]+)\$", ws.print_area.split("!")[1])[:2]
+    return widths[column_index_from_string(first) - 1:column_index_from_string(last)]
+
+
+@needs_office
+def test_libreoffice_prints_the_districts_report(district: Path, tmp_path: Path) -> None:
+    pdf = _pdf(district / "report.xlsx", tmp_path)
+    footers = []
+    for n in range(1, pages(pdf) + 1):  # each page's footer: 「<sheet> …　第 N 页 共 M 页」
+        text = subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(pdf), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        footers.append(next(line for line in reversed(text.splitlines()) if re.search(r"第\s*\d+\s*页", line)))
+    # 学分达标: 5,263 teachers, some 40 a page, first; then 单位达标: 75 units and the chart below them
+    first = [n for n, f in enumerate(footers) if "单位达标" in f][0]
+    assert all("学分达标" in f for f in footers[:first]) and 60 < first < 200, (first, footers[0])
+    assert "单位达标" in footers[-1] and len(footers) - first <= 8, len(footers) - first
+    # the tables at 9 pt or more (the chart's labels are LibreOffice's own, 8.9 pt here)
+    assert cjk_points(pdf, 1, first + 1) >= 8.9

@@ -8,14 +8,13 @@ and a mistake in the scoring code cannot hide each other.
 from __future__ import annotations
 
 import csv
-import difflib
 import sqlite3
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
 
-from golden_util import GOLDEN, ROOT, rendered_all, run_samples
+from golden_util import GOLDEN, ROOT, assert_golden, rendered_all, run_samples
 
 
 @pytest.fixture(scope="module")
@@ -24,15 +23,7 @@ def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_outputs_match_golden(tmp_path: Path) -> None:
-    got = rendered_all(tmp_path)  # ingest's outputs, then the spot test and the report on top
-    assert sorted(got) == sorted(p.name for p in GOLDEN.glob("*.csv")), "run tests/regen_golden.py"
-    for name, text in got.items():
-        want = (GOLDEN / name).read_text(encoding="utf-8")
-        if text != want:
-            diff = "".join(difflib.unified_diff(want.splitlines(True), text.splitlines(True), f"golden/{name}",
-                                                f"now/{name}", n=1))
-            pytest.fail(f"{name} differs from golden (regenerate on purpose with tests/regen_golden.py):\n"
-                        + diff[:6000])
+    assert_golden(rendered_all(tmp_path), GOLDEN)  # ingest's outputs, then the spot test and the report on top
 
 
 # ---- the oracle -------------------------------------------------------------------------

@@ -17,6 +17,9 @@ from credittool.write.xlsxout import SheetSpec, write_xlsx
 
 REGISTER_COLUMNS = ["学期", "单位", "姓名", "身份证号", "学科", "培训类型", "课程", "必修/选修", "综合成绩",
                     "结果", "学时", "学分", "原因", "来源文件", "工作表", "行号"]
+# a programme term's 证书登记表: 类别 for 培训类型, and no 综合成绩
+PROGRAMME_HEAD = {"培训类型": "类别"}
+_COMPOSITE = REGISTER_COLUMNS.index("综合成绩")
 SUMMARY_COLUMNS = ["学期", "单位", "姓名", "身份证号", "培训类型", "合计学时", "合计学分", "验印", "原因"]
 SHEET_ROW_LIMIT = 1_048_576  # rows in one Excel sheet, the header included
 
@@ -89,9 +92,9 @@ def table_spec(title: str, table: str, rows: Iterable[Sequence[Any]], term_name:
                          print_columns=("单位", "原因"), print_title=f"{title}　{term_name}")
     if table == "verdicts":  # a programme term's 学分汇总: the year's verdicts (R12–R17)
         numbers = [c for c in columns or () if c not in ("学年", "单位", "姓名", "身份证号", "是否达标", "原因")]
-        return SheetSpec(title, columns or [], rows, widths={**dict.fromkeys(numbers, 6), "是否达标": 5, "原因": 40},
+        return SheetSpec(title, columns or [], rows, widths={**dict.fromkeys(numbers, 6), "是否达标": 5, "原因": 36},
                          wrap=("原因",), wrap_values=reasons, wrap_header=True, print_columns=("单位", "原因"),
-                         print_title=f"{title}　{term_name}")
+                         landscape=True, print_title=f"{title}　{term_name}")
     return SheetSpec(title, SUMMARY_COLUMNS, rows, widths={"培训类型": 6, "合计学时": 6, "合计学分": 6, "原因": 40},
                      wrap=("原因",), wrap_values=reasons, wrap_header=True, print_columns=("单位", "原因"), print_title=f"{title}　{term_name}")
 
@@ -125,10 +128,12 @@ def _spec(con: sqlite3.Connection, term_id: str, sheet: PlannedSheet) -> SheetSp
         if sheet.table == "verdicts":
             rows = [] if s is None else verdicts.verdict_rows(con, term_id, s.first, s.last, s.count, s.offset)
             return table_spec(sheet.title, "verdicts", rows, name, [r[-1] for r in rows], verdicts.verdict_columns(ps))
-        columns = ["类别" if c == "培训类型" else c for c in REGISTER_COLUMNS]
+        columns = [PROGRAMME_HEAD.get(c, c) for c in REGISTER_COLUMNS if c != "综合成绩"]
     else:
         columns = None
     rows = [] if s is None else registerrows.rows(con, term_id, sheet.table, s.first, s.last, s.count, s.offset)
+    if columns is not None:  # a programme row has no composite: the column goes, and the page is narrower
+        rows = (r[:_COMPOSITE] + r[_COMPOSITE + 1:] for r in rows)
     reasons = None
     if sheet.table == "summary":  # one narrow column read twice, not the sheet held in memory
         reasons = [] if s is None else registerrows.summary_reasons(con, term_id, s.first, s.last, s.count, s.offset)
