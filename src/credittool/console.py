@@ -250,9 +250,11 @@ def year_report_summary(result) -> None:  # noqa: ANN001 - YearReportResult
     """A programme term's report: each unit's 达标率 and what its teachers lack (R12–R17)."""
     from rich.table import Table
 
-    t = Table(title=f"单位达标 · {result.year}学年（{result.term_name}）")
-    for col in ("单位", "教师数", "达标", "达标率", *result.labels):
-        t.add_column(col, justify="left" if col == "单位" else "right")
+    t = Table(title=f"单位达标 · {result.year}学年（{result.term_name}）",
+              caption="后几列：未达到该项标准的人数（" + "；".join(result.labels) + "）")
+    t.add_column("单位", no_wrap=True)
+    for col in ("教师数", "达标", "达标率", *result.heads):
+        t.add_column(col, justify="right")
     for u in [*result.units, result.total]:
         rate = "" if u.rate is None else f"{float(u.rate):.1%}"
         t.add_row(u.unit, f"{u.teachers:,}", f"{u.met:,}", rate, *(f"{k:,}" for k in u.missed),

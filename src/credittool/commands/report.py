@@ -23,7 +23,7 @@ from credittool.ledger import verdicts
 from credittool.ledger.report import Report, UnitSummary, build_report
 from credittool.ledger.terms import choose_ledger_term, open_ledger, publisher as recorded_publisher
 from credittool.score.research import NO_RESEARCH
-from credittool.score.standards import standard_labels
+from credittool.score.standards import standard_heads, standard_labels
 from credittool.write.xlsxout import BarChartSpec, SheetSpec, write_xlsx
 
 REPORT_NAME = "report.xlsx"
@@ -45,6 +45,7 @@ class YearReportResult:
     units: list[verdicts.UnitStanding]
     total: verdicts.UnitStanding
     labels: list[str]  # the standards, as 单位达标 heads their counts
+    heads: list[str]  # the same, shorter (面对面培训, 省网络全员研修, 合计), for the terminal
     path: Path  # report.xlsx
 
 
@@ -211,4 +212,4 @@ def year_report(con: sqlite3.Connection, term_id: str, term_name: str, path: Pat
                   wrap_header=True, wrap_notes=True, landscape=True,
                   print_title=f"单位达标　{title}"),
     ])
-    return YearReportResult(term_id, term_name, ps.term.year, units, total, list(labels), path)
+    return YearReportResult(term_id, term_name, ps.term.year, units, total, list(labels), standard_heads(ps), path)

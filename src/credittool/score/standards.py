@@ -94,6 +94,14 @@ def _reasons(by_category: Mapping[str, Decimal], made_up: Mapping[str, Decimal],
     return reasons
 
 
+def standard_heads(rules: ProgrammeSet) -> list[str]:
+    """`standard_labels`' standards by a short name each, for a narrow table: the category,
+    the programme, 合计."""
+    s, names = rules.standards, rules.category_names
+    return ([names[m.category] for m in s.minimums] + [rules.by_id[r.programme].name for r in s.required]
+            + (["合计"] if s.total is not None else []))
+
+
 def standard_labels(rules: ProgrammeSet) -> list[tuple[str, str]]:
     """(key, label) of each standard a teacher can miss, for the count of those who miss it:
     「面对面培训不足 24 学时」, 「省网络全员研修未完成」, 「合计不足 72 学时」."""
