@@ -12,8 +12,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from credittool.extract.rows import FileResult
+if TYPE_CHECKING:  # annotations only: the report's imports stay light
+    from credittool.extract.rows import FileResult
 
 
 @dataclass

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from credittool.errors import UsageError
 from credittool.ledger import verdicts
 from credittool.ledger.db import LEDGER_NAME, connect
-from credittool.rules.loader import TermRules
 from credittool.textnorm import match_key
+
+if TYPE_CHECKING:  # annotations only: the report's imports stay light
+    from credittool.rules.loader import TermRules
 
 TRACK_ORDER = ("text", "online", "kindergarten")  # 文本, 网联, 幼儿: the order of the seed's annexes
 

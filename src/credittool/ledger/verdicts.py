@@ -15,15 +15,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from credittool.extract.research import Project
-from credittool.resolve.table import Table
-from credittool.rules.loader import TermRules
 from credittool.rules.programmes import ProgrammeSet
 from credittool.score.research import Weight, school_weight
 from credittool.score.standards import judge, show
+
+if TYPE_CHECKING:  # annotations only: the report's imports stay light
+    from credittool.extract.research import Project
+    from credittool.resolve.table import Table
+    from credittool.rules.loader import TermRules
 
 
 def _key(what: str, term_id: str) -> str:

@@ -13,8 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from credittool.rules.loader import TermRules
+if TYPE_CHECKING:  # annotations only: the report's imports stay light
+    from credittool.rules.loader import TermRules
+
 
 # kinds of a course's absence (ledger/absences.py decides them)
 REJECTED = "rejected"  # a row of it was not accepted

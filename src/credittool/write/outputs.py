@@ -15,12 +15,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from credittool.write import register
 from credittool.ledger import filerecords
 from credittool.ledger.db import generation, mark_written
 from credittool.write.register import RegisterStats, StagedParts
-from credittool.rules.loader import TermRules
+
+if TYPE_CHECKING:  # annotations only: the report's imports stay light
+    from credittool.rules.loader import TermRules
 
 WORKBOOKS = ("register.xlsx", "rejects.xlsx")
 

@@ -8,12 +8,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TYPE_CHECKING
 
 from credittool.ledger import absences, db, filerecords, registerrows, terms, verdicts
-from credittool.rules.loader import TermRules
 from credittool.write.rejects import build_rejects
 from credittool.write.xlsxout import SheetSpec, write_xlsx
+
+if TYPE_CHECKING:  # annotations only: the report's imports stay light
+    from credittool.rules.loader import TermRules
 
 REGISTER_COLUMNS = ["学期", "单位", "姓名", "身份证号", "学科", "培训类型", "课程", "必修/选修", "综合成绩",
                     "结果", "学时", "学分", "原因", "来源文件", "工作表", "行号"]
