@@ -415,3 +415,15 @@ def test_a_programme_named_within_a_longer_text_is_that_programme(tmp_path: Path
         "2018省网络全员研修": [["姓名", "身份证号", "学时", "考核等级"], ["张三", A, 50, "良好"]]})
     run(tmp_path, f)
     assert {k: v[1] for k, v in entries(tmp_path).items()} == {(A, "head-teacher"): 1, (A, "province-online"): 1}
+
+
+def test_a_blank_programme_cell_takes_the_programme_the_sheet_names(tmp_path: Path) -> None:
+    """In order: the row's 项目 cell, else the sheet's name (here), the title, the file's name;
+    where nothing names one, the row is rejected saying so."""
+    head = ["姓名", "身份证号", "项目", "学时", "考核结果"]
+    named = write_xlsx(tmp_path / "a.xlsx", {"班主任培训": [head, ["张三", A, "校长培训", 20, "合格"], ["李四", B, None, 20, "合格"]]})
+    unnamed = write_xlsx(tmp_path / "b.xlsx", {"Sheet1": [head, ["王五", C, None, 20, "合格"]]})
+    rep = run(tmp_path, named, unnamed)
+    assert sorted(entries(tmp_path)) == [(A, "principal"), (B, "head-teacher")]
+    (p,) = rep.rejects
+    assert (p.file, p.row, p.code) == ("b.xlsx", 2, "E-COURSE-UNKNOWN") and p.message.startswith("项目为空")

@@ -141,9 +141,14 @@ def unknown_courses(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
         what, hint = "项目", "改为项目全称或规则中的简称；已知项目：" + "、".join(p.name for p in term.programmes.programmes)
     else:
         what, hint = "课程", "改为课程全称或规则中的简称（见 credittool check --rules 的课程表）"
+
+    def says(v: str | None) -> str:
+        if v is None and term.programmes is not None:  # and the sheet, its title and the file's name name none
+            return "项目为空，工作表名、表头上方的标题和文件名也都不是已知项目"
+        return f"{what}「{v or ''}」不是 {term.term_id} 学期规则中的{what}"
+
     return hit, [Problem(sc.file, sc.sheet.name, sc.first + i, header, col[i].value or "", "E-COURSE-UNKNOWN",
-                         f"{what}「{col[i].value or ''}」不是 {term.term_id} 学期规则中的{what}", hint)
-                 for i in _rows(hit)]
+                         says(col[i].value), hint) for i in _rows(hit)]
 
 
 def unknown_tracks(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:

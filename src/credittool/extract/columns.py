@@ -95,6 +95,10 @@ def sheet_cells(file: str, sheet: Sheet, layout: Layout, term: TermRules, vocab:
     flags = _flags(file, sheet, layout, first, len(rows))
     if course_col and error is None:
         course = _looked_up(cells["course"], flags["course"], term.row_names, term.programme_names)
+        if term.programmes is not None:  # a blank 项目 cell: the programme the sheet or file names
+            fallback = named_by_sheet(sheet, layout, term) or named_from_outside(file_stem, term, course_opt)
+            course = [fallback if c is BLANK and i not in flags["course"] else k
+                      for i, (c, k) in enumerate(zip(cells["course"], course))]
     else:  # the sheet's course; an unusable sheet's rows are about it too, whatever their cells say
         course = [sheet_course] * len(rows)
     hint = _looked_up(cells["track"], flags["track"], term.tracks) if "track" in cols else [None] * len(rows)
