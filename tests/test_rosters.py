@@ -427,3 +427,17 @@ def test_a_blank_programme_cell_takes_the_programme_the_sheet_names(tmp_path: Pa
     assert sorted(entries(tmp_path)) == [(A, "principal"), (B, "head-teacher")]
     (p,) = rep.rejects
     assert (p.file, p.row, p.code) == ("b.xlsx", 2, "E-COURSE-UNKNOWN") and p.message.startswith("项目为空")
+
+
+def test_r1_a_roster_of_credits_only_awards_ten_hours_a_credit(tmp_path: Path) -> None:
+    """R1: credits are hours / 10. A platform export with 学分 and no 学时: 5 学分 is 50 学时
+    (5 credits); 1.5学分 is 15 学时; 12 学分 is 120 学时, above 省网络全员研修's 100 a row."""
+    f = write_xlsx(tmp_path / "省平台.xlsx", {"省网络全员研修": [["姓名", "身份证号", "获得学分", "考核结果"],
+                                                         ["张三", A, 5, "合格"], ["李四", B, "1.5学分", "合格"],
+                                                         ["王五", C, 12, "合格"]]})
+    rep = run(tmp_path, f)
+    e = entries(tmp_path)
+    assert e[(A, "province-online")][1:4] == (1, 50.0, 5.0) and e[(B, "province-online")][1:4] == (1, 15.0, 1.5)
+    (p,) = rep.rejects
+    assert (p.row, p.code, p.column, p.value) == (4, "E-HOURS-MAX", "获得学分", "12")
+    assert p.message.startswith("学分 12（即 120 学时）超过项目「省网络全员研修」每行上限 100 学时")

@@ -38,6 +38,7 @@ FIELDS: dict[str, tuple[Kind, str]] = {
     # programme rosters and staff lists (R13, R16)
     "home_unit": (Kind.TEXT, "人事关系所在单位"),
     "hours": (Kind.HOURS, "学时"),
+    "credits": (Kind.HOURS, "学分"),  # where a roster gives 学分 and no 学时: hours = credits × 10 (R1)
     "result": (Kind.RESULT, "考核结果"),
     # a school's research projects (课题, R14): no teacher, one row per project
     "project": (Kind.TEXT, "课题名称"),

@@ -168,18 +168,20 @@ def yesno(raw: Any, vocab: Vocabulary, label: str) -> Cell:
 
 
 _HOURS_UNIT = re.compile(r"(学时|课时|小时|h|H)$")
+_CREDITS_UNIT = re.compile(r"(学分)$")
 
 
-def hours(raw: Any, vocab: Vocabulary, label: str) -> Cell:
+def hours(raw: Any, vocab: Vocabulary, label: str, credits: bool = False) -> Cell:
     """A programme row's hours (R13): a non-negative number, also written 12学时 or, full
-    width, １２ (clean_text makes that 12)."""
+    width, １２ (clean_text makes that 12); its credits (`credits`) as 1.2 or 1.2学分."""
+    unit, word = (_CREDITS_UNIT, "学分") if credits else (_HOURS_UNIT, "学时")
     if isinstance(raw, str):
         text_ = clean_text(raw).replace(" ", "")
-        if _HOURS_UNIT.search(text_) and _NUMBER.match(_HOURS_UNIT.sub("", text_)):
-            raw = _HOURS_UNIT.sub("", text_)
+        if unit.search(text_) and _NUMBER.match(unit.sub("", text_)):
+            raw = unit.sub("", text_)
     cell = count(raw, vocab, label)
     if cell.problem is not None and cell.problem.code == "E-COUNT-TEXT":
-        return _bad("E-HOURS-TEXT", f"{label}「{_show(raw)}」不是学时数", "只填数字，如 12 或 12学时")
+        return _bad("E-HOURS-TEXT", f"{label}「{_show(raw)}」不是{word}数", f"只填数字，如 12 或 12{word}")
     return cell
 
 
@@ -240,7 +242,7 @@ def normalize(kind: Kind, raw: Any, vocab: Vocabulary, label: str, field: str = 
     if kind is Kind.ID:
         return ident(raw)
     if kind is Kind.HOURS:
-        return hours(raw, vocab, label)
+        return hours(raw, vocab, label, credits=field == "credits")
     if kind is Kind.RESULT:
         return result(raw, vocab, label)
     return text(raw, label, is_name=field == "name")

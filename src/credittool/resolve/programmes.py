@@ -37,12 +37,17 @@ class Outcome:
 
 
 def outcome(p: Programme, hours: Decimal | None, result: bool | None, has_result: bool, has_hours: bool,
-            credits_per_hour: Decimal) -> Outcome:
+            credits_per_hour: Decimal, credits: Decimal | None = None) -> Outcome:
     """One row of programme `p`: `hours` and `result` as the cells give them (None: blank),
-    `has_result`/`has_hours`: whether the sheet has those columns."""
+    `has_result`/`has_hours`: whether the sheet has those columns. A roster that gives 学分
+    and no 学时 (`credits`, a platform's export) has hours = credits / credits_per_hour (R1)."""
     problems = []
+    field = "hours"
+    if hours is None and credits is not None:
+        field, hours = "credits", _canonical(credits / credits_per_hour)
     if hours is not None and hours > p.exact_max_hours:
-        problems.append(("hours", "E-HOURS-MAX", f"学时 {hours} 超过项目「{p.name}」每行上限 {p.max_hours} 学时",
+        said = f"学分 {credits}（即 {hours} 学时）" if field == "credits" else f"学时 {hours} "
+        problems.append((field, "E-HOURS-MAX", f"{said}超过项目「{p.name}」每行上限 {p.max_hours} 学时",
                          "核对学时（是否多打了一位数字）"))
     if result is None and not p.attendance_based:
         problems.append(_missing("result", has_result, p))
@@ -55,6 +60,11 @@ def outcome(p: Programme, hours: Decimal | None, result: bool | None, has_result
     if not passed:
         return Outcome(reason=NOT_PASSED)
     return Outcome(True, awarded, awarded * credits_per_hour)
+
+
+def _canonical(d: Decimal) -> Decimal:
+    """3 学分 / 0.1 is 30 学时, not 3E+1."""
+    return Decimal(int(d)) if d == d.to_integral_value() else d.normalize()
 
 
 def _missing(field: str, has_column: bool, p: Programme) -> tuple[str, str, str, str]:
@@ -85,14 +95,18 @@ def score_programmes(t: Table, rows: np.ndarray, ps: ProgrammeSet) -> tuple[Resu
     problems: RowProblems = []
     if not n:
         return res, problems
-    has_result, has_hours = t.has_column("result")[rows], t.has_column("hours")[rows]
-    g = group_codes([t.coded("course_id")[0][rows], t.value_codes("hours")[0][rows],
+    has_result = t.has_column("result")[rows]
+    has_hours = t.has_column("hours")[rows] | t.has_column("credits")[rows]
+    g = group_codes([t.coded("course_id")[0][rows], t.value_codes("hours")[0][rows], t.value_codes("credits")[0][rows],
                      t.value_codes("result")[0][rows], has_result.astype(np.int64), has_hours.astype(np.int64)])
-    hours, result = t.values.get("hours"), t.values.get("result")
-    firsts = first_of_groups(g).tolist()
-    outs = [outcome(ps.by_id[t.col["course_id"][rows[k]]], None if hours is None else hours[rows[k]],
-                    None if result is None else result[rows[k]], bool(has_result[k]), bool(has_hours[k]),
-                    ps.exact_credits_per_hour) for k in firsts]
+    hours, credits, result = (t.values.get(f) for f in ("hours", "credits", "result"))
+
+    def at(col: np.ndarray | None, i: int) -> object:
+        return None if col is None else col[i]
+
+    outs = [outcome(ps.by_id[t.col["course_id"][rows[k]]], at(hours, rows[k]), at(result, rows[k]), bool(has_result[k]),
+                    bool(has_hours[k]), ps.exact_credits_per_hour, at(credits, rows[k]))
+            for k in first_of_groups(g).tolist()]
     for k, c in enumerate(g.tolist()):
         o = outs[c]
         if o.problems:
