@@ -441,3 +441,20 @@ def test_r1_a_roster_of_credits_only_awards_ten_hours_a_credit(tmp_path: Path) -
     (p,) = rep.rejects
     assert (p.row, p.code, p.column, p.value) == (4, "E-HOURS-MAX", "获得学分", "12")
     assert p.message.startswith("学分 12（即 120 学时）超过项目「省网络全员研修」每行上限 100 学时")
+
+
+def test_a_file_sent_again_after_a_newer_version_keeps_one_record_of_its_rejected_rows(tmp_path: Path) -> None:
+    """The school's file, then a corrected one under the same name (the first is retired), then
+    the first bytes again: the ledger holds that file's findings once, not once per reading
+    (whom a rejected row was about feeds the verdict's reason)."""
+    head = ["姓名", "身份证号", "学时", "考核结果"]
+    first = write_xlsx(tmp_path / "first.xlsx", {"班主任培训": [head, ["张三", A, 300, "合格"]]})
+    fixed = write_xlsx(tmp_path / "fixed.xlsx", {"班主任培训": [head, ["张三", A, 30, "合格"]]})
+    target = tmp_path / "班主任培训.xlsx"
+    staff = write_xlsx(tmp_path / "一中.xlsx", {"教师名册": [STAFF, ["张三", A, "一中", "语文"]]})
+    for source in (first, fixed, first):
+        target.write_bytes(source.read_bytes())
+        run(tmp_path, staff, target)
+    assert ledger(tmp_path, "SELECT COUNT(*) FROM rejected_rows") == [(1,)]
+    assert ledger(tmp_path, "SELECT COUNT(*) FROM rejects") == [(1,)]
+    assert verdicts(tmp_path)[A][5].endswith("另有 1 行未被接受（班主任培训.xlsx「班主任培训」第2行），见 rejects.xlsx")
