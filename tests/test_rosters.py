@@ -458,3 +458,22 @@ def test_a_file_sent_again_after_a_newer_version_keeps_one_record_of_its_rejecte
     assert ledger(tmp_path, "SELECT COUNT(*) FROM rejected_rows") == [(1,)]
     assert ledger(tmp_path, "SELECT COUNT(*) FROM rejects") == [(1,)]
     assert verdicts(tmp_path)[A][5].endswith("另有 1 行未被接受（班主任培训.xlsx「班主任培训」第2行），见 rejects.xlsx")
+
+
+def test_a_file_whose_rows_clashed_with_the_ledger_is_checked_again_when_sent_again(tmp_path: Path) -> None:
+    """补充.xlsx restates 张三's 全员学科研修 and is rejected against the ledger (E-ID-LEDGER).
+    Its bytes are then copied over the original file's name: they are read again (not taken as
+    known, 未改动), replace the original, and 张三 has the corrected hours. Sent once more
+    unchanged, they are known."""
+    head = ["姓名", "身份证号", "单位", "学时"]
+    original = write_xlsx(tmp_path / "全员学科研修.xlsx", {"Sheet1": [head, ["张三", A, "一中", 20]]})
+    run(tmp_path, original)
+    supplement = write_xlsx(tmp_path / "补充.xlsx", {"全员学科研修": [head, ["张三", A, "一中", 26]]})
+    assert [p.code for p in run(tmp_path, supplement).rejects] == ["E-ID-LEDGER"]
+    again = run(tmp_path, supplement)  # the clash still stands: checked again, rejected again
+    assert [f.status for f in again.files] == ["再次核对"] and [p.code for p in again.rejects] == ["E-ID-LEDGER"]
+    original.write_bytes(supplement.read_bytes())
+    rep = run(tmp_path, original)
+    assert [f.status for f in rep.files] == ["替换"] and not rep.rejects
+    assert entries(tmp_path)[(A, "subject-training")][2] == 26.0
+    assert [f.status for f in run(tmp_path, original).files] == ["未改动"]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from credittool.diagnostics import Problem, RejectedRow
 from credittool.extract.rows import FileResult
-from credittool.ledger.db import bulk_entries, bump_generation, has_entries, transaction
+from credittool.ledger.db import LEDGER_CLASH, bulk_entries, bump_generation, has_entries, transaction
 from credittool.ledger.filerecords import Recorded, record_files
 from credittool.ledger.spotscores import REJECT_CODES, SpotCounts, SpotRun
 from credittool.ledger.stamps import refresh_stamps
@@ -29,13 +29,15 @@ from credittool.resolve.table import str_ranks
 from credittool.rules.loader import TermRules
 
 # rejects found against the ledger rather than in the files
-LATE_CODES = frozenset({"E-ID-LEDGER"}) | REJECT_CODES
+LATE_CODES = frozenset({LEDGER_CLASH}) | REJECT_CODES
 
 
 @dataclass
 class FileSummary:
     name: str
-    status: str  # 新导入 / 未改动 / 替换 / 无法读取 / 重复 (the same bytes as another file of this run)
+    # 新导入 / 未改动 / 替换 / 无法读取 / 重复 (the same bytes as another file of this run) / 再次核对 (read
+    # again: some of its rows clashed with the ledger last time)
+    status: str
     rows_read: int = 0
     accepted: int = 0
     rejected: int = 0
@@ -141,7 +143,8 @@ def _commit_file(con: sqlite3.Connection, term_id: str, fr: FileResult, rec: Rec
     con.executemany("INSERT INTO skipped VALUES (?,?,?,?)", [(fid, s.sheet, s.row, s.message) for s in skipped])
     absences.store(con, fid, fr.rejected_rows + found.refused[fr.name], rejects, fr.unimported)
     rejected_rows = {(p.sheet, p.row) for p in rejects if p.row is not None}
-    s = FileSummary(fr.name, "无法读取" if fr.error else ("替换" if rec.retired[fr.name] else "新导入"),
+    status = "替换" if rec.retired[fr.name] else "再次核对" if fr.name in rec.reread else "新导入"
+    s = FileSummary(fr.name, "无法读取" if fr.error else status,
                     fr.rows_read, accepted + (spot.kept if spot else 0) + len(fr.research), len(rejected_rows), len(skipped),
                     spot=spot, problem=fr.error)
     if fr.error is None and s.rows_read != s.accepted + s.rejected + s.skipped:
@@ -174,7 +177,8 @@ def _insert_entries(con: sqlite3.Connection, term_id: str, entries: Entries, ent
 def _replace_renamed(con: sqlite3.Connection, term_id: str, entries: Entries, entry_fid: np.ndarray,
                      rec: Recorded, now: str) -> int:
     """`_replace_units` for the entries of the run's files that retired no file of their name."""
-    renamed = np.array([fid for name, fid in rec.fids.items() if not rec.retired[name]], dtype=np.int64)
+    renamed = np.array([fid for name, fid in rec.fids.items() if not rec.retired[name] and name not in rec.reread],
+                       dtype=np.int64)
     mine = np.isin(entry_fid, renamed)
     return _replace_units(con, term_id, entries.take(mine), entry_fid[mine], now)
 
@@ -219,7 +223,7 @@ def _drop_ledger_conflicts(con: sqlite3.Connection, term_id: str, entries: Entri
         else:
             what = f"已登记为「{unit}」的「{name}」"
         file_rejects[r.file].append(
-            Problem(r.file, r.sheet, r.row, r.headers.get("id", "身份证号"), r.id, "E-ID-LEDGER",
+            Problem(r.file, r.sheet, r.row, r.headers.get("id", "身份证号"), r.id, LEDGER_CLASH,
                     f"该身份证号{what}（{fname}「{sheet}」第{row}行）", hint.format(fname)))
     keep = np.ones(len(entries), dtype=bool)
     keep[list(hits)] = False

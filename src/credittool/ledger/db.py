@@ -246,11 +246,19 @@ def _add_file_error(con: sqlite3.Connection) -> None:
                    WHERE rows_read = 0 AND accepted = 0""")
 
 
+# a reject found against the ledger rather than in the file: the clash may be resolved since (the
+# ledger's row corrected or removed), so such a file's bytes are read again, not taken as known
+LEDGER_CLASH = "E-ID-LEDGER"
+UNSETTLED = f"NOT EXISTS (SELECT 1 FROM rejects r WHERE r.file_id = files.file_id AND r.code = '{LEDGER_CLASH}')"
+
+
 def known_files(con: sqlite3.Connection, term: str) -> set[str]:
     """sha256 of the term's files whose rows are in the ledger. A file that could not be
-    read is not known: it is read again on every run until it is fixed or removed."""
-    return {sha for (sha,) in con.execute("SELECT sha256 FROM files WHERE term = ? AND active = 1 AND error IS NULL",
-                                          (term,))}
+    read is not known: it is read again on every run until it is fixed or removed; nor is
+    one with a row that clashed with the ledger (UNSETTLED): the clash may be resolved by
+    the time it is sent again."""
+    return {sha for (sha,) in con.execute(
+        f"SELECT sha256 FROM files WHERE term = ? AND active = 1 AND error IS NULL AND {UNSETTLED}", (term,))}
 
 
 def has_entries(con: sqlite3.Connection, term: str) -> bool:

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from credittool.ledger.db import UNSETTLED
+
 if TYPE_CHECKING:  # annotations only: the report's imports stay light
     from credittool.extract.rows import FileResult
 
@@ -24,24 +26,31 @@ class Recorded:
     retired: dict[str, list[int]] = field(default_factory=dict)  # file name → the same-name files it replaces
     unchanged: list[str] = field(default_factory=list)  # committed by a concurrent run while we read
     replaced: int = 0  # ledger rows retired with their files
+    # files the ledger had, active, and read again: some of their rows clashed with the ledger
+    # (db.LEDGER_CLASH), and they are checked again until those rows are fixed
+    reread: set[str] = field(default_factory=set)
+
 
 
 def record_files(con: sqlite3.Connection, term_id: str, fresh: Sequence[tuple[FileResult, str]], now: str) -> Recorded:
     """A record for every fresh file, and the same-name files they replace retired."""
     by_name: dict[str, list[int]] = {}
     readable: set[str] = set()
-    for fid, name, sha, error in con.execute(
-            "SELECT file_id, name, sha256, error FROM files WHERE term=? AND active=1", (term_id,)):
+    for fid, name, sha, settled in con.execute(
+            f"SELECT file_id, name, sha256, error IS NULL AND {UNSETTLED} FROM files WHERE term=? AND active=1",
+            (term_id,)):
         by_name.setdefault(name, []).append(fid)
-        if error is None:
+        if settled:
             readable.add(sha)
     out = Recorded()
     for fr, sha in fresh:
         if sha in readable:  # a concurrent run committed the same bytes while we were reading
             out.unchanged.append(fr.name)
             continue
-        fid = _file_id(con, term_id, fr, sha, now)
+        fid, again = _file_id(con, term_id, fr, sha, now)
         out.fids[fr.name] = fid
+        if again:
+            out.reread.add(fr.name)
         out.retired[fr.name] = [] if fr.error is not None else [f for f in by_name.get(fr.name, []) if f != fid]
     for name, olds in out.retired.items():
         for old_id in olds:
@@ -49,23 +58,25 @@ def record_files(con: sqlite3.Connection, term_id: str, fresh: Sequence[tuple[Fi
     return out
 
 
-def _file_id(con: sqlite3.Connection, term_id: str, fr: FileResult, sha: str, now: str) -> int:
+def _file_id(con: sqlite3.Connection, term_id: str, fr: FileResult, sha: str, now: str) -> tuple[int, bool]:
     """A new record, or the one these bytes already have (they could not be read last time,
-    or were retired by a later file and are sent again): its old findings go."""
+    were retired by a later file and are sent again, or clashed with the ledger): its old
+    findings go. And whether the record was active and readable: read again, not new."""
     code = fr.error.code if fr.error is not None else None
-    row = con.execute("SELECT file_id FROM files WHERE term=? AND sha256=?", (term_id, sha)).fetchone()
+    row = con.execute("SELECT file_id, active = 1 AND error IS NULL FROM files WHERE term=? AND sha256=?",
+                      (term_id, sha)).fetchone()
     if row is None:
         return con.execute(
             "INSERT INTO files(term, sha256, name, path, ingested_at, rows_read, accepted, rejected, skipped, error)"
             " VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (term_id, sha, fr.name, str(fr.path), now, fr.rows_read, 0, 0, 0, code)).lastrowid
-    (fid,) = row
+            (term_id, sha, fr.name, str(fr.path), now, fr.rows_read, 0, 0, 0, code)).lastrowid, False
+    fid, again = row
     for table in ("rejects", "skipped", "entries", "spot_scores", "staff", "research", "rejected_rows",
                   "unimported_sheets"):
         con.execute(f"DELETE FROM {table} WHERE file_id=?", (fid,))
     con.execute("UPDATE files SET name=?, path=?, ingested_at=?, rows_read=?, accepted=0, rejected=0, skipped=0,"
                 " active=1, error=? WHERE file_id=?", (fr.name, str(fr.path), now, fr.rows_read, code, fid))
-    return fid
+    return fid, bool(again)
 
 
 def _retire(con: sqlite3.Connection, term_id: str, old_id: int, new_id: int, now: str) -> int:
