@@ -10,6 +10,7 @@ in the rules code cannot hide each other.
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import sqlite3
 from collections import defaultdict
@@ -39,7 +40,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], Path]
 
 @pytest.fixture(scope="module")
 def truth() -> list[dict]:
-    with open(DISTRICT_TRUTH, encoding="utf-8") as f:
+    with gzip.open(DISTRICT_TRUTH, "rt", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
 
