@@ -179,7 +179,8 @@ def year_report(con: sqlite3.Connection, term_id: str, term_name: str, path: Pat
     """report.xlsx of a programme term: 学分达标 (each teacher's verdict over the year) and
     单位达标 (each unit's 达标率 and what its teachers still lack, with a chart)."""
     ps = verdicts.programme_set(con, term_id)
-    keys, labels = zip(*standard_labels(ps)) if standard_labels(ps) else ((), ())
+    standards = standard_labels(ps)
+    keys, labels = zip(*standards) if standards else ((), ())
     units, total = verdicts.unit_standings(con, term_id, list(keys))
     weights = verdicts.research_weights(con, term_id) if ps.research is not None else None
     if weights:  # a school with projects but no teacher of the year still has its weight

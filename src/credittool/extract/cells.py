@@ -149,20 +149,24 @@ def count(raw: Any, vocab: Vocabulary, label: str, allow_yesno: bool = False) ->
     return Cell(value=n)
 
 
+def _yes_or_no(raw: Any, vocab: Vocabulary) -> bool | None:
+    """A non-blank cell as 是 (True) or 否 (False): a bool, 1 or 0, or one of the vocabulary's
+    words; None when it is none of these."""
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, (int, float)) and raw in (0, 1):
+        return bool(raw)
+    k = match_key(str(raw))
+    return True if k in vocab.yes else False if k in vocab.no else None
+
+
 def yesno(raw: Any, vocab: Vocabulary, label: str) -> Cell:
     if is_blank(raw):
         return BLANK
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw in (0, 1):
-        return Cell(value=bool(raw))
-    if isinstance(raw, bool):
-        return Cell(value=raw)
-    k = match_key(str(raw))
-    if k in vocab.yes:
-        return Cell(value=True)
-    if k in vocab.no:
-        return Cell(value=False)
-    status = vocab.status.get(k)
-    if status == "absent":
+    value = _yes_or_no(raw, vocab)
+    if value is not None:
+        return Cell(value=value)
+    if vocab.status.get(match_key(str(raw))) == "absent":
         return Cell(value=False)
     return _bad("E-YESNO", f"{label}「{_show(raw)}」无法识别", "填 是/否（或 参加/缺席、√/×）")
 
@@ -190,15 +194,9 @@ def result(raw: Any, vocab: Vocabulary, label: str) -> Cell:
     not passed (不合格, 未结业, 否, ×); 1 and 0 as 是 and 否."""
     if is_blank(raw):
         return BLANK
-    if isinstance(raw, bool):
-        return Cell(value=raw)
-    if isinstance(raw, (int, float)) and raw in (0, 1):
-        return Cell(value=bool(raw))
-    k = match_key(str(raw))
-    if k in vocab.yes:
-        return Cell(value=True)
-    if k in vocab.no:
-        return Cell(value=False)
+    value = _yes_or_no(raw, vocab)
+    if value is not None:
+        return Cell(value=value)
     return _bad("E-RESULT", f"{label}「{_show(raw)}」无法识别", "填 合格/不合格（或 结业/未结业、通过、是/否、√/×）")
 
 

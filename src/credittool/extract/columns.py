@@ -81,12 +81,15 @@ def sheet_cells(file: str, sheet: Sheet, layout: Layout, term: TermRules, vocab:
     rows = sheet.rows[layout.header_index + 1:]
     first = sheet.first_row + layout.header_index + 1
     course_col = "course" in cols
-    sheet_course = None if course_col else named_by_sheet(sheet, layout, term)
+    # what the sheet names (its name, a title), else its file or --course: a course column's
+    # rows take the courses they name; a 项目 column's blank cells fall back to this
+    named = None if course_col and term.programmes is None else named_by_sheet(sheet, layout, term)
     # a sheet of identity columns only that names no programme itself: a staff list (教师名册, R16)
-    staff = term.programmes is not None and not course_col and sheet_course is None \
+    staff = term.programmes is not None and not course_col and named is None \
         and not any(f in cols for f in MEASURE_FIELDS)
-    if not course_col and sheet_course is None and not staff:
-        sheet_course = named_from_outside(file_stem, term, course_opt)
+    if named is None and not staff and not (course_col and term.programmes is None):
+        named = named_from_outside(file_stem, term, course_opt)
+    sheet_course = None if course_col else named
     spot = not course_col and sheet_course is None and "spot_score" in cols \
         and not any(f in cols for f in MEASURE_FIELDS if f != "spot_score")
     error = whole_sheet_error(file, sheet.name, layout, course_col or sheet_course is not None or spot or staff, term)
@@ -96,8 +99,7 @@ def sheet_cells(file: str, sheet: Sheet, layout: Layout, term: TermRules, vocab:
     if course_col and error is None:
         course = _looked_up(cells["course"], flags["course"], term.row_names, term.programme_names)
         if term.programmes is not None:  # a blank 项目 cell: the programme the sheet or file names
-            fallback = named_by_sheet(sheet, layout, term) or named_from_outside(file_stem, term, course_opt)
-            course = [fallback if c is BLANK and i not in flags["course"] else k
+            course = [named if c is BLANK and i not in flags["course"] else k
                       for i, (c, k) in enumerate(zip(cells["course"], course))]
     else:  # the sheet's course; an unusable sheet's rows are about it too, whatever their cells say
         course = [sheet_course] * len(rows)
