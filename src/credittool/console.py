@@ -160,6 +160,10 @@ def programmes_summary(term: dict) -> None:
     console.print("学年达标标准：" + ("" if term["standards"] else "（未规定）"), highlight=False)
     for line in term["standards"]:
         console.print(f"  · {line}", highlight=False)
+    if term.get("cycle"):
+        console.print("周期：", highlight=False)
+        for line in term["cycle"]:
+            console.print(f"  · {line}", highlight=False)
 
 
 def check_summary(result, out=None) -> None:  # noqa: ANN001 - CheckResult, Path | None

@@ -16,6 +16,7 @@ from credittool.write.rejects import REJECT_COLUMNS
 from credittool.resolve.run import resolve
 from credittool.rules.loader import TermRules, load_rules
 from credittool.rules.schema import Course
+from credittool.score.cycle import describe as describe_cycle
 from credittool.score.standards import describe
 from credittool.write.xlsxout import SheetSpec, write_xlsx
 
@@ -42,6 +43,8 @@ def _term_info(t: TermRules) -> dict:
              "hours": "按名册" if p.fixed_hours is None else str(p.fixed_hours),
              "passing": "出勤即合格" if p.attendance_based else "看结果（合格、结业…）"} for p in ps.programmes]
         info["standards"] = describe(ps)
+        if ps.cycle is not None:
+            info["cycle"] = describe_cycle(ps.cycle, ps.category_names)
     return info
 
 

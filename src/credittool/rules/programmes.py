@@ -137,6 +137,61 @@ class Research(StrictModel):
     assumed: StrictBool = False  # unawarded_weight: the source says nothing of a project without an award
 
 
+class Allowance(StrictModel):
+    """R19: at most `hours` carried forward, or owed, at a time."""
+    hours: Annotated[Number, Field(gt=0, le=1000)]
+    assumed: StrictBool = False
+
+
+class Cycle(StrictModel):
+    """R15, R19: the cycle (周期) the school years belong to, `2016-2020` holding the years
+    2016-17 … 2020-21, and what a teacher must have over it.
+
+    - `hours`: at least this many in all over the cycle (360), the sum of the years' totals
+      (after each year's caps), less a loan still owed at its end;
+    - `minimums`: at least so many in a category over the cycle;
+    - `carry_forward`: a year's own hours above its total minimum count toward the next
+      year's, at most `hours` of them (once: what is carried is not carried again);
+    - `borrowing` (学分借贷): a year short of its total minimum, and of nothing else, is
+      lent the shortfall against the years after (「经学分借贷，视为达标」), while no more than
+      `hours` are owed at a time. A later year's own hours above its minimum repay it first.
+
+    A year's minimum for both is its standards' `total`. score/cycle.py works it out.
+    """
+    id: Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{4}$")]
+    name: Text  # 2016—2020年继续教育周期
+    hours: Hours
+    minimums: tuple[CategoryMinimum, ...] = ()
+    carry_forward: Allowance | None = None
+    borrowing: Allowance | None = None
+    assumed: StrictBool = False  # the cycle's years: the source names the cycle, not its years
+
+    @model_validator(mode="after")
+    def _span(self) -> Cycle:
+        first, last = self.first, self.last
+        if not 0 <= last - first <= 9:
+            raise ValueError(f"周期 {self.id}：末年应在首年之后，至多十年（例如 2016-2020）")
+        return self
+
+    @property
+    def first(self) -> int:
+        return int(self.id[:4])
+
+    @property
+    def last(self) -> int:
+        return int(self.id[5:])
+
+    @cached_property
+    def years(self) -> tuple[str, ...]:
+        """The school years of the cycle: 2016-17 … 2020-21."""
+        return tuple(school_year(y) for y in range(self.first, self.last + 1))
+
+
+def school_year(first: int) -> str:
+    """The school year that starts in `first`: 2018 → 2018-19."""
+    return f"{first}-{(first + 1) % 100:02d}"
+
+
 class ProgrammeSet(StrictModel):
     """One term's programme file."""
 
@@ -150,6 +205,7 @@ class ProgrammeSet(StrictModel):
     fields: dict[FieldName, tuple[Text, ...]]
     result_words: YesNoWords  # yes: passed (合格, 结业 …); no: not passed (不合格, 未结业 …)
     research: Research | None = None  # R14: the schools' 课题 weights
+    cycle: Cycle | None = None  # R15, R19: the cycle the year belongs to
     credits_per_hour: Annotated[Number, Field(gt=0, le=1)] = 0.1  # R1: credits are hours / 10
 
     @model_validator(mode="after")
@@ -226,6 +282,8 @@ def _references(ps: ProgrammeSet) -> list[tuple[KeyPath, str]]:
         category(("standards", "caps", i, "category"), c.category)
     for i, r in enumerate(s.required):
         programme(("standards", "required", i, "programme"), r.programme)
+    if ps.cycle is not None:
+        items += _cycle_references(ps, ps.cycle, cats)
     with_minimum = {m.category for m in s.minimums}
     for i, m in enumerate(s.make_up):
         programme(("standards", "make_up", i, "programme"), m.programme)
@@ -236,4 +294,24 @@ def _references(ps: ProgrammeSet) -> list[tuple[KeyPath, str]]:
         if m.programme in progs and progs[m.programme].category == m.toward:
             items.append((("standards", "make_up", i, "programme"),
                           f"项目 {m.programme} 本身就属于类别 {m.toward}，不是补训"))
+    return items
+
+
+def _cycle_references(ps: ProgrammeSet, cy: Cycle, cats: set[str]) -> list[tuple[KeyPath, str]]:
+    """The term's year is one of the cycle's; a cycle minimum's category is declared, once;
+    carrying and lending need a year's total minimum."""
+    items: list[tuple[KeyPath, str]] = []
+    if ps.term.year not in cy.years:
+        items.append((("term", "year"), f"学年 {ps.term.year} 不在周期 {cy.id}（{cy.years[0]} 至 {cy.years[-1]}）之内"))
+    seen: set[str] = set()
+    for i, m in enumerate(cy.minimums):
+        if m.category not in cats:
+            items.append((("cycle", "minimums", i, "category"),
+                          f"类别 {m.category} 未在 categories 中声明（已声明：{'、'.join(sorted(cats))}）"))
+        elif m.category in seen:
+            items.append((("cycle", "minimums", i), f"cycle.minimums 中 {m.category} 写了两次"))
+        seen.add(m.category)
+    for key in ("carry_forward", "borrowing"):
+        if getattr(cy, key) is not None and ps.standards.total is None:
+            items.append((("cycle", key), f"cycle.{key} 以学年合计最低学时为准：standards 须写 total"))
     return items
