@@ -94,6 +94,17 @@ print(len(df))
 """
 
 
+def scale_args(doc: str, scales: dict, **extra: dict) -> tuple[argparse.Namespace, list[str]]:
+    """The command line of a benchmark run at one scale of `scales` or all ("both"), with
+    `extra` options (name → add_argument's keywords); the scales chosen."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", choices=(*scales, "both"), default="both")
+    for name, kw in extra.items():
+        ap.add_argument(name, **kw)
+    args = ap.parse_args()
+    return args, list(scales) if args.scale == "both" else [args.scale]
+
+
 def stage(code: str, *args: str) -> tuple[str, float, float]:
     """Run code in a child; return its last stdout line, wall seconds and peak memory MiB:
     of the child's whole process tree (its workers and helpers too), the sum of their

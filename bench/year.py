@@ -16,7 +16,6 @@ district's says whether the year scales linearly (1.0 is linear).
 
 from __future__ import annotations
 
-import argparse
 import csv
 import sys
 import tempfile
@@ -28,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from run import PY, stage  # noqa: E402
+from run import PY, scale_args, stage  # noqa: E402
 from tools import synth  # noqa: E402
 
 RULES = ROOT / "rules" / "zhangdian-2018-19-s1.yaml"
@@ -118,11 +117,8 @@ def measure(scale: str, data: Path) -> tuple[int, float, float, float, float, st
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scale", choices=(*SCALES, "both"), default="both")
-    ap.add_argument("--data", type=Path, help="folder for the generated files (default /tmp/credittool-bench/year-<scale>)")
-    args = ap.parse_args()
-    scales = list(SCALES) if args.scale == "both" else [args.scale]
+    args, scales = scale_args(__doc__, SCALES, **{"--data": dict(
+        type=Path, help="folder for the generated files (default /tmp/credittool-bench/year-<scale>)")})
     per_row = {}
     print(f"{'scale':<9} {'rows':>9} {'ingest s':>9} {'MiB':>6} {'report s':>9} {'MiB':>6} {'both s':>7} "
           f"{'µs/row':>7}  teachers, met")

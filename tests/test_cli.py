@@ -39,7 +39,7 @@ def test_every_command_and_option_has_help() -> None:
 def test_check_shipped_rules_ok() -> None:
     res = run("check", "--rules", RULES)
     assert res.exit_code == 0, res.output
-    assert "规则文件 7 个，均无错误" in res.output
+    assert "规则文件 11 个，均无错误" in res.output  # Huadian 7, Zhangdian one a year of the cycle 2016-2020
     # the Zhangdian programme file: its programmes and the year's standards, assumptions marked
     assert "培训项目 · 2018-2019学年第一学期（2018-19-s1，2018-19学年）" in res.output
     assert "  · 面对面培训 ≥ 24 学时（假定，待确认）\n" in res.output
@@ -322,16 +322,22 @@ def test_readme_step_by_step_runs_as_written(tmp_path: Path) -> None:
     codes = []
     for line in steps[1:]:
         if line.startswith("scripts/"):  # setup (the district's year begins with it too), or
-            continue  # demo-year, which is setup and the two commands that follow it
+            continue  # demo-year and demo-cycle, which are setup and the commands that follow them
         if "once 抽测成绩 is filled in" in line:
             _fill_in_spot_scores(tmp_path / "out" / "2009-h1" / "sample.xlsx")  # the clerk's part
         codes.append(subprocess.run(["bash", "-c", line], cwd=tmp_path, capture_output=True, timeout=120).returncode)
     # the sample county's files have problems on purpose: check says so with 1, and ingest goes on;
-    # then the district's year: its ingest and its report
-    assert codes == [0, 1, 0, 0, 0, 0, 0, 0, 0]
+    # then the district's year: its ingest and its report; then the five years of the cycle
+    # sample, a teacher's card by ID and by name, a unit's cards, the cycle report, certificates
+    assert codes == [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
     assert (tmp_path / "out" / "problems.xlsx").is_file()
     assert (tmp_path / "out" / "2009-h1" / "publish" / "index.html").is_file()  # rankings: the scores are in
     assert (tmp_path / "out" / "2018-19-s1" / "report.xlsx").is_file()  # 学分达标, 单位达标
+    cycle = tmp_path / "cycle" / "out"  # the five-year sample's workspace
+    assert (cycle / "学分卡" / "学分卡_于琴思_071X.html").is_file() and (cycle / "学分卡" / "学分卡_王梅_0855.xlsx").is_file()
+    assert (cycle / "学分卡" / "学分卡_张店区第八中学.xlsx").is_file()
+    assert (cycle / "cycle-2016-2020" / "report.xlsx").is_file()
+    assert (cycle / "publish" / "证书核验.html").is_file()  # the certificates, then verify's exit 0
 
 
 def _fill_in_spot_scores(path: Path) -> None:

@@ -232,7 +232,7 @@ def test_a_version_1_ledger_is_migrated(tmp_path: Path) -> None:
     assert "第 1 次抽样（名单文件已被旧版本覆盖）尚无成绩" in result.report.spot.choice
     assert draws_rows(ws) == [(1, None, "", 8), (2, "sample.xlsx", "", 5)]
     con = sqlite3.connect(ws / "ledger.sqlite")
-    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("3",)
+    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("4",)
     assert con.execute("SELECT COUNT(*) FROM spot_scores WHERE draw_id=2 AND score='60'").fetchone() == (5,)
     # scores are one per draw now: the same teacher may have a score in draw 1 too
     con.execute("INSERT INTO spot_scores SELECT term, 1, id_number, unit, name, '70', NULL, file_id, sheet, row"

@@ -41,11 +41,14 @@ def test_shipped_rules_load_without_problems(book: RuleBook) -> None:
     assert sorted(Path(f).name for f in book.files) == [
         "huadian-2009-h1-kindergarten.yaml", "huadian-2009-h1-online.yaml", "huadian-2009-h1-text.yaml",
         "huadian-2009-h2-kindergarten.yaml", "huadian-2009-h2-online.yaml", "huadian-2009-h2-text.yaml",
-        "zhangdian-2018-19-s1.yaml"]
+        "zhangdian-2016-17-s1.yaml", "zhangdian-2017-18-s1.yaml", "zhangdian-2018-19-s1.yaml",
+        "zhangdian-2019-20-s1.yaml", "zhangdian-2020-21-s1.yaml"]
 
 
 def test_shipped_rules_have_two_terms_of_three_tracks(book: RuleBook) -> None:
-    assert sorted(book.terms) == ["2009-h1", "2009-h2", "2018-19-s1"]  # the last: Zhangdian's programmes
+    # then Zhangdian's programmes, a term a year of the cycle 2016-2020
+    assert sorted(book.terms) == ["2009-h1", "2009-h2", "2016-17-s1", "2017-18-s1", "2018-19-s1", "2019-20-s1",
+                                  "2020-21-s1"]
     for term in (book.terms["2009-h1"], book.terms["2009-h2"]):
         assert sorted(term.by_track) == ["kindergarten", "online", "text"]
         assert term.programmes is None

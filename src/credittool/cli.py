@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -24,6 +25,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: long Chinese lines have no spaces to wrap at, and rich cuts them off
 )
+
+T = TypeVar("T")
 
 RulesOpt = Annotated[list[Path], typer.Option(
     "--rules", "-r", metavar="<规则>", help="规则文件或文件夹（可多次给出），例如 rules/ 或 rules/huadian-2009-h1-text.yaml。")]
@@ -51,6 +54,17 @@ def _version(value: bool) -> None:
 def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                                 help="显示版本号后退出。")] = False) -> None:
     """继续教育学时学分登记工具。"""
+
+
+def _run(call: Callable[[], T], render: Callable[[T], None]) -> T:
+    """A command's library call, its user's mistakes as a message and an exit code (never a
+    traceback), its result rendered."""
+    try:
+        result = call()
+    except CredittoolError as exc:
+        raise _fail(exc) from None
+    render(result)
+    return result
 
 
 def _fail(exc: CredittoolError) -> typer.Exit:
@@ -209,12 +223,22 @@ def report(
     draw: Annotated[int | None, typer.Option(
         "--draw", min=1, metavar="<第几次>", help="排名用本学期第几次抽样的成绩（1 = sample.xlsx，N = sample-N.xlsx）。"
                               "默认用已登记成绩的那次；几次都有成绩时须指定。")] = None,
+    cycle: Annotated[str | None, typer.Option(
+        "--cycle", metavar="<周期>", help="五年周期报告（R15），如 2016-2020：各单位进度与落后名单 → out/cycle-<周期>/report.xlsx。")] = None,
+    year: Annotated[str | None, typer.Option(
+        "--year", "-y", metavar="<学年>", help="与 --cycle 一起：截至哪个学年（含），如 2018-19；默认台账中周期内最后一个学年。")] = None,
 ) -> None:
     """生成抽测成绩排名与单位汇总 out/<学期>/report.xlsx（R8、R9），及公开发布稿 publish/。
 
     report.xlsx：个人排名、团体排名、单位汇总（含验印率图）、未验印名单（含全部原因）。
     publish/：index.html 与 排名.xlsx，只含单位、姓名、成绩，不含身份证号；抽测成绩登记齐之前不生成（--partial 除外）。
+    培训项目学期：学分达标与单位达标。--cycle：五年周期的单位进度、落后名单与周期明细。
     """
+    if cycle is not None:
+        _cycle_report(workspace, cycle, year, top)
+        return
+    if year is not None:
+        raise _fail(UsageError("--year 只与 --cycle 一起用", "学年报告用 --term 指定该学年的学期，例如 --term 2018-19-s1"))
     from credittool import console
     from credittool.commands.report import YearReportResult, make_report
 
@@ -227,6 +251,90 @@ def report(
         console.year_report_summary(result)
     else:
         console.report_summary(result, top=top)
+
+
+AsOfTermOpt = Annotated[str | None, typer.Option(
+    "--term", "-t", metavar="<学期>", help="截至哪个学期（含）；默认台账中的全部学期。")]
+AsOfYearOpt = Annotated[str | None, typer.Option(
+    "--year", "-y", metavar="<学年>", help="截至哪个学年（含），如 2018-19；与 --term 只给一个。")]
+CardOutOpt = Annotated[Path | None, typer.Option(
+    "--out", "-o", metavar="<文件夹>", help="学分卡写到哪里（默认 工作目录/out/学分卡/）。")]
+
+
+@app.command(cls=ZhCommand)
+def card(
+    who: Annotated[str, typer.Argument(metavar="<身份证号或姓名>", help="教师的身份证号（18 位），或姓名（重名时列出各人，请改用身份证号）。",
+                                       show_default=False)],
+    term: AsOfTermOpt = None,
+    year: AsOfYearOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+    out: CardOutOpt = None,
+) -> None:
+    """一位教师的学分卡（R11）：历年每条学习记录及其来源、各学年达标情况与五年周期进度。
+
+    写出可打印的 A4 页面 学分卡_<姓名>_<身份证号后4位>.html 与同名 .xlsx。学分卡含身份证号，勿公开。
+    """
+    from credittool import console_record
+    from credittool.commands.card import make_card
+
+    _run(lambda: make_card(workspace, who, term=term, year=year, out=out), console_record.card_summary)
+
+
+@app.command(cls=ZhCommand)
+def cards(
+    unit: Annotated[str, typer.Option("--unit", "-u", metavar="<单位>", help="单位名称，与名册上写的一致。")],
+    term: AsOfTermOpt = None,
+    year: AsOfYearOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+    out: CardOutOpt = None,
+) -> None:
+    """一个单位全部教师的学分卡，合为一个可打印文件（每人一页）：学分卡_<单位>.html 与 .xlsx。
+
+    教师的单位取其最近一个学期的名册（人事关系所在单位），无名册时取成绩表上的单位。
+    """
+    from credittool import console_record
+    from credittool.commands.card import make_cards
+
+    _run(lambda: make_cards(workspace, unit, term=term, year=year, out=out), console_record.cards_summary)
+
+
+@app.command(cls=ZhCommand)
+def certificates(
+    term: Annotated[str | None, typer.Option("--term", "-t", metavar="<学期>", help="只发这个课程学期（验印）的证书。")] = None,
+    year: Annotated[str | None, typer.Option("--year", "-y", metavar="<学年>", help="只发这个学年（达标）的证书，如 2018-19。")] = None,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """为验印的教师（R9）与学年达标的教师（R17）发证书编号与核验码（R20）。
+
+    编号一经发出不再改变、不再复用；之后每次导入都随之更新：依据不再成立的证书标「已撤销」，
+    更正后的发新编号。写出 out/certificates.xlsx（含身份证号，内部用）与 out/publish/证书核验.html（可公开，不含身份证号）。
+    """
+    from credittool import console_record
+    from credittool.commands.certificates import issue
+
+    _run(lambda: issue(workspace=workspace, term=term, year=year), console_record.issue_summary)
+
+
+@app.command(cls=ZhCommand)
+def verify(
+    code: Annotated[str, typer.Argument(metavar="<编号或核验码>", help="证书编号（如 2009-h1-000001）或核验码（如 ABCD-EFGH-IJKL）。",
+                                        show_default=False)],
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """核验一份证书是否由本台账签发，以及它证明什么。退出状态：0 真实有效；1 查无此证或已撤销。"""
+    from credittool import console_record
+    from credittool.commands.certificates import verify as run_verify
+
+    cert = _run(lambda: run_verify(workspace=workspace, text=code), lambda c: console_record.verify_summary(code, c))
+    raise typer.Exit(0 if cert is not None and cert.revoked_at is None else 1)
+
+
+def _cycle_report(workspace: Path, cycle: str, year: str | None, top: int) -> None:
+    from credittool import console_record
+    from credittool.commands.cyclereport import make_cycle_report
+
+    _run(lambda: make_cycle_report(workspace=workspace, cycle=cycle, year=year),
+         lambda result: console_record.cycle_report_summary(result, top=top))
 
 
 def _date(text: str | None):  # noqa: ANN202 - datetime.date; imported lazily

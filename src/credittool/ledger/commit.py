@@ -22,10 +22,10 @@ from credittool.ledger.filerecords import Recorded, record_files
 from credittool.ledger.spotscores import REJECT_CODES, SpotCounts, SpotRun
 from credittool.ledger.stamps import refresh_stamps
 from credittool.ledger.terms import commit_rules
-from credittool.ledger import absences, verdicts
+from credittool.ledger import absences, certificates, verdicts
 from credittool.resolve import missing
 from credittool.resolve.run import Entries, Resolution
-from credittool.resolve.table import str_ranks
+from credittool.resolve.table import Table, str_ranks
 from credittool.rules.loader import TermRules
 
 # rejects found against the ledger rather than in the files
@@ -104,8 +104,9 @@ def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileR
                                                         programmes=term.programmes is not None)
         with bulk_entries(con, len(entries)):
             _insert_entries(con, term_id, entries, entry_fid)
-        verdicts.store_staff(con, term_id, res.entries.table, res.staff, sheet_fid)
-        staff_fid = sheet_fid[res.entries.table.sheet[res.staff]]
+        staff = _drop_staff_conflicts(con, term_id, res.entries.table, res.staff, sheet_fid, file_rejects)
+        verdicts.store_staff(con, term_id, res.entries.table, staff, sheet_fid)
+        staff_fid = sheet_fid[res.entries.table.sheet[staff]]
         kept = np.concatenate([entry_fid, staff_fid[staff_fid >= 0]])
         accepted = dict(zip(*np.unique(kept, return_counts=True))) if len(kept) else {}
         for fr, _ in fresh:
@@ -116,6 +117,7 @@ def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileR
         if term.by_track:
             refresh_stamps(con, term, None if prior_entries else entries)  # a first load: the term is the run
         verdicts.refresh_verdicts(con, term_id)  # a programme term: the year's verdicts
+        certificates.sync_issued(con, term_id, now)  # once issued, they follow the stamps or verdicts
         bump_generation(con, term_id)
     if not prior_entries and len(entries) == len(res.entries) and len(rec.fids) == len(fresh):
         out.whole = frozenset(rec.fids.values())
@@ -228,6 +230,38 @@ def _drop_ledger_conflicts(con: sqlite3.Connection, term_id: str, entries: Entri
     keep = np.ones(len(entries), dtype=bool)
     keep[list(hits)] = False
     return entries.take(keep), entry_fid[keep]
+
+
+def _drop_staff_conflicts(con: sqlite3.Connection, term_id: str, t: Table, rows: np.ndarray, sheet_fid: np.ndarray,
+                          file_rejects: dict[str, list[Problem]]) -> np.ndarray:
+    """R18: within a term a teacher is on one unit's staff list. A staff-list row whose ID
+    the ledger already has on another unit's list of the term, or under another name, is
+    rejected naming that row (between terms it is a move: ledger/record.py). Rows of a file
+    another run committed meanwhile (file_id -1) are left to that run."""
+    rows = rows[sheet_fid[t.sheet[rows]] >= 0] if len(rows) else rows
+    if not len(rows) or con.execute("SELECT 1 FROM staff WHERE term = ? LIMIT 1", (term_id,)).fetchone() is None:
+        return rows
+    c = t.col
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS _staff_new(k INTEGER PRIMARY KEY, id TEXT, unit TEXT, name TEXT)")
+    con.execute("DELETE FROM _staff_new")
+    con.executemany("INSERT INTO _staff_new VALUES (?,?,?,?)",
+                    ((k, c["id"][i], c["unit"][i], c["name"][i]) for k, i in enumerate(rows.tolist())))
+    hits: dict[int, tuple] = {}
+    for k, *hit in con.execute(
+            """SELECT n.k, s.unit, s.name, f.name, s.sheet, s.row
+               FROM _staff_new n CROSS JOIN staff s ON s.term = ? AND s.id_number = n.id JOIN files f USING (file_id)
+               WHERE f.active = 1 AND (s.unit <> n.unit OR s.name <> n.name)
+               ORDER BY n.k, f.name, s.sheet, s.row""", (term_id,)):
+        hits.setdefault(k, tuple(hit))
+    for k, (unit, name, fname, sheet, row) in sorted(hits.items()):
+        r = t.record(int(rows[k]))
+        file_rejects[r.file].append(
+            Problem(r.file, r.sheet, r.row, r.headers.get("id", "身份证号"), r.id, LEDGER_CLASH,
+                    f"该身份证号本学期已在「{unit}」的名册上登记为「{name}」（{fname}「{sheet}」第{row}行）",
+                    "同一学期一位教师只在一个单位的名册上：核对身份证号；确属调入，从原单位名册删去该行后以原文件名重新导入"))
+    keep = np.ones(len(rows), dtype=bool)
+    keep[list(hits)] = False
+    return rows[keep]
 
 
 def _ledger_conflicts(con: sqlite3.Connection, term_id: str, entries: Entries, units: bool) -> dict[int, tuple]:

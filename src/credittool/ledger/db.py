@@ -14,7 +14,8 @@ from pathlib import Path
 LEDGER_NAME = "ledger.sqlite"  # in the workspace
 # 2: draws numbered per term with their file and reason; spot scores per draw
 # 3: staff lists, research projects and the year's verdicts (programme terms, R12–R17)
-SCHEMA_VERSION = 3
+# 4: certificates (R20)
+SCHEMA_VERSION = 4
 
 BULK_MIN_ROWS = 100_000  # below this, updating the indexes row by row costs next to nothing
 # The entries table's indexes, its key among them (one result per teacher and course of a
@@ -171,6 +172,15 @@ CREATE TABLE IF NOT EXISTS verdicts(
     missed TEXT NOT NULL,  -- JSON: the keys of the standards missed (score/standards.py standard_labels)
     PRIMARY KEY(year, id_number)
 );
+-- certificate numbers (ledger/certificates.py, R20): never deleted, never renumbered
+CREATE TABLE IF NOT EXISTS certificates(
+    number TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,  -- 'term': stamped (验印, R9), 'year': the year's standards met (R17)
+    period TEXT NOT NULL, id_number TEXT NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL,
+    hours TEXT NOT NULL, credits TEXT NOT NULL, issued_at TEXT NOT NULL,
+    revoked_at TEXT, revoked_why TEXT
+);
+CREATE INDEX IF NOT EXISTS certificates_holder ON certificates(kind, period, id_number);
 CREATE TABLE IF NOT EXISTS replacements(
     term TEXT NOT NULL, unit TEXT NOT NULL, course_id TEXT NOT NULL,
     old_file_id INTEGER NOT NULL, new_file_id INTEGER NOT NULL, rows_replaced INTEGER NOT NULL,
@@ -197,8 +207,8 @@ def connect(path: Path) -> sqlite3.Connection:
         (version,) = con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         if int(version) < 2:
             _migrate_to_2(con)
-        if int(version) < 3:  # 3 only adds tables, which the schema above has just made
-            con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        if int(version) < 4:  # 3 and 4 only add tables, which the schema above has just made
+            con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
         con.execute("CREATE UNIQUE INDEX IF NOT EXISTS draws_seq ON draws(term, seq)")
         _add_file_error(con)
     return con

@@ -100,7 +100,7 @@ def research_weights(con: sqlite3.Connection, term_id: str) -> dict[str, Weight]
     return {unit: school_weight(p, ps.research) for unit, p in projects.items()}
 
 
-def _exact(x: float) -> Decimal:
+def exact(x: float) -> Decimal:
     """A sum of hours as the ledger's REAL gives it, back to the decimal it is (rosters give
     hours to a decimal place or two)."""
     return Decimal(f"{x:.4f}").normalize() + 0
@@ -126,7 +126,7 @@ def refresh_verdicts(con: sqlite3.Connection, term_id: str) -> None:
         if pid not in ps.by_id:  # a programme of another term's rules this year's rules do not name
             continue
         if ok:
-            hours[ident][pid] = _exact(h)
+            hours[ident][pid] = exact(h)
             passed[ident].add(pid)
         who[ident] = min(who.get(ident, (unit, name)), (unit, name))
     for ident, unit, name in con.execute(

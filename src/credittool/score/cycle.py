@@ -20,7 +20,7 @@ The pace: by the end of the k-th of n years a teacher should have k/n of the cyc
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -70,24 +70,11 @@ class CycleState:
     by_category: dict[str, Decimal]  # summed over the years
     category_short: dict[str, Decimal]  # cycle minimum's category → hours still missing
     expected: Decimal  # the pace: what the years followed should have reached
-
-    @property
-    def hours(self) -> Decimal:
-        """The cycle's hours: the years' totals, less a loan unpaid at the cycle's end."""
-        return self.earned - self.unpaid
-
-    @property
-    def missing(self) -> Decimal:
-        return max(dec(self.cycle.hours) - self.hours, ZERO)
-
-    @property
-    def behind(self) -> Decimal:
-        """How far the teacher is behind the pace (0: on it)."""
-        return max(self.expected - self.hours, ZERO)
-
-    @property
-    def years_left(self) -> int:
-        return len(self.cycle.years) - len(self.years)
+    hours: Decimal  # the cycle's hours: the years' totals, less a loan unpaid at the cycle's end
+    missing: Decimal  # the cycle's hours short of its minimum
+    behind: Decimal  # how far the teacher is behind the pace (0: on it)
+    years_left: int
+    status: str  # 已完成, 未完成 (the cycle over), 落后 or 进度正常
 
     @property
     def per_year_needed(self) -> Decimal:
@@ -96,15 +83,15 @@ class CycleState:
 
     @property
     def done(self) -> bool:
-        return not self.missing and not any(self.category_short.values())
+        return self.status == "已完成"
 
-    @property
-    def status(self) -> str:
-        if self.done:
-            return "已完成"
-        if not self.years_left:
-            return "未完成"
-        return "落后" if self.behind else "进度正常"
+
+def _status(missing: Decimal, short: Mapping[str, Decimal], years_left: int, behind: Decimal) -> str:
+    if not missing and not any(short.values()):
+        return "已完成"
+    if not years_left:
+        return "未完成"
+    return "落后" if behind else "进度正常"
 
 
 def follow(cycle: Cycle, years: Mapping[str, YearIn], as_of: str) -> CycleState:
@@ -147,7 +134,10 @@ def follow(cycle: Cycle, years: Mapping[str, YearIn], as_of: str) -> CycleState:
     unpaid = owed if span[-1] == cycle.years[-1] else ZERO
     short = {m.category: max(dec(m.hours) - by_category.get(m.category, ZERO), ZERO) for m in cycle.minimums}
     expected = dec(cycle.hours) * len(span) / len(cycle.years)
-    return CycleState(cycle, as_of, tuple(out), earned, owed, unpaid, by_category, short, expected)
+    hours = earned - unpaid
+    missing, behind, left = max(dec(cycle.hours) - hours, ZERO), max(expected - hours, ZERO), len(cycle.years) - len(span)
+    return CycleState(cycle, as_of, tuple(out), earned, owed, unpaid, by_category, short, expected, hours, missing,
+                      behind, left, _status(missing, short, left, behind))
 
 
 def describe(cycle: Cycle, category_names: Mapping[str, str]) -> list[str]:
@@ -163,9 +153,3 @@ def describe(cycle: Cycle, category_names: Mapping[str, str]) -> list[str]:
     lines.append("不借贷" if b is None else f"学年合计不足时可借贷差额（「{LENT}」），欠借至多 {show(dec(b.hours))} 学时，"
                  "以后各学年超出部分先还；周期末未还清的从周期学时中扣除" + ("（假定，待确认）" if b.assumed else ""))
     return lines
-
-
-def latest_year(cycle: Cycle, years: Sequence[str]) -> str | None:
-    """The last of `years` that belongs to the cycle, the year a record is read as of."""
-    mine = [y for y in years if y in cycle.years]
-    return max(mine) if mine else None

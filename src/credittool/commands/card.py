@@ -1,0 +1,61 @@
+"""`credittool card` and `credittool cards` as library calls: a teacher's 学分卡 (R11), or
+every card of a unit, from the ledger → out/学分卡/ (an A4 page each, and a workbook)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from credittool.ledger import record
+from credittool.ledger.record import Card
+from credittool.ledger.terms import open_ledger
+from credittool.write import card as card_out
+
+CARD_DIR = "学分卡"  # under the workspace's out/
+
+
+@dataclass
+class CardResult:
+    cards: list[Card]
+    html: Path
+    xlsx: Path
+    unit: str | None = None  # `cards --unit`
+
+
+def _out(workspace: Path, out: Path | None) -> Path:
+    folder = out if out is not None else workspace / "out" / CARD_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def make_card(workspace: Path, who: str, term: str | None = None, year: str | None = None,
+              out: Path | None = None) -> CardResult:
+    con = open_ledger(workspace)
+    try:
+        as_of = record.as_of_term(con, term, year)
+        teacher = record.one_teacher(con, who)
+        c = record.card(con, teacher, as_of)
+    finally:
+        con.close()
+    folder = _out(workspace, out)
+    stem = f"学分卡_{teacher.name}_{teacher.id_number[-4:]}"
+    result = CardResult([c], folder / f"{stem}.html", folder / f"{stem}.xlsx")
+    card_out.write(result.cards, f"{teacher.name}的学分卡", result.html, result.xlsx)
+    return result
+
+
+def make_cards(workspace: Path, unit: str, term: str | None = None, year: str | None = None,
+               out: Path | None = None) -> CardResult:
+    """Every card of the teachers whose unit, in the last term they are in up to the one
+    read as of, is `unit`."""
+    con = open_ledger(workspace)
+    try:
+        as_of = record.as_of_term(con, term, year)
+        name, ids = record.unit_teachers(con, unit, as_of)
+        cards = [record.card(con, t, as_of) for t in (record.one_teacher(con, i) for i in ids)]
+    finally:
+        con.close()
+    folder = _out(workspace, out)
+    result = CardResult(cards, folder / f"学分卡_{name}.html", folder / f"学分卡_{name}.xlsx", unit=name)
+    card_out.write(cards, f"{name}学分卡", result.html, result.xlsx)
+    return result

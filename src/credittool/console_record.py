@@ -1,0 +1,89 @@
+"""A teacher's 学分卡 and the cycle report in the terminal (`card`, `cards`, `report --cycle`)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.markup import escape
+from rich.table import Table
+
+from credittool.console import console
+from credittool.rules.schema import dec
+from credittool.score.standards import show
+
+
+def card_summary(result) -> None:  # noqa: ANN001 - commands.card.CardResult
+    """A teacher's card in the terminal: who, the moves, each year, the cycle; then the files."""
+    (c,) = result.cards
+    t = c.teacher
+    console.print(f"[bold]{escape(t.name)}[/bold]　{t.id_number}　{escape(t.unit)}", highlight=False)
+    for m in c.moves:
+        console.print(f"  调动：{m.term} 起由「{m.moved_from}」调入「{m.unit}」", highlight=False)
+    table = Table(title="学习记录", header_style="bold")
+    for col in ("学期", "课程或项目", "类别", "学时", "结果", "来源"):
+        table.add_column(col, justify="right" if col == "学时" else "left")
+    for e in c.entries:
+        table.add_row(e.term, e.what, e.category, show(e.hours), e.result, f"{e.file}「{e.sheet}」第{e.row}行")
+    console.print(table)
+    for ln in c.terms:
+        if ln.stamp is not None:
+            console.print(f"  {ln.term} 验印：{'是' if ln.stamp[0] else '否'}" + (f"（{ln.stamp[1]}）" if ln.stamp[1] else ""),
+                          highlight=False)
+    if c.years:
+        yt = Table(title="学年汇总", header_style="bold")
+        for col in ("学年", *c.categories, "合计", "达标", "原因"):
+            yt.add_column(col)
+        how = {y.year: y.how for y in c.cycle.years} if c.cycle is not None else {}
+        for y in c.years:
+            yt.add_row(y.year, *(show(y.hours.get(k, Decimal(0))) for k in c.categories), show(y.total),
+                       ("是" if y.met else "否") + (f"（{how[y.year]}）" if how.get(y.year) else ""), y.reasons)
+        console.print(yt)
+    cy = c.cycle
+    if cy is not None:
+        console.print(f"周期 {cy.cycle.name}：截至 {cy.as_of} 学年 {show(cy.hours)}/{show(dec(cy.cycle.hours))} 学时，"
+                      f"应达 {show(cy.expected)}，尚差 {show(cy.missing)}，剩 {cy.years_left} 年 —— {cy.status}", highlight=False)
+    console.print(f"已写出：{result.html}\n　　　　{result.xlsx}", highlight=False)
+
+
+def cards_summary(result) -> None:  # noqa: ANN001 - commands.card.CardResult
+    behind = sum(1 for c in result.cards if c.cycle is not None and c.cycle.status in ("落后", "未完成"))
+    console.print(f"{result.unit}：{len(result.cards)} 位教师的学分卡" + (f"，其中周期进度落后或未完成 {behind} 人" if behind else ""),
+                  highlight=False)
+    console.print(f"已写出：{result.html}\n　　　　{result.xlsx}", highlight=False)
+
+
+def cycle_report_summary(result, top: int = 10) -> None:  # noqa: ANN001 - commands.cyclereport.CycleReportResult
+    cr, t = result.rules, result.total
+    console.print(f"{cr.cycle.name}，截至 {cr.as_of} 学年：{t.teachers} 位教师，已完成 {t.done}，进度正常 {t.on_pace}，"
+                  f"落后 {t.behind}（尚差合计 {show(t.missing)} 学时）", highlight=False)
+    if cr.absent_years:
+        console.print(f"[bold yellow]注意：[/]台账中没有 {'、'.join(cr.absent_years)} 学年的记录，这些学年人人按 0 学时计；"
+                      "导入该学年的名册与项目名单（credittool ingest … --term <该学年的学期>）后重新生成。", highlight=False)
+    if result.at_risk:
+        table = Table(title=f"落后名单（前 {min(top, len(result.at_risk))} 位，按每年需从多到少）", header_style="bold")
+        for col in ("单位", "姓名", "已获", "应达", "尚差", "剩余学年", "每年需"):
+            table.add_column(col, justify="left" if col in ("单位", "姓名") else "right")
+        for r in result.at_risk[:top]:
+            s = r.state
+            table.add_row(escape(r.unit), escape(r.name), show(s.hours), show(s.expected), show(s.missing),
+                          str(s.years_left), show(s.per_year_needed.quantize(Decimal("0.1")).normalize()))
+        console.print(table)
+    console.print(f"已写出：{result.path}（单位进度、落后名单）\n　　　　{result.detail}（周期明细：每位教师）", highlight=False)
+
+
+def issue_summary(result) -> None:  # noqa: ANN001 - commands.certificates.IssueResult
+    console.print(f"证书：新发 {result.issued} 份，撤销 {result.revoked} 份；台账中有效证书共 {result.valid} 份。", highlight=False)
+    console.print(f"已写出：{result.listing}（含身份证号，内部用）\n　　　　{result.page}（可公开）", highlight=False)
+
+
+def verify_summary(text: str, cert) -> None:  # noqa: ANN001 - ledger.certificates.Certificate | None
+    from credittool.write.verifypage import mask_name
+
+    if cert is None:
+        console.print(f"[bold red]查无此证：[/]「{escape(text)}」不是本台账签发的证书编号或核验码。", highlight=False)
+        return
+    head = "[bold green]证书真实有效。[/]" if cert.revoked_at is None else f"[bold yellow]此证书已撤销[/]（{cert.revoked_at}：{cert.revoked_why}）。"
+    console.print(head, highlight=False)
+    for k, v in (("证书编号", cert.number), ("证明事项", cert.what), ("姓名", mask_name(cert.name)), ("单位", cert.unit),
+                 ("学时", cert.hours), ("学分", cert.credits), ("签发时间", cert.issued_at)):
+        console.print(f"  {k}：{escape(v)}", highlight=False)
