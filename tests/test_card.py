@@ -13,6 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from conftest import RULES, check_id, write_xlsx
@@ -219,7 +221,7 @@ def test_r15_cycle_report_units_and_the_at_risk_list_worked_by_hand(ws: Path) ->
     assert wb.sheetnames == ["单位进度", "落后名单"]
     assert load_workbook(r.detail, read_only=True).sheetnames == ["周期明细"]
     rows = [row for row in wb["落后名单"].iter_rows(values_only=True) if row[0] == "实验中学"]
-    assert rows == [("实验中学", "李四", B, 151, 0, 151, 216, 65, 209, 2, 104.5, "落后")]
+    assert rows == [("实验中学", "李四", B, 151, 0, 0, 151, 216, 65, 209, 2, 104.5, "落后")]
     wb.close()
 
 
@@ -258,3 +260,109 @@ def test_r9_r10_a_course_terms_card_the_huadian_sample(tmp_path: Path) -> None:
     assert (t.term, t.unit, t.year, t.stamp[0]) == ("2009-h1", "桦甸市第二中学", None, False)
     assert "《教师的教学技能》（综合成绩 57.8 低于 60）" in t.stamp[1] and "未参加" in t.stamp[1]
     assert (c.years, c.cycle) == ((), None)  # a course term: no year's standards, no cycle declared
+
+
+def test_r2_r9_explain_a_course_terms_results_with_the_arithmetic(tmp_path: Path) -> None:
+    """包强丰 again: each composite as the weights on the row's values (R2: 0.7 exam + 0.3 blog),
+    each value at its cell, each course at its rules line, and the stamp refused by R9."""
+    from credittool.commands.card import make_explain
+
+    ws = tmp_path / "ws"
+    ingest([RULES.parent / "samples" / "county-2009-h1"], rules=[RULES], workspace=ws, term="2009-h1")
+    e = make_explain(ws, "220202196108102351")
+    meeting, reader, skills, stamp = e.steps
+    assert reader.arithmetic == "0.7 × 83 + 0.3 × 75 = 80.6 ≥ 60 → 合格"
+    assert skills.arithmetic == "0.7 × 50 + 0.3 × 76 = 57.8 < 60 → 不合格"
+    assert [(i.what, i.value) for i in skills.inputs] == [("考试成绩", "50"), ("博文成绩", "76"), ("博文篇数", "11")]
+    assert skills.inputs[0].where.startswith("桦甸市第二中学.xlsx「《教师的教学技能》」第30行 ")
+    assert meeting.arithmetic == "出勤即合格：出勤「否」→ 不合格"
+    path, line = skills.rule.split("；")[0].rsplit(":", 1)
+    assert Path(path).read_text(encoding="utf-8").splitlines()[int(line) - 1].strip() == "- id: teaching-skills"
+    assert (stamp.outcome, stamp.rule[:2]) == ("不验印", "R9")
+
+
+def test_r19_loans_and_carries_declared_in_the_rules_through_ingest_to_the_card(tmp_path: Path) -> None:
+    """The shipped Zhangdian files with borrowing (12) and carry-forward (20) declared in the
+    2018-19 file, which the other years take as their base. 张三: 2016-17 24 + 30 + 8 = 62,
+    short of 72 only: lent 10 (视为达标). 2017-18 24 + 30 + min(26, 24) = 78: its surplus 6
+    repays 6, 4 still owed. 2018-19 40 + 30 + 24 = 94: its surplus 22 repays 4 and carries
+    min(22 − 4, 20) = 18."""
+    import shutil
+
+    from credittool.score.cycle import LENT
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for f in RULES.glob("zhangdian-*.yaml"):
+        shutil.copy(f, rules / f.name)
+    z = rules / "zhangdian-2018-19-s1.yaml"
+    z.write_text(z.read_text(encoding="utf-8").replace(
+        "  hours: 360\n", "  hours: 360\n  borrowing: {hours: 12}\n  carry_forward: {hours: 20}\n"), encoding="utf-8")
+    ws = tmp_path / "ws"
+    for year, (f2f, sb) in {"2016-17": (24, 8), "2017-18": (24, 26), "2018-19": (40, 24)}.items():
+        d = tmp_path / year
+        d.mkdir()
+        school(d, "实验中学", [("张三", A)], {A: sb})
+        rosters(d, [("张三", A, "实验中学", f2f, 30)])
+        assert not ingest([d], rules=[rules], workspace=ws, term=f"{year}-s1").rejects
+    c = make_card(ws, A).cards[0]
+    assert [(y.year, y.total, y.met) for y in c.years] == [("2016-17", 62, False), ("2017-18", 78, True),
+                                                           ("2018-19", 94, True)]  # each year judged alone
+    cy = c.cycle
+    assert [(y.how, y.borrowed, y.repaid, y.owed, y.carried_out) for y in cy.years] == [
+        (LENT, 10, 0, 10, 0), ("", 0, 6, 4, 0), ("", 0, 4, 0, 18)]
+    assert (cy.earned, cy.unpaid, cy.hours) == (234, 0, 234)
+    from typer.testing import CliRunner
+
+    from credittool.cli import app
+
+    out = CliRunner().invoke(app, ["card", A, "-w", str(ws), "-o", str(tmp_path)]).output
+    assert "2016-17：借贷 10，尚欠 10（经学分借贷，视为达标）" in out and "2018-19：还贷 4，结转出 18" in out
+
+
+teacher_year = st.tuples(st.sampled_from((None, "实验中学", "第二中学")), st.integers(0, 60), st.integers(0, 40))
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.lists(st.lists(teacher_year, min_size=2, max_size=2), min_size=3, max_size=3))
+def test_hours_are_conserved_and_counted_once_across_years_and_moves(plan: list[list[tuple]]) -> None:
+    """Three teachers over two years, each year at one of two schools or on no list, with
+    random hours: the cards' entries sum to the ledger's and to what was sent, each year's
+    total is 面对面 + 30 + min(校本, 24) (R17), and the cycle sums the years once (R15)."""
+    import sqlite3
+    import tempfile
+
+    people = (("张三", A), ("李四", B), ("王五", C))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        sent = Decimal(0)
+        for k, year in enumerate(("2016-17", "2017-18")):
+            d = root / year
+            d.mkdir()
+            here = [(n, i, *plan[j][k]) for j, (n, i) in enumerate(people) if plan[j][k][0] is not None]
+            for unit in ("实验中学", "第二中学"):
+                staff = [(n, i) for n, i, u, _, _ in here if u == unit]
+                if staff:
+                    school(d, unit, staff, {i: sb for n, i, u, _, sb in here if u == unit and sb})
+            if here:
+                rosters(d, [(n, i, u, f2f, 30) for n, i, u, f2f, _ in here])
+                ingest([d], rules=[RULES], workspace=root / "ws", term=f"{year}-s1")
+            sent += sum(Decimal(f2f + 30 + sb) for _, _, _, f2f, sb in here)
+        if not (root / "ws").exists():
+            return
+        con = sqlite3.connect(root / "ws" / "ledger.sqlite")
+        (ledger,) = con.execute("SELECT COALESCE(SUM(hours), 0) FROM entries").fetchone()
+        con.close()
+        cards = []
+        for j, (_, ident) in enumerate(people):
+            if all(plan[j][k][0] is None for k in range(2)):
+                continue
+            c = make_card(root / "ws", ident, out=root / "cards").cards[0]
+            cards.append(c)
+            want = {y: f2f + 30 + min(sb, 24) for y, (u, f2f, sb) in zip(("2016-17", "2017-18"), plan[j]) if u}
+            assert {y.year: y.total for y in c.years} == want
+            assert c.cycle.earned == sum(want.values())
+            (first, _, _), (then, _, _) = plan[j]
+            moved = first is not None and then is not None and first != then
+            assert [m.unit for m in c.moves] == ([then] if moved else [])  # R18: a move, never two people
+        assert sum(e.hours for c in cards for e in c.entries) == Decimal(str(ledger)) == sent

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -329,7 +330,7 @@ def test_readme_step_by_step_runs_as_written(tmp_path: Path) -> None:
     # the sample county's files have problems on purpose: check says so with 1, and ingest goes on;
     # then the district's year: its ingest and its report; then the five years of the cycle
     # sample, a teacher's card by ID and by name, a unit's cards, the cycle report, certificates
-    assert codes == [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    assert codes == [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
     assert (tmp_path / "out" / "problems.xlsx").is_file()
     assert (tmp_path / "out" / "2009-h1" / "publish" / "index.html").is_file()  # rankings: the scores are in
     assert (tmp_path / "out" / "2018-19-s1" / "report.xlsx").is_file()  # 学分达标, 单位达标
@@ -338,6 +339,11 @@ def test_readme_step_by_step_runs_as_written(tmp_path: Path) -> None:
     assert (cycle / "学分卡" / "学分卡_张店区第八中学.xlsx").is_file()
     assert (cycle / "cycle-2016-2020" / "report.xlsx").is_file()
     assert (cycle / "publish" / "证书核验.html").is_file()  # the certificates, then verify's exit 0
+    con = sqlite3.connect(tmp_path / "cycle" / "ledger.sqlite")  # the year closed, then the late correction
+    assert con.execute("SELECT COUNT(*) FROM meta WHERE key = 'closed:2019-20'").fetchone() == (1,)
+    assert con.execute("SELECT total, met FROM verdicts WHERE year = '2020-21' AND id_number = '370303197701089898'"
+                       ).fetchone() == ("72", 1)  # 蒋琴: 71 + 1 = 72 (samples/cycle-2016-2020/README.md)
+    con.close()
 
 
 def _fill_in_spot_scores(path: Path) -> None:

@@ -8,6 +8,7 @@ and 达标, the unit and its changes between years, and the cycle's hours and ou
 from __future__ import annotations
 
 import csv
+import re
 import sqlite3
 from collections import defaultdict
 from decimal import Decimal
@@ -120,3 +121,68 @@ def test_hours_are_conserved_the_cards_sum_to_the_ledger(ws: Path, cards) -> Non
     con.close()
     assert sum(len(c.entries) for c in cards.values()) == n  # no entry on two cards, none on none
     assert sum(e.hours for c in cards.values() for e in c.entries) == Decimal(str(ledger))
+
+
+# --- explain (item 4): the source cell and the rules line of every verdict ----------------------
+
+HAND_CHECKED = ("370303198301220855", "370303197701089898", "370303199708028149", "370303198703108399",
+                "370321198809059129", "370303198107116392", "37030319710304071X")  # README.md's teachers
+KEY_AT_LINE = {"programme": "id: {}", "minimum": "category: {}", "required": "programme: {}", "total": "total:",
+               "cycle": "cycle:"}
+
+
+def test_explain_names_the_source_cell_and_the_rules_line_of_every_verdict(ws: Path, truth) -> None:  # noqa: ANN001
+    from credittool.ledger.explain import explain
+
+    years, cycle = truth
+    con = connect(ws / "ledger.sqlite")
+    try:
+        for ident in HAND_CHECKED:
+            e = explain(con, record.one_teacher(con, ident))
+            for s in e.steps:
+                for i in s.inputs:  # every input: file, sheet, row and its column by letter and header
+                    assert re.search(r"「.+」第\d+行 [A-Z]+列「.+」$", i.where), (ident, s.title, i)
+                cited = re.findall(r"([^；\s]+\.yaml):(\d+)", s.rule)
+                assert cited or s.rule.startswith(("R9", "以上各项")), (ident, s.title, s.rule)
+                for path, line in cited:  # the line cited is the rule's own
+                    text = Path(path).read_text(encoding="utf-8").splitlines()[int(line) - 1]
+                    assert text.strip() and not text.lstrip().startswith("#"), (path, line)
+            totals = {s.title.split("学年")[0]: s.arithmetic for s in e.steps if "学年 合计" in s.title}
+            for year, t in years[ident].items():  # the arithmetic ends in the verdict's total
+                assert re.search(rf"= {t['total']} [<≥]", totals[year]), (ident, year, totals[year])
+            assert f"= {cycle[ident]['total']}" in e.steps[-1].arithmetic
+    finally:
+        con.close()
+
+
+def test_explain_cites_each_programme_and_standard_at_its_own_line(ws: Path) -> None:
+    from credittool.ledger.explain import explain
+
+    con = connect(ws / "ledger.sqlite")
+    try:
+        e = explain(con, record.one_teacher(con, "370303197701089898"))  # 蒋琴: a make-up year
+    finally:
+        con.close()
+    rules = (ROOT / "rules" / "zhangdian-2018-19-s1.yaml").read_text(encoding="utf-8").splitlines()
+
+    def at(step_title: str) -> str:
+        step = next(s for s in e.steps if s.title.startswith(step_title))
+        path, line = re.findall(r"([^；\s]+\.yaml):(\d+)", step.rule)[0]
+        return rules[int(line) - 1].strip()
+
+    assert at("2016-17-s1 全员学科研修") == "- id: subject-training"
+    assert at("2016-17学年 面对面培训") == "- {category: face-to-face, hours: 24, assumed: true}"
+    assert at("2016-17学年 省网络全员研修须完成") == "- {programme: province-online}"
+    assert at("2016-17学年 合计") == "total: {hours: 72, assumed: true}"
+    assert at("2016—2020年继续教育周期") == "cycle:"
+    makeup = next(s for s in e.steps if s.title == "2017-18学年 面对面培训 ≥ 24 学时")
+    # R12: 全员学科研修 20, short 4; 网络补训 4 counts up to the shortfall
+    assert makeup.arithmetic == "全员学科研修 20；差 4，网络补训 4 以差额为限计入 4 → 24 ≥ 24"
+    assert rules[int(re.findall(r"\.yaml:(\d+)", makeup.rule)[1]) - 1].strip() == \
+        "- {programme: makeup-online, toward: face-to-face}"
+
+
+def test_golden_explain_and_card_of_the_samples_teachers(tmp_path: Path) -> None:
+    from golden_util import CYCLE_GOLDEN, assert_golden, rendered_cycle
+
+    assert_golden(rendered_cycle(tmp_path / "ws"), CYCLE_GOLDEN)

@@ -7,31 +7,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
-from credittool import __version__
-from credittool.clizh import ZhCommand, ZhGroup, missing_option
+from credittool.cliapp import WorkspaceOpt, app
+from credittool.cliapp import fail as _fail
+from credittool.clizh import ZhCommand, missing_option
 from credittool.errors import CredittoolError, RulesInvalid, UsageError
 from credittool.read.limits import DEFAULT_MEMORY, DEFAULT_SECONDS, file_limits, show_size
 
-app = typer.Typer(
-    name="credittool",
-    cls=ZhGroup,  # help and usage errors in Chinese (clizh.py)
-    help="继续教育学时学分登记工具：导入各校成绩表，按规则计算学时学分，生成证书登记表。",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,  # plain help: long Chinese lines have no spaces to wrap at, and rich cuts them off
-)
-
-T = TypeVar("T")
-
 RulesOpt = Annotated[list[Path], typer.Option(
     "--rules", "-r", metavar="<规则>", help="规则文件或文件夹（可多次给出），例如 rules/ 或 rules/huadian-2009-h1-text.yaml。")]
-WorkspaceOpt = Annotated[Path, typer.Option(
-    "--workspace", "-w", metavar="<文件夹>", help="工作目录：台账 ledger.sqlite 与输出 out/<学期>/ 所在处。", show_default=True)]
 TermOpt = Annotated[str | None, typer.Option(
     "--term", "-t", metavar="<学期>", help="学期编号，如 2009-h1。规则只含一个学期时可省略。")]
 FileTimeoutOpt = Annotated[float | None, typer.Option(
@@ -42,38 +29,6 @@ FileMemoryOpt = Annotated[str | None, typer.Option(
     help=f"读取单个文件的内存上限（默认 {show_size(DEFAULT_MEMORY)}，如 3G、2048M；0 不限）；超过的文件报 E-FILE-LIMIT。")]
 LedgerTermOpt = Annotated[str | None, typer.Option(
     "--term", "-t", metavar="<学期>", help="学期编号，如 2009-h1。台账中只有一个学期时可省略。")]
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"credittool {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                                help="显示版本号后退出。")] = False) -> None:
-    """继续教育学时学分登记工具。"""
-
-
-def _run(call: Callable[[], T], render: Callable[[T], None]) -> T:
-    """A command's library call, its user's mistakes as a message and an exit code (never a
-    traceback), its result rendered."""
-    try:
-        result = call()
-    except CredittoolError as exc:
-        raise _fail(exc) from None
-    render(result)
-    return result
-
-
-def _fail(exc: CredittoolError) -> typer.Exit:
-    from credittool import console
-
-    if isinstance(exc, RulesInvalid):
-        console.rules_problems(exc.problems)
-    console.error(exc.message, exc.hint)
-    return typer.Exit(exc.exit_code)
 
 
 @app.command(cls=ZhCommand)
@@ -227,6 +182,8 @@ def report(
         "--cycle", metavar="<周期>", help="五年周期报告（R15），如 2016-2020：各单位进度与落后名单 → out/cycle-<周期>/report.xlsx。")] = None,
     year: Annotated[str | None, typer.Option(
         "--year", "-y", metavar="<学年>", help="与 --cycle 一起：截至哪个学年（含），如 2018-19；默认台账中周期内最后一个学年。")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="<学期>", help="与 --cycle 一起：截至哪个学期（含）所在的学年，如 2018-19-s1。")] = None,
 ) -> None:
     """生成抽测成绩排名与单位汇总 out/<学期>/report.xlsx（R8、R9），及公开发布稿 publish/。
 
@@ -235,10 +192,12 @@ def report(
     培训项目学期：学分达标与单位达标。--cycle：五年周期的单位进度、落后名单与周期明细。
     """
     if cycle is not None:
-        _cycle_report(workspace, cycle, year, top)
+        from credittool.cli_record import cycle_report
+
+        cycle_report(workspace, cycle, year, as_of, top)
         return
-    if year is not None:
-        raise _fail(UsageError("--year 只与 --cycle 一起用", "学年报告用 --term 指定该学年的学期，例如 --term 2018-19-s1"))
+    if year is not None or as_of is not None:
+        raise _fail(UsageError("--year、--as-of 只与 --cycle 一起用", "学年报告用 --term 指定该学年的学期，例如 --term 2018-19-s1"))
     from credittool import console
     from credittool.commands.report import YearReportResult, make_report
 
@@ -253,90 +212,6 @@ def report(
         console.report_summary(result, top=top)
 
 
-AsOfTermOpt = Annotated[str | None, typer.Option(
-    "--term", "-t", metavar="<学期>", help="截至哪个学期（含）；默认台账中的全部学期。")]
-AsOfYearOpt = Annotated[str | None, typer.Option(
-    "--year", "-y", metavar="<学年>", help="截至哪个学年（含），如 2018-19；与 --term 只给一个。")]
-CardOutOpt = Annotated[Path | None, typer.Option(
-    "--out", "-o", metavar="<文件夹>", help="学分卡写到哪里（默认 工作目录/out/学分卡/）。")]
-
-
-@app.command(cls=ZhCommand)
-def card(
-    who: Annotated[str, typer.Argument(metavar="<身份证号或姓名>", help="教师的身份证号（18 位），或姓名（重名时列出各人，请改用身份证号）。",
-                                       show_default=False)],
-    term: AsOfTermOpt = None,
-    year: AsOfYearOpt = None,
-    workspace: WorkspaceOpt = Path("."),
-    out: CardOutOpt = None,
-) -> None:
-    """一位教师的学分卡（R11）：历年每条学习记录及其来源、各学年达标情况与五年周期进度。
-
-    写出可打印的 A4 页面 学分卡_<姓名>_<身份证号后4位>.html 与同名 .xlsx。学分卡含身份证号，勿公开。
-    """
-    from credittool import console_record
-    from credittool.commands.card import make_card
-
-    _run(lambda: make_card(workspace, who, term=term, year=year, out=out), console_record.card_summary)
-
-
-@app.command(cls=ZhCommand)
-def cards(
-    unit: Annotated[str, typer.Option("--unit", "-u", metavar="<单位>", help="单位名称，与名册上写的一致。")],
-    term: AsOfTermOpt = None,
-    year: AsOfYearOpt = None,
-    workspace: WorkspaceOpt = Path("."),
-    out: CardOutOpt = None,
-) -> None:
-    """一个单位全部教师的学分卡，合为一个可打印文件（每人一页）：学分卡_<单位>.html 与 .xlsx。
-
-    教师的单位取其最近一个学期的名册（人事关系所在单位），无名册时取成绩表上的单位。
-    """
-    from credittool import console_record
-    from credittool.commands.card import make_cards
-
-    _run(lambda: make_cards(workspace, unit, term=term, year=year, out=out), console_record.cards_summary)
-
-
-@app.command(cls=ZhCommand)
-def certificates(
-    term: Annotated[str | None, typer.Option("--term", "-t", metavar="<学期>", help="只发这个课程学期（验印）的证书。")] = None,
-    year: Annotated[str | None, typer.Option("--year", "-y", metavar="<学年>", help="只发这个学年（达标）的证书，如 2018-19。")] = None,
-    workspace: WorkspaceOpt = Path("."),
-) -> None:
-    """为验印的教师（R9）与学年达标的教师（R17）发证书编号与核验码（R20）。
-
-    编号一经发出不再改变、不再复用；之后每次导入都随之更新：依据不再成立的证书标「已撤销」，
-    更正后的发新编号。写出 out/certificates.xlsx（含身份证号，内部用）与 out/publish/证书核验.html（可公开，不含身份证号）。
-    """
-    from credittool import console_record
-    from credittool.commands.certificates import issue
-
-    _run(lambda: issue(workspace=workspace, term=term, year=year), console_record.issue_summary)
-
-
-@app.command(cls=ZhCommand)
-def verify(
-    code: Annotated[str, typer.Argument(metavar="<编号或核验码>", help="证书编号（如 2009-h1-000001）或核验码（如 ABCD-EFGH-IJKL）。",
-                                        show_default=False)],
-    workspace: WorkspaceOpt = Path("."),
-) -> None:
-    """核验一份证书是否由本台账签发，以及它证明什么。退出状态：0 真实有效；1 查无此证或已撤销。"""
-    from credittool import console_record
-    from credittool.commands.certificates import verify as run_verify
-
-    cert = _run(lambda: run_verify(workspace=workspace, text=code), lambda c: console_record.verify_summary(code, c))
-    raise typer.Exit(0 if cert is not None and cert.revoked_at is None else 1)
-
-
-def _cycle_report(workspace: Path, cycle: str, year: str | None, top: int) -> None:
-    from credittool import console_record
-    from credittool.commands.cyclereport import make_cycle_report
-
-    _run(lambda: make_cycle_report(workspace=workspace, cycle=cycle, year=year),
-         lambda result: console_record.cycle_report_summary(result, top=top))
-
-
 def _date(text: str | None):  # noqa: ANN202 - datetime.date; imported lazily
     import datetime as dt
 
@@ -348,6 +223,10 @@ def _date(text: str | None):  # noqa: ANN202 - datetime.date; imported lazily
         return dt.date.fromisoformat(text)
     except ValueError:
         raise _fail(UsageError(f"--date {text} 不是日期", "写成 年-月-日，例如 --date 2009-07-15")) from None
+
+
+# the record's commands (card … verify), after report in the help; they use _run and the options above
+from credittool import cli_record  # noqa: E402,F401
 
 
 def main() -> None:

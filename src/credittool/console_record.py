@@ -23,7 +23,7 @@ def card_summary(result) -> None:  # noqa: ANN001 - commands.card.CardResult
     for col in ("学期", "课程或项目", "类别", "学时", "结果", "来源"):
         table.add_column(col, justify="right" if col == "学时" else "left")
     for e in c.entries:
-        table.add_row(e.term, e.what, e.category, show(e.hours), e.result, f"{e.file}「{e.sheet}」第{e.row}行")
+        table.add_row(e.term, escape(e.what), e.category, show(e.hours), e.result, escape(e.source))
     console.print(table)
     for ln in c.terms:
         if ln.stamp is not None:
@@ -42,6 +42,11 @@ def card_summary(result) -> None:  # noqa: ANN001 - commands.card.CardResult
     if cy is not None:
         console.print(f"周期 {cy.cycle.name}：截至 {cy.as_of} 学年 {show(cy.hours)}/{show(dec(cy.cycle.hours))} 学时，"
                       f"应达 {show(cy.expected)}，尚差 {show(cy.missing)}，剩 {cy.years_left} 年 —— {cy.status}", highlight=False)
+        for y in cy.years:
+            if y.notes:
+                console.print(f"  {y.year}：{'，'.join(y.notes)}" + (f"（{y.how}）" if y.how else ""), highlight=False)
+        if cy.unpaid:
+            console.print(f"  周期末借贷未还 {show(cy.unpaid)} 学时，已从周期学时中扣除", highlight=False)
     console.print(f"已写出：{result.html}\n　　　　{result.xlsx}", highlight=False)
 
 
@@ -87,3 +92,21 @@ def verify_summary(text: str, cert) -> None:  # noqa: ANN001 - ledger.certificat
     for k, v in (("证书编号", cert.number), ("证明事项", cert.what), ("姓名", mask_name(cert.name)), ("单位", cert.unit),
                  ("学时", cert.hours), ("学分", cert.credits), ("签发时间", cert.issued_at)):
         console.print(f"  {k}：{escape(v)}", highlight=False)
+
+
+def explain_summary(expl) -> None:  # noqa: ANN001 - ledger.explain.Explanation
+    for line in expl.lines():
+        console.print(escape(line), highlight=False, soft_wrap=True)
+
+
+def close_summary(result) -> None:  # noqa: ANN001 - commands.closeyear.CloseResult
+    c = result.certificates
+    console.print(f"{result.year} 学年已结账：达标结论与证书编号已冻结（有效证书 {result.valid} 份；本次新发 {c.issued}，撤销 {c.revoked}）。"
+                  "此后导入该学年会被拒绝，迟到的更正用 credittool adjust。", highlight=False, soft_wrap=True)
+
+
+def adjust_summary(a) -> None:  # noqa: ANN001 - ledger.closing.Adjustment
+    target = f"（更正 {a.for_year} 学年）" if a.for_year else ""
+    console.print(f"已记入调整第 {a.adj_id} 号：{escape(a.name)}（{escape(a.unit)}）{a.year} 学年 {a.category_name} "
+                  f"{'+' if a.hours > 0 else ''}{show(a.hours)} 学时{target}，原因：{escape(a.reason)}。"
+                  "该学年的达标结论已重算。", highlight=False, soft_wrap=True)

@@ -1,5 +1,6 @@
-"""`credittool card` and `credittool cards` as library calls: a teacher's 学分卡 (R11), or
-every card of a unit, from the ledger → out/学分卡/ (an A4 page each, and a workbook)."""
+"""`credittool card`, `cards` and `explain` as library calls: a teacher's 学分卡 (R11), or
+every card of a unit, from the ledger → out/学分卡/ (an A4 page each, and a workbook); and
+why each of a teacher's results is what it is."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from credittool.ledger import record
+from credittool.ledger.explain import Explanation, explain
 from credittool.ledger.record import Card
 from credittool.ledger.terms import open_ledger
 from credittool.write import card as card_out
@@ -59,3 +61,13 @@ def make_cards(workspace: Path, unit: str, term: str | None = None, year: str | 
     result = CardResult(cards, folder / f"学分卡_{name}.html", folder / f"学分卡_{name}.xlsx", unit=name)
     card_out.write(cards, f"{name}学分卡", result.html, result.xlsx)
     return result
+
+
+def make_explain(workspace: Path, who: str, term: str | None = None) -> Explanation:
+    """Why the teacher's results are what they are, up to `term` (None: every term)."""
+    con = open_ledger(workspace)
+    try:
+        as_of = record.as_of_term(con, term, None)
+        return explain(con, record.one_teacher(con, who), as_of)
+    finally:
+        con.close()

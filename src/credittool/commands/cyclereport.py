@@ -16,6 +16,8 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
+from credittool.errors import UsageError
+from credittool.ledger import verdicts
 from credittool.ledger.cycles import CycleRules, TeacherCycle, cycle_rules, teacher_cycles
 from credittool.ledger.terms import open_ledger
 from credittool.rules.schema import dec
@@ -25,7 +27,7 @@ from credittool.write.xlsxout import BarChartSpec, SheetSpec, write_xlsx
 REPORT_NAME = "report.xlsx"
 DETAIL_NAME = "detail.xlsx"
 BEHIND = ("落后", "未完成")
-DETAIL_COLUMNS = ("单位", "姓名", "身份证号", "已获学时", "借贷未还", "周期学时", "应达进度", "落后", "尚差", "剩余学年", "每年需", "状态")
+DETAIL_COLUMNS = ("单位", "姓名", "身份证号", "已获学时", "尚欠借贷", "借贷未还", "周期学时", "应达进度", "落后", "尚差", "剩余学年", "每年需", "状态")
 
 
 @dataclass
@@ -66,9 +68,17 @@ class CycleReportResult:
     detail: Path  # detail.xlsx
 
 
-def make_cycle_report(*, workspace: Path, cycle: str, year: str | None = None) -> CycleReportResult:
+def make_cycle_report(*, workspace: Path, cycle: str, year: str | None = None, as_of: str | None = None
+                      ) -> CycleReportResult:
+    """The cycle as of `year`, or of the year of term `as_of` (None: the ledger's last)."""
     con = open_ledger(workspace)
     try:
+        if as_of is not None:
+            if year is not None:
+                raise UsageError("--year 与 --as-of 只能给一个", "按学年用 --year，按学期用 --as-of")
+            year = verdicts.year_of(con, as_of)
+            if year is None:
+                raise UsageError(f"台账中没有培训项目学期 {as_of}", "--as-of 写一个培训项目学期，例如 2018-19-s1")
         cr = cycle_rules(con, cycle, year)
         teachers = list(teacher_cycles(con, cr))
     finally:
@@ -99,7 +109,7 @@ def _n(d: Decimal | int) -> int | float:
 
 def _detail(t: TeacherCycle) -> list:
     s = t.state
-    return [t.unit, t.name, t.id_number, _n(s.earned), _n(s.unpaid), _n(s.hours), _n(s.expected), _n(s.behind),
+    return [t.unit, t.name, t.id_number, _n(s.earned), _n(s.owed), _n(s.unpaid), _n(s.hours), _n(s.expected), _n(s.behind),
             _n(s.missing), s.years_left, _n(s.per_year_needed.quantize(Decimal("0.1"))), s.status]
 
 
@@ -112,7 +122,7 @@ def _sheets(r: CycleReportResult, teachers: list[TeacherCycle]) -> tuple[list[Sh
     pace = (f"{cy.name}（{cy.years[0]} 至 {cy.years[-1]} 学年）要求 {show(dec(cy.hours))} 学时（R15）。截至 {cr.as_of} 学年，"
             f"已过 {done_years} 年：应达进度 = {show(dec(cy.hours))} × {done_years}/{len(cy.years)} = "
             f"{show(dec(cy.hours) * done_years / len(cy.years))} 学时。已获学时 = 各学年合计学时（封顶后）之和"
-            "；周期学时 = 已获学时减去周期末仍未归还的借贷学时。")
+            "；尚欠借贷 = 学分借贷（R19）中还未归还的学时；周期学时 = 已获学时减去周期末仍未归还的借贷学时。")
     unit_cols = ["单位", "教师数", "已完成", "进度正常", "落后", "落后比例", "尚差学时合计", *(f"{names[c]}尚差" for c in cats)]
 
     def unit_row(u: UnitProgress) -> list:

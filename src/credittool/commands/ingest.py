@@ -16,6 +16,7 @@ from credittool.errors import NothingToDo, RulesInvalid, UsageError
 from credittool.extract.rows import FileResult
 from credittool.read.limits import FileLimits
 from credittool.extract.workers import extract_many
+from credittool.ledger.closing import refuse_if_closed
 from credittool.ledger.commit import FileSummary, commit_run
 from credittool.ledger.db import LEDGER_NAME, connect, has_entries, known_files
 from credittool.read.inputs import scan_inputs
@@ -108,6 +109,7 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
         raise NothingToDo("没有找到可导入的表格文件", "支持 .xlsx .xls .ods .csv；检查路径")
     con = connect(workspace / LEDGER_NAME)
     try:
+        refuse_if_closed(con, term_rules.year)  # before any file is read
         known = known_files(con, term_rules.term_id)
         first_load = not has_entries(con, term_rules.term_id)
     finally:

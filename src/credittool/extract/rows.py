@@ -67,6 +67,7 @@ class SheetInfo:
     present: frozenset[str]  # fields whose column the sheet has
     spot: bool  # the filled-in 抽测名单 of `credittool sample`
     staff: bool = False  # a staff list (教师名册, R16): identity only, the people the standards apply to
+    columns: dict[str, int] = field(default_factory=dict)  # field → its column's 0-based index (`explain` names it)
 
 
 @dataclass
@@ -138,7 +139,8 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
     """One data sheet's rows into `res`: each skipped, rejected or accepted by the checks."""
     sc = sheet_cells(res.name, sheet, layout, term, vocab, course_opt, res.path.stem)
     res.rows_read += len(sc)
-    res.sheets.append(SheetInfo(res.name, sheet.name, layout.headers, frozenset(layout.columns), sc.spot, sc.staff))
+    res.sheets.append(SheetInfo(res.name, sheet.name, layout.headers, frozenset(layout.columns), sc.spot, sc.staff,
+                                dict(layout.columns)))
     v = run_checks(sc)
     res.skipped += v.skipped
     res.rejects += v.rejects

@@ -23,6 +23,7 @@ from credittool.ledger.spotscores import REJECT_CODES, SpotCounts, SpotRun
 from credittool.ledger.stamps import refresh_stamps
 from credittool.ledger.terms import commit_rules
 from credittool.ledger import absences, certificates, verdicts
+from credittool.ledger.closing import refuse_if_closed
 from credittool.resolve import missing
 from credittool.resolve.run import Entries, Resolution
 from credittool.resolve.table import Table, str_ranks
@@ -85,6 +86,7 @@ def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileR
     found = _Findings.of(res)
     out = Committed(0, [], None, {})
     with transaction(con):
+        refuse_if_closed(con, term.year)  # closed by another process since the files were read
         commit_rules(con, term)
         prior_entries = has_entries(con, term_id)
         spot_run.snapshot(con, term_id)  # before record_files retires replaced files' scores
@@ -94,6 +96,10 @@ def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileR
         file_rejects = {fr.name: [fr.error] if fr.error is not None else fr.rejects + found.rejects[fr.name]
                         for fr, _ in fresh if fr.name in rec.fids}
         entries, entry_fid, sheet_fid = _file_ids(res.entries, rec)
+        con.executemany("INSERT OR REPLACE INTO sheet_columns VALUES (?,?,?,?,?)",
+                        [(int(f), s.name, fld, s.headers.get(fld, fld), col)
+                         for s, f in zip(res.entries.table.sheets, sheet_fid.tolist()) if f >= 0
+                         for fld, col in s.columns.items()])
         if prior_entries:
             # a school's file renamed replaces its unit's rows; a programme's rosters may be
             # split (by 学段, by month) over many files of one unit, so there only a file of

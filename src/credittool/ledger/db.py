@@ -14,7 +14,7 @@ from pathlib import Path
 LEDGER_NAME = "ledger.sqlite"  # in the workspace
 # 2: draws numbered per term with their file and reason; spot scores per draw
 # 3: staff lists, research projects and the year's verdicts (programme terms, R12–R17)
-# 4: certificates (R20)
+# 4: certificates (R20); each sheet's columns (`explain` names a value's cell); adjustments
 SCHEMA_VERSION = 4
 
 BULK_MIN_ROWS = 100_000  # below this, updating the indexes row by row costs next to nothing
@@ -154,6 +154,7 @@ CREATE TABLE IF NOT EXISTS staff(
 );
 CREATE INDEX IF NOT EXISTS staff_term ON staff(term, id_number);
 CREATE INDEX IF NOT EXISTS staff_file ON staff(file_id);
+CREATE INDEX IF NOT EXISTS staff_name ON staff(name);  -- `card 姓名` (ledger/record.py)
 -- each school's research projects (课题, R14), from its 课题 list
 CREATE TABLE IF NOT EXISTS research(
     term TEXT NOT NULL,
@@ -172,6 +173,7 @@ CREATE TABLE IF NOT EXISTS verdicts(
     missed TEXT NOT NULL,  -- JSON: the keys of the standards missed (score/standards.py standard_labels)
     PRIMARY KEY(year, id_number)
 );
+CREATE INDEX IF NOT EXISTS verdicts_name ON verdicts(name);
 -- certificate numbers (ledger/certificates.py, R20): never deleted, never renumbered
 CREATE TABLE IF NOT EXISTS certificates(
     number TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE,
@@ -181,6 +183,18 @@ CREATE TABLE IF NOT EXISTS certificates(
     revoked_at TEXT, revoked_why TEXT
 );
 CREATE INDEX IF NOT EXISTS certificates_holder ON certificates(kind, period, id_number);
+-- the columns of each sheet of a committed file: field → its header and 0-based column
+CREATE TABLE IF NOT EXISTS sheet_columns(
+    file_id INTEGER NOT NULL REFERENCES files(file_id),
+    sheet TEXT NOT NULL, field TEXT NOT NULL, header TEXT NOT NULL, col INTEGER NOT NULL,
+    PRIMARY KEY(file_id, sheet, field)
+);
+-- late corrections, counted in an open year (ledger/closing.py): never deleted
+CREATE TABLE IF NOT EXISTS adjustments(
+    adj_id INTEGER PRIMARY KEY, year TEXT NOT NULL, id_number TEXT NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL,
+    category TEXT NOT NULL, hours TEXT NOT NULL, reason TEXT NOT NULL, for_year TEXT NOT NULL, at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS adjustments_holder ON adjustments(year, id_number);
 CREATE TABLE IF NOT EXISTS replacements(
     term TEXT NOT NULL, unit TEXT NOT NULL, course_id TEXT NOT NULL,
     old_file_id INTEGER NOT NULL, new_file_id INTEGER NOT NULL, rows_replaced INTEGER NOT NULL,

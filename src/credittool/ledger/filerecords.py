@@ -72,7 +72,7 @@ def _file_id(con: sqlite3.Connection, term_id: str, fr: FileResult, sha: str, no
             (term_id, sha, fr.name, str(fr.path), now, fr.rows_read, 0, 0, 0, code)).lastrowid, False
     fid, again = row
     for table in ("rejects", "skipped", "entries", "spot_scores", "staff", "research", "rejected_rows",
-                  "unimported_sheets"):
+                  "unimported_sheets", "sheet_columns"):
         con.execute(f"DELETE FROM {table} WHERE file_id=?", (fid,))
     con.execute("UPDATE files SET name=?, path=?, ingested_at=?, rows_read=?, accepted=0, rejected=0, skipped=0,"
                 " active=1, error=? WHERE file_id=?", (fr.name, str(fr.path), now, fr.rows_read, code, fid))

@@ -49,7 +49,11 @@ class Entry:
     unit: str  # as the row gives it
     file: str
     sheet: str
-    row: int
+    row: int  # 0: not a row of a file (an adjustment: `file` says which)
+
+    @property
+    def source(self) -> str:
+        return f"{self.file}「{self.sheet}」第{self.row}行" if self.row else self.file
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,9 @@ def card(con: sqlite3.Connection, teacher: Teacher, as_of: str | None = None) ->
                               None if stamp is None else (bool(stamp[0]), stamp[1])))
         previous = unit
         entries += _entries(con, term, teacher.id_number)
+        year = lines[-1].year
+        if year is not None and term == _last_term_of(con, year, terms):
+            entries += _adjustments(con, term, year, teacher.id_number)
     years, cycle, categories = _years(con, teacher.id_number, lines, programme_terms[-1] if programme_terms else None)
     return Card(teacher, tuple(lines), tuple(entries), years, cycle, categories)
 
@@ -176,6 +183,24 @@ def _entries(con: sqlite3.Connection, term: str, ident: str) -> list[Entry]:
     return [Entry(term, what, cat, exact(h), exact(cr), bool(ok),
                   ("" if composite is None else f"{composite} ") + ("合格" if ok else "不合格"), unit, fname, sheet, row)
             for what, cat, h, cr, ok, composite, unit, fname, sheet, row in rows]
+
+
+def _last_term_of(con: sqlite3.Connection, year: str, terms: list[tuple[str, str]]) -> str:
+    return [t for t, _ in terms if verdicts.year_of(con, t) == year][-1]
+
+
+def _adjustments(con: sqlite3.Connection, term: str, year: str, ident: str) -> list[Entry]:
+    """The year's late corrections of the teacher (ledger/closing.py), as entries of its last term."""
+    ps = verdicts.programme_set(con, term)
+    out = []
+    for adj_id, unit, cid, hours, reason, for_year, at in con.execute(
+            "SELECT adj_id, unit, category, hours, reason, for_year, at FROM adjustments"
+            " WHERE year = ? AND id_number = ? ORDER BY adj_id", (year, ident)):
+        h = Decimal(hours)
+        what = f"调整：{reason}" + (f"（更正 {for_year} 学年）" if for_year else "")
+        out.append(Entry(term, what, ps.category_names.get(cid, cid), h, h * ps.exact_credits_per_hour, True, "调整", unit,
+                         f"credittool adjust 第{adj_id}号（{at[:10]}）", "", 0))
+    return out
 
 
 def _years(con: sqlite3.Connection, ident: str, lines: list[TermLine], last_term: str | None

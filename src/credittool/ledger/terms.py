@@ -4,6 +4,7 @@ look-ups of them."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from credittool.textnorm import match_key
 
 if TYPE_CHECKING:  # annotations only: the report's imports stay light
     from credittool.rules.loader import TermRules
+    from credittool.rules.schema import Ruleset
 
 TRACK_ORDER = ("text", "online", "kindergarten")  # 文本, 网联, 幼儿: the order of the seed's annexes
 
@@ -38,7 +40,25 @@ def publisher_key(term_id: str) -> str:
 
 
 def rules_meta(term: TermRules) -> list[tuple[str, str]]:
-    return [(publisher_key(term.term_id), term.publisher)] if term.publisher else []
+    """The publisher, where each rule is written (`explain`), and each track's courses as
+    the rules file gives them (`explain` shows a composite's arithmetic from them)."""
+    meta = [(publisher_key(term.term_id), term.publisher)] if term.publisher else []
+    meta.append((f"rulelines:{term.term_id}", json.dumps(term.rule_lines, ensure_ascii=False, sort_keys=True)))
+    return meta + [(f"ruleset:{term.term_id}:{t}", rs.model_dump_json()) for t, rs in sorted(term.by_track.items())]
+
+
+def rule_lines(con: sqlite3.Connection, term_id: str) -> dict[str, str]:
+    """Where each rule of the term is written, as the term's last ingest read them."""
+    row = con.execute("SELECT value FROM meta WHERE key=?", (f"rulelines:{term_id}",)).fetchone()
+    return json.loads(row[0]) if row else {}
+
+
+def ruleset(con: sqlite3.Connection, term_id: str, track: str) -> Ruleset | None:
+    """A course term's track as its last ingest read it; None before this was kept."""
+    from credittool.rules.schema import Ruleset as Model
+
+    row = con.execute("SELECT value FROM meta WHERE key=?", (f"ruleset:{term_id}:{track}",)).fetchone()
+    return Model.model_validate_json(row[0]) if row else None
 
 
 def commit_rules(con: sqlite3.Connection, term: TermRules) -> None:

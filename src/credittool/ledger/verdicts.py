@@ -17,13 +17,13 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from credittool.rules.programmes import ProgrammeSet
 from credittool.score.research import Weight, school_weight
 from credittool.score.standards import judge, show
 
-if TYPE_CHECKING:  # annotations only: the report's imports stay light
+if TYPE_CHECKING:  # annotations only: the report's and the card's imports stay light
+    import numpy as np
+
     from credittool.extract.research import Project
     from credittool.resolve.table import Table
     from credittool.rules.loader import TermRules
@@ -69,6 +69,8 @@ def year_terms(con: sqlite3.Connection, year: str) -> list[str]:
 def store_staff(con: sqlite3.Connection, term_id: str, t: Table, rows: np.ndarray, fid_of_sheet: np.ndarray) -> None:
     """The run's staff-list rows kept (`rows`, of the Table); a sheet's file_id is -1 where
     another run committed the file meanwhile."""
+    import numpy as np
+
     fid = fid_of_sheet[t.sheet[rows]] if len(rows) else np.zeros(0, np.int64)
     mine = rows[fid >= 0]
     sheet_name = [s.name for s in t.sheets]
@@ -133,11 +135,16 @@ def refresh_verdicts(con: sqlite3.Connection, term_id: str) -> None:
             f"""SELECT s.id_number, MIN(s.unit), MIN(s.name) FROM staff s JOIN files f USING (file_id)
                 WHERE s.term IN ({marks}) AND f.active = 1 GROUP BY s.id_number""", terms):
         who[ident] = (unit, name)  # the staff list's unit: where the personnel relation is
+    adjusted: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for ident, unit, name, cid, h in con.execute(
+            "SELECT id_number, unit, name, category, hours FROM adjustments WHERE year = ? ORDER BY adj_id", (year,)):
+        adjusted[ident][cid] += Decimal(h)  # late corrections (ledger/closing.py)
+        who.setdefault(ident, (unit, name))
     refused = _refused(con, terms)
     con.execute("DELETE FROM verdicts WHERE year=?", (year,))
     rows = []
     for ident in sorted(who):
-        v = judge(hours.get(ident, {}), passed.get(ident, set()), ps)
+        v = judge(hours.get(ident, {}), passed.get(ident, set()), ps, adjusted.get(ident))
         reasons = list(v.reasons) + ([refused[ident]] if not v.met and ident in refused else [])
         rows.append((year, ident, *who[ident], json.dumps({c: show(h) for c, h in v.hours.items()}, ensure_ascii=False),
                      json.dumps({p: show(h) for p, h in v.made_up.items()}, ensure_ascii=False), show(v.total),

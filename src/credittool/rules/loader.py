@@ -22,6 +22,19 @@ from credittool.rules.schema import Course, Ruleset
 from credittool.rules.yamlsafe import YamlDoc, format_path, load_yaml
 from credittool.textnorm import match_key
 
+@dataclass(frozen=True)
+class Origins:
+    """Where each top-level key of a rules file was written: the file itself, or its base."""
+
+    docs: dict[str, YamlDoc]
+    default: YamlDoc
+
+    def at(self, *path: str | int) -> str:
+        """`file:line` of the key `path` (its deepest existing ancestor's line)."""
+        doc = self.docs.get(str(path[0]), self.default)
+        return f"{doc.file}:{doc.line_of(path)}"
+
+
 @dataclass
 class TermRules:
     """Everything that applies to one term: one ruleset per track, merged vocabularies."""
@@ -41,6 +54,11 @@ class TermRules:
     programmes: ProgrammeSet | None = None  # the term's programmes and the year's standards (R12–R17)
     programme_source: str = ""  # its rules file
     programme_names: dict[str, str] = field(default_factory=dict)  # match key → programme id
+    # what decides a result → the rules' `file:line` it is written at, for `explain`: keys
+    # course:<track>:<id>, pass_mark:<track>, programme:<id>, the standards' keys of
+    # score/standards.py (minimum:<category>, required:<programme>, total), make_up:<programme>,
+    # cap:<category>, result_words, cycle, cycle.carry_forward, cycle.borrowing
+    rule_lines: dict[str, str] = field(default_factory=dict)
 
     @property
     def row_names(self) -> dict[str, str]:
@@ -95,12 +113,17 @@ def _expand(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     return files, problems
 
 
-def _load_one(path: Path) -> tuple[Ruleset | ProgrammeSet | None, YamlDoc | None, list[Problem]]:
+def _load_one(path: Path) -> tuple[Ruleset | ProgrammeSet | None, YamlDoc | None, list[Problem], Origins | None]:
+    rs, doc, problems, origin = _load_doc(path)
+    return rs, doc, problems, None if doc is None else Origins(origin, doc)
+
+
+def _load_doc(path: Path) -> tuple[Ruleset | ProgrammeSet | None, YamlDoc | None, list[Problem], dict[str, YamlDoc]]:
     doc, problems = load_yaml(path)
     if doc is None:
-        return None, None, problems
+        return None, None, problems, {}
     if not isinstance(doc.data, dict):
-        return None, doc, problems + [rules_problem(doc.file, 1, "", "规则文件应是一组「键: 值」（例如 term:、track:、courses:）")]
+        return None, doc, problems + [rules_problem(doc.file, 1, "", "规则文件应是一组「键: 值」（例如 term:、track:、courses:）")], {}
     data = dict(doc.data)
     origin: dict[str, YamlDoc] = {k: doc for k in data}
     base_name = data.get("base")
@@ -118,12 +141,12 @@ def _load_one(path: Path) -> tuple[Ruleset | ProgrammeSet | None, YamlDoc | None
     if "programmes" in data and "courses" in data:
         return None, doc, problems + [rules_problem(origin["programmes"].file, origin["programmes"].line_of(("programmes",)),
                                                     "programmes", "一个规则文件只写课程（courses）或只写培训项目（programmes），"
-                                                    "不能两样都写；分成两个文件，写同一个 term")]
+                                                    "不能两样都写；分成两个文件，写同一个 term")], origin
     model: type[Ruleset] | type[ProgrammeSet] = ProgrammeSet if "programmes" in data else Ruleset
     try:
-        return model.model_validate(data), doc, problems
+        return model.model_validate(data), doc, problems, origin
     except ValidationError as exc:
-        return None, doc, problems + _schema_problems(exc.errors(), data, doc, origin, model)
+        return None, doc, problems + _schema_problems(exc.errors(), data, doc, origin, model), origin
 
 
 def _schema_problems(errors: list[dict], data: dict, doc: YamlDoc, origin: dict[str, YamlDoc],
@@ -232,14 +255,14 @@ def _index(table: dict[str, str], key: str, value: str, what: str, where: str, p
 
 def load_rules(paths: list[Path]) -> RuleBook:
     files, problems = _expand([Path(p) for p in paths])
-    loaded: list[tuple[str, Ruleset | ProgrammeSet, YamlDoc]] = []
+    loaded: list[tuple[str, Ruleset | ProgrammeSet, YamlDoc, Origins]] = []
     for f in files:
-        rs, doc, probs = _load_one(f)
+        rs, doc, probs, origins = _load_one(f)
         problems += probs
-        if rs is not None and doc is not None:
-            loaded.append((str(f), rs, doc))
+        if rs is not None and doc is not None and origins is not None:
+            loaded.append((str(f), rs, doc, origins))
     terms: dict[str, TermRules] = {}
-    for fname, rs, doc in loaded:
+    for fname, rs, doc, origins in loaded:
         tr = terms.setdefault(rs.term.id, TermRules(rs.term.id, rs.term.name, {}, {}))
         if tr.term_name != rs.term.name:
             problems.append(rules_problem(fname, doc.line_of(("term", "name")), "term.name",
@@ -248,6 +271,7 @@ def load_rules(paths: list[Path]) -> RuleBook:
             _add_programmes(tr, rs, fname, doc, problems)
         else:
             _add_ruleset(tr, rs, fname, doc, problems)
+        tr.rule_lines.update(_rule_lines(rs, origins))
     for tr in terms.values():
         _check_term(tr, problems)
     if not files and not problems:
@@ -300,6 +324,25 @@ def _add_programmes(tr: TermRules, ps: ProgrammeSet, fname: str, doc: YamlDoc, p
             _index(tr.headers, a, fld, "fields", fname, problems)
     tr.yes = tr.yes | {match_key(w) for w in ps.result_words.yes}
     tr.no = tr.no | {match_key(w) for w in ps.result_words.no}
+
+
+def _rule_lines(rs: Ruleset | ProgrammeSet, at: Origins) -> dict[str, str]:
+    """`TermRules.rule_lines` of one file."""
+    if isinstance(rs, Ruleset):
+        t = rs.track.id
+        return {f"pass_mark:{t}": at.at("pass_mark"), **{f"course:{t}:{c.id}": at.at("courses", i)
+                                                        for i, c in enumerate(rs.courses)}}
+    s = rs.standards
+    lines = {f"programme:{p.id}": at.at("programmes", i) for i, p in enumerate(rs.programmes)}
+    lines |= {f"minimum:{m.category}": at.at("standards", "minimums", i) for i, m in enumerate(s.minimums)}
+    lines |= {f"make_up:{m.programme}": at.at("standards", "make_up", i) for i, m in enumerate(s.make_up)}
+    lines |= {f"required:{r.programme}": at.at("standards", "required", i) for i, r in enumerate(s.required)}
+    lines |= {f"cap:{c.category}": at.at("standards", "caps", i) for i, c in enumerate(s.caps)}
+    lines |= {"total": at.at("standards", "total"), "result_words": at.at("result_words")}
+    if rs.cycle is not None:
+        lines |= {"cycle": at.at("cycle"), "cycle.carry_forward": at.at("cycle", "carry_forward"),
+                  "cycle.borrowing": at.at("cycle", "borrowing")}
+    return lines
 
 
 def _check_term(tr: TermRules, problems: list[Problem]) -> None:

@@ -58,6 +58,13 @@ class YearOut:
     met: bool  # the year's standards, once carried and lent hours count
     how: str  # CARRIED, LENT or ""
 
+    @property
+    def notes(self) -> list[str]:
+        """What the cycle did with the year, in words: 结转入 8，借贷 10，还贷 8，尚欠 2 …"""
+        figures = (("结转入", self.carried_in), ("借贷", self.borrowed), ("还贷", self.repaid),
+                   ("结转出", self.carried_out), ("尚欠", self.owed))
+        return [f"{what} {show(v)}" for what, v in figures if v] + ([] if self.recorded else ["无记录"])
+
 
 @dataclass(frozen=True)
 class CycleState:

@@ -41,12 +41,17 @@ def show(hours: Decimal) -> str:
     return format(hours.normalize(), "f")
 
 
-def judge(hours: Mapping[str, Decimal], passed: Collection[str], rules: ProgrammeSet) -> Verdict:
+def judge(hours: Mapping[str, Decimal], passed: Collection[str], rules: ProgrammeSet,
+          adjusted: Mapping[str, Decimal] | None = None) -> Verdict:
     """`hours`: programme id → the teacher's hours in it over the year (rows passed);
-    `passed`: the programmes of which the teacher passed at least one row."""
+    `passed`: the programmes of which the teacher passed at least one row; `adjusted`:
+    category id → hours added (or taken off) by late corrections (ledger/closing.py)."""
     by_category = {c.id: ZERO for c in rules.categories}
     for pid, h in hours.items():
         by_category[rules.by_id[pid].category] += h
+    for cid, h in (adjusted or {}).items():
+        if cid in by_category:
+            by_category[cid] = max(by_category[cid] + h, ZERO)
     s = rules.standards
     made_up = _made_up(hours, by_category, s)
     total = sum((_capped(h, c, s) for c, h in by_category.items()), ZERO)

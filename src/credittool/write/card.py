@@ -24,10 +24,6 @@ CYCLE_COLUMNS = ("姓名", "身份证号", "周期", "截至学年", "已获学�
                  "尚差", "剩余学年", "每年需", "状态")
 
 
-def source(file: str, sheet: str, row: int) -> str:
-    return f"{file}「{sheet}」第{row}行"
-
-
 def year_how(card: Card, year: str) -> str:
     """How the cycle counts the year: 经结转/经学分借贷，视为达标, or nothing."""
     if card.cycle is None:
@@ -131,7 +127,7 @@ def _card_html(card: Card) -> str:  # noqa: C901 - a page of sections, each a fe
     who = (f'<table class="who"><tr><th>姓名</th><td>{_e(t.name)}</td><th>身份证号</th><td>{_e(t.id_number)}</td></tr>'
            f'<tr><th>现单位</th><td>{_e(t.unit)}</td><th>调动</th><td>{_e(moves)}</td></tr></table>')
     entries = _table(("学期", "课程或项目", "类别", "学时", "学分", "结果", "来源"), [
-        (e.term, e.what, e.category, e.hours, e.credits, e.result, source(e.file, e.sheet, e.row)) for e in card.entries],
+        (e.term, e.what, e.category, e.hours, e.credits, e.result, e.source) for e in card.entries],
         numeric=("学时", "学分"))
     parts = [f"<h1>继续教育学分卡</h1>", who, "<h2>学习记录</h2>", entries]
     stamps = [(ln.term, ln.unit, "是" if ln.stamp[0] else "否", ln.stamp[1]) for ln in card.terms if ln.stamp is not None]
@@ -158,11 +154,8 @@ def _cycle_html(c: CycleState, names: dict[str, str]) -> str:
     if c.years_left and c.missing:
         rows.append(("每年需", f"{show(c.per_year_needed.quantize(Decimal('0.1')).normalize())} 学时"))
     for y in c.years:
-        notes = [f"结转入 {show(y.carried_in)}" if y.carried_in else "", f"借贷 {show(y.borrowed)}" if y.borrowed else "",
-                 f"还贷 {show(y.repaid)}" if y.repaid else "", f"结转出 {show(y.carried_out)}" if y.carried_out else "",
-                 f"尚欠 {show(y.owed)}" if y.owed else "", "" if y.recorded else "无记录"]
-        if any(notes):
-            rows.append((f"{y.year}学年", "，".join(filter(None, notes))))
+        if y.notes:
+            rows.append((f"{y.year}学年", "，".join(y.notes)))
     short = [f"{names.get(k, k)} 尚差 {show(v)}" for k, v in c.category_short.items() if v]
     if short:
         rows.append(("类别", "；".join(short)))
