@@ -108,9 +108,12 @@ def _n(d: Decimal | int) -> int | float:
 
 
 def _detail(t: TeacherCycle) -> list:
+    """A teacher's row: numbers as floats (a sheet shows 151.0 as 151; fifty thousand rows
+    are not worth the integer test of `_n`)."""
     s = t.state
-    return [t.unit, t.name, t.id_number, _n(s.earned), _n(s.owed), _n(s.unpaid), _n(s.hours), _n(s.expected), _n(s.behind),
-            _n(s.missing), s.years_left, _n(s.per_year_needed.quantize(Decimal("0.1"))), s.status]
+    return [t.unit, t.name, t.id_number, float(s.earned), float(s.owed), float(s.unpaid), float(s.hours),
+            float(s.expected), float(s.behind), float(s.missing), s.years_left,
+            float(s.per_year_needed.quantize(Decimal("0.1"))), s.status]
 
 
 def _sheets(r: CycleReportResult, teachers: list[TeacherCycle]) -> tuple[list[SheetSpec], SheetSpec]:

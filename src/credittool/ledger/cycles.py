@@ -13,6 +13,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal
 
 from credittool.errors import UsageError
@@ -73,7 +74,13 @@ def year_in(year: str, hours: str | None, total: str, missed: str, minimum: Deci
     """A year's verdict row (its JSON columns as the ledger keeps them) as the cycle reads it;
     `hours` None: the categories are not needed (a cycle without category minimums)."""
     by_category = {} if hours is None else {c: Decimal(v) for c, v in json.loads(hours).items()}
-    return YearIn(year, Decimal(total), by_category, minimum, () if missed == "[]" else tuple(json.loads(missed)))
+    return YearIn(year, Decimal(total), by_category, minimum, _missed(missed))
+
+
+@lru_cache(maxsize=1024)
+def _missed(text: str) -> tuple[str, ...]:
+    """A verdict's `missed` column: a handful of distinct texts among a city's rows."""
+    return tuple(json.loads(text))
 
 
 def teacher_cycles(con: sqlite3.Connection, cr: CycleRules) -> Iterator[TeacherCycle]:

@@ -191,11 +191,13 @@ def _last_term_of(con: sqlite3.Connection, year: str, terms: list[tuple[str, str
 
 def _adjustments(con: sqlite3.Connection, term: str, year: str, ident: str) -> list[Entry]:
     """The year's late corrections of the teacher (ledger/closing.py), as entries of its last term."""
+    rows = con.execute("SELECT adj_id, unit, category, hours, reason, for_year, at FROM adjustments"
+                       " WHERE year = ? AND id_number = ? ORDER BY adj_id", (year, ident)).fetchall()
+    if not rows:
+        return []
     ps = verdicts.programme_set(con, term)
     out = []
-    for adj_id, unit, cid, hours, reason, for_year, at in con.execute(
-            "SELECT adj_id, unit, category, hours, reason, for_year, at FROM adjustments"
-            " WHERE year = ? AND id_number = ? ORDER BY adj_id", (year, ident)):
+    for adj_id, unit, cid, hours, reason, for_year, at in rows:
         h = Decimal(hours)
         what = f"调整：{reason}" + (f"（更正 {for_year} 学年）" if for_year else "")
         out.append(Entry(term, what, ps.category_names.get(cid, cid), h, h * ps.exact_credits_per_hour, True, "调整", unit,

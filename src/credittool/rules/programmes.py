@@ -186,6 +186,12 @@ class Cycle(StrictModel):
         """The school years of the cycle: 2016-17 … 2020-21."""
         return tuple(school_year(y) for y in range(self.first, self.last + 1))
 
+    @cached_property
+    def exact(self) -> tuple[Decimal, Decimal, Decimal]:
+        """(hours, carry-forward cap, borrowing cap) as exact decimals, 0 where not declared."""
+        return (dec(self.hours), dec(self.carry_forward.hours) if self.carry_forward else Decimal(0),
+                dec(self.borrowing.hours) if self.borrowing else Decimal(0))
+
 
 def school_year(first: int) -> str:
     """The school year that starts in `first`: 2018 → 2018-19."""

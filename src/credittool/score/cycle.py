@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from credittool.rules.programmes import Cycle
 from credittool.rules.schema import dec
@@ -34,8 +35,7 @@ LENT = "经学分借贷，视为达标"
 TOTAL_KEY = "total"  # score/standards.py: the key of the year's total minimum among `missed`
 
 
-@dataclass(frozen=True)
-class YearIn:
+class YearIn(NamedTuple):  # a tuple: a city's quarter of a million are made per report
     """One school year of the teacher's, as the year's verdict gives it."""
 
     year: str
@@ -45,8 +45,7 @@ class YearIn:
     missed: tuple[str, ...]  # the keys of the standards missed (score/standards.py)
 
 
-@dataclass(frozen=True)
-class YearOut:
+class YearOut(NamedTuple):
     year: str
     recorded: bool  # False: the ledger holds nothing of the teacher that year (0 学时)
     total: Decimal
@@ -101,16 +100,18 @@ def _status(missing: Decimal, short: Mapping[str, Decimal], years_left: int, beh
     return "落后" if behind else "进度正常"
 
 
-def follow(cycle: Cycle, years: Mapping[str, YearIn], as_of: str) -> CycleState:
+def follow(cycle: Cycle, years: Mapping[str, YearIn], as_of: str, absent_minimum: Decimal | None = None
+           ) -> CycleState:
     """The cycle followed from its first year through `as_of`. A year absent from `years`
-    (the ledger holds nothing of the teacher then) counts 0 学时, short of the minimum the
-    teacher's other years have."""
-    if as_of not in cycle.years:
+    (the ledger holds nothing of the teacher then) counts 0 学时, short of `absent_minimum`,
+    else of the minimum the teacher's other years have."""
+    all_years = cycle.years
+    if as_of not in all_years:
         raise ValueError(f"{as_of} is not a year of cycle {cycle.id}")
-    span = cycle.years[:cycle.years.index(as_of) + 1]
-    carry_cap = dec(cycle.carry_forward.hours) if cycle.carry_forward else ZERO
-    lend_cap = dec(cycle.borrowing.hours) if cycle.borrowing else ZERO
-    known_minimum = next((y.minimum for y in years.values() if y.minimum is not None), None)
+    span = all_years[:all_years.index(as_of) + 1]
+    cycle_hours, carry_cap, lend_cap = cycle.exact
+    known_minimum = absent_minimum if absent_minimum is not None else next(
+        (y.minimum for y in years.values() if y.minimum is not None), None)
     out: list[YearOut] = []
     carried_in = owed = ZERO
     by_category: dict[str, Decimal] = {}
@@ -127,8 +128,7 @@ def follow(cycle: Cycle, years: Mapping[str, YearIn], as_of: str) -> CycleState:
         owed -= repaid
         carried_out = min(surplus - repaid, carry_cap)
         met, how, borrowed = not y.missed, "", ZERO
-        others = [k for k in y.missed if k != TOTAL_KEY]
-        if not met and not others:  # short of the total only
+        if not met and y.missed == (TOTAL_KEY,):  # short of the total only
             short = minimum - y.total - carried_in
             if short <= 0:
                 met, how = True, CARRIED
@@ -138,11 +138,12 @@ def follow(cycle: Cycle, years: Mapping[str, YearIn], as_of: str) -> CycleState:
         out.append(YearOut(name, recorded, y.total, carried_in, borrowed, repaid, carried_out, owed, met, how))
         carried_in = carried_out
     earned = sum((y.total for y in out), ZERO)
-    unpaid = owed if span[-1] == cycle.years[-1] else ZERO
-    short = {m.category: max(dec(m.hours) - by_category.get(m.category, ZERO), ZERO) for m in cycle.minimums}
-    expected = dec(cycle.hours) * len(span) / len(cycle.years)
+    unpaid = owed if span[-1] == all_years[-1] else ZERO
+    short = {m.category: max(dec(m.hours) - by_category.get(m.category, ZERO), ZERO) for m in cycle.minimums} \
+        if cycle.minimums else {}
+    expected = cycle_hours * len(span) / len(all_years)
     hours = earned - unpaid
-    missing, behind, left = max(dec(cycle.hours) - hours, ZERO), max(expected - hours, ZERO), len(cycle.years) - len(span)
+    missing, behind, left = max(cycle_hours - hours, ZERO), max(expected - hours, ZERO), len(all_years) - len(span)
     return CycleState(cycle, as_of, tuple(out), earned, owed, unpaid, by_category, short, expected, hours, missing,
                       behind, left, _status(missing, short, left, behind))
 
