@@ -21,7 +21,7 @@ def card_summary(result) -> None:  # noqa: ANN001 - commands.card.CardResult
         console.print(f"  调动：{m.term} 起由「{m.moved_from}」调入「{m.unit}」", highlight=False)
     table = Table(title="学习记录", header_style="bold")
     for col in ("学期", "课程或项目", "类别", "学时", "结果", "来源"):
-        table.add_column(col, justify="right" if col == "学时" else "left")
+        table.add_column(col, justify="right" if col == "学时" else "left", overflow="fold")  # nothing cut off
     for e in c.entries:
         table.add_row(e.term, escape(e.what), e.category, show(e.hours), e.result, escape(e.source))
     console.print(table)
@@ -32,11 +32,12 @@ def card_summary(result) -> None:  # noqa: ANN001 - commands.card.CardResult
     if c.years:
         yt = Table(title="学年汇总", header_style="bold")
         for col in ("学年", *c.categories, "合计", "达标", "原因"):
-            yt.add_column(col)
+            yt.add_column(col, overflow="fold")
         how = {y.year: y.how for y in c.cycle.years} if c.cycle is not None else {}
         for y in c.years:
             yt.add_row(y.year, *(show(y.hours.get(k, Decimal(0))) for k in c.categories), show(y.total),
-                       ("是" if y.met else "否") + (f"（{how[y.year]}）" if how.get(y.year) else ""), y.reasons)
+                       ("是" if y.met else "否") + (f"（{how[y.year]}）" if how.get(y.year) else ""),
+                       "；".join(filter(None, [y.reasons, *(f"{p}计入 {show(h)} 学时" for p, h in y.made_up.items())])))
         console.print(yt)
     cy = c.cycle
     if cy is not None:
