@@ -149,3 +149,17 @@ def test_chromium_the_page_finds_a_real_code_and_refuses_a_forged_one(ws: Path, 
     assert 'class="ok"' in real and "证书真实有效" in real and "李*" in real and "2018-19学年达标" in real and "72" in real
     forged = _page_result(r.page, code[:-1] + ("A" if code[-1] != "A" else "B"), tmp_path / "chromium")
     assert 'class="bad"' in forged and "查无此证" in forged
+
+
+def test_a_lost_key_is_said_and_never_silently_replaced(ws: Path) -> None:
+    from credittool.errors import UsageError
+    from credittool.ledger.certificates import KEY_NAME
+
+    issue(workspace=ws)
+    (ws / KEY_NAME).unlink()
+    with pytest.raises(UsageError) as e:
+        verify(workspace=ws, text="2018-19-000001")
+    assert KEY_NAME in e.value.message and "从备份恢复" in e.value.hint
+    with pytest.raises(UsageError):
+        issue(workspace=ws)
+    assert not (ws / KEY_NAME).exists()

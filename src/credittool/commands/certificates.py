@@ -40,6 +40,7 @@ def issue(*, workspace: Path, term: str | None = None, year: str | None = None) 
         known = certs.periods(con)
         wanted = _wanted(known, term, year)
         now = dt.datetime.now().isoformat(timespec="seconds")
+        certs.key_of(con)  # made now, or a lost one said before anything is written
         issued = revoked = 0
         with transaction(con):
             for kind, period in wanted:

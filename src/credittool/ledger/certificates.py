@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from credittool.atomic import write_atomic
+from credittool.errors import UsageError
 from credittool.ledger import verdicts
 from credittool.ledger.db import path_of
 from credittool.ledger.verdicts import exact
@@ -71,8 +72,13 @@ class Synced:
 
 
 def key_of(con: sqlite3.Connection) -> bytes:
-    """The workspace's secret key, made on first use (owner-only file, written atomically)."""
+    """The workspace's secret key, made on first use (owner-only file, written atomically).
+    Once certificates are issued under it, a lost key is an error, never silently replaced:
+    a new key would make every code issued so far fail."""
     path = Path(path_of(con)).parent / KEY_NAME
+    if not path.exists() and con.execute("SELECT 1 FROM certificates LIMIT 1").fetchone() is not None:
+        raise UsageError(f"工作目录中没有证书密钥 {KEY_NAME}，而台账中已有证书：没有它，已发的核验码都无法核对",
+                         f"从备份恢复 {KEY_NAME}（与 ledger.sqlite 放在同一文件夹）后重试")
     if not path.exists():
         key = secrets.token_bytes(32)
 
@@ -169,8 +175,7 @@ def find(con: sqlite3.Connection, text: str) -> Certificate | None:
     if row is None:
         return None
     cert = Certificate(*row)
-    key_path = Path(path_of(con)).parent / KEY_NAME
-    if not key_path.exists() or not hmac.compare_digest(code_of(key_of(con), cert.number), cert.code):
+    if not hmac.compare_digest(code_of(key_of(con), cert.number), cert.code):
         return None
     return cert
 
