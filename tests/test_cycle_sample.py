@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 import sqlite3
+import subprocess
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -186,3 +188,22 @@ def test_golden_explain_and_card_of_the_samples_teachers(tmp_path: Path) -> None
     from golden_util import CYCLE_GOLDEN, assert_golden, rendered_cycle
 
     assert_golden(rendered_cycle(tmp_path / "ws"), CYCLE_GOLDEN)
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None or shutil.which("pdfinfo") is None, reason="Chromium or pdfinfo is not installed")
+def test_chromium_prints_a_units_cards_one_teacher_an_a4_page(ws: Path, tmp_path: Path) -> None:
+    from credittool.commands.card import make_cards
+
+    r = make_cards(ws, "张店区第八中学", out=tmp_path)
+    pdf = tmp_path / "cards.pdf"
+    done = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                           f"--user-data-dir={tmp_path / 'chromium'}", "--no-pdf-header-footer",
+                           f"--print-to-pdf={pdf}", r.html.as_uri()], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0 and pdf.is_file(), done.stderr[-2000:]
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Page size:.*\(A4\)", info), info
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) == len(r.cards) == 97

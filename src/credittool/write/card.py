@@ -96,8 +96,10 @@ td.nw{white-space:nowrap}
 section.card{break-after:page;page-break-after:always}
 section.card:last-child{break-after:auto;page-break-after:auto}
 footer{font-size:.8rem;color:#555;margin-top:.5rem}
-@page{size:A4;margin:12mm}
-@media print{body{max-width:none;padding:0;font-size:9.5pt}thead{display:table-header-group}tr{break-inside:avoid}}
+@page{size:A4;margin:10mm}
+@media print{body{max-width:none;padding:0;font-size:8.5pt;line-height:1.3}h1{font-size:12pt;margin:0 0 3pt}
+h2{font-size:9pt;margin:4pt 0 2pt}th,td{padding:1px 3px}table{margin-bottom:2pt}footer{margin-top:2pt}
+thead{display:table-header-group}tr{break-inside:avoid}}
 """
 
 
@@ -109,14 +111,17 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-_NOWRAP = ("学期", "学年", "结果", "达标", "验印")
+FOOTER = "学分卡由台账生成：每条记录注明来源文件、工作表与行。本页含身份证号，仅供教师本人与培训部门使用，请勿公开。"
+_NOWRAP = ("学期", "学年", "类别", "结果", "达标", "验印")
+_SMALL = ("来源",)  # long: smaller, so that a teacher's five years print on one A4 page
 
 
 def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[str] = ()) -> str:
     head = "".join(f"<th>{_e(c)}</th>" for c in columns)
     if not rows:
         return f'<table><thead><tr>{head}</tr></thead><tbody><tr><td colspan="{len(columns)}">（无）</td></tr></tbody></table>'
-    cls = [" class=num" if c in numeric else " class=nw" if c in _NOWRAP else "" for c in columns]
+    cls = [" class=num" if c in numeric else " class=nw" if c in _NOWRAP else " class=src" if c in _SMALL else ""
+           for c in columns]
     body = "\n".join("<tr>" + "".join(f"<td{k}>{_e(v)}</td>" for k, v in zip(cls, r)) + "</tr>" for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>"
 
@@ -142,6 +147,7 @@ def _card_html(card: Card) -> str:  # noqa: C901 - a page of sections, each a fe
         parts += ["<h2>学年汇总</h2>", _table(cols, rows, numeric=(*card.categories, "合计学时", "合计学分"))]
     if card.cycle is not None:
         parts += ["<h2>周期</h2>", _cycle_html(card.cycle, card.category_names)]
+    parts.append(f"<footer>{FOOTER}</footer>")  # on every page: a card is printed one teacher a sheet
     return '<section class="card">\n' + "\n".join(parts) + "\n</section>"
 
 
@@ -176,7 +182,6 @@ def render_html(cards: Sequence[Card], title: str) -> str:
 </head>
 <body>
 {pages}
-<footer>学分卡由台账生成：每条记录注明来源文件、工作表与行。本页含身份证号，仅供教师本人与培训部门使用，请勿公开。</footer>
 </body>
 </html>
 """
