@@ -366,3 +366,32 @@ def test_hours_are_conserved_and_counted_once_across_years_and_moves(plan: list[
             moved = first is not None and then is not None and first != then
             assert [m.unit for m in c.moves] == ([then] if moved else [])  # R18: a move, never two people
         assert sum(e.hours for c in cards for e in c.entries) == Decimal(str(ledger)) == sent
+
+
+def test_a_second_term_of_a_year_as_the_hint_says_and_the_year_summed_over_both(tmp_path: Path) -> None:
+    """2016-17-s2 is not shipped: the error says how to write its file; written so, the
+    year's verdict sums both terms (R17: 张三 24 face-to-face in s1, 20 + 30 + 24 in s2 → 98)."""
+    import shutil
+
+    ws = tmp_path / "ws"
+    (tmp_path / "s1").mkdir()
+    school(tmp_path / "s1", "实验中学", [("张三", A)], {})
+    rosters(tmp_path / "s1", [("张三", A, "实验中学", 24, 0)])
+    with pytest.raises(UsageError) as e:
+        ingest([tmp_path / "s1"], rules=[RULES], workspace=ws, term="2016-17-s2")
+    assert e.value.hint.endswith("写两行：base: zhangdian-2018-19-s1.yaml 与 term: {id: 2016-17-s2, name: …, year: 2016-17}")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for f in RULES.glob("zhangdian-*.yaml"):
+        shutil.copy(f, rules / f.name)
+    (rules / "zhangdian-2016-17-s2.yaml").write_text(
+        "base: zhangdian-2018-19-s1.yaml\nterm: {id: 2016-17-s2, name: 2016-2017学年第二学期, year: 2016-17}\n",
+        encoding="utf-8")
+    (tmp_path / "s2").mkdir()
+    school(tmp_path / "s2", "实验中学", [("张三", A)], {A: 24})
+    rosters(tmp_path / "s2", [("张三", A, "实验中学", 20, 30)])
+    ingest([tmp_path / "s1"], rules=[rules], workspace=ws, term="2016-17-s1")
+    ingest([tmp_path / "s2"], rules=[rules], workspace=ws, term="2016-17-s2")
+    c = make_card(ws, A, out=tmp_path).cards[0]
+    assert [t.term for t in c.terms] == ["2016-17-s1", "2016-17-s2"]
+    assert [(y.year, y.hours["面对面培训"], y.total, y.met) for y in c.years] == [("2016-17", 44, 98, True)]

@@ -62,12 +62,25 @@ def choose_term(book: RuleBook, term: str | None) -> TermRules:
     """The term whose files are read: the one named, or the rules' only term."""
     if term is not None:
         if term not in book.terms:
-            raise UsageError(f"规则中没有学期 {term}", "可选学期：" + "、".join(sorted(book.terms)))
+            raise UsageError(f"规则中没有学期 {term}", "可选学期：" + "、".join(sorted(book.terms)) + _sibling_hint(book, term))
         return _with_courses(book.terms[term])
     if len(book.terms) == 1:
         return _with_courses(next(iter(book.terms.values())))
     raise UsageError("规则文件涉及多个学期：" + "、".join(sorted(book.terms)), "用 --term 指定学期，例如 --term "
                      + sorted(book.terms)[0])
+
+
+def _sibling_hint(book: RuleBook, term: str) -> str:
+    """For another term of a school year the rules know (2018-19-s2 beside 2018-19-s1): how
+    to write its file in two lines, taking the known term's programmes and standards."""
+    year = term.rsplit("-", 1)[0]
+    known = next((t for t in sorted(book.terms) if t.rsplit("-", 1)[0] == year and book.terms[t].year == year), None)
+    if known is None:
+        return ""
+    ps = book.terms[known].programmes
+    base = ps.base if ps is not None and ps.base else Path(book.terms[known].programme_source).name  # one level
+    return (f"。若 {term} 是 {year} 学年的另一个学期，在 {base} 旁新建一个规则文件，写两行："
+            f"base: {base} 与 term: {{id: {term}, name: …, year: {year}}}")
 
 
 def _with_courses(term: TermRules) -> TermRules:
