@@ -149,7 +149,7 @@ def card(con: sqlite3.Connection, teacher: Teacher, as_of: str | None = None) ->
     if as_of is not None:
         terms = terms[:[t for t, _ in terms].index(as_of) + 1]
     lines: list[TermLine] = []
-    entries: list[Entry] = []
+    by_term: dict[str, list[Entry]] = {}
     previous = None
     programme_terms = [t for t, _ in terms if verdicts.year_of(con, t) is not None]
     for term, name in terms:
@@ -163,10 +163,11 @@ def card(con: sqlite3.Connection, teacher: Teacher, as_of: str | None = None) ->
                               previous if previous not in (None, unit) else None,
                               None if stamp is None else (bool(stamp[0]), stamp[1])))
         previous = unit
-        entries += _entries(con, term, teacher.id_number)
-        year = lines[-1].year
-        if year is not None and term == _last_term_of(con, year, terms):
-            entries += _adjustments(con, term, year, teacher.id_number)
+        by_term[term] = _entries(con, term, teacher.id_number)
+    last_of_year = {ln.year: ln.term for ln in lines if ln.year is not None}  # the teacher's last term of each year
+    for year, term in last_of_year.items():  # a year's late corrections, after its last term's rows
+        by_term[term] += _adjustments(con, term, year, teacher.id_number)
+    entries = [e for ln in lines for e in by_term[ln.term]]
     years, cycle, categories = _years(con, teacher.id_number, lines, programme_terms[-1] if programme_terms else None)
     return Card(teacher, tuple(lines), tuple(entries), years, cycle, categories)
 
@@ -183,10 +184,6 @@ def _entries(con: sqlite3.Connection, term: str, ident: str) -> list[Entry]:
     return [Entry(term, what, cat, exact(h), exact(cr), bool(ok),
                   ("" if composite is None else f"{composite} ") + ("合格" if ok else "不合格"), unit, fname, sheet, row)
             for what, cat, h, cr, ok, composite, unit, fname, sheet, row in rows]
-
-
-def _last_term_of(con: sqlite3.Connection, year: str, terms: list[tuple[str, str]]) -> str:
-    return [t for t, _ in terms if verdicts.year_of(con, t) == year][-1]
 
 
 def _adjustments(con: sqlite3.Connection, term: str, year: str, ident: str) -> list[Entry]:
