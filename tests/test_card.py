@@ -395,3 +395,29 @@ def test_a_second_term_of_a_year_as_the_hint_says_and_the_year_summed_over_both(
     c = make_card(ws, A, out=tmp_path).cards[0]
     assert [t.term for t in c.terms] == ["2016-17-s1", "2016-17-s2"]
     assert [(y.year, y.hours["面对面培训"], y.total, y.met) for y in c.years] == [("2016-17", 44, 98, True)]
+
+
+def test_r15_cycle_report_hours_missing_per_category_where_the_cycle_sets_minimums(ws: Path, tmp_path: Path) -> None:
+    """The three years above, as if the cycle asked 面对面培训 ≥ 100 over five years: 张三 has
+    24 + 30 + 18 = 72 (28 short), 李四 24 + 26 = 50 (50 short), each 王五 24 × 3 = 72 (28 short).
+    The rules are read from the ledger, so the minimum goes in the ledger's copy of them."""
+    import json
+    import shutil
+    import sqlite3
+
+    from credittool.commands.cyclereport import make_cycle_report
+
+    copy = tmp_path / "ws"
+    shutil.copytree(ws, copy)
+    con = sqlite3.connect(copy / "ledger.sqlite")
+    (key, text), = con.execute("SELECT key, value FROM meta WHERE key = 'programmes:2018-19-s1'").fetchall()
+    ps = json.loads(text)
+    ps["cycle"]["minimums"] = [{"category": "face-to-face", "hours": 100}]
+    con.execute("UPDATE meta SET value = ? WHERE key = ?", (json.dumps(ps, ensure_ascii=False), key))
+    con.commit()
+    con.close()
+    r = make_cycle_report(workspace=copy, cycle="2016-2020")
+    assert {u.unit: u.category_missing for u in r.units} == {"实验中学": {"face-to-face": 50 + 28},
+                                                            "第二中学": {"face-to-face": 28 + 28}}
+    head = next(load_workbook(r.path, read_only=True)["单位进度"].iter_rows(min_row=2, max_row=2, values_only=True))
+    assert head[-1] == "面对面培训尚差"
