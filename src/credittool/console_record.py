@@ -18,7 +18,7 @@ def card_summary(result) -> None:  # noqa: ANN001 - commands.card.CardResult
     t = c.teacher
     console.print(f"[bold]{escape(t.name)}[/bold]　{t.id_number}　{escape(t.unit)}", highlight=False)
     for m in c.moves:
-        console.print(f"  调动：{m.term} 起由「{m.moved_from}」调入「{m.unit}」", highlight=False)
+        console.print(f"  调动：{m.move}", highlight=False)
     table = Table(title="学习记录", header_style="bold")
     for col in ("学期", "课程或项目", "类别", "学时", "结果", "来源"):
         table.add_column(col, justify="right" if col == "学时" else "left", overflow="fold")  # nothing cut off

@@ -21,7 +21,7 @@ from credittool.ledger import verdicts
 from credittool.ledger.cycles import CycleRules, TeacherCycle, cycle_rules, teacher_cycles
 from credittool.ledger.terms import open_ledger
 from credittool.rules.schema import dec
-from credittool.score.standards import show
+from credittool.score.standards import number, show
 from credittool.write.xlsxout import BarChartSpec, SheetSpec, write_xlsx
 
 REPORT_NAME = "report.xlsx"
@@ -102,14 +102,9 @@ def make_cycle_report(*, workspace: Path, cycle: str, year: str | None = None, a
     return result
 
 
-def _n(d: Decimal | int) -> int | float:
-    d = Decimal(d)
-    return int(d) if d == d.to_integral_value() else float(d)
-
-
 def _detail(t: TeacherCycle) -> list:
     """A teacher's row: numbers as floats (a sheet shows 151.0 as 151; fifty thousand rows
-    are not worth the integer test of `_n`)."""
+    are not worth the integer test of `number`)."""
     s = t.state
     return [t.unit, t.name, t.id_number, float(s.earned), float(s.owed), float(s.unpaid), float(s.hours),
             float(s.expected), float(s.behind), float(s.missing), s.years_left,
@@ -130,7 +125,7 @@ def _sheets(r: CycleReportResult, teachers: list[TeacherCycle]) -> tuple[list[Sh
 
     def unit_row(u: UnitProgress) -> list:
         return [u.unit, u.teachers, u.done, u.on_pace, u.behind, None if u.behind_rate is None else float(u.behind_rate),
-                _n(u.missing), *(_n(u.category_missing.get(c, 0)) for c in cats)]
+                number(u.missing), *(number(u.category_missing.get(c, 0)) for c in cats)]
 
     absent = (f"台账中没有 {'、'.join(cr.absent_years)} 学年的记录：这些学年人人按 0 学时计；导入该学年的名册与项目名单后重新生成。"
               if cr.absent_years else "")

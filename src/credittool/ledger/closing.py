@@ -41,12 +41,7 @@ def closed(con: sqlite3.Connection, year: str) -> dict | None:
 
 
 def next_open_year(con: sqlite3.Connection, year: str) -> str | None:
-    years = sorted({y for t in _terms(con) if (y := verdicts.year_of(con, t)) is not None})
-    return next((y for y in years if y > year and closed(con, y) is None), None)
-
-
-def _terms(con: sqlite3.Connection) -> list[str]:
-    return [t for (t,) in con.execute("SELECT term FROM terms ORDER BY term")]
+    return next((y for y in verdicts.ledger_years(con) if y > year and closed(con, y) is None), None)
 
 
 def refuse_if_closed(con: sqlite3.Connection, year: str | None) -> None:
@@ -66,8 +61,8 @@ def refuse_if_closed(con: sqlite3.Connection, year: str | None) -> None:
 def close_year(con: sqlite3.Connection, year: str, reason: str, now: str) -> tuple[certificates.Synced, int]:
     """Inside a transaction: the year's certificates in step one last time, then the year
     closed; what changed, and how many of its certificates are in force (frozen now)."""
-    if year not in {verdicts.year_of(con, t) for t in _terms(con)}:
-        years = sorted({y for t in _terms(con) if (y := verdicts.year_of(con, t)) is not None})
+    years = verdicts.ledger_years(con)
+    if year not in years:
         raise UsageError(f"台账中没有 {year} 学年", "台账中的学年：" + ("、".join(years) or "（无）"))
     if closed(con, year) is not None:
         raise UsageError(f"{year} 学年已于 {closed(con, year)['at'][:10]} 结账", "结账只做一次；迟到的更正用 credittool adjust")
@@ -82,7 +77,7 @@ def close_year(con: sqlite3.Connection, year: str, reason: str, now: str) -> tup
 def adjust(con: sqlite3.Connection, ident: str, year: str, category: str, hours: str, reason: str, for_year: str,
            now: str) -> Adjustment:
     """Inside a transaction: a late correction of `ident`'s hours, counted in open `year`."""
-    terms = [t for t in _terms(con) if verdicts.year_of(con, t) == year]
+    terms = verdicts.year_terms(con, year)
     if not terms:
         raise UsageError(f"台账中没有 {year} 学年", "调整记入一个已导入名册的未结账学年")
     refuse_if_closed(con, year)

@@ -60,7 +60,7 @@ class Explanation:
     def lines(self) -> list[str]:
         t = self.teacher
         head = [f"{t.name}（身份证号 {t.id_number}，{t.unit}）"]
-        head += [f"调动：{m.term} 起由「{m.moved_from}」调入「{m.unit}」" for m in self.card.moves]
+        head += [f"调动：{m.move}" for m in self.card.moves]
         return head + [ln for s in self.steps for ln in ["", *s.lines()]]
 
 
@@ -85,9 +85,10 @@ def explain(con: sqlite3.Connection, teacher: Teacher, as_of: str | None = None)
     for t in c.terms:
         if t.year is not None:
             by_year[t.year].append(t.term)
+    rows_of: dict[str, list[_Row]] = {}
     for term in terms:
         lines = ledger_terms.rule_lines(con, term)
-        rows = _rows(con, term, teacher.id_number)
+        rows = rows_of[term] = _rows(con, term, teacher.id_number)
         year = verdicts.year_of(con, term)
         ps = verdicts.programme_set(con, term) if year is not None else None
         for r in rows:
@@ -96,7 +97,7 @@ def explain(con: sqlite3.Connection, teacher: Teacher, as_of: str | None = None)
         if stamp is not None:
             steps.append(_stamp_step(term, rows, stamp))
         if year is not None and term == by_year[year][-1]:
-            steps += _year_steps(con, year, by_year[year], teacher.id_number, ps, lines)
+            steps += _year_steps(con, year, [r for t in by_year[year] for r in rows_of[t]], teacher.id_number, ps, lines)
     if c.cycle is not None:
         steps.append(_cycle_step(c, ledger_terms.rule_lines(con, terms[-1]) if terms else {}))
     return Explanation(teacher, c, tuple(steps))
@@ -205,16 +206,16 @@ def _stamp_step(term: str, rows: list[_Row], stamp: tuple[bool, str]) -> Step:
                 arith + (" → 予以验印" if stamped else " → 不予验印"), "验印" if stamped else "不验印")
 
 
-def _year_steps(con: sqlite3.Connection, year: str, terms: list[str], ident: str, ps: ProgrammeSet,
+def _year_steps(con: sqlite3.Connection, year: str, rows: list[_Row], ident: str, ps: ProgrammeSet,
                 lines: dict[str, str]) -> list[Step]:
-    """The year's standards, each as the verdict applied it (the year's last term's rules)."""
+    """The year's standards, each as the verdict applied it (the year's last term's rules),
+    from the teacher's rows of every term of the year."""
     hours: dict[str, Decimal] = defaultdict(Decimal)
     passed: dict[str, list[str]] = defaultdict(list)  # programme → the places of its rows passed
-    for t in terms:
-        for r in _rows(con, t, ident):
-            if r.passed and r.course_id in ps.by_id:
-                hours[r.course_id] += r.hours
-                passed[r.course_id].append(r.place)
+    for r in rows:
+        if r.passed and r.course_id in ps.by_id:
+            hours[r.course_id] += r.hours
+            passed[r.course_id].append(r.place)
     s, names = ps.standards, ps.category_names
     adjusted: dict[str, Decimal] = defaultdict(Decimal)
     steps = []

@@ -65,6 +65,11 @@ class TermLine:
     moved_from: str | None  # the unit of the teacher's previous term, when it differs
     stamp: tuple[bool, str] | None  # a course term's 验印 (stamped, reasons); None: none
 
+    @property
+    def move(self) -> str:
+        """The move this term records, in words; '' when none."""
+        return f"{self.term} 起由「{self.moved_from}」调入「{self.unit}」" if self.moved_from else ""
+
 
 @dataclass(frozen=True)
 class YearLine:
@@ -249,7 +254,7 @@ def as_of_term(con: sqlite3.Connection, term: str | None, year: str | None) -> s
     if year is not None:
         mine = [t for t in terms if verdicts.year_of(con, t) == year]
         if not mine:
-            years = sorted({y for t in terms if (y := verdicts.year_of(con, t)) is not None})
+            years = verdicts.ledger_years(con)
             raise UsageError(f"台账中没有 {year} 学年", "台账中的学年：" + ("、".join(years) or "（无）"))
         return mine[-1]
     return None

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from credittool.rules.programmes import ProgrammeSet
 from credittool.score.research import Weight, school_weight
-from credittool.score.standards import judge, show
+from credittool.score.standards import judge, number, show
 
 if TYPE_CHECKING:  # annotations only: the report's and the card's imports stay light
     import numpy as np
@@ -59,6 +59,11 @@ def programme_set(con: sqlite3.Connection, term_id: str) -> ProgrammeSet:
     """The programme file of a term as it was at its last ingest."""
     (text,) = con.execute("SELECT value FROM meta WHERE key=?", (_key("programmes", term_id),)).fetchone()
     return ProgrammeSet.model_validate_json(text)
+
+
+def ledger_years(con: sqlite3.Connection) -> list[str]:
+    """The school years of the ledger's programme terms, in order."""
+    return sorted({v for (v,) in con.execute("SELECT value FROM meta WHERE key LIKE 'year:%'")})
 
 
 def year_terms(con: sqlite3.Connection, year: str) -> list[str]:
@@ -227,5 +232,4 @@ def unit_standings(con: sqlite3.Connection, term_id: str, keys: list[str]) -> tu
 
 
 def _number(text: str) -> int | float:
-    d = Decimal(text)
-    return int(d) if d == d.to_integral_value() else float(d)
+    return number(Decimal(text))

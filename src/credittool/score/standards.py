@@ -36,6 +36,12 @@ class Verdict:
     missed: tuple[str, ...] = ()  # the keys (`standard_labels`) of the standards missed, as `reasons`
 
 
+def number(d: Decimal | int) -> int | float:
+    """A figure as a spreadsheet cell takes it: 24, not 24.0; 17.5 as a float."""
+    d = Decimal(d)
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
 def show(hours: Decimal) -> str:
     """Hours as a clerk writes them: 24, 17.5 (never 24.0 or 2.4E+1)."""
     return format(hours.normalize(), "f")

@@ -16,7 +16,7 @@ from typing import Any
 from credittool.atomic import write_atomic
 from credittool.ledger.record import Card, YearLine
 from credittool.score.cycle import CycleState
-from credittool.score.standards import show
+from credittool.score.standards import number, show
 from credittool.write.xlsxout import SheetSpec, write_xlsx
 
 ENTRY_COLUMNS = ("姓名", "身份证号", "学期", "单位", "课程或项目", "类别", "学时", "学分", "结果", "来源文件", "工作表", "行")
@@ -35,27 +35,23 @@ def year_columns(categories: Sequence[str]) -> tuple[str, ...]:
     return ("姓名", "身份证号", "学年", "单位", *categories, "补训计入", "合计学时", "合计学分", "是否达标", "周期内认定", "原因")
 
 
-def _number(d: Decimal) -> int | float:
-    return int(d) if d == d.to_integral_value() else float(d)
-
-
 def _year_row(card: Card, y: YearLine) -> list[Any]:
     t = card.teacher
     made_up = "；".join(f"{p} {show(h)}" for p, h in y.made_up.items())
-    return [t.name, t.id_number, f"{y.year}学年", y.unit, *(_number(y.hours.get(c, Decimal(0))) for c in card.categories),
-            made_up, _number(y.total), _number(y.credits), "是" if y.met else "否", year_how(card, y.year), y.reasons]
+    return [t.name, t.id_number, f"{y.year}学年", y.unit, *(number(y.hours.get(c, Decimal(0))) for c in card.categories),
+            made_up, number(y.total), number(y.credits), "是" if y.met else "否", year_how(card, y.year), y.reasons]
 
 
 def cycle_values(c: CycleState) -> list[Any]:
     """CYCLE_COLUMNS[2:] of a cycle."""
-    return [c.cycle.name, f"{c.as_of}学年", _number(c.earned), _number(c.unpaid), _number(c.hours),
-            _number(Decimal(str(c.cycle.hours))), _number(c.expected), _number(c.behind), _number(c.missing),
-            c.years_left, _number(c.per_year_needed.quantize(Decimal("0.1"))), c.status]
+    return [c.cycle.name, f"{c.as_of}学年", number(c.earned), number(c.unpaid), number(c.hours),
+            number(Decimal(str(c.cycle.hours))), number(c.expected), number(c.behind), number(c.missing),
+            c.years_left, number(c.per_year_needed.quantize(Decimal("0.1"))), c.status]
 
 
 def sheets(cards: Sequence[Card], title: str) -> list[SheetSpec]:
-    entries = [[c.teacher.name, c.teacher.id_number, e.term, e.unit, e.what, e.category, _number(e.hours),
-                _number(e.credits), e.result, e.file, e.sheet, e.row] for c in cards for e in c.entries]
+    entries = [[c.teacher.name, c.teacher.id_number, e.term, e.unit, e.what, e.category, number(e.hours),
+                number(e.credits), e.result, e.file, e.sheet, e.row] for c in cards for e in c.entries]
     categories = cards[0].categories if cards else ()
     years = [_year_row(c, y) for c in cards for y in c.years]
     cycles = [[c.teacher.name, c.teacher.id_number, *cycle_values(c.cycle)] for c in cards if c.cycle is not None]
@@ -128,7 +124,7 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Seque
 
 def _card_html(card: Card) -> str:  # noqa: C901 - a page of sections, each a few lines
     t = card.teacher
-    moves = "；".join(f"{m.term} 起由「{m.moved_from}」调入「{m.unit}」" for m in card.moves) or "无"
+    moves = "；".join(m.move for m in card.moves) or "无"
     who = (f'<table class="who"><tr><th>姓名</th><td>{_e(t.name)}</td><th>身份证号</th><td>{_e(t.id_number)}</td></tr>'
            f'<tr><th>现单位</th><td>{_e(t.unit)}</td><th>调动</th><td>{_e(moves)}</td></tr></table>')
     entries = _table(("学期", "课程或项目", "类别", "学时", "学分", "结果", "来源"), [
