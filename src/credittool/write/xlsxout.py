@@ -228,6 +228,7 @@ class _Styles:
         self.header = Alignment(vertical="center", wrap_text=False)
         self.wrapped_header = Alignment(vertical="center", wrap_text=True)
         self.wrapped_note = Alignment(vertical="top", wrap_text=True)
+        self.wrapped = Alignment(wrap_text=True)  # a wrap column's cells (one object: openpyxl hashes each)
 
 
 def _openpyxl_sheet(wb: Any, spec: SheetSpec, styles: _Styles) -> None:
@@ -310,7 +311,7 @@ def _append_body(ws: Any, spec: SheetSpec, rows: list[list[Any]], totals: list[l
     wraps = {j for j, c in enumerate(spec.columns) if c in spec.wrap}
     for r in rows:
         if fmt or wraps:
-            ws.append(_styled(ws, WriteOnlyCell, r, fmt, wrap=wraps))
+            ws.append(_styled(ws, WriteOnlyCell, r, fmt, wrap=wraps, wrapped=styles.wrapped))
             continue
         # only "=…" would become a formula: the other values need no cell object each
         ws.append([_text(ws, WriteOnlyCell, v) if isinstance(v, str) and v.startswith("=") else v for v in r])
@@ -325,11 +326,9 @@ def _text(ws: Any, cell_cls: Any, value: str) -> Any:
 
 
 def _styled(ws: Any, cell_cls: Any, row: Sequence[Any], fmt: dict[int, str], font: Any = None,
-            wrap: set[int] = frozenset()) -> list[Any]:  # type: ignore[assignment]
+            wrap: set[int] = frozenset(), wrapped: Any = None) -> list[Any]:  # type: ignore[assignment]
     """A row with number formats on the numbers of `fmt`'s columns (and a font on every cell,
-    and the text of the `wrap` columns wrapped)."""
-    from openpyxl.styles import Alignment
-
+    and the text of the `wrap` columns wrapped: alignment `wrapped`)."""
     out: list[Any] = []
     for j, v in enumerate(row):
         if font is None and j not in fmt and j not in wrap and not (isinstance(v, str) and v.startswith("=")):
@@ -341,7 +340,7 @@ def _styled(ws: Any, cell_cls: Any, row: Sequence[Any], fmt: dict[int, str], fon
         if font is not None:
             c.font = font
         if j in wrap:
-            c.alignment = Alignment(wrap_text=True)
+            c.alignment = wrapped
         out.append(c)
     return out
 
