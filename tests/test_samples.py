@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from golden_util import GOLDEN, ROOT, assert_golden, rendered_all, run_samples
+from golden_util import GOLDEN, ROOT, assert_golden, rendered_all, run_samples, same_values
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +24,19 @@ def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_outputs_match_golden(tmp_path: Path) -> None:
     assert_golden(rendered_all(tmp_path), GOLDEN)  # ingest's outputs, then the spot test and the report on top
+
+
+def test_the_golden_check_sees_values_not_spellings() -> None:
+    golden = "单位,人数,合格率\n甲校,35,0.4285714285714285\n合计,35\n"
+    # the same values, spelled by another writer: the shortest text of the double, the rows padded
+    assert same_values("r.csv", "单位,人数,合格率\n甲校,35,0.42857142857142855\n合计,35,\n", golden)
+    # a changed value, a changed name, a lost row, a cell that moved: each is seen
+    assert not same_values("r.csv", "单位,人数,合格率\n甲校,35,0.4285714\n合计,35\n", golden)
+    assert not same_values("r.csv", "单位,人数,合格率\n乙校,35,0.4285714285714285\n合计,35\n", golden)
+    assert not same_values("r.csv", "单位,人数,合格率\n甲校,35,0.4285714285714285\n", golden)
+    assert not same_values("r.csv", "单位,人数,合格率\n甲校,35,0.4285714285714285\n合计,,35\n", golden)
+    assert not same_values("r.csv", "单位,人数,合格率\n甲校,36,0.4285714285714285\n合计,35\n", golden)
+    assert not same_values("a.txt", "x \n", "x\n")  # text files: to the character
 
 
 # ---- the oracle -------------------------------------------------------------------------

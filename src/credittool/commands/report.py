@@ -203,7 +203,7 @@ def year_report(con: sqlite3.Connection, term_id: str, term_name: str, path: Pat
 
     write_xlsx(path, [
         SheetSpec("学分达标", columns, rows, notes=[VERDICT_NOTE],
-                  widths={"单位": 22, "姓名": 8, **dict.fromkeys(numbers, 6), "是否达标": 5, "原因": 36},
+                  widths={"单位": 22, "姓名": 8, **dict.fromkeys(numbers, 6), "是否达标": 5, "原因": 34},
                   wrap=("原因",), wrap_header=True, wrap_notes=True, landscape=True, print_title=f"学分达标　{title}"),
         SheetSpec("单位达标", standing_cols, [standing(u) for u in units], notes=[STANDING_NOTE],
                   formats={"达标率": "0.0%"}, totals=[standing(total)] if units else [],

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 _FIXED_DOS_TIME = (0, (0 << 9) | (1 << 5) | 1)  # (time, date) fields of 1980-01-01 00:00:00
 _CORE = "docProps/core.xml"
 
 
-def fix_zip_times(path: Path, doubled_last_row: Collection[str] = ()) -> None:
+def fix_zip_times(path: Path, repairs: Mapping[str, Callable[[bytes], bytes]] | None = None) -> None:
     """Make the file a function of its tables: the writers stamp the zip entries and
     docProps' created/modified with the clock. Every entry's compressed bytes are copied
     as they are (re-deflating a province's sheet XML would cost seconds); only core.xml is
-    rewritten, and every entry gets a fixed time. The sheets named in `doubled_last_row`
-    are rewritten too, without the second <row> element rustpy-xlsxwriter 0.8 writes when
-    the last data row has a height of its own (see `drop_doubled_last_row`)."""
+    rewritten, and every entry gets a fixed time. The parts named in `repairs` are
+    rewritten too, each as its function returns it (xlsxout.py: e.g. a sheet without the
+    second <row> element rustpy-xlsxwriter 0.8 writes when the last data row has a height of
+    its own, see `drop_doubled_last_row`); a part named there that the file lacks is an error."""
     import struct
     import zipfile
     import zlib
@@ -25,7 +26,10 @@ def fix_zip_times(path: Path, doubled_last_row: Collection[str] = ()) -> None:
         infos = z.infolist()
         core = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", z.read(_CORE)) \
             if _CORE in z.NameToInfo else None
-        repaired = {name: drop_doubled_last_row(z.read(name)) for name in doubled_last_row}
+        missing = sorted(set(repairs or {}) - set(z.NameToInfo))
+        if missing:
+            raise RuntimeError(f"xlsx: the written file has no {', '.join(missing)} to repair")
+        repaired = {name: repair(z.read(name)) for name, repair in (repairs or {}).items()}
     if any(i.file_size >= 0xFFFFFFFF or i.compress_size >= 0xFFFFFFFF or i.header_offset >= 0xFFFFFFFF
            for i in infos):
         return  # zip64: leave the file as written (correct, only not byte-stable)
