@@ -223,6 +223,33 @@ def test_chart_references_the_school_rows(county: Path) -> None:
     assert "各单位验印率" in xml and "丙校" in xml  # title, and the cached labels
 
 
+def test_each_chart_is_its_sheets_and_the_filters_stop_above_the_totals(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+    from credittool.write.xlsxout import BarChartSpec, SheetSpec, write_xlsx as write_book
+
+    def sheet(title: str, units: list[tuple[str, float]]) -> SheetSpec:
+        return SheetSpec(title, ["单位", "率"], [list(u) for u in units], notes=["说明：一行很长的说明文字。" * 6],
+                         formats={"率": "0.0%"}, totals=[["合计", 0.5]], wrap_notes=True,
+                         chart=BarChartSpec(f"{title}图", "单位", "率", number_format="0%"))
+
+    path = tmp_path / "two.xlsx"
+    write_book(path, [sheet("一", [("甲校", 0.25), ("乙校", 0.75)]), sheet("二", [("丙校", 1.0)])])
+    with zipfile.ZipFile(path) as z:
+        charts = [z.read(f"xl/charts/chart{i}.xml").decode() for i in (1, 2)]
+        book = z.read("xl/workbook.xml").decode()
+    # the note on row 1, the header on row 2: the first sheet's schools on rows 3–4, 合计 on 5
+    assert "'一'!$A$3:$A$4" in charts[0] and "'一'!$B$3:$B$4" in charts[0] and "一图" in charts[0]
+    assert "'二'!$B$3<" in charts[1] and "二图" in charts[1] and "丙校" in charts[1]  # cached label
+    assert re.search(r'_FilterDatabase" localSheetId="0"[^>]*>[^<]*\$A\$2:\$B\$4<', book)
+    assert re.search(r'_FilterDatabase" localSheetId="1"[^>]*>[^<]*\$A\$2:\$B\$3<', book)
+    wb = load_workbook(path)
+    one, two = wb["一"], wb["二"]
+    assert one.auto_filter.ref == "A2:B4" and two.auto_filter.ref == "A2:B3"
+    assert [c.value for c in one[5]] == ["合计", 0.5] and one["A5"].font.b and one["B5"].number_format == "0.0%"
+    assert one.max_row == 5 and "A1:B1" in one.merged_cells and one.row_dimensions[1].height > 15  # wrapped
+    assert one["A1"].alignment.wrap_text and one._charts and two._charts
+
+
 def test_same_ledger_same_bytes(county: Path) -> None:
     paths = [out(county) / "report.xlsx", out(county) / "publish" / "index.html", out(county) / "publish" / "排名.xlsx"]
     before = [p.read_bytes() for p in paths]
