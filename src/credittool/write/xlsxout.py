@@ -107,7 +107,7 @@ def _lay_out(spec: SheetSpec, formats: _Formats) -> _Laid:
             "page_setup": pagesetup.rust_page(spec.footer_title, spec.landscape, n,
                                               pagesetup.print_span(cols, spec.print_columns), spec.gridlines),
             "column_formats": _column_formats(formats.rx, spec)}
-    below = n + 1 + len(table)  # 0-based: the first row after the table
+    below = n + 1 + len(table)  # 0-based: the first row after the table (held whole where totals or a chart use it)
     if totals:
         args["row_formats"] = {below + k: formats.bold for k in range(len(totals))}
     if spec.chart is not None and table:
