@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from credittool.rules.programmes import ProgrammeSet
@@ -107,10 +108,14 @@ def research_weights(con: sqlite3.Connection, term_id: str) -> dict[str, Weight]
     return {unit: school_weight(p, ps.research) for unit, p in projects.items()}
 
 
+@lru_cache(maxsize=4096)  # a year's sums take few values: 24, 50, 17.5 …
 def exact(x: float) -> Decimal:
     """A sum of hours as the ledger's REAL gives it, back to the decimal it is (rosters give
     hours to a decimal place or two)."""
     return Decimal(f"{x:.4f}").normalize() + 0
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(…, ensure_ascii=False), its encoder made once
 
 
 def refresh_verdicts(con: sqlite3.Connection, term_id: str) -> None:
@@ -151,8 +156,8 @@ def refresh_verdicts(con: sqlite3.Connection, term_id: str) -> None:
     for ident in sorted(who):
         v = judge(hours.get(ident, {}), passed.get(ident, set()), ps, adjusted.get(ident))
         reasons = list(v.reasons) + ([refused[ident]] if not v.met and ident in refused else [])
-        rows.append((year, ident, *who[ident], json.dumps({c: show(h) for c, h in v.hours.items()}, ensure_ascii=False),
-                     json.dumps({p: show(h) for p, h in v.made_up.items()}, ensure_ascii=False), show(v.total),
+        rows.append((year, ident, *who[ident], _JSON({c: show(h) for c, h in v.hours.items()}),
+                     _JSON({p: show(h) for p, h in v.made_up.items()}), show(v.total),
                      show(v.credits), int(v.met), "；".join(reasons), json.dumps(v.missed)))
     con.executemany("INSERT INTO verdicts VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
 

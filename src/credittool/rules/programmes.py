@@ -119,6 +119,20 @@ class Standards(StrictModel):
     total: TotalMinimum | None = None
     caps: tuple[CategoryCap, ...] = ()
 
+    # the hours as exact decimals, made once (score/standards.py judges every teacher by them);
+    # a category has one minimum and one cap at most (validated below)
+    @cached_property
+    def exact_minimums(self) -> dict[str, Decimal]:
+        return {m.category: dec(m.hours) for m in self.minimums}
+
+    @cached_property
+    def exact_caps(self) -> dict[str, Decimal]:
+        return {c.category: dec(c.hours) for c in self.caps}  # one cap a category (validated)
+
+    @cached_property
+    def exact_total(self) -> Decimal | None:
+        return None if self.total is None else dec(self.total.hours)
+
 
 class ResearchLevel(StrictModel):
     """A level of a school's research result (R14), told by words in its 级别/获奖情况 cell."""

@@ -69,7 +69,7 @@ def judge(hours: Mapping[str, Decimal], passed: Collection[str], rules: Programm
 def _made_up(hours: Mapping[str, Decimal], by_category: Mapping[str, Decimal], s: Standards) -> dict[str, Decimal]:
     """Each make-up programme's hours that count toward its category's minimum: no more
     than what is still short once the category's own hours and earlier make-ups count."""
-    minimum = {m.category: dec(m.hours) for m in s.minimums}
+    minimum = s.exact_minimums
     have = dict(by_category)
     made_up: dict[str, Decimal] = {}
     for m in s.make_up:
@@ -81,7 +81,7 @@ def _made_up(hours: Mapping[str, Decimal], by_category: Mapping[str, Decimal], s
 
 
 def _capped(h: Decimal, category: str, s: Standards) -> Decimal:
-    cap = next((dec(c.hours) for c in s.caps if c.category == category), None)
+    cap = s.exact_caps.get(category)
     return h if cap is None else min(h, cap)
 
 
@@ -93,15 +93,15 @@ def _reasons(by_category: Mapping[str, Decimal], made_up: Mapping[str, Decimal],
     for m in s.minimums:
         parts = [(rules.by_id[u.programme].name, made_up[u.programme]) for u in s.make_up
                  if u.toward == m.category and u.programme in made_up]
-        have, need = by_category[m.category] + sum((h for _, h in parts), ZERO), dec(m.hours)
+        have, need = by_category[m.category] + sum((h for _, h in parts), ZERO), s.exact_minimums[m.category]
         if have < need:
             inc = "".join(f"（含{name} {show(h)} 学时）" for name, h in parts)
             reasons.append((f"minimum:{m.category}",
                             f"{names[m.category]} {show(have)}/{show(need)} 学时{inc}，差 {show(need - have)} 学时"))
     reasons += [(f"required:{r.programme}", f"{rules.by_id[r.programme].name}未完成")
                 for r in s.required if r.programme not in passed]
-    if s.total is not None and total < dec(s.total.hours):
-        reasons.append(("total", f"合计 {show(total)}/{show(dec(s.total.hours))} 学时"))
+    if s.exact_total is not None and total < s.exact_total:
+        reasons.append(("total", f"合计 {show(total)}/{show(s.exact_total)} 学时"))
     return reasons
 
 
