@@ -130,7 +130,7 @@ def _card_html(card: Card) -> str:  # noqa: C901 - a page of sections, each a fe
     entries = _table(("学期", "课程或项目", "类别", "学时", "学分", "结果", "来源"), [
         (e.term, e.what, e.category, e.hours, e.credits, e.result, e.source) for e in card.entries],
         numeric=("学时", "学分"))
-    parts = [f"<h1>继续教育学分卡</h1>", who, "<h2>学习记录</h2>", entries]
+    parts = ["<h1>继续教育学分卡</h1>", who, "<h2>学习记录</h2>", entries]
     stamps = [(ln.term, ln.unit, "是" if ln.stamp[0] else "否", ln.stamp[1]) for ln in card.terms if ln.stamp is not None]
     if stamps:
         parts += ["<h2>学期验印（R9）</h2>", _table(("学期", "单位", "验印", "原因"), stamps)]
