@@ -1,6 +1,6 @@
 """How every output sheet prints: A4, one page wide, the header row on every page, margins,
-and a footer 「<title>　第 N 页 共 M 页」. Both writers (rustpy-xlsxwriter and openpyxl) take
-their settings from here, so a sheet prints the same whichever wrote it.
+and a footer 「<title>　第 N 页 共 M 页」. The writer (rustpy-xlsxwriter, xlsxout.py) takes
+its settings from here.
 
 Fit to width lets the viewer pick the scale. A sheet is laid out (columns chosen, widths,
 orientation) so that the scale stays at or above MIN_SCALE: the default 11 pt font then
@@ -57,24 +57,6 @@ def rust_page(title: str, landscape: bool, header_row: int, span: tuple[int, int
     return {"landscape": landscape, "paper_size": A4, "margins": dict(MARGINS),
             "print_area": (0, span[0], WHOLE_COLUMN, span[1]), "repeat_rows": (header_row, header_row),
             "fit_to_pages": (1, 0), "footer": footer(title), "print_gridlines": gridlines}
-
-
-def openpyxl_page(ws: Any, title: str, landscape: bool, header_row: int, span: tuple[int, int],
-                  last_row: int, gridlines: bool = False) -> None:
-    """The same settings on an openpyxl worksheet (`header_row` is 1-based here)."""
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.page import PageMargins
-
-    ws.page_setup.paperSize = A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins = PageMargins(**MARGINS)
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.print_area = f"{get_column_letter(span[0] + 1)}1:{get_column_letter(span[1] + 1)}{max(last_row, 1)}"
-    ws.oddFooter.left.text = title.replace("&", "&&")
-    ws.oddFooter.right.text = "第 &P 页 共 &N 页"
-    ws.print_options.gridLines = gridlines
 
 
 # How a wrapped cell's text breaks into lines, as LibreOffice sets it without Calibri

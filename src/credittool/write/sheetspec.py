@@ -122,8 +122,3 @@ def chart_height(n: int) -> float:
 
 
 CHART_WIDTH = 22  # cm
-
-
-def chart_rows(spec: SheetSpec, n: int) -> int:
-    """Sheet rows the chart covers (15 pt = 0.53 cm a row), with the gap above it."""
-    return 0 if spec.chart is None or not n else int(chart_height(n) / 0.53) + 3
