@@ -404,3 +404,21 @@ def test_help_imports_nothing_heavy() -> None:
             " file=sys.stderr)")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert res.stderr.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(("command", "code", "out", "err"), [
+    ("print('已写出：register.xlsx')", 0, "已写出：register.xlsx\n", ""),  # all of it, through a pipe
+    ("sys.exit(2)", 2, "", ""),
+    ("sys.exit('错误：没有台账')", 1, "", "错误：没有台账\n"),  # as sys.exit says a message
+    ("sys.exit(None)", 0, "", ""),
+])
+def test_main_leaves_with_the_commands_exit_code_and_everything_said(command: str, code: int, out: str,
+                                                                     err: str) -> None:
+    # main() leaves through os._exit, past the interpreter's teardown: what a command printed
+    # must still reach a pipe, and its exit code the shell
+    import subprocess
+    import sys
+
+    script = f"import sys\nfrom credittool import cli\ncli.app = lambda: {command}\ncli.main()\nprint('never')"
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert (res.returncode, res.stdout, res.stderr) == (code, out, err)
