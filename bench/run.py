@@ -106,7 +106,17 @@ def scale_args(doc: str, scales: dict, **extra: dict) -> tuple[argparse.Namespac
 
 
 def stage(code: str, *args: str) -> tuple[str, float, float]:
-    """Run code in a child; return its last stdout line, wall seconds and peak memory MiB:
+    """Run code in a child Python; see `child`."""
+    return child([PY, "-c", code, *args])
+
+
+def command(*args: str) -> tuple[str, float, float]:
+    """Run `credittool <args>` as the clerk does, in a child; see `child`."""
+    return child([PY, "-m", "credittool", *args])
+
+
+def child(argv: list[str]) -> tuple[str, float, float]:
+    """Run argv; return its last stdout line, wall seconds and peak memory MiB:
     of the child's whole process tree (its workers and helpers too), the sum of their
     proportional set sizes sampled twice a second (Linux), or at least the largest single
     process's peak RSS (os.wait4). Output goes to temp files, so a chatty child cannot block."""
@@ -114,7 +124,7 @@ def stage(code: str, *args: str) -> tuple[str, float, float]:
 
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         t = time.perf_counter()
-        proc = subprocess.Popen([PY, "-c", code, *args], stdout=out, stderr=err, text=True)
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, text=True)
         done, peak = threading.Event(), [0.0]
 
         def sample() -> None:
@@ -132,7 +142,7 @@ def stage(code: str, *args: str) -> tuple[str, float, float]:
         err.seek(0)
         if proc.returncode != 0:
             sys.exit(f"stage failed:\n{err.read()[-3000:]}")
-        return out.read().strip().splitlines()[-1], wall, max(peak[0], usage.ru_maxrss / 1024)
+        return (out.read().strip().splitlines() or [""])[-1], wall, max(peak[0], usage.ru_maxrss / 1024)
 
 
 def tree_pss_mib(pid: int) -> float:

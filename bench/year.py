@@ -9,14 +9,16 @@ a roster per programme (全员学科研修 in three files by 学段, the eight 8
 Clean files: the messes are the sample's (samples/district-2018-19/MESSES.md); this is
 about speed. Rules: rules/zhangdian-2018-19-s1.yaml, term 2018-19-s1.
 
-Each stage runs in a fresh child process (bench/run.py's `stage`: wall time and peak
-memory of its process tree). With --scale both, the city's time per row over the
+Each stage is the clerk's command, `credittool ingest` then `credittool report`, run in a
+fresh child process (bench/run.py's `command`: wall time and peak memory of its process
+tree); the rows read and the teachers who met the standards are then read from the ledger. With --scale both, the city's time per row over the
 district's says whether the year scales linearly (1.0 is linear).
 """
 
 from __future__ import annotations
 
 import csv
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -27,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from run import PY, scale_args, stage  # noqa: E402
+from run import PY, command, scale_args  # noqa: E402
 from tools import synth  # noqa: E402
 
 RULES = ROOT / "rules" / "zhangdian-2018-19-s1.yaml"
@@ -37,22 +39,6 @@ PROGRAMMES = {  # the eight 83281 programmes: their share of the teachers
     "新教师三年联训": 0.03, "班主任培训": 0.08, "学科骨干教师培训": 0.04, "科研骨干培训": 0.012,
     "初中教研组长培训": 0.023, "中层干部培训": 0.034, "校长培训": 0.024, "合作学习种子教师培训": 0.009}
 STAGES = ("小学", "初中", "高中")
-
-INGEST = """
-import sys, json
-from pathlib import Path
-from credittool.commands.ingest import ingest
-r = ingest([Path(sys.argv[1])], rules=[Path(sys.argv[2])], workspace=Path(sys.argv[3]), term=sys.argv[4])
-print(sum(f.rows_read for f in r.files), json.dumps(r.timings))
-"""
-REPORT = """
-import sys
-from pathlib import Path
-from credittool.commands.report import make_report
-r = make_report(workspace=Path(sys.argv[1]), term=sys.argv[2])
-print(r.total.teachers, r.total.met)
-"""
-
 
 def generate(scale: str, out: Path, seed: int = 2018) -> int:
     """The year's files into `out`; the rows written."""
@@ -110,10 +96,15 @@ def measure(scale: str, data: Path) -> tuple[int, float, float, float, float, st
     """(rows read, ingest s, ingest MiB, report s, report MiB, teachers met)."""
     with tempfile.TemporaryDirectory(prefix="credittool-year-") as tmp:
         ws = Path(tmp) / "ws"
-        out, i_wall, i_rss = stage(INGEST, str(data), str(RULES), str(ws), TERM)
-        rows = int(out.split(" ", 1)[0])
-        out, r_wall, r_rss = stage(REPORT, str(ws), TERM)
-    return rows, i_wall, i_rss, r_wall, r_rss, out
+        _, i_wall, i_rss = command("ingest", str(data), "--rules", str(RULES), "--term", TERM, "--workspace", str(ws))
+        _, r_wall, r_rss = command("report", "--term", TERM, "--workspace", str(ws))
+        con = sqlite3.connect(ws / "ledger.sqlite")
+        try:
+            (rows,), = con.execute("SELECT sum(rows_read) FROM files WHERE term = ?", (TERM,))
+            (teachers, met), = con.execute("SELECT count(*), sum(met) FROM verdicts")
+        finally:
+            con.close()
+    return rows, i_wall, i_rss, r_wall, r_rss, f"{teachers} {met}"
 
 
 def main() -> None:
