@@ -175,6 +175,20 @@ def test_hours_on_the_cards_are_the_ledgers(ws: Path) -> None:
         + 30 + 30 + 30 + 24 + 30 + 24 + 24 + 30 + 24 + 18 + 30 + 24 + 26 + 30 + 24 + 24 + 30 + 24 + 24 + 30 + 24
 
 
+def test_explain_of_a_cycle_under_way_says_what_the_shortfall_is_short_of(ws: Path) -> None:
+    """R15: 张三 has 230 of 360 after 3 of 5 years; on pace (216), and 130 short of the cycle."""
+    from credittool.ledger import record
+    from credittool.ledger.db import connect
+    from credittool.ledger.explain import explain
+
+    con = connect(ws / "ledger.sqlite")
+    try:
+        last = explain(con, record.one_teacher(con, A)).steps[-1].arithmetic
+    finally:
+        con.close()
+    assert last.endswith("= 230；应达进度 360 × 3/5 = 216；距周期要求 360 尚差 130，剩 2 年")
+
+
 def test_card_on_the_command_line(ws: Path, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 

@@ -75,7 +75,8 @@ def test_hours_that_are_not_a_number_are_a_problem_naming_the_cell(raw: str) -> 
 
 
 @pytest.mark.parametrize("word,passed", [("合格", True), ("结业", True), ("通过", True), ("是", True), ("√", True),
-                                         ("不合格", False), ("未结业", False), ("否", False), ("×", False)])
+                                         ("不合格", False), ("未结业", False), ("否", False), ("×", False),
+                                         (1, True), (0, False), ("1", True), ("0", False), ("１", True), (" 0 ", False)])
 def test_result_words(word: str, passed: bool) -> None:
     assert result(word, VOCAB, "考核结果").value is passed
 
@@ -477,3 +478,140 @@ def test_a_file_whose_rows_clashed_with_the_ledger_is_checked_again_when_sent_ag
     assert [f.status for f in rep.files] == ["替换"] and not rep.rejects
     assert entries(tmp_path)[(A, "subject-training")][2] == 26.0
     assert [f.status for f in run(tmp_path, original).files] == ["未改动"]
+
+
+def test_a_programme_name_followed_by_another_trainings_word_names_no_programme(tmp_path: Path) -> None:
+    """省网络全员研修辅导员培训 trains the province programme's tutors and 新教师三年联训指导教师培训
+    the new teachers' mentors (R13): neither row is that programme's, and each is rejected
+    saying why. 中层干部培训班 is 中层干部培训, and so is a file named 2018年中层干部培训名单."""
+    head = ["姓名", "身份证号", "培训项目", "学时", "考核结果"]
+    f = write_xlsx(tmp_path / "区教研室汇总.xlsx", {"Sheet1": [
+        head, ["张三", A, "省网络全员研修辅导员培训", 50, "合格"], ["李四", B, "新教师三年联训指导教师培训", 20, "合格"],
+        ["王五", C, "中层干部培训班", 10, "合格"]]})
+    named = write_xlsx(tmp_path / "2018年中层干部培训名单.xlsx", {"Sheet1": [["姓名", "身份证号", "学时", "考核结果"],
+                                                                       ["赵六", D, 10, "合格"]]})
+    tutors = write_xlsx(tmp_path / "省网络全员研修辅导员培训名单.xlsx", {"Sheet1": [["姓名", "身份证号", "学时", "考核结果"],
+                                                                            ["赵六", D, 30, "合格"]]})
+    rep = run(tmp_path, f, named, tutors)
+    assert sorted(entries(tmp_path)) == [(C, "middle-manager"), (D, "middle-manager")]
+    assert [(p.file, p.row, p.code, p.value) for p in rep.rejects] == [
+        ("区教研室汇总.xlsx", 2, "E-COURSE-UNKNOWN", "省网络全员研修辅导员培训"),
+        ("区教研室汇总.xlsx", 3, "E-COURSE-UNKNOWN", "新教师三年联训指导教师培训"),
+        ("省网络全员研修辅导员培训名单.xlsx", 2, "E-COURSE-UNKNOWN", "Sheet1")]
+    assert "含有「省网络全员研修」，但其后的「辅导员培训」说明是另一项培训" in rep.rejects[0].message
+    assert "含有「新教师三年联训」，但其后的「指导教师培训」说明是另一项培训" in rep.rejects[1].message
+
+
+def test_a_roster_row_that_misspells_a_staff_list_teachers_name_is_rejected_alone(tmp_path: Path) -> None:
+    """张三 is on the staff list; one roster writes his ID with 张叁. That row alone is
+    rejected, at its 姓名 cell, and 张三 is still judged on his other rows (R17: everyone on
+    the staff list is held to the standards): 全员学科研修 24 → 面对面培训 24/24, no province
+    training, total 24/72. Without a staff list, two spellings reject every row of the ID."""
+    school = write_xlsx(tmp_path / "实验中学.xlsx", {"教师名册": [STAFF, ["张三", A, "实验中学", "语文"]]})
+    subject = write_xlsx(tmp_path / "全员学科研修.xlsx", {"Sheet1": [["姓名", "身份证号", "单位", "学时"],
+                                                              ["张三", A, "实验中学", 24], ["李四", B, "实验中学", 24]]})
+    head = write_xlsx(tmp_path / "班主任培训.xlsx", {"Sheet1": [["姓名", "身份证号", "单位", "学时", "考核结果"],
+                                                           ["张叁", A, "实验中学", 20, "合格"], ["李肆", B, "实验中学", 20, "合格"]]})
+    rep = run(tmp_path, school, subject, head)
+    assert sorted((p.file, p.row, p.code, p.column, p.value) for p in rep.rejects) == [
+        ("全员学科研修.xlsx", 3, "E-ID-CONFLICT", "身份证号", B),
+        ("班主任培训.xlsx", 2, "E-ID-CONFLICT", "姓名", "张叁"),
+        ("班主任培训.xlsx", 3, "E-ID-CONFLICT", "身份证号", B)]
+    zhang = next(p for p in rep.rejects if p.value == "张叁")
+    assert "教师名册（实验中学.xlsx「教师名册」第2行）中的姓名是「张三」，此行写作「张叁」" in zhang.message
+    assert "改成「张三」" in zhang.hint
+    assert sorted(entries(tmp_path)) == [(A, "subject-training")]
+    unit, by_cat, made_up, total, met, reasons = verdicts(tmp_path)[A]
+    assert (unit, by_cat, total, met) == ("实验中学", {"face-to-face": "24", "online": "0", "school-based": "0"}, "24", 0)
+    assert B not in verdicts(tmp_path)
+
+
+def test_a_roster_sent_after_the_staff_list_is_held_to_its_names(tmp_path: Path) -> None:
+    """The same misspelling in a later run: the row is rejected against the ledger's staff
+    list (E-ID-LEDGER, so the file is checked again when sent again) and 张三 keeps 0 hours."""
+    school = write_xlsx(tmp_path / "实验中学.xlsx", {"教师名册": [STAFF, ["张三", A, "实验中学", "语文"]]})
+    run(tmp_path, school)
+    head = write_xlsx(tmp_path / "班主任培训.xlsx", {"Sheet1": [["姓名", "身份证号", "单位", "学时", "考核结果"],
+                                                           ["张叁", A, "实验中学", 20, "合格"]]})
+    (p,) = run(tmp_path, head).rejects
+    assert (p.row, p.code, p.column, p.value) == (2, "E-ID-LEDGER", "姓名", "张叁")
+    assert "教师名册（实验中学.xlsx「教师名册」第2行）中的姓名是「张三」" in p.message
+    assert entries(tmp_path) == {} and verdicts(tmp_path)[A][3] == "0"
+    again = run(tmp_path, head)
+    assert [f.status for f in again.files] == ["再次核对"] and [p.code for p in again.rejects] == ["E-ID-LEDGER"]
+
+
+def test_cells_merged_down_count_for_each_row_they_cover(tmp_path: Path) -> None:
+    """As the sheet reads on screen. 教师名册: 人事关系所在单位 merged over 张三, a blank row
+    (which stays a blank row: skipped, not rejected) and 李四. A roster: 王五's 姓名
+    and 身份证号 merged over his two programmes, and 学时 20 merged over both. An .xls 课题
+    list: 二中 merged over its two projects. Each fill is told once, as a note."""
+    import openpyxl
+    import xlwt
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "教师名册"
+    for row in (["张店区二中教师名册"], STAFF, ["张三", A, "二中", "语文"], [None] * 4, ["李四", B, None, "数学"]):
+        ws.append(row)
+    ws.merge_cells("A1:D1")
+    ws.merge_cells("C3:C5")
+    staff = tmp_path / "二中.xlsx"
+    wb.save(staff)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in (["姓名", "身份证号", "单位", "项目", "学时", "考核结果"], ["王五", C, "二中", "班主任培训", 20, "合格"],
+                [None, None, "二中", "中层干部培训", None, "合格"]):
+        ws.append(row)
+    for cells in ("A2:A3", "B2:B3", "E2:E3"):
+        ws.merge_cells(cells)
+    roster = tmp_path / "德育科汇总.xlsx"
+    wb.save(roster)
+    book = xlwt.Workbook()
+    sh = book.add_sheet("课题")
+    for j, h in enumerate(["学校", "课题名称", "获奖情况"]):
+        sh.write(0, j, h)
+    sh.write_merge(1, 2, 0, 0, "二中")
+    for i, (title, award) in enumerate([("数学思维", "区级二等奖"), ("作文教学", "区级立项")], 1):
+        sh.write(i, 1, title)
+        sh.write(i, 2, award)
+    projects = tmp_path / "课题汇总.xls"
+    book.save(str(projects))
+    rep = run(tmp_path, staff, roster, projects)
+    assert not rep.rejects, [p.message for p in rep.rejects]
+    by_file = {f.name: (f.rows_read, f.accepted, f.rejected, f.skipped) for f in rep.files}
+    assert by_file == {"二中.xlsx": (3, 2, 0, 1), "德育科汇总.xlsx": (2, 2, 0, 0), "课题汇总.xls": (2, 2, 0, 0)}
+    assert ledger(tmp_path, "SELECT id_number, unit FROM staff ORDER BY row") == [(A, "二中"), (B, "二中")]
+    assert sorted((i, p, h) for (i, p), (_, _, h, *_) in entries(tmp_path).items()) == [
+        (C, "head-teacher", 20.0), (C, "middle-manager", 20.0)]
+    assert ledger(tmp_path, "SELECT unit, title FROM research ORDER BY title") == [("二中", "作文教学"), ("二中", "数学思维")]
+    told = sorted(p.message for p in rep.problems if p.file != "课题汇总.xls" and "合并单元格" in p.message)
+    assert told == ["工作表「Sheet」第2–3行的「姓名」是合并单元格，每行都按合并的值「王五」读取",
+                    "工作表「Sheet」第2–3行的「学时」是合并单元格，每行都按合并的值「20」读取",
+                    "工作表「Sheet」第2–3行的「身份证号」是合并单元格，每行都按合并的值「" + C + "」读取",
+                    "工作表「教师名册」第3–5行的「人事关系所在单位」是合并单元格，每行都按合并的值「二中」读取"]
+
+
+def test_signature_and_note_lines_under_a_roster_are_skipped_not_rejected(tmp_path: Path) -> None:
+    """审核人：…, 填表日期：… and 注：… under the table are no teacher's rows: skipped as such,
+    not rejected for a missing ID. 单丽 (单 also begins 单位盖章) is a teacher."""
+    f = write_xlsx(tmp_path / "班主任培训.xlsx", {"Sheet1": [
+        ["序号", "姓名", "身份证号", "学时", "考核结果"], [1, "张三", A, 20, "合格"], [2, "单丽", B, 20, "合格"],
+        ["注：以上人员均已考核", None, None, None, None], [None, "审核人：王校长", None, None, "填表日期：2018年12月"],
+        [None, "填表人:李老师", "联系电话：5551234", None, None]]})
+    rep = run(tmp_path, f)
+    assert not rep.rejects
+    (s,) = rep.files
+    assert (s.rows_read, s.accepted, s.rejected, s.skipped) == (5, 2, 0, 3)
+    assert [(p.row, p.message) for p in rep.problems if p.row and p.row > 3] == [
+        (4, "表尾签名或说明行"), (5, "表尾签名或说明行"), (6, "表尾签名或说明行")]
+
+
+def test_a_tab_separated_utf16_list_with_a_title_line_is_read(tmp_path: Path) -> None:
+    """Excel's Unicode text export: UTF-16 with a BOM, tab-separated; a title line above."""
+    f = tmp_path / "网络补训名单.csv"
+    lines = ["2018年网络补训名单", "姓名\t身份证号\t单位\t学时", f"张三\t{A}\t一中\t10", f"李四\t{B}\t二中\t6"]
+    f.write_bytes("\r\n".join(lines).encode("utf-16"))
+    rep = run(tmp_path, f)
+    assert not rep.rejects, [p.message for p in rep.rejects]
+    assert {k: v[2] for k, v in entries(tmp_path).items()} == {(A, "makeup-online"): 10.0, (B, "makeup-online"): 6.0}

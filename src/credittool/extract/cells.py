@@ -150,14 +150,19 @@ def count(raw: Any, vocab: Vocabulary, label: str, allow_yesno: bool = False) ->
 
 
 def _yes_or_no(raw: Any, vocab: Vocabulary) -> bool | None:
-    """A non-blank cell as 是 (True) or 否 (False): a bool, 1 or 0, or one of the vocabulary's
-    words; None when it is none of these."""
+    """A non-blank cell as 是 (True) or 否 (False): a bool, 1 or 0 (a number, or text as a
+    CSV gives it), or one of the vocabulary's words; None when it is none of these."""
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, (int, float)) and raw in (0, 1):
         return bool(raw)
     k = match_key(str(raw))
+    if k in _ONE_ZERO:
+        return _ONE_ZERO[k]
     return True if k in vocab.yes else False if k in vocab.no else None
+
+
+_ONE_ZERO = {"1": True, "0": False}  # as match keys: full-width １ and ０ too
 
 
 def yesno(raw: Any, vocab: Vocabulary, label: str) -> Cell:

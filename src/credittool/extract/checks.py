@@ -13,6 +13,7 @@ returns the mask of the rows it decides with what it says about them. How they c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ import numpy as np
 from credittool.diagnostics import Problem, RejectedRow, skip
 from credittool.extract.cells import BLANK, Cell, shown
 from credittool.extract.columns import SheetCells
+from credittool.extract.sheets import another_training
 from credittool.fields import MEASURE_FIELDS
 from credittool.textnorm import match_key
 
@@ -80,20 +82,35 @@ def blank_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
 
 def totals_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
     """A 合计/总计/… row under the table, told by its name, ID or first two cells."""
-    at = [j for j in {sc.layout.columns.get("name"), sc.layout.columns.get("id"), 0, 1} if j is not None]
-    hit = np.zeros(len(sc), bool)
-    for j in at:  # a cheap look at the first character of whole columns first
-        hit[[i for i, r in enumerate(sc.rows) if j < len(r) and isinstance(r[j], str)
-             and r[j].lstrip()[:1] in _TOTALS_FIRST]] = True
-    hit &= live
-    for i in _rows(hit):
-        hit[i] = any(totals_word(sc.rows[i][j]) for j in at if j < len(sc.rows[i]))
-    return _skips(sc, hit, "合计行")
+    return _skips(sc, live & _said_in_front(sc, _TOTALS_FIRST, totals_word), "合计行")
 
 
 def totals_word(cell: object) -> bool:
     """A cell that says 合计/总计/小计/总分/平均: a totals row."""
     return isinstance(cell, str) and cell.lstrip()[:1] in _TOTALS_FIRST and match_key(cell).startswith(_TOTALS)
+
+
+# a signature or note line under the table: 审核人：王校长, 填表日期：…, 注：以上人员…
+_FOOTER = re.compile(r"\s*(审核人?|审批人?|填表人?|制表人?|填报人?|统计人|负责人|联系人|联系电话|校长签字|签字|盖章|单位盖章"
+                     r"|填表日期|制表日期|填报日期|注|说明|备注)\s*[：:]")
+_FOOTER_FIRST = frozenset("审填制统负联校签盖单注说备")
+
+
+def footer_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
+    """A signature or note line under the table (审核人：…, 注：…), told by its name, ID or
+    first two cells: not a teacher's row, so neither counted nor rejected."""
+    return _skips(sc, live & _said_in_front(sc, _FOOTER_FIRST, _FOOTER.match), "表尾签名或说明行")
+
+
+def _said_in_front(sc: SheetCells, first_chars: frozenset[str], says: Callable[[str], object]) -> Mask:
+    """The rows whose name, ID or first two cells hold a text that `says`: a cheap look at
+    the first character of whole columns first, then `says` on those cells alone."""
+    at = [j for j in {sc.layout.columns.get("name"), sc.layout.columns.get("id"), 0, 1} if j is not None]
+    hit = np.zeros(len(sc), bool)
+    for j in at:
+        hit[[i for i, r in enumerate(sc.rows) if j < len(r) and isinstance(r[j], str)
+             and r[j].lstrip()[:1] in first_chars and says(r[j])]] = True
+    return hit
 
 
 def unfilled_spot_scores(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
@@ -103,7 +120,7 @@ def unfilled_spot_scores(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem
     return _skips(sc, live & _blank(sc, "spot_score"), SPOT_BLANK)
 
 
-SKIPS: tuple[Check, ...] = (blank_rows, totals_rows, unfilled_spot_scores)
+SKIPS: tuple[Check, ...] = (footer_rows, blank_rows, totals_rows, unfilled_spot_scores)
 
 
 def unusable_cells(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
@@ -145,7 +162,9 @@ def unknown_courses(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
     def says(v: str | None) -> str:
         if v is None and term.programmes is not None:  # and the sheet, its title and the file's name name none
             return "项目为空，工作表名、表头上方的标题和文件名也都不是已知项目"
-        return f"{what}「{v or ''}」不是 {term.term_id} 学期规则中的{what}"
+        held = another_training(v or "", term.programme_names) if term.programmes is not None else None
+        why = f"（含有「{held[0]}」，但其后的「{held[1]}」说明是另一项培训）" if held else ""
+        return f"{what}「{v or ''}」不是 {term.term_id} 学期规则中的{what}{why}"
 
     return hit, [Problem(sc.file, sc.sheet.name, sc.first + i, header, col[i].value or "", "E-COURSE-UNKNOWN",
                          says(col[i].value), hint) for i in _rows(hit)]

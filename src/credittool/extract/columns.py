@@ -8,11 +8,11 @@ objects (immutable, so sharing is safe).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from credittool.diagnostics import Problem
-from credittool.extract.cells import BLANK, Cell, Vocabulary, normalize
+from credittool.extract.cells import BLANK, Cell, Vocabulary, is_blank, normalize
 from credittool.extract.sheets import named_by_sheet, named_from_outside, named_within, whole_sheet_error
 from credittool.extract.tables import Layout
 from credittool.fields import FIELDS, MEASURE_FIELDS, Kind, kind_of
@@ -62,6 +62,7 @@ class SheetCells:
     staff: bool  # a staff list (教师名册): the teachers the year's standards apply to (R16)
     error: Problem | None  # what makes every row unusable
     default_unit: str  # a row without 单位 is of the school that sent the file
+    filled: list[tuple[int, int, int, Any]] = field(default_factory=list)  # merged cells filled down: filled_down
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -78,8 +79,8 @@ def sheet_cells(file: str, sheet: Sheet, layout: Layout, term: TermRules, vocab:
     may also name a roster's programme (`named_from_outside`)."""
     default_unit = file_stem
     cols = layout.columns
-    rows = sheet.rows[layout.header_index + 1:]
     first = sheet.first_row + layout.header_index + 1
+    rows, filled = filled_down(sheet, first)
     course_col = "course" in cols
     # what the sheet names (its name, a title), else its file or --course: a course column's
     # rows take the courses they name; a 项目 column's blank cells fall back to this
@@ -105,7 +106,35 @@ def sheet_cells(file: str, sheet: Sheet, layout: Layout, term: TermRules, vocab:
         course = [sheet_course] * len(rows)
     hint = _looked_up(cells["track"], flags["track"], term.tracks) if "track" in cols else [None] * len(rows)
     return SheetCells(file, sheet, layout, term, rows, first, raw, cells, flags, course, hint, spot, staff, error,
-                      default_unit)
+                      default_unit, filled)
+
+
+def filled_down(sheet: Sheet, first: int) -> tuple[list[list[Any]], list[tuple[int, int, int, Any]]]:
+    """The rows from Excel row `first` (the first below the header), each cell of a merged
+    column range there holding the range's value: a unit, or a teacher's name and ID, merged
+    down over the rows they apply to counts for each of those rows, as it reads on screen.
+    Left alone: merges that begin above `first` (the header's own), merges across columns,
+    and rows blank but for the merge (they stay blank rows). Also (column index, first row,
+    last row, value) of each range filled, to tell the clerk."""
+    rows = sheet.rows[first - sheet.first_row:]
+    spans = [m for m in sheet.merged if m[0] >= first and m[2] > m[0] and m[1] == m[3]]
+    if not spans:
+        return rows, []
+    rows = [list(r) for r in rows]
+    filled = []
+    for top, col, bottom, _ in sorted(spans):
+        r0, c = top - first, col - sheet.first_col
+        if r0 >= len(rows) or not 0 <= c < len(rows[r0]) or is_blank(value := rows[r0][c]):
+            continue
+        last = top
+        for k in range(r0 + 1, min(bottom - first + 1, len(rows))):
+            row = rows[k]
+            if c < len(row) and is_blank(row[c]) and any(not is_blank(v) for v in row):
+                row[c] = value
+                last = first + k
+        if last > top:
+            filled.append((c, top, last, value))
+    return rows, filled
 
 
 def _looked_up(col: list[Cell], flagged: dict[int, Problem], names: dict[str, str],

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from credittool.diagnostics import Problem, skip
 from credittool.extract.cells import is_blank, shown, text
 from credittool.extract.checks import totals_word
+from credittool.extract.columns import filled_down
 from credittool.extract.tables import Layout
 from credittool.fields import label
 from credittool.read.readers import Sheet
@@ -37,7 +38,8 @@ def research_rows(file: str, sheet: Sheet, layout: Layout, default_unit: str) ->
     out = ResearchRows()
     cols = layout.columns
     first = sheet.first_row + layout.header_index + 1
-    for i, r in enumerate(sheet.rows[layout.header_index + 1:]):
+    rows, _ = filled_down(sheet, first)  # a school merged down over its projects names each
+    for i, r in enumerate(rows):
         rown = first + i
         raw = {f: (r[j] if j < len(r) else None) for f, j in cols.items()}
         out.read += 1

@@ -167,6 +167,10 @@ def _accepted_notes(sc: SheetCells, accepted: list[int]) -> list[Problem]:
     if hidden:
         notes.append(note(sc.file, f"工作表「{sc.sheet.name}」第{_row_list(hidden)}行是隐藏行（筛选或手动隐藏），已导入",
                           sc.sheet.name))
+    heads = {j: sc.layout.headers[f] for f, j in sc.layout.columns.items()}
+    notes += [note(sc.file, f"工作表「{sc.sheet.name}」第{top}–{last}行的「{heads[c]}」是合并单元格，每行都按合并的值"
+                            f"「{shown(value)}」读取", sc.sheet.name, top)
+              for c, top, last, value in sc.filled if c in heads]
     return notes
 
 

@@ -36,15 +36,43 @@ def named_from_outside(file_stem: str, term: TermRules, course_opt: str | None) 
     return cid
 
 
+# words that make a text about another training when they follow a programme's name:
+# 省网络全员研修辅导员培训 trains the province programme's tutors, 新教师三年联训指导教师培训
+# the new teachers' mentors; neither is the programme itself (R13)
+TRAINING_WORDS = ("培训", "研修", "联训", "轮训", "进修", "研训")
+
+
 def named_within(texts: list[str], names: dict[str, str]) -> str | None:
     """The one id that `names` (match key → id) names within `texts` (a title, a file's
     name), a longer name winning over one it contains (学科骨干教师培训 over 骨干教师培训);
-    None when none or more than one is named."""
+    None when none or more than one is named. A name followed by another training's word
+    (`TRAINING_WORDS`) does not name its programme: 2018年班主任培训名单 names 班主任培训,
+    省网络全员研修辅导员培训 names nothing."""
     keys = [match_key(t) for t in texts]
-    found = {k for k in names if any(k in t for t in keys)}
+    found = {k for k in names if any(_names(k, t) for t in keys)}
     found = {k for k in found if not any(k != o and k in o for o in found)}
     ids = {names[k] for k in found}
     return ids.pop() if len(ids) == 1 else None
+
+
+def _names(name: str, text: str) -> bool:
+    at = text.find(name)
+    while at >= 0:
+        if not any(w in text[at + len(name):] for w in TRAINING_WORDS):
+            return True
+        at = text.find(name, at + 1)
+    return False
+
+
+def another_training(text: str, names: dict[str, str]) -> tuple[str, str] | None:
+    """For a text that names no programme: (the programme name it holds, the words after
+    it that make it another training), to say why; None when it holds none so followed."""
+    key = match_key(text)
+    for name in sorted(names, key=len, reverse=True):
+        at = key.find(name)
+        if at >= 0 and any(w in key[at + len(name):] for w in TRAINING_WORDS):
+            return name, key[at + len(name):]
+    return None
 
 
 def whole_sheet_error(file: str, sheet: str, layout: Layout, course_known: bool,

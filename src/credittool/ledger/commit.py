@@ -25,6 +25,7 @@ from credittool.ledger.terms import commit_rules
 from credittool.ledger import absences, certificates, verdicts
 from credittool.ledger.closing import refuse_if_closed
 from credittool.resolve import missing
+from credittool.resolve.identity import not_as_listed
 from credittool.resolve.run import Entries, Resolution
 from credittool.resolve.table import Table, str_ranks
 from credittool.rules.loader import TermRules
@@ -100,12 +101,12 @@ def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileR
                         [(int(f), s.name, fld, s.headers.get(fld, fld), col)
                          for s, f in zip(res.entries.table.sheets, sheet_fid.tolist()) if f >= 0
                          for fld, col in s.columns.items()])
-        if prior_entries:
+        if prior_entries and term.programmes is None:
             # a school's file renamed replaces its unit's rows; a programme's rosters may be
             # split (by 学段, by month) over many files of one unit, so there only a file of
             # the same name replaces (filerecords.py)
-            if term.programmes is None:
-                out.replaced += _replace_renamed(con, term_id, entries, entry_fid, rec, now)
+            out.replaced += _replace_renamed(con, term_id, entries, entry_fid, rec, now)
+        if prior_entries or (term.programmes is not None and _has_staff(con, term_id)):
             entries, entry_fid = _drop_ledger_conflicts(con, term_id, entries, entry_fid, file_rejects,
                                                         programmes=term.programmes is not None)
         with bulk_entries(con, len(entries)):
@@ -226,6 +227,9 @@ def _drop_ledger_conflicts(con: sqlite3.Connection, term_id: str, entries: Entri
         return entries, entry_fid
     for k, (unit, name, cid, fname, sheet, row) in sorted(hits.items()):
         r = entries.table.record(int(entries.rows[k]))
+        if cid is None:  # the staff list's row: the teacher's name is the one it writes
+            file_rejects[r.file].append(not_as_listed(r, name, f"{fname}「{sheet}」第{row}行", LEDGER_CLASH))
+            continue
         if (cid, name) == (r.course_id, r.name) and (programmes or unit == r.unit):
             what = "同一项目已登记" if programmes else "同一课程已登记"
         else:
@@ -238,6 +242,10 @@ def _drop_ledger_conflicts(con: sqlite3.Connection, term_id: str, entries: Entri
     return entries.take(keep), entry_fid[keep]
 
 
+def _has_staff(con: sqlite3.Connection, term_id: str) -> bool:
+    return con.execute("SELECT 1 FROM staff WHERE term = ? LIMIT 1", (term_id,)).fetchone() is not None
+
+
 def _drop_staff_conflicts(con: sqlite3.Connection, term_id: str, t: Table, rows: np.ndarray, sheet_fid: np.ndarray,
                           file_rejects: dict[str, list[Problem]]) -> np.ndarray:
     """R18: within a term a teacher is on one unit's staff list. A staff-list row whose ID
@@ -245,7 +253,7 @@ def _drop_staff_conflicts(con: sqlite3.Connection, term_id: str, t: Table, rows:
     rejected naming that row (between terms it is a move: ledger/record.py). Rows of a file
     another run committed meanwhile (file_id -1) are left to that run."""
     rows = rows[sheet_fid[t.sheet[rows]] >= 0] if len(rows) else rows
-    if not len(rows) or con.execute("SELECT 1 FROM staff WHERE term = ? LIMIT 1", (term_id,)).fetchone() is None:
+    if not len(rows) or not _has_staff(con, term_id):
         return rows
     c = t.col
     con.execute("CREATE TEMP TABLE IF NOT EXISTS _staff_new(k INTEGER PRIMARY KEY, id TEXT, unit TEXT, name TEXT)")
@@ -272,7 +280,9 @@ def _drop_staff_conflicts(con: sqlite3.Connection, term_id: str, t: Table, rows:
 
 def _ledger_conflicts(con: sqlite3.Connection, term_id: str, entries: Entries, units: bool) -> dict[int, tuple]:
     """Index into `entries` → the ledger row it clashes with: the same ID and course already
-    there, or the same ID under another unit or name. One set-based query, not one per row."""
+    there, or the same ID under another unit or name; for a programme row (not `units`),
+    first the staff list's row that writes the ID with another name (its course None). One
+    set-based query each, not one per row."""
     if not len(entries):
         return {}
     con.execute("CREATE TEMP TABLE IF NOT EXISTS _new(k INTEGER PRIMARY KEY, id TEXT, course TEXT, unit TEXT, name TEXT)")
@@ -280,6 +290,12 @@ def _ledger_conflicts(con: sqlite3.Connection, term_id: str, entries: Entries, u
     con.executemany("INSERT INTO _new VALUES (?,?,?,?,?)",
                     zip(range(len(entries)), *(entries.column(c).tolist() for c in ("id", "course_id", "unit", "name"))))
     hits: dict[int, tuple] = {}
+    if not units:  # a programme row: the term's staff list (教师名册) writes the teacher's name
+        for k, *hit in con.execute(
+                """SELECT n.k, s.unit, s.name, NULL, f.name, s.sheet, s.row
+                   FROM _new n CROSS JOIN staff s ON s.term = ? AND s.id_number = n.id JOIN files f USING (file_id)
+                   WHERE f.active = 1 AND s.name <> n.name ORDER BY n.k, f.name, s.sheet, s.row""", (term_id,)):
+            hits.setdefault(k, tuple(hit))
     # CROSS JOIN keeps _new as the outer loop, so each new row is one index lookup in entries
     for k, *hit in con.execute(
             """SELECT n.k, e.unit, e.name, e.course_id, f.name, e.sheet, e.row

@@ -286,8 +286,8 @@ def _cycle_step(c: Card, lines: dict[str, str]) -> Step:
         arith += "（" + "；".join(notes) + "）"
     total = show(dec(cy.cycle.hours))
     if cy.years_left:
-        arith += (f"；应达进度 {total} × {len(cy.years)}/{len(cy.cycle.years)} = {show(cy.expected)}，"
-                  f"尚差 {show(cy.missing)}，剩 {cy.years_left} 年")
+        arith += (f"；应达进度 {total} × {len(cy.years)}/{len(cy.cycle.years)} = {show(cy.expected)}；"
+                  f"距周期要求 {total} 尚差 {show(cy.missing)}，剩 {cy.years_left} 年")
     else:
         arith += f" {'≥' if not cy.missing else '<'} {total}"
     rule = _line(lines, "cycle")

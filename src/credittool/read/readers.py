@@ -39,6 +39,9 @@ class Sheet:
     # as blank in `rows`, but holds an error or a formula never calculated
     cell_flags: dict[tuple[int, int], str] = field(default_factory=dict)
     hidden_rows: set[int] = field(default_factory=set)  # Excel row numbers hidden by a filter or by hand
+    # merged cells as (top, left, bottom, right): Excel row numbers and column indexes; the
+    # value is in the top left cell, the others read as blank
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -78,7 +81,7 @@ def _encoding_error(at: int) -> ReadError:
 def _read_csv(path: Path, data: bytes, limits: Limits) -> Workbook:
     text, encoding = decode_csv(data)
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+        dialect = csv.Sniffer().sniff(_table_start(text), delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
     rows: list[list[str]] = []
@@ -99,6 +102,15 @@ def _read_csv(path: Path, data: bytes, limits: Limits) -> Workbook:
     if encoding == "GB18030":
         wb.notes.append("CSV 按 GB18030 编码读取")
     return wb
+
+
+def _table_start(text: str) -> str:
+    """The text the delimiter is told from: its first 4 KiB from the first line that has
+    one, past a title line (2018年网络补训名单) above a tab-separated table, as Excel's
+    Unicode text export writes it; the sniffer would take the title's lone column."""
+    head = text[:8192].splitlines()
+    k = next((i for i, line in enumerate(head[:10]) if any(d in line for d in ",\t;")), 0)
+    return "\n".join(head[k:])[:4096]
 
 
 def _csv_why(exc: csv.Error) -> str:
@@ -167,9 +179,13 @@ def _sheet(book: Any, name: str, pf: Preflight) -> Sheet:
                             "改正该单元格的公式（或复制后「选择性粘贴→数值」），保存后再导入", "E-CELL-ERROR") from None
         raise ReadError(f"工作表「{name}」无法读取（{_why(exc)}）",
                         "在 Excel/WPS 中打开并另存为 .xlsx", "E-FILE-CORRUPT") from None
+    try:
+        merged = [(top + 1, left, bottom + 1, right) for (top, left), (bottom, right) in sheet.merged_cell_ranges or ()]
+    except Exception:  # the merges only fill blanks (extract/columns.py): without them the cells still read
+        merged = []
     sh = Sheet(name, rows, first_row=start[0] + 1, first_col=start[1],
                cell_flags=dict(scan.cell_flags) if scan else {},
-               hidden_rows=set(scan.hidden_rows) if scan else set())
+               hidden_rows=set(scan.hidden_rows) if scan else set(), merged=merged)
     _cover_flags(sh)
     return sh
 

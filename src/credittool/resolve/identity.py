@@ -10,6 +10,7 @@ import pandas as pd
 
 from credittool.diagnostics import Problem, note, skip
 from credittool.extract.rows import Record
+from credittool.fields import label
 from credittool.resolve.table import Table, codes, groups, row_problem
 
 
@@ -56,7 +57,10 @@ def duplicates(t: Table, id_code: np.ndarray, out: Refusals, what: str = "课程
 def id_conflicts(t: Table, id_code: np.ndarray, keep: np.ndarray, out: Refusals, units: bool = True) -> np.ndarray:
     """The kept rows whose ID is written with more than one name or (`units`) unit: all
     rejected. Programme rosters come from many organisers, who may write a teacher's school
-    differently: there only the name must agree, and the unit is the staff list's (R16)."""
+    differently: there only the name must agree, and the unit is the staff list's (R16).
+    Where the staff list (教师名册) writes the ID with one name, that name is the teacher's:
+    only the rows that write another are rejected, so that one misspelt roster row does not
+    take a teacher on the staff list out of the year's verdicts (R17)."""
     kept = np.flatnonzero(keep)
     unit = t.coded("unit")[0][kept] if units else np.zeros(len(kept), np.int32)
     pairs = pd.DataFrame({"id": id_code[kept], "name": t.coded("name")[0][kept], "unit": unit}).drop_duplicates()
@@ -64,12 +68,30 @@ def id_conflicts(t: Table, id_code: np.ndarray, keep: np.ndarray, out: Refusals,
     clash = keep & np.isin(id_code, bad_ids)
     for group in groups(id_code, np.flatnonzero(clash)):
         recs = [t.record(i) for i in group]
+        staff = {r.name: r for i, r in zip(group, recs) if t.staff[i]}
+        if not units and len(staff) == 1:
+            (listed, on_list), = staff.items()
+            for i, r in zip(group, recs):
+                if r.name == listed:
+                    clash[i] = False
+                    continue
+                out.rows.append(i)
+                out.rejects.append(not_as_listed(r, listed, _place(on_list), "E-ID-CONFLICT"))
+            continue
         out.rows += group
         names = {r.name for r in recs}
-        units = {r.unit for r in recs}
-        what = ("姓名不同：" + "、".join(sorted(names))) if len(names) > 1 else ("单位不同：" + "、".join(sorted(units)))
+        units_seen = {r.unit for r in recs}
+        what = ("姓名不同：" + "、".join(sorted(names))) if len(names) > 1 else ("单位不同：" + "、".join(sorted(units_seen)))
         places = "；".join(_place(r) for r in recs)
         for r in recs:
             out.rejects.append(row_problem(r, "id", "E-ID-CONFLICT", f"同一身份证号{what}（{places}）",
                                            "核对身份证号与姓名、单位，改正后重新导入"))
     return clash
+
+
+def not_as_listed(r: Record, listed: str, place: str, code: str) -> Problem:
+    """Row `r` writes a staff-listed ID with another name than `listed`, the staff list's at
+    `place`: the problem, at the row's 姓名 cell."""
+    return Problem(r.file, r.sheet, r.row, r.headers.get("name", label("name")), r.name, code,
+                   f"同一身份证号在教师名册（{place}）中的姓名是「{listed}」，此行写作「{r.name}」",
+                   f"是这位教师就把姓名改成「{listed}」，不是就改正身份证号；改正后重新导入该文件")
