@@ -94,6 +94,7 @@ def totals_word(cell: object) -> bool:
 _FOOTER = re.compile(r"\s*(审核人?|审批人?|填表人?|制表人?|填报人?|统计人|负责人|联系人|联系电话|校长签字|签字|盖章|单位盖章"
                      r"|填表日期|制表日期|填报日期|注|说明|备注)\s*[：:]")
 _FOOTER_FIRST = frozenset("审填制统负联校签盖单注说备")
+_FRONT_FIRST = _TOTALS_FIRST | _FOOTER_FIRST
 
 
 def footer_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
@@ -103,14 +104,27 @@ def footer_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
 
 
 def _said_in_front(sc: SheetCells, first_chars: frozenset[str], says: Callable[[str], object]) -> Mask:
-    """The rows whose name, ID or first two cells hold a text that `says`: a cheap look at
-    the first character of whole columns first, then `says` on those cells alone."""
-    at = [j for j in {sc.layout.columns.get("name"), sc.layout.columns.get("id"), 0, 1} if j is not None]
+    """The rows whose name, ID or first two cells hold a text that `says`, among the texts
+    that begin with one of `first_chars` (`_front_texts`)."""
     hit = np.zeros(len(sc), bool)
-    for j in at:
-        hit[[i for i, r in enumerate(sc.rows) if j < len(r) and isinstance(r[j], str)
-             and r[j].lstrip()[:1] in first_chars and says(r[j])]] = True
+    hit[[i for i, texts in _front_texts(sc).items()
+         if any(t.lstrip()[:1] in first_chars and says(t) for t in texts)]] = True
     return hit
+
+
+def _front_texts(sc: SheetCells) -> dict[int, list[str]]:
+    """Row index → the texts of its name, ID or first two cells that begin with a character
+    a totals or footer word begins with: one look at the first character of those columns
+    per sheet, for both checks."""
+    if "front" not in sc.memo:
+        at = [j for j in {sc.layout.columns.get("name"), sc.layout.columns.get("id"), 0, 1} if j is not None]
+        front: dict[int, list[str]] = {}
+        for j in at:
+            for i in [i for i, r in enumerate(sc.rows)
+                      if j < len(r) and isinstance(r[j], str) and r[j].lstrip()[:1] in _FRONT_FIRST]:
+                front.setdefault(i, []).append(sc.rows[i][j])
+        sc.memo["front"] = front
+    return sc.memo["front"]
 
 
 def unfilled_spot_scores(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:

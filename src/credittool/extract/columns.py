@@ -63,6 +63,7 @@ class SheetCells:
     error: Problem | None  # what makes every row unusable
     default_unit: str  # a row without 单位 is of the school that sent the file
     filled: list[tuple[int, int, int, Any]] = field(default_factory=list)  # merged cells filled down: filled_down
+    memo: dict[str, Any] = field(default_factory=dict)  # what a check works out once per sheet for others
 
     def __len__(self) -> int:
         return len(self.rows)
