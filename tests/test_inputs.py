@@ -53,6 +53,22 @@ def test_every_file_not_read_is_listed_once_with_why(tmp_path: Path) -> None:
     ]
 
 
+def test_a_backup_folder_inside_an_input_folder_is_listed_not_read_unless_named(tmp_path: Path) -> None:
+    """收表/备份 holds an old copy of 一中's file: read beside the new one, each of its rows
+    would clash. It is listed with why; named on the command line, it is read."""
+    d = tmp_path / "收表"
+    (d / "备份").mkdir(parents=True)
+    (d / "Backup").mkdir()
+    H.school(d / "一中.xlsx")
+    shutil.copy(d / "一中.xlsx", d / "备份" / "一中.xlsx")
+    shutil.copy(d / "一中.xlsx", d / "Backup" / "一中.xlsx")
+    scan = scan_inputs([d])
+    assert [f.name for f in scan.files] == ["一中.xlsx"]
+    assert [(p.file, p.code) for p in scan.not_read] == [("收表/Backup", "N-FILE-BACKUP"), ("收表/备份", "N-FILE-BACKUP")]
+    assert "旧版本与新版本一起导入会互相冲突" in scan.not_read[1].message and "备份" in scan.not_read[1].hint
+    assert [f.name for f in scan_inputs([d / "备份"]).files] == ["一中.xlsx"]
+
+
 def test_our_own_outputs_are_listed_as_such_not_read(tmp_path: Path) -> None:
     H.school(tmp_path / "一中.xlsx")
     ingest([tmp_path / "一中.xlsx"], rules=[TEXT_H1], workspace=tmp_path)

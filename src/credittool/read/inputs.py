@@ -27,7 +27,8 @@ class InputScan:
 
 def scan_inputs(paths: list[Path], exclude: Path | None = None) -> InputScan:
     """Input files under `paths`, sorted within each folder; Office lock files (~$x.xlsx),
-    hidden files, other files and our own outputs (`exclude`) are listed in `not_read`."""
+    hidden files, other files, backup folders (`BACKUP_DIRS`) and our own outputs
+    (`exclude`) are listed in `not_read`."""
     scan = InputScan()
     skip_dir = exclude.resolve() if exclude is not None and exclude.is_dir() else None
     for p in paths:
@@ -61,7 +62,14 @@ def _dir_not_read(d: Path, skip_dir: Path | None) -> tuple[str, str, str] | None
         return "N-FILE-HIDDEN", "隐藏文件夹，其中的文件未读取", "要导入其中的表格，把它们移到普通文件夹"
     if skip_dir is not None and d.resolve() == skip_dir:
         return "N-FILE-OUTPUT", "本工具的输出文件夹，未读取", ""
+    if d.name.lower() in BACKUP_DIRS:
+        return ("N-FILE-BACKUP", "备份文件夹，其中的文件未读取：旧版本与新版本一起导入会互相冲突",
+                f"确要导入其中的表格，在命令中直接写出该文件或文件夹（如 {d}）")
     return None
+
+
+# a folder of old copies inside an input folder: read with the new ones, each row would clash
+BACKUP_DIRS = frozenset({"备份", "旧版", "旧版本", "历史版本", "backup", "backups", "bak", "old"})
 
 
 def _file_not_read(f: Path) -> tuple[str, str, str] | None:
