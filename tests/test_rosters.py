@@ -520,6 +520,9 @@ def test_a_roster_row_that_misspells_a_staff_list_teachers_name_is_rejected_alon
     zhang = next(p for p in rep.rejects if p.value == "张叁")
     assert "教师名册（实验中学.xlsx「教师名册」第2行）中的姓名是「张三」，此行写作「张叁」" in zhang.message
     assert "改成「张三」" in zhang.hint
+    li = next(p for p in rep.rejects if p.value == B)  # no staff list: each place with its spelling
+    assert li.message == ("同一身份证号姓名不同：李四、李肆（全员学科研修.xlsx「Sheet1」第3行写作「李四」；"
+                          "班主任培训.xlsx「Sheet1」第3行写作「李肆」）")
     assert sorted(entries(tmp_path)) == [(A, "subject-training")]
     unit, by_cat, made_up, total, met, reasons = verdicts(tmp_path)[A]
     assert (unit, by_cat, total, met) == ("实验中学", {"face-to-face": "24", "online": "0", "school-based": "0"}, "24", 0)

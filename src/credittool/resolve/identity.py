@@ -81,8 +81,9 @@ def id_conflicts(t: Table, id_code: np.ndarray, keep: np.ndarray, out: Refusals,
         out.rows += group
         names = {r.name for r in recs}
         units_seen = {r.unit for r in recs}
-        what = ("姓名不同：" + "、".join(sorted(names))) if len(names) > 1 else ("单位不同：" + "、".join(sorted(units_seen)))
-        places = "；".join(_place(r) for r in recs)
+        by_name = len(names) > 1
+        what = ("姓名不同：" + "、".join(sorted(names))) if by_name else ("单位不同：" + "、".join(sorted(units_seen)))
+        places = "；".join(f"{_place(r)}写作「{r.name if by_name else r.unit}」" for r in recs)
         for r in recs:
             out.rejects.append(row_problem(r, "id", "E-ID-CONFLICT", f"同一身份证号{what}（{places}）",
                                            "核对身份证号与姓名、单位，改正后重新导入"))
