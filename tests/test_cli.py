@@ -46,6 +46,13 @@ def test_check_shipped_rules_ok() -> None:
     assert "  · 面对面培训 ≥ 24 学时（假定，待确认）\n" in res.output
 
 
+def test_check_of_one_term_shows_that_terms_rules_alone() -> None:
+    res = run("check", "--rules", RULES, "--term", "2018-19-s1")
+    assert res.exit_code == 0, res.output
+    assert "培训项目 · 2018-2019学年第一学期（2018-19-s1，2018-19学年）" in res.output
+    assert "2009-h1" not in res.output and "2017-18-s1" not in res.output
+
+
 def test_check_weights_summing_to_0_9_names_file_line_and_course(tmp_path: Path) -> None:
     text = TEXT_H1.read_text(encoding="utf-8").replace("weight: 0.3}", "weight: 0.2}", 1)
     (tmp_path / "_huadian-2009-common.yaml").write_text(

@@ -102,12 +102,13 @@ def check(paths: list[Path], *, rules: list[Path], term: str | None = None, cour
     book = load_rules(rules)
     if not book.ok:
         raise RulesInvalid(book.problems)
-    result = CheckResult(book.files, [_term_info(t) for t in book.terms.values()])
+    # the term the files are read against, or the one named: its rules alone are shown
+    tr = choose_term(book, term) if paths or term is not None else None
+    result = CheckResult(book.files, [_term_info(t) for t in ([tr] if tr is not None else book.terms.values())])
     if not paths:
         if out is not None:
             write_problems([], out)
         return result
-    tr = choose_term(book, term)
     vocab = vocabulary(tr)
     inputs = scan_inputs(paths)
     files = inputs.files
