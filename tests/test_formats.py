@@ -245,8 +245,10 @@ def test_csv_in_utf16_and_utf32_with_or_without_bom_is_decoded(codec: str, bom: 
 def test_binary_with_zero_bytes_is_still_not_a_table(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
     path.write_bytes(bytes(range(256)) * 4)
-    e = refused(path)
-    assert (e.code, e.message) == ("E-FILE-FORMAT", "不是表格文件")
+    e = refused(path)  # named .csv: said so, not "not a table" with a list that names .csv
+    assert (e.code, e.message) == ("E-FILE-FORMAT", "文件含有空字符（NUL），不是纯文本的 CSV：可能已损坏，或是别的格式改了扩展名")
+    path.rename(tmp_path / "a.dat")
+    assert refused(tmp_path / "a.dat").message == "不是表格文件"
 
 
 # --- file errors are Chinese -------------------------------------------------------------------

@@ -263,6 +263,9 @@ def _unreadable_format(path: Path, fmt: str) -> ReadError | None:
     named = NAMED_FORMATS.get(path.suffix.lower())
     if named is not None and fmt in ("binary", "xlsx", "csv"):  # by its name and not what we read
         return ReadError(f"这是 {named}，本工具不能读取", again, "E-FILE-FORMAT")
+    if fmt == "binary" and path.suffix.lower() == ".csv":  # text by its name, not by its bytes
+        return ReadError("文件含有空字符（NUL），不是纯文本的 CSV：可能已损坏，或是别的格式改了扩展名",
+                         "在 Excel/WPS 中打开，另存为 .xlsx 或 UTF-8 CSV 后再导入", "E-FILE-FORMAT")
     if fmt == "binary":
         return ReadError("不是表格文件", "只导入 " + " ".join(SUFFIXES), "E-FILE-FORMAT")
     return None
