@@ -435,3 +435,26 @@ def test_r15_cycle_report_hours_missing_per_category_where_the_cycle_sets_minimu
                                                             "第二中学": {"face-to-face": 28 + 28}}
     head = next(load_workbook(r.path, read_only=True)["单位进度"].iter_rows(min_row=2, max_row=2, values_only=True))
     assert head[-1] == "面对面培训尚差"
+
+
+def test_a_card_file_is_named_safely_whatever_the_name_and_unit_say(tmp_path: Path) -> None:
+    """A name or unit written with / or .. makes no path: the files stay in the cards' folder."""
+    f = write_xlsx(tmp_path / "铁山小学分校.xlsx", {"教师名册": [STAFF, ["王/../../逃逸", A, "铁山小学/分校", "语文"]]})
+    ingest([f], rules=[RULES], workspace=tmp_path / "ws", term="2018-19-s1")
+    one = make_card(tmp_path / "ws", A)
+    assert one.html.parent == tmp_path / "ws" / "out" / "学分卡" and one.html.name == "学分卡_王_.._.._逃逸_0012.html"
+    unit = make_cards(tmp_path / "ws", "铁山小学/分校")
+    assert unit.xlsx.parent == one.html.parent and unit.xlsx.name == "学分卡_铁山小学_分校.xlsx"
+    assert sorted(p.name for p in tmp_path.rglob("*.html")) == ["学分卡_王_.._.._逃逸_0012.html", "学分卡_铁山小学_分校.html"]
+
+
+def test_a_card_asked_into_a_file_or_an_unwritable_place_is_told_not_a_traceback(ws: Path, tmp_path: Path) -> None:
+    from credittool.errors import CannotWrite
+
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(UsageError) as e:
+        make_card(ws, A, out=tmp_path / "afile")
+    assert e.value.message.endswith("是一个文件，不是文件夹")
+    with pytest.raises(CannotWrite) as w:
+        make_card(ws, A, out=tmp_path / "afile" / "sub")
+    assert w.value.message.endswith("路径中有一段是文件，不是文件夹")

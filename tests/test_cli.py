@@ -418,6 +418,8 @@ def test_help_imports_nothing_heavy() -> None:
     ("sys.exit(2)", 2, "", ""),
     ("sys.exit('错误：没有台账')", 1, "", "错误：没有台账\n"),  # as sys.exit says a message
     ("sys.exit(None)", 0, "", ""),
+    ("open('/nonexistent-dir/x.xlsx', 'w')", 1, "",  # what the system refused, said: no traceback
+     "错误：无法读写 /nonexistent-dir/x.xlsx：路径不存在\n  怎么办：检查这个路径：它应是可以写入的文件夹（用 --out 或 --workspace 换一个），磁盘也不能已满\n"),
 ])
 def test_main_leaves_with_the_commands_exit_code_and_everything_said(command: str, code: int, out: str,
                                                                      err: str) -> None:
@@ -428,4 +430,4 @@ def test_main_leaves_with_the_commands_exit_code_and_everything_said(command: st
 
     script = f"import sys\nfrom credittool import cli\ncli.app = lambda: {command}\ncli.main()\nprint('never')"
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-    assert (res.returncode, res.stdout, res.stderr) == (code, out, err)
+    assert (res.returncode, res.stdout, res.stderr.replace("\n", "")) == (code, out, err.replace("\n", ""))  # rich wraps

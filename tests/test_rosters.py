@@ -618,3 +618,14 @@ def test_a_tab_separated_utf16_list_with_a_title_line_is_read(tmp_path: Path) ->
     rep = run(tmp_path, f)
     assert not rep.rejects, [p.message for p in rep.rejects]
     assert {k: v[2] for k, v in entries(tmp_path).items()} == {(A, "makeup-online"): 10.0, (B, "makeup-online"): 6.0}
+
+
+def test_a_teacher_on_two_schools_staff_lists_is_rejected_on_both_saying_how_to_settle_it(tmp_path: Path) -> None:
+    """R18: within a term a teacher is on one unit's staff list. Both rows name each other
+    and say what a transfer needs: the old unit's row deleted."""
+    one = write_xlsx(tmp_path / "一中.xlsx", {"教师名册": [STAFF, ["张三", A, "一中", "语文"]]})
+    two = write_xlsx(tmp_path / "二中.xlsx", {"教师名册": [STAFF, ["张三", A, "二中", "语文"]]})
+    rep = run(tmp_path, one, two)
+    assert [(p.file, p.code) for p in rep.rejects] == [("一中.xlsx", "E-DUP-CONFLICT"), ("二中.xlsx", "E-DUP-CONFLICT")]
+    assert all("一中.xlsx「教师名册」第2行" in p.message and "二中.xlsx「教师名册」第2行" in p.message for p in rep.rejects)
+    assert all("确属调动，从原单位名册删去该行" in p.hint for p in rep.rejects)

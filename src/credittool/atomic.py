@@ -8,12 +8,22 @@ whose writer is no longer alive was left by a killed run and is removed at once.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from credittool.owners import left_behind, owner_tag
+
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')  # path separators, what Windows refuses, control characters
+
+
+def file_part(text: str, limit: int = 60) -> str:
+    """A text from the data (a teacher's name, a unit) made safe as part of a file name: a
+    name like 王/../x never makes a path, nor one that Windows refuses."""
+    return _UNSAFE.sub("_", text).strip(" .")[:limit] or "_"
 
 
 STALE_SECONDS = 3600  # a temp file without its writer in its name (an older version's) is this old: left by a kill

@@ -241,6 +241,13 @@ def main() -> None:
         code: object = 0
     except SystemExit as exc:
         code = exc.code
+    except OSError as exc:  # the system refused a path no command foresaw (a full disk …): said, no traceback
+        from credittool import console
+        from credittool.errors import CannotWrite
+
+        err = CannotWrite(exc.filename or "", exc)
+        console.error(err.message.replace("无法写入", "无法读写"), err.hint)
+        code = err.exit_code
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)  # what sys.exit does with a message
         code = 1

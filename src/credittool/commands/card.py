@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from credittool.atomic import file_part
+from credittool.errors import CannotWrite, UsageError
 from credittool.ledger import record
 from credittool.ledger.explain import Explanation, explain
 from credittool.ledger.record import Card
@@ -26,7 +28,12 @@ class CardResult:
 
 def _out(workspace: Path, out: Path | None) -> Path:
     folder = out if out is not None else workspace / "out" / CARD_DIR
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"输出位置 {folder} 是一个文件，不是文件夹", "用 --out 指定一个文件夹（不存在时会新建）")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CannotWrite(folder, exc) from None
     return folder
 
 
@@ -40,7 +47,7 @@ def make_card(workspace: Path, who: str, term: str | None = None, year: str | No
     finally:
         con.close()
     folder = _out(workspace, out)
-    stem = f"学分卡_{teacher.name}_{teacher.id_number[-4:]}"
+    stem = f"学分卡_{file_part(teacher.name)}_{teacher.id_number[-4:]}"
     result = CardResult([c], folder / f"{stem}.html", folder / f"{stem}.xlsx")
     card_out.write(result.cards, f"{teacher.name}的学分卡", result.html, result.xlsx)
     return result
@@ -58,7 +65,8 @@ def make_cards(workspace: Path, unit: str, term: str | None = None, year: str | 
     finally:
         con.close()
     folder = _out(workspace, out)
-    result = CardResult(cards, folder / f"学分卡_{name}.html", folder / f"学分卡_{name}.xlsx", unit=name)
+    stem = f"学分卡_{file_part(name)}"
+    result = CardResult(cards, folder / f"{stem}.html", folder / f"{stem}.xlsx", unit=name)
     card_out.write(cards, f"{name}学分卡", result.html, result.xlsx)
     return result
 

@@ -47,10 +47,13 @@ def duplicates(t: Table, id_code: np.ndarray, out: Refusals, what: str = "课程
             continue
         places = "；".join(_place(r) for r in recs)
         out.rows += group
+        on_staff = t.staff[group[0]]
+        where = "在教师名册中" if on_staff else f"同一{what}"
+        hint = "同一学期一位教师只在一个单位的名册上：核对身份证号；确属调动，从原单位名册删去该行后重新导入" if on_staff \
+            else "删去错误的一行后重新导入该文件"
         for r in recs:
-            where = "在教师名册中" if t.staff[group[0]] else f"同一{what}"
             out.rejects.append(row_problem(r, "id", "E-DUP-CONFLICT", f"同一教师{where}有 {len(recs)} 行且内容不同：{places}",
-                                           "删去错误的一行后重新导入该文件"))
+                                           hint))
     return keep
 
 
