@@ -68,10 +68,16 @@ def test_hours_may_be_written_12_full_width_or_with_the_unit(raw: object) -> Non
     assert hours(raw, VOCAB, "学时").value == Decimal(12)
 
 
-@pytest.mark.parametrize("raw", ["十二", "学时", "12学分"])
+@pytest.mark.parametrize("raw", ["十二", "学时", "12学分", "8,5", "12,5"])
 def test_hours_that_are_not_a_number_are_a_problem_naming_the_cell(raw: str) -> None:
     cell = hours(raw, VOCAB, "学时")
     assert cell.problem is not None and cell.problem.code == "E-HOURS-TEXT" and raw in cell.problem.message
+    if "," in raw:  # 8,5 is not 85: a decimal comma, or a typo, the clerk decides
+        assert cell.problem.hint == "小数点请用「.」，如 12.5"
+
+
+def test_a_comma_groups_thousands_only() -> None:
+    assert [hours(t, VOCAB, "学时").value for t in ("1,200", "1,200.5", "１，２００")] == [1200, Decimal("1200.5"), 1200]
 
 
 @pytest.mark.parametrize("word,passed", [("合格", True), ("结业", True), ("通过", True), ("是", True), ("√", True),
@@ -629,3 +635,15 @@ def test_a_teacher_on_two_schools_staff_lists_is_rejected_on_both_saying_how_to_
     assert [(p.file, p.code) for p in rep.rejects] == [("一中.xlsx", "E-DUP-CONFLICT"), ("二中.xlsx", "E-DUP-CONFLICT")]
     assert all("一中.xlsx「教师名册」第2行" in p.message and "二中.xlsx「教师名册」第2行" in p.message for p in rep.rejects)
     assert all("确属调动，从原单位名册删去该行" in p.hint for p in rep.rejects)
+
+
+def test_a_remark_in_brackets_does_not_decide_the_programme(tmp_path: Path) -> None:
+    """Title 2018年网络补训学员名单（依托省网络全员研修平台）: the list is 网络补训's; the remark
+    names the platform it ran on. A file named （省网络全员研修）导出 has only its remark to go by."""
+    head = ["姓名", "身份证号", "单位", "学时"]
+    makeup = write_xlsx(tmp_path / "名单.xlsx", {"Sheet1": [["2018年网络补训学员名单（依托省网络全员研修平台）"], head,
+                                                         ["张三", A, "一中", 12]]})
+    platform = write_xlsx(tmp_path / "（省网络全员研修）导出.xlsx", {"Sheet1": [head + ["考核结果"], ["李四", B, "一中", 50, "合格"]]})
+    rep = run(tmp_path, makeup, platform)
+    assert not rep.rejects, [p.message for p in rep.rejects]
+    assert sorted(entries(tmp_path)) == [(A, "makeup-online"), (B, "province-online")]

@@ -20,6 +20,7 @@ from credittool.ids import normalize_id
 from credittool.textnorm import clean_text, match_key
 
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)$")
+_GROUPED = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _FORMULA_START = "=+-@"  # what spreadsheet programs read as the start of a formula
 
@@ -73,7 +74,11 @@ def _number(raw: Any) -> Decimal | None:
             return None
         return Decimal(int(raw)) if raw.is_integer() else Decimal(repr(raw))  # 88.0 from Excel is 88
     if isinstance(raw, str):
-        text = clean_text(raw).replace(" ", "").replace(",", "")
+        text = clean_text(raw).replace(" ", "")
+        if "," in text:  # 1,200 as Excel groups thousands; 8,5 (a decimal comma?) is no number
+            if not _GROUPED.match(text):
+                return None
+            text = text.replace(",", "")
         if _NUMBER.match(text):
             try:
                 return _canonical(Decimal(text))
@@ -190,7 +195,9 @@ def hours(raw: Any, vocab: Vocabulary, label: str, credits: bool = False) -> Cel
             raw = unit.sub("", text_)
     cell = count(raw, vocab, label)
     if cell.problem is not None and cell.problem.code == "E-COUNT-TEXT":
-        return _bad("E-HOURS-TEXT", f"{label}「{_show(raw)}」不是{word}数", f"只填数字，如 12 或 12{word}")
+        comma = isinstance(raw, str) and "," in clean_text(raw)
+        return _bad("E-HOURS-TEXT", f"{label}「{_show(raw)}」不是{word}数",
+                    "小数点请用「.」，如 12.5" if comma else f"只填数字，如 12 或 12{word}")
     return cell
 
 

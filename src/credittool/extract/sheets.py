@@ -5,6 +5,8 @@ accounted for: issue 12)."""
 
 from __future__ import annotations
 
+import re
+
 from credittool.extract.cells import is_blank
 from credittool.diagnostics import Problem, Unimported
 from credittool.fields import label
@@ -47,7 +49,17 @@ def named_within(texts: list[str], names: dict[str, str]) -> str | None:
     name), a longer name winning over one it contains (学科骨干教师培训 over 骨干教师培训);
     None when none or more than one is named. A name followed by another training's word
     (`TRAINING_WORDS`) does not name its programme: 2018年班主任培训名单 names 班主任培训,
-    省网络全员研修辅导员培训 names nothing."""
+    省网络全员研修辅导员培训 names nothing. A remark in brackets is read only when the rest
+    names none."""
+    bare = [_BRACKETED.sub("", t) for t in texts]  # a remark in brackets first set aside
+    return (_named_by(bare, names) if bare != texts else None) or _named_by(texts, names)
+
+
+# 2018年网络补训学员名单（依托省网络全员研修平台）: the title names 网络补训; its remark, another
+_BRACKETED = re.compile(r"[（(【\[［〔][^）)】\]］〕]*[）)】\]］〕]")
+
+
+def _named_by(texts: list[str], names: dict[str, str]) -> str | None:
     keys = [match_key(t) for t in texts]
     found = {k for k in names if any(_names(k, t) for t in keys)}
     found = {k for k in found if not any(k != o and k in o for o in found)}
