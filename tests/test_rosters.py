@@ -647,3 +647,16 @@ def test_a_remark_in_brackets_does_not_decide_the_programme(tmp_path: Path) -> N
     rep = run(tmp_path, makeup, platform)
     assert not rep.rejects, [p.message for p in rep.rejects]
     assert sorted(entries(tmp_path)) == [(A, "makeup-online"), (B, "province-online")]
+
+
+def test_a_mark_beside_a_name_is_not_part_of_it(tmp_path: Path) -> None:
+    """A staff list's 王强* or 赵敏（女） is the rosters' 王强 and 赵敏: no name conflict, and
+    the name is kept without its mark."""
+    school = write_xlsx(tmp_path / "实验中学.xlsx", {"教师名册": [STAFF, ["王强*", A, "实验中学", "语文"],
+                                                                 ["赵敏（女）", B, "实验中学", "数学"]]})
+    subject = write_xlsx(tmp_path / "全员学科研修.xlsx", {"Sheet1": [["姓名", "身份证号", "单位", "学时"],
+                                                              ["王强", A, "实验中学", 24], ["赵敏", B, "实验中学", 24]]})
+    rep = run(tmp_path, school, subject)
+    assert not rep.rejects, [p.message for p in rep.rejects]
+    assert ledger(tmp_path, "SELECT name FROM staff ORDER BY row") == [("王强",), ("赵敏",)]
+    assert {i: v[1]["face-to-face"] for i, v in verdicts(tmp_path).items()} == {A: "24", B: "24"}

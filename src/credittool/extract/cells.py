@@ -212,6 +212,10 @@ def result(raw: Any, vocab: Vocabulary, label: str) -> Cell:
     return _bad("E-RESULT", f"{label}「{_show(raw)}」无法识别", "填 合格/不合格（或 结业/未结业、通过、是/否、√/×）")
 
 
+# what a list adds after a teacher's name: a star, a note in brackets (（女）, (借调))
+_NAME_MARKS = re.compile(r"([*＊※★☆#△▲]+|[（(][^（()）]*[）)])+$")
+
+
 def text(raw: Any, label: str, is_name: bool = False) -> Cell:
     if is_blank(raw):
         return BLANK
@@ -220,6 +224,7 @@ def text(raw: Any, label: str, is_name: bool = False) -> Cell:
     value = clean_text(str(raw))
     if is_name and _CJK.search(value):
         value = re.sub(r"\s+", "", value)  # 张  三 (padded to align in Excel) is 张三
+        value = _NAME_MARKS.sub("", value) or value  # 王强*, 赵敏（女）: a mark beside the name, not of it
     else:
         value = re.sub(r"\s+", " ", value)
     if value[:1] in _FORMULA_START and value:
