@@ -158,3 +158,12 @@ def test_text_that_cleaning_turns_into_a_formula_is_rejected(tmp_path: Path) -> 
     assert got == {(2, "姓名", "\t=2+2", "E-TEXT-FORMULA"), (3, "单位", " =4+4", "E-TEXT-FORMULA"),
                    (4, "学科", "＝5+5", "E-TEXT-FORMULA"), (5, "姓名", "@王五", "E-TEXT-FORMULA")}
     assert report.accepted == 1  # 赵-六: a hyphen inside a name is a name
+
+
+def test_a_file_named_twice_or_also_within_a_folder_named_is_read_once(tmp_path: Path) -> None:
+    d = tmp_path / "收表"
+    d.mkdir()
+    H.school(d / "一中.xlsx")
+    H.school(d / "二中.xlsx")
+    scan = scan_inputs([d / "一中.xlsx", d, tmp_path / "收表" / ".." / "收表" / "一中.xlsx"])
+    assert [f.name for f in scan.files] == ["一中.xlsx", "二中.xlsx"]

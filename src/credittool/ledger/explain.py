@@ -228,7 +228,7 @@ def _year_steps(con: sqlite3.Connection, year: str, rows: list[_Row], ident: str
         adjusted[cid] += Decimal(h)
         by_cat[cid].append(f"调整第{adj_id}号 {h}")
         target = f"，更正 {for_year} 学年" if for_year else ""
-        steps.append(Step(f"{year}学年 调整第{adj_id}号（{at[:10]}{target}）", (), "credittool adjust（迟到的更正，ledger/closing.py）",
+        steps.append(Step(f"{year}学年 调整第{adj_id}号（{at[:10]}{target}）", (), "用 credittool adjust 录入的迟到更正",
                           f"{names.get(cid, cid)} {'+' if Decimal(h) > 0 else ''}{h} 学时：{reason}", f"{h} 学时"))
     v = judge(dict(hours), set(passed), ps, adjusted)
     steps += [_minimum_step(year, m, v, hours, by_cat, ps, lines) for m in s.minimums]

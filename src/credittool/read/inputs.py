@@ -53,6 +53,10 @@ def scan_inputs(paths: list[Path], exclude: Path | None = None) -> InputScan:
                 else:
                     scan.not_read.append(_note(p, f, *why))
         scan.files.extend(sorted(found))
+    first: dict[Path, Path] = {}  # a file named twice, or also inside a folder named: read once
+    for f in scan.files:
+        first.setdefault(f.resolve(), f)
+    scan.files = list(first.values())
     scan.not_read.sort(key=lambda n: n.file)
     return scan
 
