@@ -22,7 +22,8 @@ def _extract(path: Path) -> FileResult:
 
 def test_the_checks_are_declared_in_order() -> None:
     # a note line (注：… in an unread column) is told as such before it would read as blank
-    assert checks.SKIPS == (checks.footer_rows, checks.blank_rows, checks.totals_rows, checks.unfilled_spot_scores)
+    assert checks.SKIPS == (checks.footer_rows, checks.blank_rows, checks.totals_rows, checks.repeated_headers,
+                            checks.unfilled_spot_scores)
     assert checks.ROW_CHECKS == (checks.unusable_cells, checks.blank_names_and_ids, checks.unknown_courses,
                                  checks.unknown_tracks)
 

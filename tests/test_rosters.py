@@ -660,3 +660,14 @@ def test_a_mark_beside_a_name_is_not_part_of_it(tmp_path: Path) -> None:
     assert not rep.rejects, [p.message for p in rep.rejects]
     assert ledger(tmp_path, "SELECT name FROM staff ORDER BY row") == [("王强",), ("赵敏",)]
     assert {i: v[1]["face-to-face"] for i, v in verdicts(tmp_path).items()} == {A: "24", B: "24"}
+
+
+def test_a_header_repeated_below_as_on_each_printed_page_is_skipped(tmp_path: Path) -> None:
+    head = ["序号", "姓名", "身份\n证号", "学时", "考核结果"]
+    f = write_xlsx(tmp_path / "班主任培训.xlsx", {"Sheet1": [head, [1, "张三", A, 20, "合格"], head, [2, "李四", B, 20, "合格"],
+                                                           [3, "王五", "12345", 20, "合格"]]})
+    rep = run(tmp_path, f)
+    (bad,) = rep.rejects  # the wrapped header is named as it reads, 身份证号
+    assert (bad.row, bad.column) == (5, "身份证号")
+    assert [(p.row, p.message) for p in rep.skipped] == [(3, "重复的表头行")]
+    assert sorted(entries(tmp_path)) == [(A, "head-teacher"), (B, "head-teacher")]

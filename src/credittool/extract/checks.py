@@ -127,6 +127,23 @@ def _front_texts(sc: SheetCells) -> dict[int, list[str]]:
     return sc.memo["front"]
 
 
+def repeated_headers(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
+    """The header written again below (a list printed page by page): its 姓名 and its other
+    mapped cells say what the header says."""
+    cols, heads = sc.layout.columns, sc.layout.headers
+    j = cols.get("name", cols.get("id"))
+    if j is None:
+        return np.zeros(len(sc), bool), []
+    key = match_key(heads["name" if "name" in cols else "id"])
+    first = key[:1]
+    hit = np.zeros(len(sc), bool)
+    for i in [i for i, r in enumerate(sc.rows) if j < len(r) and isinstance(r[j], str) and r[j].lstrip()[:1] == first]:
+        r = sc.rows[i]
+        said = [match_key(r[c]) == match_key(heads[f]) for f, c in cols.items() if c < len(r) and isinstance(r[c], str)]
+        hit[i] = match_key(r[j]) == key and sum(said) >= min(2, len(cols))
+    return _skips(sc, hit & live, "重复的表头行")
+
+
 def unfilled_spot_scores(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
     """A teacher of the spot-test list whose score is not filled in yet (R7)."""
     if not sc.spot or sc.error is not None:
@@ -134,7 +151,7 @@ def unfilled_spot_scores(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem
     return _skips(sc, live & _blank(sc, "spot_score"), SPOT_BLANK)
 
 
-SKIPS: tuple[Check, ...] = (footer_rows, blank_rows, totals_rows, unfilled_spot_scores)
+SKIPS: tuple[Check, ...] = (footer_rows, blank_rows, totals_rows, repeated_headers, unfilled_spot_scores)
 
 
 def unusable_cells(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:

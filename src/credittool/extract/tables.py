@@ -28,13 +28,16 @@ class Layout:
     duplicates: dict[str, list[str]] = field(default_factory=dict)  # field → headers that all map to it
 
 
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")  # 身份\n证号, wrapped to fit the column: 身份证号 in messages
+
+
 def _mapped(row: list, headers: dict[str, str]) -> dict[str, list[tuple[int, str]]]:
     found: dict[str, list[tuple[int, str]]] = {}
     for j, cell in enumerate(row):
         if isinstance(cell, str) and cell.strip():
             fld = header_field(cell, headers)
             if fld is not None:
-                found.setdefault(fld, []).append((j, clean_text(cell)))
+                found.setdefault(fld, []).append((j, _LINE_BREAKS.sub("", clean_text(cell))))
     return found
 
 
