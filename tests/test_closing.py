@@ -15,6 +15,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from conftest import RULES, check_id, write_xlsx
@@ -80,7 +81,7 @@ def test_a_late_correction_counts_in_the_next_open_year_with_its_reason(ws: Path
     close(workspace=ws, year="2017-18")
     assert verdict(ws, "2018-19", A) == ("74", 0, "面对面培训 20/24 学时，差 4 学时")
     a = adjust(workspace=ws, who=A, year="2018-19", category="面对面培训", hours="6",
-               reason="2017-18 班主任培训名单迟报", for_year="2017-18")
+               reason="2017-18 班主任培训名单迟报", for_year="2017-18").adjustment
     assert (a.adj_id, a.category, a.hours) == (1, "face-to-face", 6)
     assert verdict(ws, "2018-19", A) == ("80", 1, "")  # 20 + 6 = 26 ≥ 24; 26 + 30 + 24 = 80
     assert verdict(ws, "2017-18", A) == ("72", 0, "面对面培训 18/24 学时，差 6 学时")  # never rewritten
@@ -108,6 +109,21 @@ def test_an_adjustment_into_a_closed_year_or_without_a_reason_is_refused(ws: Pat
         adjust(workspace=ws, who=A, year="2018-19", category="面对面培训", hours="六", reason="x")
 
 
+def test_an_adjustment_that_would_not_be_a_correction_is_refused(ws: Path) -> None:
+    """张三 has 20 学时 of 面对面培训 in 2018-19: no more can be taken off; the same
+    correction twice is one correction; --for-year names an earlier school year."""
+    with pytest.raises(UsageError) as e:
+        adjust(workspace=ws, who=A, year="2018-19", category="面对面培训", hours="-500", reason="x")
+    assert e.value.message == "扣减 500 学时超过了该教师 2018-19 学年「面对面培训」现有的 20 学时"
+    adjust(workspace=ws, who=A, year="2018-19", category="面对面培训", hours="-20", reason="重复登记")
+    with pytest.raises(UsageError, match="已有一模一样的调整：第1号"):
+        adjust(workspace=ws, who=A, year="2018-19", category="面对面培训", hours="-20", reason="重复登记")
+    for bad, said in (("2018-19", "不早于"), ("2030-31", "不早于"), ("2017-19", "不是学年"), ("2017", "不是学年")):
+        with pytest.raises(UsageError, match=said):
+            adjust(workspace=ws, who=A, year="2018-19", category="面对面培训", hours="6", reason="迟报", for_year=bad)
+    assert verdict(ws, "2018-19", A) == ("54", 0, "面对面培训 0/24 学时，差 24 学时；合计 54/72 学时")
+
+
 def test_a_closed_years_certificates_stay_and_a_later_years_follow_the_correction(ws: Path) -> None:
     issue(workspace=ws)
     con = sqlite3.connect(ws / "ledger.sqlite")
@@ -120,6 +136,10 @@ def test_a_closed_years_certificates_stay_and_a_later_years_follow_the_correctio
     now = con.execute("SELECT number, id_number, revoked_at IS NULL FROM certificates ORDER BY number").fetchall()
     con.close()
     assert now == [("2017-18-000001", B, 1), ("2018-19-000001", B, 1), ("2018-19-000002", A, 1)]
+    # the office's list and the public page followed: 张三's new certificate is on both
+    page = (ws / "out" / "publish" / "证书核验.html").read_text(encoding="utf-8")
+    listing = [r[0].value for r in load_workbook(ws / "out" / "certificates.xlsx").active.iter_rows(min_row=3)]
+    assert "2018-19-000002" in listing and len([n for n in listing if n]) == 3 and "共收录证书 3 份" in page
 
 
 def test_close_and_adjust_on_the_command_line(ws: Path) -> None:
@@ -130,3 +150,15 @@ def test_close_and_adjust_on_the_command_line(ws: Path) -> None:
     assert res.exit_code == 0 and "已记入调整第 1 号：张三（实验中学）2018-19 学年 面对面培训 +6 学时（更正 2017-18 学年）" in res.output
     res = CliRunner().invoke(app, ["card", "张三", "--as-of", "2017-18-s1", "-w", str(ws)])
     assert res.exit_code == 0 and "调整" not in res.output  # as of the closed year: before the correction
+
+
+def test_an_ingest_that_changes_issued_certificates_rewrites_the_published_list_and_page(ws: Path, tmp_path: Path) -> None:
+    """2018-19's certificates are issued (李四's); 张三's corrected 全员学科研修 (24) makes him
+    达标 (24 + 30 + 24 = 78): his certificate is issued by the ingest, and the page says so."""
+    issue(workspace=ws, year="2018-19")
+    page = ws / "out" / "publish" / "证书核验.html"
+    assert "共收录证书 1 份" in page.read_text(encoding="utf-8")
+    rep = ingest([year_files(tmp_path / "2018-19", {A: 24, B: 24})], rules=[RULES], workspace=ws, term="2018-19-s1")
+    assert (rep.certificates.issued, rep.certificates.revoked) == (1, 0)
+    assert rep.republished == [ws / "out" / "certificates.xlsx", page]
+    assert "共收录证书 2 份" in page.read_text(encoding="utf-8")

@@ -100,6 +100,19 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
                       f"{report.out_dir / 'register-1.xlsx'} … register-{s.parts}.xlsx；学分汇总在 register.xlsx。",
                       highlight=False)
     console.print(f"已写出：{report.out_dir / 'register.xlsx'}、{report.out_dir / 'rejects.xlsx'}", highlight=False)
+    certificates_followed(report.certificates)
+    rewritten(report.republished)
+
+
+def certificates_followed(changed) -> None:  # noqa: ANN001 - ledger.certificates.Synced
+    """What a command's change did to the certificates already issued."""
+    if changed.issued or changed.revoked:
+        console.print(f"已发证书随之更新：新发 {changed.issued} 份，撤销 {changed.revoked} 份。", highlight=False)
+
+
+def rewritten(paths) -> None:  # noqa: ANN001 - list[Path]: certificates.xlsx and the verification page
+    if paths:
+        console.print("已重写：" + "、".join(str(p) for p in paths) + "（核验页若已上网发布，请重新发布）", highlight=False)
 
 
 def not_read(items: Sequence[Problem]) -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from rich.markup import escape
 from rich.table import Table
 
-from credittool.console import console
+from credittool.console import certificates_followed, console, rewritten
 from credittool.rules.schema import dec
 from credittool.score.standards import show
 
@@ -104,10 +104,14 @@ def close_summary(result) -> None:  # noqa: ANN001 - commands.closeyear.CloseRes
     c = result.certificates
     console.print(f"{result.year} 学年已结账：达标结论与证书编号已冻结（有效证书 {result.valid} 份；本次新发 {c.issued}，撤销 {c.revoked}）。"
                   "此后导入该学年会被拒绝，迟到的更正用 credittool adjust。", highlight=False, soft_wrap=True)
+    rewritten(result.republished)
 
 
-def adjust_summary(a) -> None:  # noqa: ANN001 - ledger.closing.Adjustment
+def adjust_summary(result) -> None:  # noqa: ANN001 - commands.closeyear.AdjustResult
+    a = result.adjustment
     target = f"（更正 {a.for_year} 学年）" if a.for_year else ""
     console.print(f"已记入调整第 {a.adj_id} 号：{escape(a.name)}（{escape(a.unit)}）{a.year} 学年 {a.category_name} "
                   f"{'+' if a.hours > 0 else ''}{show(a.hours)} 学时{target}，原因：{escape(a.reason)}。"
                   "该学年的达标结论已重算。", highlight=False, soft_wrap=True)
+    certificates_followed(result.certificates)
+    rewritten(result.republished)

@@ -49,13 +49,31 @@ def issue(*, workspace: Path, term: str | None = None, year: str | None = None) 
         every = certs.all_certificates(con)
     finally:
         con.close()
+    listing, page = _write(workspace / "out", every)
+    return IssueResult(wanted, issued, revoked, sum(c.status == certs.VALID for c in every), listing, page)
+
+
+def republish(workspace: Path) -> list[Path]:
+    """After a command changed the ledger's certificates (an ingest, `adjust`, `close`): the
+    office's list and the public page rewritten from the ledger, if `certificates` ever
+    wrote them, so that neither goes stale; the files written (none if it never did)."""
     out = workspace / "out"
+    if not (out / LIST_NAME).exists() and not (out / PUBLISH_DIR / verifypage.PAGE_NAME).exists():
+        return []
+    con = open_ledger(workspace)
+    try:
+        every = certs.all_certificates(con)
+    finally:
+        con.close()
+    return list(_write(out, every))
+
+
+def _write(out: Path, every: list[Certificate]) -> tuple[Path, Path]:
     listing = out / LIST_NAME
     write_xlsx(listing, [SheetSpec("证书编号", LIST_COLUMNS, [_row(c) for c in every],
                                    notes=["含身份证号，仅供培训部门使用。核验码可在 publish/证书核验.html 或 credittool verify 核对。"],
                                    wrap_notes=True, landscape=True)])
-    page = verifypage.write(every, out / PUBLISH_DIR)
-    return IssueResult(wanted, issued, revoked, sum(c.status == certs.VALID for c in every), listing, page)
+    return listing, verifypage.write(every, out / PUBLISH_DIR)
 
 
 def _wanted(known: list[tuple[str, str]], term: str | None, year: str | None) -> list[tuple[str, str]]:

@@ -10,19 +10,21 @@ from pathlib import Path
 
 from credittool.write import earlyparts
 
+from credittool.commands.certificates import republish
 from credittool.extract.cells import Vocabulary
+from credittool.ledger.certificates import Synced
 from credittool.diagnostics import BySeverity, Problem, note
 from credittool.errors import NothingToDo, RulesInvalid, UsageError
 from credittool.extract.rows import FileResult
 from credittool.read.limits import FileLimits
 from credittool.extract.workers import extract_many
 from credittool.ledger.closing import refuse_if_closed
-from credittool.ledger.commit import FileSummary, commit_run
+from credittool.ledger.commit import Committed, FileSummary, commit_run
 from credittool.ledger.db import LEDGER_NAME, connect, has_entries, known_files
 from credittool.read.inputs import scan_inputs
 from credittool.write.outputs import write_outputs
 from credittool.write.register import RegisterStats
-from credittool.resolve.run import resolve
+from credittool.resolve.run import Resolution, resolve
 from credittool.rules.loader import RuleBook, TermRules, load_rules
 from credittool.stages import Clock, Progress
 
@@ -38,6 +40,8 @@ class IngestReport(BySeverity):
     stats: RegisterStats
     replaced: int = 0
     timings: dict[str, float] = field(default_factory=dict)  # phase → wall seconds (bench/ prints them)
+    certificates: Synced = field(default_factory=Synced)  # issued certificates kept in step by this run
+    republished: list[Path] = field(default_factory=list)  # certificates.xlsx and the verification page, rewritten
 
     @property
     def accepted(self) -> int:
@@ -150,19 +154,27 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
             for n in notes:
                 summaries[n.file].notes.append(n.message)
             stats = write_outputs(con, term_rules, out_dir, early)
-            clock.lap("write")
         finally:
             con.close()
+        changed = committed.certificates
+        republished = republish(workspace) if changed.issued or changed.revoked else []
+        clock.lap("write")
     finally:
         if early is not None:
             early.close()
+    return IngestReport(term_rules.term_id, term_rules.term_name, out_dir, [summaries[labels[f]] for f in files],
+                        _problems(fresh, res, committed, notes) + inputs.not_read, stats, committed.replaced,
+                        clock.laps, committed.certificates, republished)
+
+
+def _problems(fresh: list[tuple[FileResult, str]], res: Resolution, committed: Committed,
+              notes: list[Problem]) -> list[Problem]:
+    """Every problem of the run, in the order the report lists them: rejects, files not read,
+    warnings and notes, skipped rows."""
     problems = [p for fr, _ in fresh for p in fr.rejects] + res.rejects + committed.late
     problems += [fr.error for fr, _ in fresh if fr.error is not None]
     problems += [w for fr, _ in fresh for w in fr.warnings] + notes
-    problems += [s for fr, _ in fresh for s in fr.skipped] + res.skipped
-    return IngestReport(term_rules.term_id, term_rules.term_name, out_dir,
-                        [summaries[labels[f]] for f in files], problems + inputs.not_read, stats, committed.replaced,
-                        clock.laps)
+    return problems + [s for fr, _ in fresh for s in fr.skipped] + res.skipped
 
 
 def _triage(results: list[FileResult], summaries: dict[str, FileSummary]) -> tuple[list[tuple[FileResult, str]],

@@ -159,12 +159,14 @@ def sync_period(con: sqlite3.Connection, kind: str, period: str, now: str) -> Sy
     return out
 
 
-def sync_issued(con: sqlite3.Connection, term_id: str, now: str) -> None:
-    """After a commit into `term_id`: its period's certificates kept in step, if issued."""
+def sync_issued(con: sqlite3.Connection, term_id: str, now: str) -> Synced:
+    """After a commit into `term_id`: its period's certificates kept in step, if issued;
+    how many were issued and revoked."""
     year = verdicts.year_of(con, term_id)
     kind, period = ("term", term_id) if year is None else ("year", year)
     if (kind, period) in issued_periods(con):
-        sync_period(con, kind, period, now)
+        return sync_period(con, kind, period, now)
+    return Synced()
 
 
 def find(con: sqlite3.Connection, text: str) -> Certificate | None:

@@ -11,6 +11,7 @@ the category do, is shown on the card, and never rewrites the closed year.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -32,6 +33,7 @@ class Adjustment:
     for_year: str  # the closed year it corrects ('' when none)
     at: str
     category_name: str = ""
+    certificates: certificates.Synced | None = None  # when just recorded: the issued certificates kept in step
 
 
 def closed(con: sqlite3.Connection, year: str) -> dict | None:
@@ -93,16 +95,38 @@ def adjust(con: sqlite3.Connection, ident: str, year: str, category: str, hours:
         raise UsageError(f"--hours {hours} 不是有效的学时", "写成数字，如 6 或 -6（扣减），绝对值不超过 1000")
     if not reason.strip():
         raise UsageError("调整必须写明原因", "用 --reason 写明，例如 --reason \"2018-19 班主任培训名单迟报\"")
-    who = con.execute("SELECT unit, name FROM verdicts WHERE year = ? AND id_number = ?", (year, ident)).fetchone()
+    _check_for_year(for_year, year)
+    who = con.execute("SELECT unit, name, hours FROM verdicts WHERE year = ? AND id_number = ?", (year, ident)).fetchone()
     if who is None:
         raise UsageError(f"{year} 学年没有身份证号为 {ident} 的教师", "调整记入该教师在名册上的学年")
+    same = con.execute("SELECT adj_id, at FROM adjustments WHERE year = ? AND id_number = ? AND category = ? AND hours = ?"
+                       " AND reason = ? AND for_year = ?", (year, ident, cid, str(h), reason.strip(), for_year)).fetchone()
+    if same is not None:
+        raise UsageError(f"已有一模一样的调整：第{same[0]}号（{same[1][:10]}），不再重复记入",
+                         "确要再记一次，在 --reason 中写明与第{}号的区别".format(same[0]))
+    have = Decimal(json.loads(who[2]).get(cid, "0"))  # the category's hours now, earlier adjustments in
+    if have + h < 0:
+        raise UsageError(f"扣减 {-h} 学时超过了该教师 {year} 学年「{ps.category_names[cid]}」现有的 {have} 学时",
+                         f"核对 --hours：最多扣减 {have}")
     cur = con.execute("INSERT INTO adjustments(year, id_number, name, unit, category, hours, reason, for_year, at)"
                       " VALUES (?,?,?,?,?,?,?,?,?)", (year, ident, who[1], who[0], cid, str(h), reason.strip(),
                                                       for_year, now))
     verdicts.refresh_verdicts(con, terms[-1])
-    certificates.sync_issued(con, terms[-1], now)
     return Adjustment(cur.lastrowid, year, ident, who[1], who[0], cid, h, reason.strip(), for_year, now,
-                      ps.category_names[cid])
+                      ps.category_names[cid], certificates.sync_issued(con, terms[-1], now))
+
+
+def _check_for_year(for_year: str, year: str) -> None:
+    """--for-year names the earlier school year the correction is of (2017-18 for one counted
+    in 2018-19): never this year or a later one."""
+    if not for_year:
+        return
+    m = re.fullmatch(r"(\d{4})-(\d{2})", for_year)
+    if m is None or (int(m[1]) + 1) % 100 != int(m[2]):
+        raise UsageError(f"--for-year {for_year} 不是学年", "写成 2017-18 这样的学年")
+    if for_year >= year:
+        raise UsageError(f"--for-year {for_year} 不早于调整记入的 {year} 学年",
+                         "--for-year 写被更正的更早学年；更正本学年的学时不必写 --for-year")
 
 
 def adjustments(con: sqlite3.Connection, year: str, ident: str | None = None) -> list[Adjustment]:

@@ -57,6 +57,7 @@ class Committed:
     # ids (the register is then the run's entries: see earlyparts.py); otherwise None
     whole: frozenset[int] | None
     files: dict[str, FileSummary]  # file name → what became of it
+    certificates: certificates.Synced = field(default_factory=certificates.Synced)  # issued ones kept in step
 
 
 @dataclass
@@ -124,7 +125,7 @@ def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileR
         if term.by_track:
             refresh_stamps(con, term, None if prior_entries else entries)  # a first load: the term is the run
         verdicts.refresh_verdicts(con, term_id)  # a programme term: the year's verdicts
-        certificates.sync_issued(con, term_id, now)  # once issued, they follow the stamps or verdicts
+        out.certificates = certificates.sync_issued(con, term_id, now)  # once issued, they follow the stamps or verdicts
         bump_generation(con, term_id)
     if not prior_entries and len(entries) == len(res.entries) and len(rec.fids) == len(fresh):
         out.whole = frozenset(rec.fids.values())
