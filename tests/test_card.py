@@ -236,6 +236,8 @@ def test_r15_cycle_report_units_and_the_at_risk_list_worked_by_hand(ws: Path) ->
     assert load_workbook(r.detail, read_only=True).sheetnames == ["周期明细"]
     rows = [row for row in wb["落后名单"].iter_rows(values_only=True) if row[0] == "实验中学"]
     assert rows == [("实验中学", "李四", B, 151, 0, 0, 151, 216, 65, 209, 2, 104.5, "落后")]
+    notes = [row[0] for row in wb["落后名单"].iter_rows(max_row=2, values_only=True)]
+    assert notes[1] == "共 1 人。含身份证号，仅供培训部门使用，请勿公开。"  # an internal list, said on it
     wb.close()
 
 
@@ -247,6 +249,11 @@ def test_r15_cycle_report_as_of_a_year_and_an_unknown_cycle(ws: Path) -> None:
     with pytest.raises(UsageError) as e:
         make_cycle_report(workspace=ws, cycle="2021-2025")
     assert (e.value.message, e.value.hint) == ("台账中没有周期 2021-2025 的学年", "台账中的周期：2016-2020")
+    for year, said in (("abc", "--year abc 不是学年"), ("2025-26", "2025-26 学年不在周期 2016-2020（2016-17 至 2020-21 学年）内"),
+                       ("2015-16", "2015-16 学年不在周期 2016-2020（2016-17 至 2020-21 学年）内")):
+        with pytest.raises(UsageError) as e:  # never the whole cycle's report in silence
+            make_cycle_report(workspace=ws, cycle="2016-2020", year=year)
+        assert e.value.message == said
 
 
 def test_r15_a_cycle_year_the_ledger_lacks_counts_zero_for_everyone_and_says_so(tmp_path: Path) -> None:
@@ -458,3 +465,14 @@ def test_a_card_asked_into_a_file_or_an_unwritable_place_is_told_not_a_traceback
     with pytest.raises(CannotWrite) as w:
         make_card(ws, A, out=tmp_path / "afile" / "sub")
     assert w.value.message.endswith("路径中有一段是文件，不是文件夹")
+
+
+def test_report_cycle_on_the_command_line_takes_no_term(ws: Path) -> None:
+    from typer.testing import CliRunner
+
+    from credittool.cli import app
+
+    res = CliRunner().invoke(app, ["report", "--cycle", "2016-2020", "-w", str(ws)])
+    assert res.exit_code == 0 and "落后名单与周期明细含身份证号" in res.output.replace("\n", ""), res.output
+    res = CliRunner().invoke(app, ["report", "--cycle", "2016-2020", "--term", "2018-19-s1", "-w", str(ws)])
+    assert res.exit_code == 2 and "--term 不与 --cycle 一起用" in res.output and "--as-of 2018-19-s1" in res.output

@@ -196,6 +196,8 @@ def report(
     if cycle is not None:
         from credittool.cli_record import cycle_report
 
+        if term is not None:
+            raise _fail(UsageError("--term 不与 --cycle 一起用", f"截至某学期用 --as-of，例如 --cycle {cycle} --as-of {term}"))
         cycle_report(workspace, cycle, year, as_of, top)
         return
     if year is not None or as_of is not None:

@@ -74,7 +74,8 @@ def cycle_report_summary(result, top: int = 10) -> None:  # noqa: ANN001 - comma
             table.add_row(escape(r.unit), escape(r.name), show(s.hours), show(s.expected), show(s.missing),
                           str(s.years_left), show(s.per_year_needed.quantize(Decimal("0.1")).normalize()))
         console.print(table)
-    console.print(f"已写出：{result.path}（单位进度、落后名单）\n　　　　{result.detail}（周期明细：每位教师）", highlight=False)
+    console.print(f"已写出：{result.path}（单位进度、落后名单）\n　　　　{result.detail}（周期明细：每位教师）\n"
+                  "落后名单与周期明细含身份证号，仅供培训部门使用，请勿公开。", highlight=False)
 
 
 def issue_summary(result) -> None:  # noqa: ANN001 - commands.certificates.IssueResult

@@ -136,6 +136,6 @@ def _sheets(r: CycleReportResult, teachers: list[TeacherCycle]) -> tuple[list[Sh
                   totals=[unit_row(r.total)] if r.units else [],
                   chart=BarChartSpec("各单位落后比例", "单位", "落后比例", number_format="0%", label_format="0.0%", max_value=1),
                   wrap_header=True, wrap_notes=True, landscape=True, print_title=f"单位进度　{title}"),
-        SheetSpec("落后名单", DETAIL_COLUMNS, [_detail(t) for t in r.at_risk], notes=[need_note, f"共 {len(r.at_risk)} 人。"],
+        SheetSpec("落后名单", DETAIL_COLUMNS, [_detail(t) for t in r.at_risk], notes=[need_note, f"共 {len(r.at_risk)} 人。含身份证号，仅供培训部门使用，请勿公开。"],
                   wrap_notes=True, landscape=True, print_title=f"落后名单　{title}"),
     ], SheetSpec("周期明细", DETAIL_COLUMNS, (_detail(t) for t in teachers), landscape=True, print_title=f"周期明细　{title}")

@@ -10,6 +10,7 @@ minimum is that year's own rules'.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,18 +48,24 @@ class TeacherCycle:
 def cycle_rules(con: sqlite3.Connection, cycle_id: str, as_of_year: str | None = None) -> CycleRules:
     """The cycle `cycle_id` as the ledger's programme terms declare it, read as of the
     last of its years in the ledger up to `as_of_year` (None: the last)."""
+    if as_of_year is not None and not re.fullmatch(r"\d{4}-\d{2}", as_of_year):
+        raise UsageError(f"--year {as_of_year} 不是学年", "写成 2018-19 这样的学年")
     terms = [t for (t,) in con.execute("SELECT term FROM terms ORDER BY term")]
     mine: list[tuple[str, str, ProgrammeSet]] = []  # (year, term, rules) of the cycle's terms
-    declared: set[str] = set()
+    declared: dict[str, Cycle] = {}
     for t in terms:
         year = verdicts.year_of(con, t)
         if year is None:
             continue
         ps = verdicts.programme_set(con, t)
         if ps.cycle is not None:
-            declared.add(ps.cycle.id)
+            declared[ps.cycle.id] = ps.cycle
             if ps.cycle.id == cycle_id and (as_of_year is None or year <= as_of_year):
                 mine.append((year, t, ps))
+    named = declared.get(cycle_id)
+    if named is not None and as_of_year is not None and as_of_year not in named.years:
+        raise UsageError(f"{as_of_year} 学年不在周期 {cycle_id}（{named.years[0]} 至 {named.years[-1]} 学年）内",
+                         "--year 写周期内的学年，例如 " + named.years[-1])
     if not mine:
         raise UsageError(f"台账中没有周期 {cycle_id} 的学年" + (f"（截至 {as_of_year}）" if as_of_year else ""),
                          "台账中的周期：" + ("、".join(sorted(declared)) or "（无：规则中没有写 cycle）"))
