@@ -94,7 +94,8 @@ def whole_sheet_error(file: str, sheet: str, layout: Layout, course_known: bool,
     if layout.duplicates:
         f, hs = next(iter(layout.duplicates.items()))
         return Problem(file, sheet, None, "、".join(hs), "", "E-HEADER-DUP",
-                       f"{len(hs)} 列都表示「{label(f)}」，无法确定用哪一列", "删除或改名多余的列")
+                       f"{len(hs)} 列都表示「{label(f)}」，无法确定用哪一列",
+                       "删除或改名多余的列；若是左右并排的两个表，把右边的表移到下方或另一个工作表")
     if not course_known and term is not None and term.programmes is not None:
         return Problem(file, sheet, None, "", sheet, "E-COURSE-UNKNOWN",
                        f"无法确定培训项目：工作表名「{sheet}」、表头上方的标题和文件名都不是已知项目，表中也没有「项目」列",
