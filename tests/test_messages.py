@@ -302,3 +302,8 @@ def test_option_texts_line_up_although_chinese_metavars_are_double_width() -> No
     starts = {columns(re.match(r"\s*\S+(?: \S+)*?\s{2,}", ln).group()) for ln in options}
     assert len(options) == 11 and len(starts) == 1, "\n".join(options)
     assert not any(ln.strip().startswith(("。", "，", "）")) for ln in lines)
+
+
+def test_an_options_bounds_are_in_its_help() -> None:
+    res = run("report", "--help")
+    assert "[默认：10；取值 ≥ 1]" in res.output, res.output  # --top: at least 1

@@ -46,6 +46,8 @@ def _metavar(param: Any) -> str:
 
 def _range(param: Any) -> str:
     lo, hi = getattr(param, "min", None), getattr(param, "max", None)
+    if lo is None and hi is None:  # typer before 0.29: the bounds are the click type's (IntRange)
+        lo, hi = getattr(param.type, "min", None), getattr(param.type, "max", None)
     if lo is not None and hi is not None:
         return f"{lo}–{hi}"
     if lo is not None:
@@ -281,7 +283,7 @@ def usage_message(exc: cx.ClickException) -> str:
     if isinstance(exc, cx.BadParameter) and exc.param is not None:
         from credittool.rules.messages import value_message
 
-        why = value_message(exc.__cause__) if exc.__cause__ is not None else exc.message
+        why = value_message(exc.__cause__) if exc.__cause__ is not None else _click_value(exc.message, exc.param)
         return f"{_param_label(exc.param)} 的值无效：{why}"
     if isinstance(exc, cx.NoSuchOption):
         near = f"是否应为 {'、'.join(sorted(exc.possibilities))}？" if exc.possibilities else "用 --help 查看可用的选项。"
@@ -294,6 +296,36 @@ def usage_message(exc: cx.ClickException) -> str:
     if isinstance(exc, cx.BadArgumentUsage):
         return "参数个数不对。"
     return exc.message  # our own UsageErrors (above) are already Chinese
+
+
+_NOT_A = {"integer": "必须是整数", "int range": "必须是整数", "float": "必须是数字", "float range": "必须是数字",
+          "boolean": "必须是 true 或 false"}
+
+
+def _click_value(message: str, param: Any) -> str:
+    """click's own (English) value errors in Chinese, where typer checks a value with click's
+    types rather than pydantic (typer before 0.29): 「'十' is not a valid integer.」,
+    「0 is not in the range x>=1.」, 「9 is not in the range 1<=x<=5.」."""
+    from credittool.rules.messages import shown
+
+    if m := re.match(r"^'?(.*?)'? is not a valid (integer|int range|float range|float|boolean)", message):
+        return f"{_NOT_A[m[2]]}，现在是 {shown(m[1])}"
+    m = re.match(r"^(.*) is not in the range (\S+?)\.?$", message)
+    if m is None:
+        return message
+    value, span = m[1], m[2]  # click writes x>=1, x<5 or 1<=x<=5
+    lo = re.search(r"^([-\d.]+)(<=|<)x|^x(>=|>)([-\d.]+)$", span)
+    hi = re.search(r"x(<=|<)([-\d.]+)$", span)
+    low, low_open = (lo[1], lo[2] == "<") if lo and lo[1] else ((lo[4], lo[3] == ">") if lo else (None, False))
+    try:
+        below = low is not None and (float(value) <= float(low) if low_open else float(value) < float(low))
+    except ValueError:
+        below = False
+    if below or hi is None:
+        bound = f"必须大于 {low}" if low_open else f"不能小于 {low}"
+    else:
+        bound = f"必须小于 {hi[2]}" if hi[1] == "<" else f"不能大于 {hi[2]}"
+    return f"{bound}，现在是 {shown(value)}"
 
 
 def show_usage_error(exc: cx.ClickException) -> None:
