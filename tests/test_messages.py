@@ -306,4 +306,5 @@ def test_option_texts_line_up_although_chinese_metavars_are_double_width() -> No
 
 def test_an_options_bounds_are_in_its_help() -> None:
     res = run("report", "--help")
-    assert "[默认：10；取值 ≥ 1]" in res.output, res.output  # --top: at least 1
+    flat = "".join(line.strip() for line in res.output.splitlines())  # the help wraps to the terminal
+    assert "[默认：10；取值 ≥ 1]" in flat, res.output  # --top: at least 1
