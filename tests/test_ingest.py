@@ -162,6 +162,19 @@ def test_ambiguous_track_is_an_error_not_a_guess(tmp_path: Path, workspace: Path
     assert report.accepted == 0 and report.nothing_ingested
     (p,) = report.rejects
     assert p.code == "E-TRACK-AMBIGUOUS" and "培训类型" in p.hint
+
+
+def test_an_undecided_track_beside_a_decided_school_is_rejected_not_a_crash(tmp_path: Path, workspace: Path) -> None:
+    """The same school as above, in one run with a school whose track its courses decide
+    (教学技能 is 文本's alone, R4): 丁校's row is rejected as above, 戊校's is scored."""
+    head = ["姓名", "身份证号", "考试成绩", "博文篇数", "博文成绩"]
+    ambiguous = write_xlsx(tmp_path / "丁校.xlsx", {"师德读本": [head, ["张三", ID_A, 80, 5, 80]]})
+    decided = write_xlsx(tmp_path / "戊校.xlsx", {"教学技能": [head, ["李四", ID_B, 80, 5, 80]]})
+    report = ingest([ambiguous, decided], rules=[RULES], workspace=workspace, term="2009-h1")
+    assert [(p.file, p.code) for p in report.rejects] == [("丁校.xlsx", "E-TRACK-AMBIGUOUS")]
+    con = sqlite3.connect(workspace / "ledger.sqlite")
+    assert con.execute("SELECT id_number, track, course_id FROM entries").fetchall() == [(ID_B, "text", "teaching-skills")]
+    con.close()
     # a 培训类型 column resolves it
     path2 = write_xlsx(tmp_path / "戊校.xlsx", {"师德读本": [head + ["培训类型"], ["张三", ID_A, 80, 5, 80, "文本"]]})
     report = ingest([path2], rules=[RULES], workspace=workspace, term="2009-h1")

@@ -39,8 +39,9 @@ def resolve_tracks(t: Table, rows: np.ndarray, id_code: np.ndarray,
                                                     _sets(ids[has_hint], hint[has_hint]))
     if undecided:
         _by_courses(t, rows, id_code, term, undecided, by_teacher, errors)
-    if by_teacher:
-        track[rows] = pd.Series(by_teacher, dtype=object).reindex(ids).to_numpy()
+    if by_teacher:  # a teacher not decided stays None (reindex would give NaN, which is not None)
+        decided = pd.Series(by_teacher, dtype=object).reindex(ids)
+        track[rows] = decided.where(decided.notna(), None).to_numpy()
     return track, _per_row(t, rows, id_code, errors)
 
 
