@@ -21,8 +21,8 @@ def _extract(path: Path) -> FileResult:
 
 
 def test_the_checks_are_declared_in_order() -> None:
-    # a note line (注：… in an unread column) is told as such before it would read as blank
-    assert checks.SKIPS == (checks.footer_rows, checks.blank_rows, checks.totals_rows, checks.repeated_headers,
+    # a note line (注：…) or a 合计 in an unread column (序号) is told as such before it would read as blank
+    assert checks.SKIPS == (checks.footer_rows, checks.totals_rows, checks.blank_rows, checks.repeated_headers,
                             checks.unfilled_spot_scores)
     assert checks.ROW_CHECKS == (checks.unusable_cells, checks.blank_names_and_ids, checks.unknown_courses,
                                  checks.unknown_tracks)

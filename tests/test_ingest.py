@@ -363,3 +363,14 @@ def test_ledger_inputs_say_what_each_result_was_computed_from(school: Path, work
     assert got[(ID_B, 7)] == "attendance=否"  # row 4: 否
     assert got[(ID_B, 8)] == "blog_posts=5;blog_score=70;exam=!absent"  # row 5: 缺考, a status word
     assert got[(ID_B, 9)] == "blog_posts=5;blog_score=67;exam=57"  # row 6: full-width ５７
+
+
+def test_a_sheet_named_for_its_course_with_a_remark_in_brackets_is_that_course(tmp_path: Path, workspace: Path) -> None:
+    """教学技能（文本） is the 教学技能 sheet; the course's own name is tried whole first."""
+    head = ["姓名", "身份证号", "考试成绩", "博文篇数", "博文成绩"]
+    path = write_xlsx(tmp_path / "己校.xlsx", {"教学技能（文本）": [head, ["张三", ID_A, 80, 5, 80]]})
+    report = ingest([path], rules=[TEXT_H1], workspace=workspace)
+    assert report.accepted == 1 and not report.rejects
+    con = sqlite3.connect(workspace / "ledger.sqlite")
+    assert con.execute("SELECT course_id FROM entries").fetchall() == [("teaching-skills",)]
+    con.close()

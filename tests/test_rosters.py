@@ -602,18 +602,20 @@ def test_cells_merged_down_count_for_each_row_they_cover(tmp_path: Path) -> None
 
 
 def test_signature_and_note_lines_under_a_roster_are_skipped_not_rejected(tmp_path: Path) -> None:
-    """审核人：…, 填表日期：… and 注：… under the table are no teacher's rows: skipped as such,
-    not rejected for a missing ID. 单丽 (单 also begins 单位盖章) is a teacher."""
+    """审核人：…, 填表日期：…, 园长签字：… and 注：… under the table are no teacher's rows:
+    skipped as such, not rejected for a missing ID; a 合计 in the 序号 column is a totals row,
+    not a blank one. 单丽 (单 also begins 单位盖章) is a teacher."""
     f = write_xlsx(tmp_path / "班主任培训.xlsx", {"Sheet1": [
         ["序号", "姓名", "身份证号", "学时", "考核结果"], [1, "张三", A, 20, "合格"], [2, "单丽", B, 20, "合格"],
-        ["注：以上人员均已考核", None, None, None, None], [None, "审核人：王校长", None, None, "填表日期：2018年12月"],
-        [None, "填表人:李老师", "联系电话：5551234", None, None]]})
+        ["合计", None, None, 40, None], ["注：以上人员均已考核", None, None, None, None],
+        [None, "审核人：王校长", None, None, "填表日期：2018年12月"], [None, "填表人:李老师", "联系电话：5551234", None, None],
+        [None, "园长签字：　　（盖章）", None, None, None]]})
     rep = run(tmp_path, f)
     assert not rep.rejects
     (s,) = rep.files
-    assert (s.rows_read, s.accepted, s.rejected, s.skipped) == (5, 2, 0, 3)
+    assert (s.rows_read, s.accepted, s.rejected, s.skipped) == (7, 2, 0, 5)
     assert [(p.row, p.message) for p in rep.problems if p.row and p.row > 3] == [
-        (4, "表尾签名或说明行"), (5, "表尾签名或说明行"), (6, "表尾签名或说明行")]
+        (4, "合计行"), (5, "表尾签名或说明行"), (6, "表尾签名或说明行"), (7, "表尾签名或说明行"), (8, "表尾签名或说明行")]
 
 
 def test_a_tab_separated_utf16_list_with_a_title_line_is_read(tmp_path: Path) -> None:

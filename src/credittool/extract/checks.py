@@ -82,7 +82,7 @@ def blank_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
 
 def totals_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
     """A 合计/总计/… row under the table, told by its name, ID or first two cells."""
-    return _skips(sc, live & _said_in_front(sc, _TOTALS_FIRST, totals_word), "合计行")
+    return _skips(sc, live & _said_in_front(sc, totals_word), "合计行")
 
 
 def totals_word(cell: object) -> bool:
@@ -90,38 +90,35 @@ def totals_word(cell: object) -> bool:
     return isinstance(cell, str) and cell.lstrip()[:1] in _TOTALS_FIRST and match_key(cell).startswith(_TOTALS)
 
 
-# a signature or note line under the table: 审核人：王校长, 填表日期：…, 注：以上人员…
-_FOOTER = re.compile(r"\s*(审核人?|审批人?|填表人?|制表人?|填报人?|统计人|负责人|联系人|联系电话|校长签字|签字|盖章|单位盖章"
-                     r"|填表日期|制表日期|填报日期|注|说明|备注)\s*[：:]")
-_FOOTER_FIRST = frozenset("审填制统负联校签盖单注说备")
-_FRONT_FIRST = _TOTALS_FIRST | _FOOTER_FIRST
+# a signature or note line under the table: 审核人：王校长, 园长签字：, 填表日期：…, 注：以上人员…
+_FOOTER = re.compile(r"\s*([\u4e00-\u9fff]{0,4}(签字|签名|签章|盖章|负责人)|审核人?|审批人?|填表人?|制表人?|填报人?"
+                     r"|统计人|联系人|联系电话|填表日期|制表日期|填报日期|注|说明|备注)\s*[：:]")
 
 
 def footer_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
     """A signature or note line under the table (审核人：…, 注：…), told by its name, ID or
     first two cells: not a teacher's row, so neither counted nor rejected."""
-    return _skips(sc, live & _said_in_front(sc, _FOOTER_FIRST, _FOOTER.match), "表尾签名或说明行")
+    return _skips(sc, live & _said_in_front(sc, _FOOTER.match), "表尾签名或说明行")
 
 
-def _said_in_front(sc: SheetCells, first_chars: frozenset[str], says: Callable[[str], object]) -> Mask:
+def _said_in_front(sc: SheetCells, says: Callable[[str], object]) -> Mask:
     """The rows whose name, ID or first two cells hold a text that `says`, among the texts
-    that begin with one of `first_chars` (`_front_texts`)."""
+    that might (`_front_texts`)."""
     hit = np.zeros(len(sc), bool)
-    hit[[i for i, texts in _front_texts(sc).items()
-         if any(t.lstrip()[:1] in first_chars and says(t) for t in texts)]] = True
+    hit[[i for i, texts in _front_texts(sc).items() if any(says(t) for t in texts)]] = True
     return hit
 
 
 def _front_texts(sc: SheetCells) -> dict[int, list[str]]:
-    """Row index → the texts of its name, ID or first two cells that begin with a character
-    a totals or footer word begins with: one look at the first character of those columns
-    per sheet, for both checks."""
+    """Row index → the texts of its name, ID or first two cells that may be a totals or
+    footer word: beginning with a character a totals word begins with, or with a colon near
+    their start (a name never has one). One look at those columns per sheet, for both checks."""
     if "front" not in sc.memo:
         at = [j for j in {sc.layout.columns.get("name"), sc.layout.columns.get("id"), 0, 1} if j is not None]
         front: dict[int, list[str]] = {}
         for j in at:
-            for i in [i for i, r in enumerate(sc.rows)
-                      if j < len(r) and isinstance(r[j], str) and r[j].lstrip()[:1] in _FRONT_FIRST]:
+            for i in [i for i, r in enumerate(sc.rows) if j < len(r) and isinstance(r[j], str)
+                      and (r[j].lstrip()[:1] in _TOTALS_FIRST or "：" in r[j][:10] or ":" in r[j][:10])]:
                 front.setdefault(i, []).append(sc.rows[i][j])
         sc.memo["front"] = front
     return sc.memo["front"]
@@ -151,7 +148,7 @@ def unfilled_spot_scores(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem
     return _skips(sc, live & _blank(sc, "spot_score"), SPOT_BLANK)
 
 
-SKIPS: tuple[Check, ...] = (footer_rows, blank_rows, totals_rows, repeated_headers, unfilled_spot_scores)
+SKIPS: tuple[Check, ...] = (footer_rows, totals_rows, blank_rows, repeated_headers, unfilled_spot_scores)
 
 
 def unusable_cells(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:

@@ -13,14 +13,13 @@ from typing import Any
 
 from credittool.diagnostics import Problem
 from credittool.extract.cells import BLANK, Cell, Vocabulary, is_blank, normalize
-from credittool.extract.sheets import named_by_sheet, named_from_outside, named_within, whole_sheet_error
+from credittool.extract.sheets import known_name, named_by_sheet, named_from_outside, named_within, whole_sheet_error
 from credittool.extract.tables import Layout
 from credittool.fields import FIELDS, MEASURE_FIELDS, Kind, kind_of
 from credittool.read.preflight import col_letters
 from credittool.read.readers import Sheet
 from credittool.rules.loader import TermRules
 from credittool.runtable import ROW_COLUMNS
-from credittool.textnorm import match_key
 
 
 class Rows:
@@ -147,7 +146,7 @@ def _looked_up(col: list[Cell], flagged: dict[int, Problem], names: dict[str, st
     def named(cell: Cell) -> str | None:
         text = cell.value
         if text not in memo:
-            memo[text] = (names.get(match_key(text)) or (named_within([text], within) if within else None)) \
+            memo[text] = (known_name(text, names) or (named_within([text], within) if within else None)) \
                 if text else None
         return memo[text]
 

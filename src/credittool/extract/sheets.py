@@ -22,7 +22,7 @@ def named_by_sheet(sheet: Sheet, layout: Layout, term: TermRules) -> str | None:
     """The course or programme a sheet names itself: its name, else (programmes) the one
     programme its name names (2018班主任培训), else a title row above its header that names
     exactly one known programme."""
-    cid = term.row_names.get(match_key(sheet.name))
+    cid = known_name(sheet.name, term.row_names)
     if cid is None and term.programme_names:
         titles = [c for r in sheet.rows[:layout.header_index] for c in r if isinstance(c, str)]
         cid = named_within([sheet.name], term.programme_names) or named_within(titles, term.programme_names)
@@ -55,6 +55,17 @@ def named_within(texts: list[str], names: dict[str, str]) -> str | None:
     return (_named_by(bare, names) if bare != texts else None) or _named_by(texts, names)
 
 
+def known_name(text: str, names: dict[str, str]) -> str | None:
+    """The id `names` (match key → id) gives `text`, or, failing that, the text without a
+    remark in brackets at its end: 师德读本（网联） is 师德读本, while a name whose own brackets
+    are inside it (…规范(2008年修订)培训读本) is matched whole first."""
+    found = names.get(match_key(text))
+    if found is None and (bare := _TRAILING_REMARK.sub("", text)) != text:
+        found = names.get(match_key(bare))
+    return found
+
+
+_TRAILING_REMARK = re.compile(r"\s*[（(【\[［〔][^（()）【】\[\]［］〔〕]*[）)】\]］〕]\s*$")
 # 2018年网络补训学员名单（依托省网络全员研修平台）: the title names 网络补训; its remark, another
 _BRACKETED = re.compile(r"[（(【\[［〔][^）)】\]］〕]*[）)】\]］〕]")
 
