@@ -124,6 +124,9 @@ def test_score_text_with_two_decimals_round_trips(vocab: Vocabulary, d: Decimal)
     ("１２", Decimal("12")),
     (0, Decimal("0")),
     ("1,000", Decimal("1000")),  # thousands separator
+    ("5篇", Decimal("5")),  # with its unit, as a clerk writes it
+    ("15学时", Decimal("15")),
+    ("3 次", Decimal("3")),
 ])
 def test_count_numbers(vocab: Vocabulary, raw: object, expected: Decimal) -> None:
     _exact(cells.count(raw, vocab, "博文篇数"), expected)
@@ -135,7 +138,7 @@ def test_count_negative(vocab: Vocabulary) -> None:
     assert "不能为负数" in c.problem.message
 
 
-@pytest.mark.parametrize("raw", ["五篇", "是", "完成"])
+@pytest.mark.parametrize("raw", ["五篇", "是", "完成", "5篇文章", "8,5"])
 def test_plain_count_rejects_words(vocab: Vocabulary, raw: str) -> None:
     # blog posts (R3) are a count; 是 is not a number of posts
     c = cells.count(raw, vocab, "博文篇数")

@@ -146,6 +146,9 @@ def count(raw: Any, vocab: Vocabulary, label: str, allow_yesno: bool = False) ->
         if k in vocab.no:
             return Cell(value=False)
     n = _number(raw)
+    if n is None and isinstance(raw, str):  # 15学时, 5篇, 3次: the number with its unit
+        bare = _COUNT_UNIT.sub("", clean_text(raw).replace(" ", ""))
+        n = _number(bare) if bare != clean_text(raw).replace(" ", "") else None
     if n is None:
         hint = "只填数字" + ("，或 是/否" if allow_yesno else "")
         return _bad("E-COUNT-TEXT", f"{label}「{_show(raw)}」不是数字", hint)
@@ -182,6 +185,7 @@ def yesno(raw: Any, vocab: Vocabulary, label: str) -> Cell:
 
 
 _HOURS_UNIT = re.compile(r"(学时|课时|小时|h|H)$")
+_COUNT_UNIT = re.compile(r"(学时|课时|小时|篇|次|个|条)$")  # what a count or 已修学时 is written with
 _CREDITS_UNIT = re.compile(r"(学分)$")
 
 
