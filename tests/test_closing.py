@@ -162,3 +162,16 @@ def test_an_ingest_that_changes_issued_certificates_rewrites_the_published_list_
     assert (rep.certificates.issued, rep.certificates.revoked) == (1, 0)
     assert rep.republished == [ws / "out" / "certificates.xlsx", page]
     assert "共收录证书 2 份" in page.read_text(encoding="utf-8")
+
+
+def test_an_adjustment_rewrites_the_years_register_so_its_summary_shows_the_new_verdict(ws: Path) -> None:
+    """张三 2018-19: 74 未达标 in 学分汇总; +6 面对面培训 → 80 达标, in the register at once."""
+    register = ws / "out" / "2018-19-s1" / "register.xlsx"
+
+    def row() -> tuple:
+        sheet = load_workbook(register, read_only=True)["学分汇总"]
+        return next(r for r in sheet.iter_rows(values_only=True) if A in r)
+
+    assert "否" in row()
+    r = adjust(workspace=ws, who=A, year="2018-19", category="面对面培训", hours="6", reason="迟报")
+    assert r.republished == [register] and "是" in row() and 80 in row()

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from credittool.commands.certificates import republish
-from credittool.ledger import closing, record
+from credittool.ledger import closing, record, verdicts
+from credittool.write import outputs
 from credittool.ledger.certificates import Synced
 from credittool.ledger.db import transaction
 from credittool.ledger.terms import open_ledger
@@ -50,7 +51,22 @@ def adjust(*, workspace: Path, who: str, year: str, category: str, hours: str, r
     finally:
         con.close()
     synced = a.certificates or Synced()
-    return AdjustResult(a, synced, _republished(workspace, synced))
+    return AdjustResult(a, synced, _republished(workspace, synced) + _registers(workspace, year))
+
+
+def _registers(workspace: Path, year: str) -> list[Path]:
+    """The year's terms' register.xlsx, rewritten where one was written: its 学分汇总 shows
+    the verdicts the adjustment changed (write/outputs.py keeps them in step)."""
+    con = open_ledger(workspace)
+    try:
+        rewritten = []
+        for t in verdicts.year_terms(con, year):
+            out_dir = workspace / "out" / t
+            if (out_dir / "register.xlsx").exists() and outputs.refresh(con, t, out_dir):
+                rewritten.append(out_dir / "register.xlsx")
+        return rewritten
+    finally:
+        con.close()
 
 
 def _republished(workspace: Path, synced: Synced) -> list[Path]:
