@@ -113,7 +113,9 @@ def test_r15_a_year_missing_from_the_ledger_counts_nothing_toward_the_cycle(ws: 
 
 
 def test_as_of_an_earlier_year_reads_the_ledger_as_it_stood_then(ws: Path) -> None:
-    c = make_card(ws, A, year="2016-17").cards[0]
+    r = make_card(ws, A, year="2016-17")
+    assert r.html.name == f"学分卡_张三_{A[-4:]}_截至2016-17-s1.html"  # beside the full card, not over it
+    c = r.cards[0]
     assert [t.term for t in c.terms] == ["2016-17-s1"] and c.teacher.unit == "第二中学"
     assert (c.cycle.as_of, c.cycle.hours, c.cycle.expected, c.cycle.status) == ("2016-17", 74, 72, "进度正常")
     assert make_card(ws, A, term="2017-18-s1").cards[0].cycle.hours == 158

@@ -342,7 +342,7 @@ def test_readme_step_by_step_runs_as_written(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "2009-h1" / "publish" / "index.html").is_file()  # rankings: the scores are in
     assert (tmp_path / "out" / "2018-19-s1" / "report.xlsx").is_file()  # 学分达标, 单位达标
     cycle = tmp_path / "cycle" / "out"  # the five-year sample's workspace
-    assert (cycle / "学分卡" / "学分卡_于琴思_071X.html").is_file() and (cycle / "学分卡" / "学分卡_王梅_0855.xlsx").is_file()
+    assert (cycle / "学分卡" / "学分卡_于琴思_071X.html").is_file() and (cycle / "学分卡" / "学分卡_王梅_0855_截至2018-19-s1.xlsx").is_file()
     assert (cycle / "学分卡" / "学分卡_张店区第八中学.xlsx").is_file()
     assert (cycle / "cycle-2016-2020" / "report.xlsx").is_file()
     assert (cycle / "publish" / "证书核验.html").is_file()  # the certificates, then verify's exit 0

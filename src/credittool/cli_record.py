@@ -31,7 +31,7 @@ def card(
 ) -> None:
     """一位教师的学分卡（R11）：历年每条学习记录及其来源、各学年达标情况与五年周期进度。
 
-    写出可打印的 A4 页面 学分卡_<姓名>_<身份证号后4位>.html 与同名 .xlsx。学分卡含身份证号，勿公开。
+    写出可打印的 A4 页面 学分卡_<姓名>_<身份证号后4位>.html 与同名 .xlsx（截至某学期时文件名末尾加 _截至<学期>）。学分卡含身份证号，勿公开。
     """
     from credittool import console_record
     from credittool.commands.card import make_card
