@@ -236,5 +236,6 @@ def unit_standings(con: sqlite3.Connection, term_id: str, keys: list[str]) -> tu
     return units, total
 
 
+@lru_cache(maxsize=4096)  # a year's figures take few values: 24, 30, 17.5 …
 def _number(text: str) -> int | float:
     return number(Decimal(text))
