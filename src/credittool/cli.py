@@ -247,8 +247,8 @@ def main() -> None:
         from credittool import console
         from credittool.errors import CannotWrite
 
-        err = CannotWrite(exc.filename or "", exc)
-        console.error(err.message.replace("无法写入", "无法读写"), err.hint)
+        err = CannotWrite(exc.filename or "", exc, "读写")  # a read or a write: the error does not say
+        console.error(err.message, err.hint)
         code = err.exit_code
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)  # what sys.exit does with a message

@@ -34,8 +34,8 @@ class CannotWrite(CredittoolError):
 
     exit_code = 1
 
-    def __init__(self, path: object, exc: OSError):
-        super().__init__(f"无法写入 {path}：{os_reason(exc)}",
+    def __init__(self, path: object, exc: OSError, verb: str = "写入"):
+        super().__init__(f"无法{verb} {path}：{os_reason(exc)}",
                          "检查这个路径：它应是可以写入的文件夹（用 --out 或 --workspace 换一个），磁盘也不能已满")
 
 

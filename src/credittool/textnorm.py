@@ -9,6 +9,8 @@ import unicodedata
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 # Characters that carry no meaning when matching a course or header name:
 # book-title marks, brackets, quotes, dashes, dots, colons and all white space.
+# a remark in brackets, innermost: （网联）, (女), 【2018】
+REMARK = r"[（(【\[［〔][^（()）【】\[\]［］〔〕]*[）)】\]］〕]"
 _MATCH_NOISE = re.compile(r"[\s《》〈〉<>「」『』\"'“”‘’()（）\[\]【】\-—–―_·・.。,，:：;；!！?？、/\\]+")
 
 

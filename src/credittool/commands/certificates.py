@@ -53,12 +53,13 @@ def issue(*, workspace: Path, term: str | None = None, year: str | None = None) 
     return IssueResult(wanted, issued, revoked, sum(c.status == certs.VALID for c in every), listing, page)
 
 
-def republish(workspace: Path) -> list[Path]:
-    """After a command changed the ledger's certificates (an ingest, `adjust`, `close`): the
-    office's list and the public page rewritten from the ledger, if `certificates` ever
-    wrote them, so that neither goes stale; the files written (none if it never did)."""
+def republish(workspace: Path, changed: certs.Synced) -> list[Path]:
+    """After a command that kept the issued certificates in step (an ingest, `adjust`,
+    `close`) and `changed` some: the office's list and the public page rewritten from the
+    ledger, if `certificates` ever wrote them, so that neither goes stale; the files written."""
     out = workspace / "out"
-    if not (out / LIST_NAME).exists() and not (out / PUBLISH_DIR / verifypage.PAGE_NAME).exists():
+    if not (changed.issued or changed.revoked) or (
+            not (out / LIST_NAME).exists() and not (out / PUBLISH_DIR / verifypage.PAGE_NAME).exists()):
         return []
     con = open_ledger(workspace)
     try:

@@ -38,7 +38,7 @@ def close(*, workspace: Path, year: str, reason: str = "") -> CloseResult:
             synced, valid = closing.close_year(con, year, reason, _now())
     finally:
         con.close()
-    return CloseResult(year, synced, valid, _republished(workspace, synced))
+    return CloseResult(year, synced, valid, republish(workspace, synced))
 
 
 def adjust(*, workspace: Path, who: str, year: str, category: str, hours: str, reason: str,
@@ -51,7 +51,7 @@ def adjust(*, workspace: Path, who: str, year: str, category: str, hours: str, r
     finally:
         con.close()
     synced = a.certificates or Synced()
-    return AdjustResult(a, synced, _republished(workspace, synced) + _registers(workspace, year))
+    return AdjustResult(a, synced, republish(workspace, synced) + _registers(workspace, year))
 
 
 def _registers(workspace: Path, year: str) -> list[Path]:
@@ -67,10 +67,6 @@ def _registers(workspace: Path, year: str) -> list[Path]:
         return rewritten
     finally:
         con.close()
-
-
-def _republished(workspace: Path, synced: Synced) -> list[Path]:
-    return republish(workspace) if synced.issued or synced.revoked else []
 
 
 def _now() -> str:

@@ -156,8 +156,7 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
             stats = write_outputs(con, term_rules, out_dir, early)
         finally:
             con.close()
-        changed = committed.certificates
-        republished = republish(workspace) if changed.issued or changed.revoked else []
+        republished = republish(workspace, committed.certificates)
         clock.lap("write")
     finally:
         if early is not None:

@@ -17,7 +17,7 @@ from typing import Any
 from credittool.diagnostics import Problem, unplaced
 from credittool.fields import Kind
 from credittool.ids import normalize_id
-from credittool.textnorm import clean_text, match_key
+from credittool.textnorm import REMARK, clean_text, match_key
 
 _NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)$")
 _GROUPED = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$")
@@ -147,8 +147,9 @@ def count(raw: Any, vocab: Vocabulary, label: str, allow_yesno: bool = False) ->
             return Cell(value=False)
     n = _number(raw)
     if n is None and isinstance(raw, str):  # 15学时, 5篇, 3次: the number with its unit
-        bare = _COUNT_UNIT.sub("", clean_text(raw).replace(" ", ""))
-        n = _number(bare) if bare != clean_text(raw).replace(" ", "") else None
+        text_ = clean_text(raw).replace(" ", "")
+        bare = _COUNT_UNIT.sub("", text_)
+        n = _number(bare) if bare != text_ else None
     if n is None:
         hint = "只填数字" + ("，或 是/否" if allow_yesno else "")
         return _bad("E-COUNT-TEXT", f"{label}「{_show(raw)}」不是数字", hint)
@@ -217,7 +218,7 @@ def result(raw: Any, vocab: Vocabulary, label: str) -> Cell:
 
 
 # what a list adds after a teacher's name: a star, a note in brackets (（女）, (借调))
-_NAME_MARKS = re.compile(r"([*＊※★☆#△▲]+|[（(][^（()）]*[）)])+$")
+_NAME_MARKS = re.compile(rf"([*＊※★☆#△▲]+|{REMARK})+$")
 
 
 def text(raw: Any, label: str, is_name: bool = False) -> Cell:

@@ -13,7 +13,7 @@ from credittool.fields import label
 from credittool.read.readers import Sheet
 from credittool.rules.loader import TermRules
 from credittool.extract.tables import Layout
-from credittool.textnorm import match_key
+from credittool.textnorm import REMARK, match_key
 
 OWN_NOTE_SHEETS = {"抽样说明"}  # the parameters sheet of our own sample.xlsx: no table to read
 
@@ -65,9 +65,9 @@ def known_name(text: str, names: dict[str, str]) -> str | None:
     return found
 
 
-_TRAILING_REMARK = re.compile(r"\s*[（(【\[［〔][^（()）【】\[\]［］〔〕]*[）)】\]］〕]\s*$")
+_TRAILING_REMARK = re.compile(rf"\s*{REMARK}\s*$")
 # 2018年网络补训学员名单（依托省网络全员研修平台）: the title names 网络补训; its remark, another
-_BRACKETED = re.compile(r"[（(【\[［〔][^）)】\]］〕]*[）)】\]］〕]")
+_BRACKETED = re.compile(REMARK)
 
 
 def _named_by(texts: list[str], names: dict[str, str]) -> str | None:
