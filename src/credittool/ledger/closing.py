@@ -11,7 +11,6 @@ the category do, is shown on the card, and never rewrites the closed year.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -19,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from credittool.errors import UsageError
 from credittool.ledger import certificates, verdicts
 from credittool.ledger.db import bump_generation
+from credittool.rules.programmes import is_school_year
 
 
 @dataclass(frozen=True)
@@ -124,8 +124,7 @@ def _check_for_year(for_year: str, year: str) -> None:
     in 2018-19): never this year or a later one."""
     if not for_year:
         return
-    m = re.fullmatch(r"(\d{4})-(\d{2})", for_year)
-    if m is None or (int(m[1]) + 1) % 100 != int(m[2]):
+    if not is_school_year(for_year):
         raise UsageError(f"--for-year {for_year} 不是学年", "写成 2017-18 这样的学年")
     if for_year >= year:
         raise UsageError(f"--for-year {for_year} 不早于调整记入的 {year} 学年",

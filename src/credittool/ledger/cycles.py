@@ -10,7 +10,6 @@ minimum is that year's own rules'.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from decimal import Decimal
 
 from credittool.errors import UsageError
 from credittool.ledger import verdicts
-from credittool.rules.programmes import Cycle, ProgrammeSet
+from credittool.rules.programmes import Cycle, ProgrammeSet, is_school_year
 from credittool.rules.schema import dec
 from credittool.score.cycle import CycleState, YearIn, follow
 
@@ -48,7 +47,7 @@ class TeacherCycle:
 def cycle_rules(con: sqlite3.Connection, cycle_id: str, as_of_year: str | None = None) -> CycleRules:
     """The cycle `cycle_id` as the ledger's programme terms declare it, read as of the
     last of its years in the ledger up to `as_of_year` (None: the last)."""
-    if as_of_year is not None and not re.fullmatch(r"\d{4}-\d{2}", as_of_year):
+    if as_of_year is not None and not is_school_year(as_of_year):
         raise UsageError(f"--year {as_of_year} 不是学年", "写成 2018-19 这样的学年")
     terms = [t for (t,) in con.execute("SELECT term FROM terms ORDER BY term")]
     mine: list[tuple[str, str, ProgrammeSet]] = []  # (year, term, rules) of the cycle's terms

@@ -12,6 +12,7 @@ category, a standard's programme) are checked by `ProgrammeSet`, each at its own
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from functools import cached_property
 from typing import Annotated
@@ -33,9 +34,17 @@ class Misreferenced(ValueError):
         self.items = items
 
 
+SCHOOL_YEAR = r"^[0-9]{4}-[0-9]{2}$"  # 2018-19: the 2018-2019学年
+
+
+def is_school_year(text: str) -> bool:
+    """2018-19, and not 2018-20: a year and the next one's last two digits."""
+    return re.fullmatch(SCHOOL_YEAR[1:-1], text) is not None and (int(text[:4]) + 1) % 100 == int(text[5:])
+
+
 class YearTerm(Term):
     """A term of a school year: the standards are checked over every term of the year."""
-    year: Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}$")]  # 2018-19: the 2018-2019学年
+    year: Annotated[str, Field(pattern=SCHOOL_YEAR)]
 
 
 class Category(StrictModel):
