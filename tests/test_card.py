@@ -246,8 +246,14 @@ def test_r15_cycle_report_units_and_the_at_risk_list_worked_by_hand(ws: Path) ->
 def test_r15_cycle_report_as_of_a_year_and_an_unknown_cycle(ws: Path) -> None:
     from credittool.commands.cyclereport import make_cycle_report
 
+    latest = make_cycle_report(workspace=ws, cycle="2016-2020")
+    before = latest.path.read_bytes()
     r = make_cycle_report(workspace=ws, cycle="2016-2020", year="2016-17")  # pace 72: 李四's 71 is behind
     assert ([t.name for t in r.at_risk], r.total.on_pace) == (["李四"], 3)
+    # as of a year asked for: files of their own, the latest report left as it was
+    assert (r.path.name, r.detail.name) == ("report_截至2016-17.xlsx", "detail_截至2016-17.xlsx")
+    assert r.path.parent == latest.path.parent and latest.path.read_bytes() == before
+    assert make_cycle_report(workspace=ws, cycle="2016-2020", as_of="2016-17-s1").path == r.path
     with pytest.raises(UsageError) as e:
         make_cycle_report(workspace=ws, cycle="2021-2025")
     assert (e.value.message, e.value.hint) == ("台账中没有周期 2021-2025 的学年", "台账中的周期：2016-2020")

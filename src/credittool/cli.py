@@ -183,9 +183,9 @@ def report(
     cycle: Annotated[str | None, typer.Option(
         "--cycle", metavar="<周期>", help="五年周期报告（R15），如 2016-2020：各单位进度与落后名单 → out/cycle-<周期>/report.xlsx。")] = None,
     year: Annotated[str | None, typer.Option(
-        "--year", "-y", metavar="<学年>", help="与 --cycle 一起：截至哪个学年（含），如 2018-19；默认台账中周期内最后一个学年。")] = None,
+        "--year", "-y", metavar="<学年>", help="与 --cycle 一起：截至哪个学年（含），如 2018-19，写到 report_截至2018-19.xlsx（不覆盖最新的 report.xlsx）；默认台账中周期内最后一个学年。")] = None,
     as_of: Annotated[str | None, typer.Option(
-        "--as-of", metavar="<学期>", help="与 --cycle 一起：截至哪个学期（含）所在的学年，如 2018-19-s1。")] = None,
+        "--as-of", metavar="<学期>", help="与 --cycle 一起：截至哪个学期（含）所在的学年，如 2018-19-s1（文件名同 --year）。")] = None,
 ) -> None:
     """生成抽测成绩排名与单位汇总 out/<学期>/report.xlsx（R8、R9），及公开发布稿 publish/。
 

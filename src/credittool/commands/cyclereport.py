@@ -1,5 +1,6 @@
 """`credittool report --cycle 2016-2020` as a library call: every teacher's five-year cycle
-(R15, R19) from the ledger → out/cycle-<id>/report.xlsx.
+(R15, R19) from the ledger → out/cycle-<id>/report.xlsx; as of an earlier year asked for,
+out/cycle-<id>/report_截至<学年>.xlsx, so that the cycle's latest report stays.
 
 report.xlsx: 单位进度 (per unit: teachers done, on the pace, behind; the hours still missing,
 in all and per category of the cycle's minimums; a chart of the share behind) and 落后名单
@@ -93,9 +94,12 @@ def make_cycle_report(*, workspace: Path, cycle: str, year: str | None = None, a
     # most hours a year needed first; then the most missing; then by unit and ID
     at_risk = sorted((t for t in teachers if t.state.status in BEHIND),
                      key=lambda t: (-t.state.per_year_needed, -t.state.missing, t.unit, t.id_number))
-    path = workspace / "out" / f"cycle-{cr.cycle.id}" / REPORT_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    result = CycleReportResult(cr, [units[k] for k in sorted(units)], total, at_risk, path, path.with_name(DETAIL_NAME))
+    folder = workspace / "out" / f"cycle-{cr.cycle.id}"
+    folder.mkdir(parents=True, exist_ok=True)
+    # read as of a year asked for, it is a file of its own beside the cycle's latest report, not over it
+    suffix = "" if year is None else f"_截至{cr.as_of}"
+    path, detail_path = (folder / f"{Path(n).stem}{suffix}.xlsx" for n in (REPORT_NAME, DETAIL_NAME))
+    result = CycleReportResult(cr, [units[k] for k in sorted(units)], total, at_risk, path, detail_path)
     report, detail = _sheets(result, teachers)
     write_xlsx(result.path, report)
     write_xlsx(result.detail, [detail])
