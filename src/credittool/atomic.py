@@ -26,6 +26,12 @@ def file_part(text: str, limit: int = 60) -> str:
     return _UNSAFE.sub("_", text).strip(" .")[:limit] or "_"
 
 
+def as_of_part(when: str | None) -> str:
+    """The end of a file name read as of an earlier term or year (学分卡_张三_1234_截至2017-18-s1,
+    report_截至2016-17): its own file, beside the latest rather than over it."""
+    return "" if when is None else f"_截至{when}"
+
+
 STALE_SECONDS = 3600  # a temp file without its writer in its name (an older version's) is this old: left by a kill
 
 

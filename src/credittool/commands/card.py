@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from credittool.atomic import file_part
+from credittool.atomic import as_of_part, file_part
 from credittool.errors import CannotWrite, UsageError
 from credittool.ledger import record
 from credittool.ledger.explain import Explanation, explain
@@ -37,12 +37,6 @@ def _out(workspace: Path, out: Path | None) -> Path:
     return folder
 
 
-def _as_of(term: str | None) -> str:
-    """A card read as of an earlier term is its own file: 学分卡_张三_1234_截至2017-18-s1,
-    beside the full card rather than over it."""
-    return "" if term is None else f"_截至{term}"
-
-
 def make_card(workspace: Path, who: str, term: str | None = None, year: str | None = None,
               out: Path | None = None) -> CardResult:
     con = open_ledger(workspace)
@@ -53,7 +47,7 @@ def make_card(workspace: Path, who: str, term: str | None = None, year: str | No
     finally:
         con.close()
     folder = _out(workspace, out)
-    stem = f"学分卡_{file_part(teacher.name)}_{teacher.id_number[-4:]}{_as_of(as_of)}"
+    stem = f"学分卡_{file_part(teacher.name)}_{teacher.id_number[-4:]}{as_of_part(as_of)}"
     result = CardResult([c], folder / f"{stem}.html", folder / f"{stem}.xlsx")
     card_out.write(result.cards, f"{teacher.name}的学分卡", result.html, result.xlsx)
     return result
@@ -71,7 +65,7 @@ def make_cards(workspace: Path, unit: str, term: str | None = None, year: str | 
     finally:
         con.close()
     folder = _out(workspace, out)
-    stem = f"学分卡_{file_part(name)}{_as_of(as_of)}"
+    stem = f"学分卡_{file_part(name)}{as_of_part(as_of)}"
     result = CardResult(cards, folder / f"{stem}.html", folder / f"{stem}.xlsx", unit=name)
     card_out.write(cards, f"{name}学分卡", result.html, result.xlsx)
     return result

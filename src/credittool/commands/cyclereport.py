@@ -17,6 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
+from credittool.atomic import as_of_part
 from credittool.errors import UsageError
 from credittool.ledger import verdicts
 from credittool.ledger.cycles import CycleRules, TeacherCycle, cycle_rules, teacher_cycles
@@ -25,8 +26,7 @@ from credittool.rules.schema import dec
 from credittool.score.standards import number, show
 from credittool.write.xlsxout import BarChartSpec, SheetSpec, write_xlsx
 
-REPORT_NAME = "report.xlsx"
-DETAIL_NAME = "detail.xlsx"
+REPORT_STEM, DETAIL_STEM = "report", "detail"  # .xlsx
 BEHIND = ("落后", "未完成")
 DETAIL_COLUMNS = ("单位", "姓名", "身份证号", "已获学时", "尚欠借贷", "借贷未还", "周期学时", "应达进度", "落后", "尚差", "剩余学年", "每年需", "状态")
 
@@ -96,9 +96,8 @@ def make_cycle_report(*, workspace: Path, cycle: str, year: str | None = None, a
                      key=lambda t: (-t.state.per_year_needed, -t.state.missing, t.unit, t.id_number))
     folder = workspace / "out" / f"cycle-{cr.cycle.id}"
     folder.mkdir(parents=True, exist_ok=True)
-    # read as of a year asked for, it is a file of its own beside the cycle's latest report, not over it
-    suffix = "" if year is None else f"_截至{cr.as_of}"
-    path, detail_path = (folder / f"{Path(n).stem}{suffix}.xlsx" for n in (REPORT_NAME, DETAIL_NAME))
+    suffix = as_of_part(None if year is None else cr.as_of)  # as of a year asked for: files of their own
+    path, detail_path = (folder / f"{stem}{suffix}.xlsx" for stem in (REPORT_STEM, DETAIL_STEM))
     result = CycleReportResult(cr, [units[k] for k in sorted(units)], total, at_risk, path, detail_path)
     report, detail = _sheets(result, teachers)
     write_xlsx(result.path, report)
