@@ -10,7 +10,7 @@ from credittool.errors import RulesInvalid
 from credittool.extract.workers import extract_many
 from credittool.fields import label
 from credittool.read.limits import FileLimits, machine, show_size
-from credittool.commands.ingest import choose_term, vocabulary
+from credittool.commands.ingest import choose_term, other_year_files, vocabulary
 from credittool.read.inputs import scan_inputs
 from credittool.write.rejects import REJECT_COLUMNS
 from credittool.resolve.run import resolve
@@ -118,7 +118,8 @@ def check(paths: list[Path], *, rules: list[Path], term: str | None = None, cour
     result.rows_read = sum(fr.rows_read for fr in results)
     result.accepted = len(res.entries) + len(res.spot)  # spot-test scores are accepted rows too
     result.unimported = [u for fr in results for u in fr.unimported]
-    result.problems = [fr.error for fr in results if fr.error] + [p for fr in results for p in fr.rejects] + res.rejects
+    result.problems = [fr.error for fr in results if fr.error] + other_year_files(results, tr, book)
+    result.problems += [p for fr in results for p in fr.rejects] + res.rejects
     result.problems += [w for fr in results for w in fr.warnings] + inputs.not_read
     result.problems += [s for fr in results for s in fr.skipped] + res.skipped
     if out is not None:

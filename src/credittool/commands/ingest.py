@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from credittool.write import earlyparts
@@ -16,6 +16,7 @@ from credittool.ledger.certificates import Synced
 from credittool.diagnostics import BySeverity, Problem, note
 from credittool.errors import NothingToDo, RulesInvalid, UsageError
 from credittool.extract.rows import FileResult
+from credittool.extract.yearnamed import other_years
 from credittool.read.limits import FileLimits
 from credittool.extract.workers import extract_many
 from credittool.ledger.closing import refuse_if_closed
@@ -100,11 +101,42 @@ def vocabulary(term: TermRules) -> Vocabulary:
     return Vocabulary(term.status, term.yes, term.no)
 
 
-def load_term(rules: list[Path], term: str | None) -> TermRules:
+def load_book(rules: list[Path]) -> RuleBook:
     book = load_rules(rules)
     if not book.ok:
         raise RulesInvalid(book.problems)
-    return choose_term(book, term)
+    return book
+
+
+def load_term(rules: list[Path], term: str | None) -> TermRules:
+    return choose_term(load_book(rules), term)
+
+
+def other_year_files(results: list[FileResult], term: TermRules, book: RuleBook) -> list[Problem]:
+    """A problem for each file of a term of programmes whose name or table title names
+    another school year (2017-2018学年… read with --term 2016-17-s1)."""
+    if term.year is None:
+        return []
+    by_first = {int(t.year[:4]): t.term_id for t in book.terms.values() if t.year is not None}
+    problems = []
+    for fr in results:
+        for p, firsts in other_years(fr.name, fr.titles, term.year) if fr.error is None else ():
+            known = [by_first[y] for y in sorted(firsts) if y in by_first]
+            other = f"用该学年的学期导入（--term {' 或 '.join(known)}）" if known else "先写好该学年的规则再导入"
+            problems.append(replace(p, hint=f"若该文件属于另一个学年，{other}；若确属 {term.year} 学年，改正其中的年份"))
+    return problems
+
+
+def refuse_other_years(fresh: list[tuple[FileResult, str]], term: TermRules, book: RuleBook) -> None:
+    """Stop before the ledger is touched when a file names another school year: files are
+    replaced by name within a term, and a folder of another year would replace this term's."""
+    found = other_year_files([fr for fr, _ in fresh], term, book)
+    if found:
+        shown = "".join(f"\n  • {p.where}：{p.message}" for p in found[:8])
+        more = f"\n  …另有 {len(found) - 8} 处" if len(found) > 8 else ""
+        files = len({p.file for p in found})
+        raise UsageError(f"{files} 个文件写的是另一个学年，不是 --term {term.term_id} 的 {term.year} 学年；"
+                         f"为免替换本学期同名的文件，这次没有导入任何文件：{shown}{more}", found[0].hint)
 
 
 def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str | None = None,
@@ -117,7 +149,8 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     Raises RulesInvalid (bad rules), UsageError (bad arguments), NothingToDo (no usable file).
     """
     clock = Clock(on_progress)
-    term_rules = load_term(rules, term)
+    book = load_book(rules)
+    term_rules = choose_term(book, term)
     vocab = vocabulary(term_rules)
     out_dir = workspace / "out" / term_rules.term_id
     inputs = scan_inputs(paths, exclude=workspace / "out")
@@ -137,6 +170,7 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     fresh, same_bytes = _triage(extract_many([(f, labels[f]) for f in files], term_rules, vocab, course,
                                              clock.reading(on_file, len(files)), frozenset(known), limits), summaries)
     clock.lap("extract")
+    refuse_other_years(fresh, term_rules, book)
     res = resolve([fr for fr, _ in fresh], term_rules)
     clock.lap("resolve")
     # a province's first load: the register's parts are written during the commit

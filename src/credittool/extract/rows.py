@@ -17,6 +17,7 @@ from credittool.extract.columns import ROW_COLUMNS, Rows, SheetCells, append_row
 from credittool.extract.research import Project, research_rows
 from credittool.extract.sheets import OWN_NOTE_SHEETS, unimported
 from credittool.extract.tables import Layout, find_header
+from credittool.extract.yearnamed import Title, sheet_title
 from credittool.read.readers import ReadError, Sheet, Workbook, read_workbook
 from credittool.fields import PROJECT_FIELD
 from credittool.rules.loader import TermRules
@@ -88,6 +89,7 @@ class FileResult:
     known: bool = False  # these bytes are in the ledger already: not read
     spot_params: dict[str, str] = field(default_factory=dict)  # the 抽样说明 sheet of a filled-in sample.xlsx
     research: list[Project] = field(default_factory=list)  # a 课题 list's projects (R14)
+    titles: list[Title] = field(default_factory=list)  # its name and its tables' titles: which year it says
 
 
 def extract_file(path: Path, term: TermRules, vocab: Vocabulary, course_opt: str | None = None,
@@ -100,6 +102,7 @@ def extract_file(path: Path, term: TermRules, vocab: Vocabulary, course_opt: str
         res.error = exc.at(name)
         return res
     res.notes += [note(name, n) for n in wb.notes]
+    res.titles.append(Title("", None, path.stem))
     data_sheets = 0
     for sheet in wb.sheets:
         layout = find_header(sheet, term.headers)
@@ -110,6 +113,8 @@ def extract_file(path: Path, term: TermRules, vocab: Vocabulary, course_opt: str
                 _not_imported(res, unimported(res.name, sheet, None, term, hidden=False), term)
             continue
         data_sheets += 1
+        if (title := sheet_title(sheet, layout.header_index)) is not None:
+            res.titles.append(title)
         if PROJECT_FIELD in layout.columns:  # a 课题 list: rows about a school, not a teacher
             _extract_research(res, sheet, layout)
             continue

@@ -1,0 +1,98 @@
+"""A file that says it is of another school year (its name, or the title above a table) stops
+an ingest before the ledger is touched (held-out round 4): files are replaced by name within a
+term, so the 2017-18 folder ingested with --term 2016-17-s1 would otherwise replace the
+2016-17 files of the same names (张店区第七中学.xlsx …) with the next year's, and say rc 0."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from conftest import RULES, TEXT_H1, check_id, write_xlsx
+from credittool.commands.check import check
+from credittool.commands.ingest import ingest
+from credittool.errors import UsageError
+from credittool.extract.yearnamed import Title, other_years
+
+ROOT = Path(__file__).resolve().parents[1]
+CYCLE = ROOT / "samples" / "cycle-2016-2020"
+A = check_id("37030319800101001")
+
+
+def named(text: str, year: str = "2016-17") -> list[str]:
+    """What other_years says of a file named `text`, read for the school year `year`."""
+    return [p.message for p, _ in other_years("f.xlsx", [Title("", None, text)], year)]
+
+
+@pytest.mark.parametrize("text", ["2016-2017学年全员学科研修学时", "２０１６－２０１７学年名册", "2016-17学年度校本培训",
+                                  "2016年新教师三年联训考核", "2017年学科骨干教师培训名单", "德育科2017年3月报表",
+                                  "2015级新教师", "依据《2015年继续教育规定》的校本培训", "张店区第七中学"])
+def test_texts_that_are_of_2016_17_or_name_no_year(text: str) -> None:
+    # 2016年 may be the autumn of 2016-17, 2017年 its spring; 2015级 is a cohort, not a year;
+    # a cited document's year is the document's
+    assert named(text) == []
+
+
+@pytest.mark.parametrize(("text", "seen"), [("2017-2018学年全员学科研修学时", "2017-2018学年"),
+                                            ("2015-16学年校本培训", "2015-16学年"),
+                                            ("2018年中层干部培训名单", "2018年"), ("2015年校长培训", "2015年")])
+def test_texts_of_another_year_name_what_they_say(text: str, seen: str) -> None:
+    assert named(text) == [f"文件名写的是「{seen}」，不是 2016-17 学年"]
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_the_next_years_folder_under_this_years_term_changes_nothing_and_names_the_files(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    ingest([CYCLE / "2016-17"], rules=[RULES], workspace=ws, term="2016-17-s1")
+    con = sqlite3.connect(ws / "ledger.sqlite")
+    before = con.execute("SELECT COUNT(*), SUM(hours) FROM entries").fetchone(), con.execute(
+        "SELECT * FROM files ORDER BY 1").fetchall()
+    outputs = _digest(ws / "out" / "2016-17-s1")
+    with pytest.raises(UsageError) as exc:
+        ingest([CYCLE / "2017-18"], rules=[RULES], workspace=ws, term="2016-17-s1")
+    # two files say 2017-2018学年: one in its name, one in both its sheets' titles
+    assert "2 个文件写的是另一个学年" in exc.value.message
+    assert "2017-2018学年全员学科研修学时.xlsx：文件名写的是「2017-2018学年」" in exc.value.message
+    assert "张店区第七中学.xlsx 「教师名册」 第1行：标题写的是「2017-2018学年」" in exc.value.message
+    assert "--term 2017-18-s1" in exc.value.hint
+    after = con.execute("SELECT COUNT(*), SUM(hours) FROM entries").fetchone(), con.execute(
+        "SELECT * FROM files ORDER BY 1").fetchall()
+    con.close()
+    assert after == before and _digest(ws / "out" / "2016-17-s1") == outputs
+    # and check, which writes nothing, lists the same three titles as problems
+    found = [(p.file, p.sheet, p.row) for p in check([CYCLE / "2017-18"], rules=[RULES], term="2016-17-s1").rejects
+             if p.code == "E-TERM-YEAR"]
+    assert found == [("2017-2018学年全员学科研修学时.xlsx", "", None), ("张店区第七中学.xlsx", "教师名册", 1),
+                     ("张店区第七中学.xlsx", "校本培训", 1)]
+
+
+def test_a_stale_title_stops_the_ingest_until_its_year_is_corrected(tmp_path: Path) -> None:
+    sheets = {"校本培训": [["实验中学2015-2016学年校本培训登记表"], ["姓名", "身份证号", "学时"], ["张三", A, 20]]}
+    (tmp_path / "in").mkdir()
+    f = write_xlsx(tmp_path / "in" / "实验中学.xlsx", sheets)
+    with pytest.raises(UsageError) as exc:
+        ingest([f], rules=[RULES], workspace=tmp_path / "ws", term="2016-17-s1")
+    assert "「校本培训」 第1行：标题写的是「2015-2016学年」，不是 2016-17 学年" in exc.value.message
+    assert "先写好该学年的规则" in exc.value.hint  # the rules have no 2015-16 term
+    assert not (tmp_path / "ws" / "ledger.sqlite").exists() or sqlite3.connect(
+        tmp_path / "ws" / "ledger.sqlite").execute("SELECT COUNT(*) FROM entries").fetchone() == (0,)
+    sheets["校本培训"][0] = ["实验中学2016-2017学年校本培训登记表"]
+    write_xlsx(f, sheets)
+    rep = ingest([f], rules=[RULES], workspace=tmp_path / "ws", term="2016-17-s1")
+    assert rep.accepted == 1
+
+
+def test_a_course_term_declares_no_school_year_and_reads_any_name(tmp_path: Path) -> None:
+    src = next((ROOT / "samples" / "county-2009-h1").glob("*第一中学.xlsx"))
+    f = tmp_path / "in" / f"2015年{src.name}"
+    f.parent.mkdir()
+    shutil.copy(src, f)
+    rep = ingest([f], rules=[TEXT_H1], workspace=tmp_path / "ws")
+    assert rep.accepted > 0
