@@ -216,6 +216,13 @@ def test_r18_within_a_term_one_id_on_two_units_staff_lists_is_a_conflict(tmp_pat
     assert [(p.file, p.row, p.code, p.message) for p in rep.rejects] == [
         ("第二中学.xlsx", 2, "E-ID-LEDGER", "该身份证号本学期已在「实验中学」的名册上登记为「张三」（实验中学.xlsx「教师名册」第2行）")]
     assert make_card(ws, A).cards[0].terms[0].unit == "实验中学"
+    # the hint names the file to correct first; done so, the transfer goes through
+    assert "从「实验中学.xlsx」的名册删去该行、以原文件名「实验中学.xlsx」重新导入，再重新导入本文件" in rep.rejects[0].hint
+    write_xlsx(tmp_path / "a" / "实验中学.xlsx", {"教师名册": [STAFF, ["李四", B, "实验中学", "数学"]]})
+    ingest([tmp_path / "a"], rules=[RULES], workspace=ws, term="2018-19-s1")
+    again = ingest([tmp_path / "b"], rules=[RULES], workspace=ws, term="2018-19-s1")
+    assert not again.rejects and [f.status for f in again.files] == ["再次核对"]
+    assert make_card(ws, A).cards[0].terms[0].unit == "第二中学"
 
 
 # --- report --cycle (R15) ----------------------------------------------------------------------
@@ -237,9 +244,23 @@ def test_r15_cycle_report_units_and_the_at_risk_list_worked_by_hand(ws: Path) ->
     assert wb.sheetnames == ["单位进度", "落后名单"]
     assert load_workbook(r.detail, read_only=True).sheetnames == ["周期明细"]
     rows = [row for row in wb["落后名单"].iter_rows(values_only=True) if row[0] == "实验中学"]
-    assert rows == [("实验中学", "李四", B, 151, 0, 0, 151, 216, 65, 209, 2, 104.5, "落后")]
+    assert rows == [("实验中学", "李四", B, 151, 0, 0, 151, 216, 65, 209, 2, 104.5, "落后", "2018-19")]
     notes = [row[0] for row in wb["落后名单"].iter_rows(max_row=2, values_only=True)]
     assert notes[1] == "共 1 人。含身份证号，仅供培训部门使用，请勿公开。"  # an internal list, said on it
+    wb.close()
+
+
+def test_r15_the_at_risk_list_says_who_has_no_record_in_the_year_read(ws: Path) -> None:
+    """Held-out round 4: a teacher on no list of the year read was in 落后名单 unmarked. As of
+    2017-18 the pace is 360 × 2/5 = 144; 李四 (on no list in 2017-18) has 71 of 2016-17 alone:
+    behind, the last year with a record of hers 2016-17."""
+    from credittool.commands.cyclereport import make_cycle_report
+
+    r = make_cycle_report(workspace=ws, cycle="2016-2020", year="2017-18")
+    assert [(t.name, t.state.hours, t.last_year) for t in r.at_risk] == [("李四", 71, "2016-17")]
+    wb = load_workbook(r.path, read_only=True)
+    (row,) = [row for row in wb["落后名单"].iter_rows(values_only=True) if row[0] == "实验中学"]
+    assert row[-1] == "2016-17" and "最后有记录学年早于 2017-18 的" in next(wb["落后名单"].iter_rows(values_only=True))[0]
     wb.close()
 
 

@@ -365,3 +365,38 @@ def test_ids_and_names_are_not_kept_and_the_kept_cells_are_bounded(vocab: Vocabu
     later = columns.normalize_column("exam", [6, 7, 1], fresh, "考试成绩")
     assert [c.value for c in got + later] == [Decimal(v) for v in (1, 2, 3, 4, 5, 6, 7, 1)]
     assert len(fresh.seen["exam", "考试成绩"][1]) == 5  # the first column's, then no more
+
+
+def test_a_number_in_a_date_formatted_cell_is_said_to_be_one_with_the_number_it_was(tmp_path: Path) -> None:
+    """Held-out round 4: 学时 24 in a cell formatted as a date reads as 1900-01-24 (calamine,
+    as Excel shows it: serial 1 is 1900-01-01, and Excel counts a 1900-02-29, so 85 is
+    1900-03-25). The clerk is told it is a date cell, the number it was, and to set 常规."""
+    import openpyxl
+
+    from conftest import RULES, check_id
+    from credittool.commands.ingest import ingest
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "教师名册"
+    ws.append(["姓名", "身份证号", "人事关系所在单位"])
+    ws.append(["张三", check_id("37030319800101001"), "实验中学"])
+    ws.append(["李四", check_id("37030319800101002"), "实验中学"])
+    hours = wb.create_sheet("校本培训")
+    hours.append(["姓名", "身份证号", "学时"])
+    for name, first17, h in (("张三", "37030319800101001", 24), ("李四", "37030319800101002", 85)):
+        hours.append([name, check_id(first17), h])
+        hours.cell(hours.max_row, 3).number_format = "yyyy-mm-dd"
+    (tmp_path / "in").mkdir()
+    wb.save(tmp_path / "in" / "实验中学.xlsx")
+    rep = ingest([tmp_path / "in"], rules=[RULES], workspace=tmp_path / "ws", term="2018-19-s1")
+    assert [(p.row, p.code, p.message.split("，")[-1]) for p in rep.rejects] == [
+        (2, "E-CELL-DATE", "原数字可能是 24"), (3, "E-CELL-DATE", "原数字可能是 85")]
+    assert "「常规」" in rep.rejects[0].hint
+
+
+def test_a_time_cell_is_a_date_cell_without_a_guess() -> None:
+    import datetime as dt
+
+    c = cells.hours(dt.time(12, 0), Vocabulary({}, frozenset(), frozenset()), "学时")
+    assert c.problem.code == "E-CELL-DATE" and c.problem.message == "学时「12:00:00」是日期或时间格式的单元格"

@@ -22,8 +22,8 @@ def _extract(path: Path) -> FileResult:
 
 def test_the_checks_are_declared_in_order() -> None:
     # a note line (注：…) or a 合计 in an unread column (序号) is told as such before it would read as blank
-    assert checks.SKIPS == (checks.footer_rows, checks.totals_rows, checks.blank_rows, checks.repeated_headers,
-                            checks.unfilled_spot_scores)
+    assert checks.SKIPS == (checks.footer_rows, checks.totals_rows, checks.blank_rows, checks.section_rows,
+                            checks.repeated_headers, checks.unfilled_spot_scores)
     assert checks.ROW_CHECKS == (checks.unusable_cells, checks.blank_names_and_ids, checks.unknown_courses,
                                  checks.unknown_tracks)
 
@@ -72,3 +72,25 @@ def test_an_unfilled_spot_score_is_skipped_and_a_filled_one_kept(tmp_path: Path)
     assert [(s.row, s.message) for s in res.skipped] == [(3, checks.SPOT_BLANK)]
     assert [(p.row, p.code) for p in res.rejects] == [(4, "E-SCORE-TEXT")]
     assert res.rows.cols["row"] == [2] and res.sheets[0].spot
+
+
+def test_a_section_heading_between_two_tables_is_skipped_and_a_name_without_id_is_not(tmp_path: Path) -> None:
+    """Held-out round 4: 「二、补报」 in the 姓名 column between two tables was E-ID-BLANK. A
+    heading is a row whose one cell opens with a Chinese numeral and 、, a bracketed number or
+    第…部分, with no ID; 王五 alone, with no ID, is still a teacher's row to fix."""
+    path = write_xlsx(tmp_path / "甲校.xlsx", {"教学技能": [
+        ["姓名", "身份证号", "考试成绩", "博文篇数", "博文成绩"],
+        ["一、正常报名", None, None, None, None],
+        ["张一", ID[0], 70, 5, 70],
+        ["二、补报", None, None, None, None],
+        ["李二", ID[1], 80, 5, 70],
+        ["（三）缓考人员", None, None, None, None],
+        ["第四部分 其他", None, None, None, None],
+        ["王五", None, None, None, None],
+        ["二、补报", None, 80, None, None],  # a heading has no score: this row is rejected
+    ]})
+    res = _extract(path)
+    assert [(s.row, s.message) for s in res.skipped] == [(2, "分节标题行"), (4, "分节标题行"), (6, "分节标题行"),
+                                                         (7, "分节标题行")]
+    assert sorted({(p.row, p.code) for p in res.rejects if p.code == "E-ID-BLANK"}) == [(8, "E-ID-BLANK"), (9, "E-ID-BLANK")]
+    assert res.rows.cols["row"] == [3, 5]

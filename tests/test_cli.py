@@ -213,7 +213,7 @@ def test_check_showing_only_the_first_15_points_to_json_and_out(tmp_path: Path) 
 # ---- progress (issue 11, item 9) ---------------------------------------------------------------
 
 def test_stage_text_counts_files_and_estimates_the_time_left() -> None:
-    from credittool.console import stage_text
+    from credittool.console_progress import stage_text
 
     # 312 files in 31.2 s: 0.1 s a file, 388 to go → 38.8 s, shown as 0:39
     assert stage_text("read", 312, 700, 31.2) == "读取 312/700 个文件（预计还需 0:39）"
@@ -240,7 +240,7 @@ def test_progress_without_a_terminal_prints_a_line_at_most_every_5_seconds() -> 
 
     from rich.console import Console
 
-    from credittool.console import IngestProgress
+    from credittool.console_progress import IngestProgress
 
     now = [0.0]
     buf = StringIO()
@@ -258,7 +258,7 @@ def test_progress_on_a_terminal_shows_the_count_then_each_later_stage() -> None:
 
     from rich.console import Console
 
-    from credittool.console import IngestProgress
+    from credittool.console_progress import IngestProgress
 
     buf = StringIO()
     seen = []

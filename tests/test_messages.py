@@ -112,7 +112,7 @@ def test_help_is_chinese(args: list[str]) -> None:
 
 @pytest.mark.parametrize(("args", "expected"), [
     (["ingst"], "错误：没有「ingst」这个命令。是否应为 ingest？"),
-    (["foo"], "错误：没有「foo」这个命令。可用的命令：ingest、sample、check、report、card、cards、explain、close、adjust、certificates、verify。"),
+    (["foo"], "错误：没有「foo」这个命令。可用的命令：ingest、sample、check、report、withdraw、card、cards、explain、close、adjust、certificates、verify。"),
     (["check"], "错误：缺少选项 --rules / -r（必填）。"),
     (["ingest", "--rules", RULES], "错误：缺少参数 <成绩表>（必填）。"),
     (["report", "--top", "0"], "错误：选项 --top 的值无效：不能小于 1，现在是 “0”"),

@@ -213,6 +213,25 @@ def test_reingesting_the_same_files_changes_nothing(tmp_path: Path) -> None:
     assert (entries(tmp_path), verdicts(tmp_path), ledger(tmp_path, "SELECT * FROM staff")) == before
 
 
+def test_a_schools_corrected_workbook_under_a_new_name_replaces_its_old_one(tmp_path: Path) -> None:
+    """Held-out round 4: every row of 第七中学（更正）.xlsx, unchanged ones too, was E-ID-LEDGER.
+    The file with a unit's staff list is that school's workbook (R16): 张三's 校本培训 20 → 24,
+    李四's 24 unchanged, both accepted from the new file, the old file's rows gone."""
+    staff = ["教师名册", [STAFF, ["张三", A, "第七中学", "语文"], ["李四", B, "第七中学", "数学"]]]
+    old = write_xlsx(tmp_path / "第七中学.xlsx", {staff[0]: staff[1], "校本培训": [["姓名", "身份证号", "学时"],
+                                                                              ["张三", A, 20], ["李四", B, 24]]})
+    other = write_xlsx(tmp_path / "实验中学.xlsx", {"教师名册": [STAFF, ["王五", C, "实验中学", "语文"]]})
+    run(tmp_path, old, other)
+    new = write_xlsx(tmp_path / "第七中学（更正）.xlsx", {staff[0]: staff[1], "校本培训": [
+        ["姓名", "身份证号", "学时"], ["张三", A, 24], ["李四", B, 24]]})
+    rep = run(tmp_path, new)
+    assert not rep.rejects and [f.status for f in rep.files] == ["替换"]
+    assert "替换了台账中的「第七中学.xlsx」" in rep.files[0].notes[0]
+    assert {k: v[2] for k, v in entries(tmp_path).items()} == {(A, "school-based"): 24.0, (B, "school-based"): 24.0}
+    assert ledger(tmp_path, "SELECT f.name, COUNT(*) FROM staff s JOIN files f USING (file_id) GROUP BY f.name") == [
+        ("实验中学.xlsx", 1), ("第七中学（更正）.xlsx", 2)]  # 实验中学's list is another unit's: kept
+
+
 def test_an_exact_duplicate_counts_once_and_a_conflicting_one_is_rejected_naming_both(tmp_path: Path) -> None:
     head = ["姓名", "身份证号", "单位", "学时", "考核结果"]
     a = write_xlsx(tmp_path / "a.xlsx", {"班主任培训": [head, ["张三", A, "一中", 20, "合格"], ["李四", B, "一中", 20, "合格"]]})

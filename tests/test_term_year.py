@@ -96,3 +96,10 @@ def test_a_course_term_declares_no_school_year_and_reads_any_name(tmp_path: Path
     shutil.copy(src, f)
     rep = ingest([f], rules=[TEXT_H1], workspace=tmp_path / "ws")
     assert rep.accepted > 0
+
+
+def test_a_school_year_given_for_a_term_names_the_years_term(tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as exc:
+        ingest([CYCLE / "2017-18"], rules=[RULES], workspace=tmp_path / "ws", term="2017-18")
+    assert exc.value.message == "规则中没有学期 2017-18" and exc.value.hint.startswith("是不是 --term 2017-18-s1？")
+    assert not (tmp_path / "ws").exists()  # refused before the ledger is opened

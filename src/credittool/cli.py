@@ -55,9 +55,10 @@ def ingest(
     """
     from credittool import console
     from credittool.commands.ingest import ingest as run_ingest
+    from credittool.console_progress import IngestProgress
 
     try:
-        with console.IngestProgress() as progress:
+        with IngestProgress() as progress:
             report = run_ingest(paths, rules=rules, workspace=workspace, term=term, course=course,
                                 on_progress=progress, limits=file_limits(file_timeout, file_memory))
     except CredittoolError as exc:
@@ -214,6 +215,32 @@ def report(
         console.year_report_summary(result)
     else:
         console.report_summary(result, top=top)
+
+
+@app.command(cls=ZhCommand)
+def withdraw(
+    name: Annotated[str, typer.Argument(metavar="<文件名>", help="导入结果中列出的文件名，如 张店区第七中学.xlsx。",
+                                        show_default=False)],
+    rules: Annotated[list[Path] | None, typer.Option(
+        "--rules", "-r", metavar="<规则>", help="规则文件或文件夹：撤回后按规则重算验印或达标（--undo 不需要）。")] = None,
+    term: TermOpt = None,
+    reason: Annotated[str, typer.Option("--reason", metavar="<原因>", help="撤回原因，记入台账。")] = "",
+    undo: Annotated[bool, typer.Option("--undo", help="取消撤回：下次导入时重新读取这份文件。")] = False,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """撤回误导入的文件：从该学期的台账中移除它的全部记录，重算验印或达标，重写 register.xlsx 与 rejects.xlsx。
+
+    此后再导入同一份文件（内容未改）会跳过并标「已撤回」；改过内容的同名文件照常导入。
+    """
+    from credittool import console_record
+    from credittool.cliapp import call_and_render
+    from credittool.commands import withdraw as w
+
+    if undo:
+        call_and_render(lambda: w.undo(name, workspace=workspace, term=term), console_record.undo_summary)
+    else:
+        call_and_render(lambda: w.withdraw(name, rules=rules or [], workspace=workspace, term=term, reason=reason),
+                        console_record.withdraw_summary)
 
 
 def _date(text: str | None):  # noqa: ANN202 - datetime.date; imported lazily

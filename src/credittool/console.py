@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, ProgressColumn, Task
 from rich.table import Table
-from rich.text import Text
 
 from credittool.diagnostics import Problem
 
@@ -64,7 +61,7 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
     shown = files if len(files) <= FILES_SHOWN else \
         [f for f in files if f.status in ("无法读取", "替换") or f.rejected][:FILES_SHOWN]
     for f in shown:
-        style = "red" if f.status == "无法读取" else ("dim" if f.status in ("未改动", "重复") else "")
+        style = "red" if f.status == "无法读取" else ("dim" if f.status in ("未改动", "重复", "已撤回") else "")
         table.add_row(f.name, f.status, f"{f.rows_read:,}", f"{f.accepted:,}", f"{f.rejected:,}", f"{f.skipped:,}",
                       style=style)
     if len(shown) < len(files):
@@ -78,6 +75,8 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
     files_to_fix(report)
     for w in report.stats.warnings:  # the term's sheets not imported, results rejected (not missing)
         console.print(f"[bold yellow]警告：[/]{w}", highlight=False)
+    for p in report.slips:
+        console.print(f"[bold yellow]警告：[/]{escape(p.message)}；{escape(p.hint)}", highlight=False)
     notes = [(f.name, n) for f in report.files for n in f.notes]
     if notes:
         console.print("[bold]提示：[/]")
@@ -88,7 +87,7 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
     _spot_counts(report.files)
     s = report.stats
     if report.replaced:
-        console.print(f"替换了台账中的 {report.replaced:,} 条旧记录（同名文件或同校同课程的新文件）。", highlight=False)
+        console.print(f"替换了台账中的 {report.replaced:,} 条旧记录（同名文件、同校同课程的新文件或同一单位教师名册的新文件）。", highlight=False)
     if s.standards:
         console.print(f"本学期台账：{s.entries:,} 条项目记录，合格 {s.passed:,} 条；本学年 {s.teachers:,} 名教师，"
                       f"达标 {s.stamped:,} 人，未达标 {s.teachers - s.stamped:,} 人。", highlight=False)
@@ -102,6 +101,7 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
     console.print(f"已写出：{report.out_dir / 'register.xlsx'}、{report.out_dir / 'rejects.xlsx'}", highlight=False)
     certificates_followed(report.certificates)
     rewritten(report.republished)
+    stale_reports(report.stale)
 
 
 def certificates_followed(changed) -> None:  # noqa: ANN001 - ledger.certificates.Synced
@@ -113,6 +113,13 @@ def certificates_followed(changed) -> None:  # noqa: ANN001 - ledger.certificate
 def rewritten(paths) -> None:  # noqa: ANN001 - list[Path]: certificates.xlsx and the verification page
     if paths:
         console.print("已重写：" + "、".join(str(p) for p in paths) + "（核验页若已上网发布，请重新发布）", highlight=False)
+
+
+def stale_reports(paths) -> None:  # noqa: ANN001 - list[Path]: report.xlsx written before this change
+    """The term reports this command has made out of date, and how to bring them up to date."""
+    for p in paths:
+        term = p.parent.name
+        console.print(f"[bold yellow]警告：[/]{p} 是在这次改动之前写的，已过时：运行 credittool report --term {term} 重写", highlight=False)
 
 
 def not_read(items: Sequence[Problem]) -> None:
@@ -195,6 +202,8 @@ def check_summary(result, out=None) -> None:  # noqa: ANN001 - CheckResult, Path
     n = len(rejects)
     if result.files_checked:
         problems_table(rejects, f"成绩表问题（共 {n:,} 条）")
+        for w in result.warnings[:MAX_SHOWN]:  # nothing refused: a course's sheet not imported, two near IDs
+            console.print(f"[bold yellow]警告：[/]{escape(w.where)}：{escape(w.message)}", highlight=False)
         not_read(result.not_read)
         console.print(f"检查了 {result.files_checked:,} 个文件，{result.rows_read:,} 行："
                       f"可接受 {result.accepted:,}，有问题 {n:,} 处。", highlight=False)
@@ -324,76 +333,3 @@ def score_text(score) -> str:  # noqa: ANN001 - Decimal
     from credittool.score.ranking import half_up
 
     return f"{half_up(score):,}"
-
-
-STAGE_LABELS = {"read": "读取", "resolve": "计算", "commit": "写入台账", "write": "写出"}
-PLAIN_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
-
-
-def _clock_text(seconds: float) -> str:
-    s = int(seconds + 0.5)
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-
-
-def stage_text(stage: str, done: int, total: int, elapsed: float) -> str:
-    """「读取 312/700 个文件（预计还需 0:12）」, or 「写入台账…（已用 0:03）」 for a stage without a count."""
-    label = STAGE_LABELS.get(stage, stage)
-    if stage != "read" or not total:
-        return f"{label}…（已用 {_clock_text(elapsed)}）"
-    text = f"{label} {done:,}/{total:,} 个文件"
-    if 0 < done < total:  # the rate so far; a file of each school is much like another
-        text += f"（预计还需 {_clock_text(elapsed / done * (total - done))}）"
-    return text
-
-
-class _StageColumn(ProgressColumn):
-    """The stage with its count and ETA (stage_text): one wording on a terminal and in a log."""
-
-    def render(self, task: Task) -> Text:
-        f = task.fields
-        return Text(stage_text(f.get("stage", "read"), f.get("done", 0), f.get("count", 0), task.elapsed or 0.0))
-
-
-class IngestProgress:
-    """Progress of an ingest on stderr: a rich bar on a terminal (the count while files are read,
-    then a moving bar for each later stage, so it never looks frozen); otherwise a plain line at
-    most every PLAIN_EVERY seconds. Called as on_progress(stage, done, total)."""
-
-    def __init__(self, out: Console | None = None, clock: Callable[[], float] = time.monotonic) -> None:
-        self.out = out or err_console
-        self.clock = clock
-        self.started = self.last = clock()  # of the current stage; the ETA is that stage's rate
-        self.stage = "read"
-        self.progress: Progress | None = None
-
-    def __enter__(self) -> IngestProgress:
-        if self.out.is_terminal:
-            self.progress = Progress(BarColumn(), _StageColumn(), console=self.out, transient=True)
-            self.task = self.progress.add_task("", total=None, stage="read", done=0, count=0)
-            self.progress.start()
-        return self
-
-    def _bar(self, stage: str, done: int, total: int, new_stage: bool) -> None:
-        assert self.progress is not None
-        if new_stage:  # a task per stage: its elapsed time is the stage's
-            self.progress.update(self.task, visible=False)
-            # without a total, rich moves the bar back and forth: never frozen in a long stage
-            self.task = self.progress.add_task("", total=total or None, stage=stage, done=done, count=total)
-        self.progress.update(self.task, total=total or None, completed=done, done=done, count=total)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage == "done":
-            return
-        now, new_stage = self.clock(), stage != self.stage
-        if new_stage:
-            self.stage, self.started = stage, now
-        if self.progress is not None:
-            self._bar(stage, done, total, new_stage)
-            return
-        if now - self.last >= PLAIN_EVERY:
-            self.last = now
-            self.out.print(stage_text(stage, done, total, now - self.started), highlight=False, markup=False)

@@ -1,4 +1,5 @@
-"""A teacher's 学分卡 and the cycle report in the terminal (`card`, `cards`, `report --cycle`)."""
+"""A teacher's 学分卡 and the cycle report in the terminal (`card`, `cards`, `report --cycle`), and
+what `close`, `adjust` and `withdraw` did."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from decimal import Decimal
 from rich.markup import escape
 from rich.table import Table
 
-from credittool.console import certificates_followed, console, rewritten
+from credittool.console import certificates_followed, console, rewritten, stale_reports
 from credittool.rules.schema import dec
 from credittool.score.standards import show
 
@@ -116,3 +117,23 @@ def adjust_summary(result) -> None:  # noqa: ANN001 - commands.closeyear.AdjustR
                   "该学年的达标结论已重算。", highlight=False, soft_wrap=True)
     certificates_followed(result.certificates)
     rewritten(result.republished)
+    stale_reports(result.stale)
+
+
+def withdraw_summary(result) -> None:  # noqa: ANN001 - commands.withdraw.WithdrawResult
+    w = result.withdrawn
+    console.print(f"已从 {w.term_id} 学期撤回「{escape(w.name)}」：台账中它的 {w.rows:,} 条记录已移除。", highlight=False)
+    what = "达标" if w.standards else "验印"
+    for label, people in ((f"不再{what}", w.lost), (f"改为{what}", w.gained)):
+        if people:
+            shown = "、".join(f"{escape(n)}（…{i[-4:]}）" for n, i in people[:10])
+            console.print(f"  {label} {len(people):,} 人：{shown}" + (" …" if len(people) > 10 else ""), highlight=False)
+    certificates_followed(w.certificates)
+    console.print("已重写：" + "、".join(str(p) for p in result.workbooks), highlight=False)
+    rewritten(result.republished)
+    stale_reports(result.stale)
+    console.print("再导入同一份文件会跳过（已撤回）；改过内容的同名文件照常导入。", highlight=False)
+
+
+def undo_summary(result) -> None:  # noqa: ANN001 - commands.withdraw.UndoResult
+    console.print(f"已取消撤回 {result.term_id} 学期的「{escape(result.name)}」：下次导入这份文件时重新读取。", highlight=False)

@@ -71,3 +71,11 @@ def normalize_id(raw: object) -> IdResult:
 def mask_id(value: str) -> str:
     """Mask an ID for anything meant for publication: keep the first 6 and the last 2."""
     return value[:6] + "*" * (len(value) - 8) + value[-2:] if len(value) > 8 else "*" * len(value)
+
+
+def one_slip(a: str, b: str) -> bool:
+    """Two digit strings of one length (two IDs' first 17 digits) that differ in one place,
+    or by two neighbours swapped: most likely one number mistyped."""
+    diff = [k for k, (x, y) in enumerate(zip(a, b)) if x != y]
+    return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                              and a[diff[1]] == b[diff[0]])

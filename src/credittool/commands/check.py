@@ -120,7 +120,7 @@ def check(paths: list[Path], *, rules: list[Path], term: str | None = None, cour
     result.unimported = [u for fr in results for u in fr.unimported]
     result.problems = [fr.error for fr in results if fr.error] + other_year_files(results, tr, book)
     result.problems += [p for fr in results for p in fr.rejects] + res.rejects
-    result.problems += [w for fr in results for w in fr.warnings] + inputs.not_read
+    result.problems += [w for fr in results for w in fr.warnings] + res.warnings + inputs.not_read
     result.problems += [s for fr in results for s in fr.skipped] + res.skipped
     if out is not None:
         write_problems(result.rejects, out)

@@ -29,6 +29,7 @@ class AdjustResult:
     adjustment: closing.Adjustment
     certificates: Synced  # the year's issued certificates kept in step
     republished: list[Path] = field(default_factory=list)
+    stale: list[Path] = field(default_factory=list)  # the year's report.xlsx written before the adjustment
 
 
 def close(*, workspace: Path, year: str, reason: str = "") -> CloseResult:
@@ -51,20 +52,23 @@ def adjust(*, workspace: Path, who: str, year: str, category: str, hours: str, r
     finally:
         con.close()
     synced = a.certificates or Synced()
-    return AdjustResult(a, synced, republish(workspace, synced) + _registers(workspace, year))
+    registers, stale = _registers(workspace, year)
+    return AdjustResult(a, synced, republish(workspace, synced) + registers, stale)
 
 
-def _registers(workspace: Path, year: str) -> list[Path]:
+def _registers(workspace: Path, year: str) -> tuple[list[Path], list[Path]]:
     """The year's terms' register.xlsx, rewritten where one was written: its 学分汇总 shows
-    the verdicts the adjustment changed (write/outputs.py keeps them in step)."""
+    the verdicts the adjustment changed (write/outputs.py keeps them in step); and their
+    report.xlsx, now out of date."""
     con = open_ledger(workspace)
     try:
         rewritten = []
-        for t in verdicts.year_terms(con, year):
+        terms = verdicts.year_terms(con, year)
+        for t in terms:
             out_dir = workspace / "out" / t
             if (out_dir / "register.xlsx").exists() and outputs.refresh(con, t, out_dir):
                 rewritten.append(out_dir / "register.xlsx")
-        return rewritten
+        return rewritten, outputs.stale_reports(con, workspace, terms)
     finally:
         con.close()
 

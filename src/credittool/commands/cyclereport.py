@@ -28,7 +28,8 @@ from credittool.write.xlsxout import BarChartSpec, SheetSpec, write_xlsx
 
 REPORT_STEM, DETAIL_STEM = "report", "detail"  # .xlsx
 BEHIND = ("落后", "未完成")
-DETAIL_COLUMNS = ("单位", "姓名", "身份证号", "已获学时", "尚欠借贷", "借贷未还", "周期学时", "应达进度", "落后", "尚差", "剩余学年", "每年需", "状态")
+DETAIL_COLUMNS = ("单位", "姓名", "身份证号", "已获学时", "尚欠借贷", "借贷未还", "周期学时", "应达进度", "落后", "尚差", "剩余学年", "每年需", "状态",
+                  "最后有记录学年")
 
 
 @dataclass
@@ -111,7 +112,7 @@ def _detail(t: TeacherCycle) -> list:
     s = t.state
     return [t.unit, t.name, t.id_number, float(s.earned), float(s.owed), float(s.unpaid), float(s.hours),
             float(s.expected), float(s.behind), float(s.missing), s.years_left,
-            float(s.per_year_needed.quantize(Decimal("0.1"))), s.status]
+            float(s.per_year_needed.quantize(Decimal("0.1"))), s.status, t.last_year]
 
 
 def _sheets(r: CycleReportResult, teachers: list[TeacherCycle]) -> tuple[list[SheetSpec], SheetSpec]:
@@ -133,7 +134,8 @@ def _sheets(r: CycleReportResult, teachers: list[TeacherCycle]) -> tuple[list[Sh
     absent = (f"台账中没有 {'、'.join(cr.absent_years)} 学年的记录：这些学年人人按 0 学时计；导入该学年的名册与项目名单后重新生成。"
               if cr.absent_years else "")
     need_note = ("落后：已获学时低于应达进度（末学年：未达周期要求）。每年需 = 尚差 ÷ 剩余学年（末学年：尚差本身），"
-                 "按每年需从多到少排列。")
+                 f"按每年需从多到少排列。最后有记录学年早于 {cr.as_of} 的，该学年的台账中没有其记录（调出、退休……），"
+                 "是否仍须完成本周期请核实。")
     return [
         SheetSpec("单位进度", unit_cols, [unit_row(u) for u in r.units], notes=[pace, *filter(None, [absent])], formats={"落后比例": "0.0%"},
                   totals=[unit_row(r.total)] if r.units else [],

@@ -19,12 +19,14 @@ from credittool.extract.rows import FileResult
 from credittool.extract.yearnamed import other_years
 from credittool.read.limits import FileLimits
 from credittool.extract.workers import extract_many
+from credittool.ledger import withdrawals
 from credittool.ledger.closing import refuse_if_closed
 from credittool.ledger.commit import Committed, FileSummary, commit_run
 from credittool.ledger.db import LEDGER_NAME, connect, has_entries, known_files
 from credittool.read.inputs import scan_inputs
-from credittool.write.outputs import write_outputs
+from credittool.write.outputs import stale_reports, write_outputs
 from credittool.write.register import RegisterStats
+from credittool.resolve.identity import NEAR_ID
 from credittool.resolve.run import Resolution, resolve
 from credittool.rules.loader import RuleBook, TermRules, load_rules
 from credittool.stages import Clock, Progress
@@ -43,6 +45,7 @@ class IngestReport(BySeverity):
     timings: dict[str, float] = field(default_factory=dict)  # phase → wall seconds (bench/ prints them)
     certificates: Synced = field(default_factory=Synced)  # issued certificates kept in step by this run
     republished: list[Path] = field(default_factory=list)  # certificates.xlsx and the verification page, rewritten
+    stale: list[Path] = field(default_factory=list)  # report.xlsx written before this run changed the term
 
     @property
     def accepted(self) -> int:
@@ -55,7 +58,12 @@ class IngestReport(BySeverity):
     @property
     def nothing_ingested(self) -> bool:
         """No row accepted and no file already in the ledger: the run achieved nothing."""
-        return self.accepted == 0 and not any(f.status == "未改动" for f in self.files)
+        return self.accepted == 0 and not any(f.status in ("未改动", "已撤回") for f in self.files)
+
+    @property
+    def slips(self) -> list[Problem]:
+        """One name in one unit under two IDs a digit apart: accepted as two people, to look at."""
+        return [p for p in self.warnings if p.code == NEAR_ID]
 
     @property
     def unreadable(self) -> list[FileSummary]:
@@ -67,7 +75,10 @@ def choose_term(book: RuleBook, term: str | None) -> TermRules:
     """The term whose files are read: the one named, or the rules' only term."""
     if term is not None:
         if term not in book.terms:
-            raise UsageError(f"规则中没有学期 {term}", "可选学期：" + "、".join(sorted(book.terms)) + _sibling_hint(book, term))
+            like = [t for t in sorted(book.terms) if t.startswith(f"{term}-") or book.terms[t].year == term]
+            meant = f"是不是 --term {' 或 '.join(like)}？" if like else ""
+            raise UsageError(f"规则中没有学期 {term}", meant + "可选学期：" + "、".join(sorted(book.terms))
+                             + _sibling_hint(book, term))
         return _with_courses(book.terms[term])
     if len(book.terms) == 1:
         return _with_courses(next(iter(book.terms.values())))
@@ -157,18 +168,13 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     files = inputs.files
     if not files:
         raise NothingToDo("没有找到可导入的表格文件", "支持 .xlsx .xls .ods .csv；检查路径")
-    con = connect(workspace / LEDGER_NAME)
-    try:
-        refuse_if_closed(con, term_rules.year)  # before any file is read
-        known = known_files(con, term_rules.term_id)
-        first_load = not has_entries(con, term_rules.term_id)
-    finally:
-        con.close()  # reopened for the commit: no connection is open while workers fork
+    known, withdrawn, first_load = _ledger_before(workspace, term_rules)
     summaries: dict[str, FileSummary] = {}
     labels = _display_names(files)
     clock.lap("prepare")
     fresh, same_bytes = _triage(extract_many([(f, labels[f]) for f in files], term_rules, vocab, course,
-                                             clock.reading(on_file, len(files)), frozenset(known), limits), summaries)
+                                             clock.reading(on_file, len(files)), known | set(withdrawn), limits),
+                                summaries, withdrawn, term_rules.term_id)
     clock.lap("extract")
     refuse_other_years(fresh, term_rules, book)
     res = resolve([fr for fr, _ in fresh], term_rules)
@@ -184,10 +190,11 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
                 early.confirm(committed.whole)
             res.entries = None  # in the ledger now: free the run's rows before the register is written
             clock.lap("commit")
-            notes = same_bytes + [n for fr, _ in fresh for n in fr.notes] + res.notes
+            notes = same_bytes + [n for fr, _ in fresh for n in fr.notes] + res.notes + committed.notes
             for n in notes:
                 summaries[n.file].notes.append(n.message)
             stats = write_outputs(con, term_rules, out_dir, early)
+            stale = stale_reports(con, workspace, [term_rules.term_id])
         finally:
             con.close()
         republished = republish(workspace, committed.certificates)
@@ -197,7 +204,19 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
             early.close()
     return IngestReport(term_rules.term_id, term_rules.term_name, out_dir, [summaries[labels[f]] for f in files],
                         _problems(fresh, res, committed, notes) + inputs.not_read, stats, committed.replaced,
-                        clock.laps, committed.certificates, republished)
+                        clock.laps, committed.certificates, republished, stale)
+
+
+def _ledger_before(workspace: Path, term: TermRules) -> tuple[frozenset[str], dict[str, tuple[str, str]], bool]:
+    """Before any file is read: the year is open, the bytes the term has (not read again)
+    and those withdrawn from it, and whether the term has no entries yet (a first load)."""
+    con = connect(workspace / LEDGER_NAME)
+    try:
+        refuse_if_closed(con, term.year)
+        return (frozenset(known_files(con, term.term_id)), withdrawals.withdrawn(con, term.term_id),
+                not has_entries(con, term.term_id))
+    finally:
+        con.close()  # reopened for the commit: no connection is open while workers fork
 
 
 def _problems(fresh: list[tuple[FileResult, str]], res: Resolution, committed: Committed,
@@ -206,20 +225,26 @@ def _problems(fresh: list[tuple[FileResult, str]], res: Resolution, committed: C
     warnings and notes, skipped rows."""
     problems = [p for fr, _ in fresh for p in fr.rejects] + res.rejects + committed.late
     problems += [fr.error for fr, _ in fresh if fr.error is not None]
-    problems += [w for fr, _ in fresh for w in fr.warnings] + notes
+    problems += [w for fr, _ in fresh for w in fr.warnings] + res.warnings + notes
     return problems + [s for fr, _ in fresh for s in fr.skipped] + res.skipped
 
 
-def _triage(results: list[FileResult], summaries: dict[str, FileSummary]) -> tuple[list[tuple[FileResult, str]],
-                                                                                  list[Problem]]:
-    """The files this run brings: not those the ledger has (未改动), nor a second copy of
-    a file of this run (重复, with a note saying of which; if its bytes could not be read,
-    both copies need a look)."""
+def _triage(results: list[FileResult], summaries: dict[str, FileSummary], withdrawn: dict[str, tuple[str, str]],
+            term_id: str) -> tuple[list[tuple[FileResult, str]], list[Problem]]:
+    """The files this run brings: not those the ledger has (未改动) or had and were withdrawn
+    (已撤回, with a note saying how to undo it), nor a second copy of a file of this run (重复,
+    with a note saying of which; if its bytes could not be read, both copies need a look)."""
     fresh: list[tuple[FileResult, str]] = []
     same_bytes: list[Problem] = []
     first: dict[str, str] = {}  # sha256 → the name of the run's first file with these bytes
     for fr in results:
-        if fr.known:
+        if fr.known and fr.sha256 in withdrawn:
+            summaries[fr.name] = FileSummary(fr.name, "已撤回")
+            name, at = withdrawn[fr.sha256]
+            was = "" if name == fr.name else f"（撤回时名为「{name}」）"
+            same_bytes.append(note(fr.name, f"这份文件已于 {at[:10]} 从本学期撤回{was}，没有读取；确要再导入，"
+                                            f"先 credittool withdraw {name} --term {term_id} --undo"))
+        elif fr.known:
             summaries[fr.name] = FileSummary(fr.name, "未改动")
         elif fr.sha256 in first:
             if fr.error is None:

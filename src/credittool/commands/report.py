@@ -20,13 +20,14 @@ from credittool.write import outputs
 
 from credittool.write import publish
 from credittool.ledger import verdicts
+from credittool.ledger.db import generation, mark_written
 from credittool.ledger.report import Report, UnitSummary, build_report
 from credittool.ledger.terms import choose_ledger_term, open_ledger, publisher as recorded_publisher
 from credittool.score.research import NO_RESEARCH
 from credittool.score.standards import standard_heads, standard_labels
 from credittool.write.xlsxout import BarChartSpec, SheetSpec, write_xlsx
 
-REPORT_NAME = "report.xlsx"
+REPORT_NAME = outputs.REPORT
 PUBLISH_DIR = "publish"
 UNSTAMPED_COLUMNS = ("单位", "姓名", "身份证号", "原因")
 SUMMARY_NOTE = ("参训人数 = 学分汇总中的教师数；验印率 = 验印人数 ÷ 参训人数。每门课程：合格率 = 合格人数 ÷ "
@@ -69,8 +70,11 @@ def make_report(*, workspace: Path, term: str | None = None, partial: bool = Fal
     try:
         term_id, term_name = choose_ledger_term(con, term)
         outputs.refresh(con, term_id, workspace / "out" / term_id)  # a killed ingest left them behind the ledger
+        gen = generation(con, term_id)  # what the report shows: a later change makes it stale
         if verdicts.year_of(con, term_id) is not None:
-            return year_report(con, term_id, term_name, workspace / "out" / term_id / REPORT_NAME)
+            result = year_report(con, term_id, term_name, workspace / "out" / term_id / REPORT_NAME)
+            mark_written(con, term_id, gen, "reported")
+            return result
         rep = build_report(con, term_id, term_name, draw)
         recorded = recorded_publisher(con, term_id)
     finally:
@@ -78,6 +82,11 @@ def make_report(*, workspace: Path, term: str | None = None, partial: bool = Fal
     out_dir = workspace / "out" / term_id
     path = out_dir / REPORT_NAME
     write_xlsx(path, report_sheets(rep))
+    con = open_ledger(workspace)
+    try:
+        mark_written(con, term_id, gen, "reported")
+    finally:
+        con.close()
     pub_dir = out_dir / PUBLISH_DIR
     issuer = publisher or recorded
     withheld = _withheld(rep, partial, issuer)

@@ -8,6 +8,7 @@ must never be mistaken for a text one).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field as dc_field
@@ -130,7 +131,8 @@ def score(raw: Any, vocab: Vocabulary, label: str) -> Cell:
             return Cell(status=status)
     n = _number(raw)
     if n is None:
-        return _bad("E-SCORE-TEXT", f"{label}「{_show(raw)}」不是数字", "只填 0–100 的数字，或缺考/免考/补考/缓考")
+        return _dated(raw, label) or _bad("E-SCORE-TEXT", f"{label}「{_show(raw)}」不是数字",
+                                          "只填 0–100 的数字，或缺考/免考/补考/缓考")
     if not 0 <= n <= 100:
         return _bad("E-SCORE-RANGE", f"{label} {_show(raw)} 超出 0–100", "核对后改正")
     return Cell(value=n)  # exact: the composite is rounded once, by the rules' policy
@@ -152,10 +154,26 @@ def count(raw: Any, vocab: Vocabulary, label: str, allow_yesno: bool = False) ->
         n = _number(bare) if bare != text_ else None
     if n is None:
         hint = "只填数字" + ("，或 是/否" if allow_yesno else "")
-        return _bad("E-COUNT-TEXT", f"{label}「{_show(raw)}」不是数字", hint)
+        return _dated(raw, label) or _bad("E-COUNT-TEXT", f"{label}「{_show(raw)}」不是数字", hint)
     if n < 0:
         return _bad("E-COUNT-RANGE", f"{label} {_show(raw)} 不能为负数", "核对后改正")
     return Cell(value=n)
+
+
+_EXCEL_EPOCH = dt.date(1899, 12, 31)  # serial 1 is 1900-01-01; Excel also counts a 1900-02-29 that never was
+
+
+def _dated(raw: Any, label: str) -> Cell | None:
+    """A number in a cell formatted as a date or a time: Excel shows 24 as 1900-01-24, and
+    the reader gets the date. Said as such, with the number it was where that is clear."""
+    if not isinstance(raw, (dt.date, dt.time, dt.timedelta)):
+        return None
+    day = raw.date() if isinstance(raw, dt.datetime) and raw.time() == dt.time() else raw
+    was = ""
+    if type(day) is dt.date and day.year < 1902:  # a small number shown as a date of 1900 or 1901
+        was = f"，原数字可能是 {(day - _EXCEL_EPOCH).days + (day >= dt.date(1900, 3, 1))}"
+    return _bad("E-CELL-DATE", f"{label}「{_show(raw)}」是日期或时间格式的单元格{was}",
+                "把这一列的单元格格式设为「常规」，核对数字后重新导入")
 
 
 def _yes_or_no(raw: Any, vocab: Vocabulary) -> bool | None:

@@ -148,7 +148,22 @@ def unfilled_spot_scores(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem
     return _skips(sc, live & _blank(sc, "spot_score"), SPOT_BLANK)
 
 
-SKIPS: tuple[Check, ...] = (footer_rows, totals_rows, blank_rows, repeated_headers, unfilled_spot_scores)
+# a heading between two tables of one sheet: 二、补报名单, （一）在编教师, 第二部分 (a name has none of these)
+_SECTION = re.compile(r"\s*([一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]"
+                      r"|第[一二三四五六七八九十\d]{1,3}(部分|批|类|组))")
+
+
+def section_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
+    """A section heading between two tables of one sheet (二、补报): its one text the row's
+    only cell, no ID; neither a teacher's row nor a reject. Only rows without an ID are looked at."""
+    hit = live & _blank(sc, "id")
+    for i in _rows(hit):
+        texts = [c for c in sc.rows[i] if not (c is None or (isinstance(c, str) and not c.strip()))]
+        hit[i] = len(texts) == 1 and isinstance(texts[0], str) and _SECTION.match(texts[0]) is not None
+    return _skips(sc, hit, "分节标题行")
+
+
+SKIPS: tuple[Check, ...] = (footer_rows, totals_rows, blank_rows, section_rows, repeated_headers, unfilled_spot_scores)
 
 
 def unusable_cells(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:

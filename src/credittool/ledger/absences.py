@@ -10,7 +10,8 @@ stamp, hours or credits: the course has no accepted result either way):
 - the ID is not usable (typed as a number, wrong check digit, blank …): the one teacher of
   the term with the row's unit and name, when there is exactly one, and when the ID cell's
   first 17 digits, if it has them, are within rounding of theirs (Excel keeps 15
-  significant digits of a number, so the last 3 of an ID typed as a number are lost);
+  significant digits of a number, so the last 3 of an ID typed as a number are lost) or
+  one slip from them (a digit mistyped, two neighbours swapped);
 - otherwise nobody: the row stays in rejects.xlsx and the teacher's reason says 缺少成绩.
 A teacher with no accepted row at all in the term has no track and is in no summary; their
 rows are in rejects.xlsx.
@@ -22,6 +23,7 @@ import sqlite3
 from collections import defaultdict
 
 from credittool.diagnostics import Problem, RejectedRow, Unimported
+from credittool.ids import one_slip
 from credittool.score.certify import REJECTED, REJECTED_MARK, UNIMPORTED
 
 _PLACES_SHOWN = 3
@@ -95,12 +97,13 @@ def _joined(places: list[str]) -> str:
 
 def _digits_agree(raw_id: str, ident: str) -> bool:
     """An unusable ID cell does not contradict the teacher's ID: where both have 17 leading
-    digits, they are within the rounding of a number kept to 15 significant digits. A number
+    digits, they are within the rounding of a number kept to 15 significant digits, or one
+    slip apart (a digit mistyped, two neighbours swapped: the check digit then fails). A number
     is shown as Excel shows it, "2.20282E+17 / 220282197904286000": the digits are the last part."""
     a, b = raw_id.rpartition(" / ")[2][:17], ident[:17]
     if len(a) < 17 or not (a.isdigit() and b.isdigit()):
         return True
-    return abs(int(a) - int(b)) <= _DIGITS_SLACK
+    return abs(int(a) - int(b)) <= _DIGITS_SLACK or one_slip(a, b)  # rounding, or one digit mistyped
 
 
 def warnings(con: sqlite3.Connection, term_id: str) -> list[str]:

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from credittool.diagnostics import Problem, RejectedRow
+from credittool.diagnostics import Problem, RejectedRow, note
 from credittool.extract.rows import FileResult
 from credittool.ledger.db import LEDGER_CLASH, bulk_entries, bump_generation, has_entries, transaction
-from credittool.ledger.filerecords import Recorded, record_files
+from credittool.ledger.filerecords import Recorded, record_files, retire
 from credittool.ledger.spotscores import REJECT_CODES, SpotCounts, SpotRun
 from credittool.ledger.stamps import refresh_stamps
 from credittool.ledger.terms import commit_rules
@@ -58,6 +58,7 @@ class Committed:
     whole: frozenset[int] | None
     files: dict[str, FileSummary]  # file name → what became of it
     certificates: certificates.Synced = field(default_factory=certificates.Synced)  # issued ones kept in step
+    notes: list[Problem] = field(default_factory=list)  # a school's workbook that replaced one of another name
 
 
 @dataclass
@@ -107,6 +108,8 @@ def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileR
             # split (by 学段, by month) over many files of one unit, so there only a file of
             # the same name replaces (filerecords.py)
             out.replaced += _replace_renamed(con, term_id, entries, entry_fid, rec, now)
+        if term.programmes is not None and _has_staff(con, term_id):
+            out.replaced += _replace_workbooks(con, term_id, res.entries.table, res.staff, sheet_fid, rec, now, out.notes)
         if prior_entries or (term.programmes is not None and _has_staff(con, term_id)):
             entries, entry_fid = _drop_ledger_conflicts(con, term_id, entries, entry_fid, file_rejects,
                                                         programmes=term.programmes is not None)
@@ -126,7 +129,8 @@ def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileR
             refresh_stamps(con, term, None if prior_entries else entries)  # a first load: the term is the run
         verdicts.refresh_verdicts(con, term_id)  # a programme term: the year's verdicts
         out.certificates = certificates.sync_issued(con, term_id, now)  # once issued, they follow the stamps or verdicts
-        bump_generation(con, term_id)
+        if rec.fids:  # a file recorded: the workbooks and the report are behind
+            bump_generation(con, term_id)
     if not prior_entries and len(entries) == len(res.entries) and len(rec.fids) == len(fresh):
         out.whole = frozenset(rec.fids.values())
     return out
@@ -216,6 +220,32 @@ def _replace_units(con: sqlite3.Connection, term_id: str, entries: Entries, entr
     return replaced
 
 
+def _replace_workbooks(con: sqlite3.Connection, term_id: str, t: Table, staff: np.ndarray, sheet_fid: np.ndarray,
+                       rec: Recorded, now: str, notes: list[Problem]) -> int:
+    """A school's workbook is the file with its unit's staff list (教师名册). A file of this
+    run that retired no file of its name and lists the staff of one unit replaces the
+    ledger's earlier files whose staff lists are of that unit alone: the school's corrected
+    workbook under a new name (张店区第七中学（更正）.xlsx), whose unchanged rows would otherwise
+    clash with the old one's. Rosters, which list no staff, replace only by name."""
+    fid_of = sheet_fid[t.sheet[staff]] if len(staff) else np.zeros(0, np.int64)
+    units = pd.DataFrame({"fid": fid_of, "unit": t.col["unit"][staff]})
+    units = units[units["fid"] >= 0].groupby("fid")["unit"].agg(["min", "max"])
+    run_fids = set(rec.fids.values())
+    renamed = {fid: name for name, fid in rec.fids.items() if not rec.retired[name] and name not in rec.reread}
+    replaced = 0
+    for fid, unit in ((int(f), a) for f, a, b in units.itertuples() if a == b and int(f) in renamed):
+        for (old_id,) in con.execute(
+                """SELECT s.file_id FROM staff s JOIN files f USING (file_id) WHERE s.term = ? AND f.active = 1
+                   GROUP BY s.file_id HAVING MIN(s.unit) = ? AND MAX(s.unit) = ? ORDER BY s.file_id""",
+                (term_id, unit, unit)).fetchall():
+            if old_id not in run_fids:
+                (old_name,) = con.execute("SELECT name FROM files WHERE file_id = ?", (old_id,)).fetchone()
+                replaced += retire(con, term_id, old_id, fid, now)
+                rec.retired[renamed[fid]].append(old_id)
+                notes.append(note(renamed[fid], f"替换了台账中的「{old_name}」：两者是同一单位（{unit}）的教师名册所在的文件"))
+    return replaced
+
+
 def _drop_ledger_conflicts(con: sqlite3.Connection, term_id: str, entries: Entries, entry_fid: np.ndarray,
                            file_rejects: dict[str, list[Problem]], programmes: bool = False) -> tuple[Entries, np.ndarray]:
     """An ID already in the ledger from another unit (not for programme rosters:
@@ -273,7 +303,8 @@ def _drop_staff_conflicts(con: sqlite3.Connection, term_id: str, t: Table, rows:
         file_rejects[r.file].append(
             Problem(r.file, r.sheet, r.row, r.headers.get("id", "身份证号"), r.id, LEDGER_CLASH,
                     f"该身份证号本学期已在「{unit}」的名册上登记为「{name}」（{fname}「{sheet}」第{row}行）",
-                    "同一学期一位教师只在一个单位的名册上：核对身份证号；确属调入，从原单位名册删去该行后以原文件名重新导入"))
+                    f"同一学期一位教师只在一个单位的名册上：核对身份证号；确属调入，从「{fname}」的名册删去该行、"
+                    f"以原文件名「{fname}」重新导入，再重新导入本文件"))
     keep = np.ones(len(rows), dtype=bool)
     keep[list(hits)] = False
     return rows[keep]

@@ -42,6 +42,7 @@ class TeacherCycle:
     name: str
     unit: str
     state: CycleState
+    last_year: str = ""  # the last year of the cycle read with a verdict of theirs: before as-of, they left the lists
 
 
 def cycle_rules(con: sqlite3.Connection, cycle_id: str, as_of_year: str | None = None) -> CycleRules:
@@ -96,13 +97,13 @@ def teacher_cycles(con: sqlite3.Connection, cr: CycleRules) -> Iterator[TeacherC
     hours = "hours" if cr.cycle.minimums else "NULL"  # the categories only where the cycle sets minimums
     rows = con.execute(f"""SELECT id_number, year, unit, name, {hours}, total, missed FROM verdicts
                            WHERE year IN ({marks}) ORDER BY id_number, year""", years)
-    ident, ins, last = None, {}, ("", "")
+    ident, ins, last = None, {}, ("", "", "")
     for i, year, unit, name, hours, total, missed in rows:
         if i != ident:
             if ident is not None:
-                yield TeacherCycle(ident, last[1], last[0], follow(cr.cycle, ins, cr.as_of))
+                yield TeacherCycle(ident, last[1], last[0], follow(cr.cycle, ins, cr.as_of), last[2])
             ident, ins = i, {}
         ins[year] = year_in(year, hours, total, missed, cr.minimums[year])
-        last = (unit, name)
+        last = (unit, name, year)
     if ident is not None:
-        yield TeacherCycle(ident, last[1], last[0], follow(cr.cycle, ins, cr.as_of))
+        yield TeacherCycle(ident, last[1], last[0], follow(cr.cycle, ins, cr.as_of), last[2])

@@ -195,6 +195,13 @@ CREATE TABLE IF NOT EXISTS adjustments(
     category TEXT NOT NULL, hours TEXT NOT NULL, reason TEXT NOT NULL, for_year TEXT NOT NULL, at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS adjustments_holder ON adjustments(year, id_number);
+-- files taken back out of a term (ledger/withdrawals.py): their bytes are not read again in
+-- the term while the withdrawal stands (undone_at NULL)
+CREATE TABLE IF NOT EXISTS withdrawals(
+    withdrawal_id INTEGER PRIMARY KEY, term TEXT NOT NULL, file_id INTEGER NOT NULL REFERENCES files(file_id),
+    name TEXT NOT NULL, sha256 TEXT NOT NULL, rows INTEGER NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL,
+    undone_at TEXT
+);
 CREATE TABLE IF NOT EXISTS replacements(
     term TEXT NOT NULL, unit TEXT NOT NULL, course_id TEXT NOT NULL,
     old_file_id INTEGER NOT NULL, new_file_id INTEGER NOT NULL, rows_replaced INTEGER NOT NULL,
@@ -291,7 +298,7 @@ def has_entries(con: sqlite3.Connection, term: str) -> bool:
 
 def generation(con: sqlite3.Connection, term: str, key: str = "generation") -> int:
     """How many commits changed the term (key "generation"), or which of them the term's
-    workbooks were last written from (key "written")."""
+    workbooks were last written from (key "written"), or its report.xlsx (key "reported")."""
     row = con.execute("SELECT value FROM meta WHERE key = ?", (f"{key}:{term}",)).fetchone()
     return int(row[0]) if row else 0
 
@@ -303,9 +310,10 @@ def bump_generation(con: sqlite3.Connection, term: str) -> int:
     return new
 
 
-def mark_written(con: sqlite3.Connection, term: str, gen: int) -> None:
+def mark_written(con: sqlite3.Connection, term: str, gen: int, key: str = "written") -> None:
+    """The term's workbooks (key "written") or its report (key "reported") show generation `gen`."""
     with transaction(con):
-        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"written:{term}", str(gen)))
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"{key}:{term}", str(gen)))
 
 
 @contextmanager

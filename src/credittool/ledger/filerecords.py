@@ -54,7 +54,7 @@ def record_files(con: sqlite3.Connection, term_id: str, fresh: Sequence[tuple[Fi
         out.retired[fr.name] = [] if fr.error is not None else [f for f in by_name.get(fr.name, []) if f != fid]
     for name, olds in out.retired.items():
         for old_id in olds:
-            out.replaced += _retire(con, term_id, old_id, out.fids[name], now)
+            out.replaced += retire(con, term_id, old_id, out.fids[name], now)
     return out
 
 
@@ -79,19 +79,27 @@ def _file_id(con: sqlite3.Connection, term_id: str, fr: FileResult, sha: str, no
     return fid, bool(again)
 
 
-def _retire(con: sqlite3.Connection, term_id: str, old_id: int, new_id: int, now: str) -> int:
-    """The same file name for the term: the school sent a corrected file; the old one's rows go."""
+def retire(con: sqlite3.Connection, term_id: str, old_id: int, new_id: int, now: str) -> int:
+    """File `new_id` replaces `old_id` (the same name, or the same unit's staff list): the
+    school sent a corrected file; the old one's rows go, the replacement recorded."""
     replaced = 0
     for unit, cid, k in con.execute("SELECT unit, course_id, COUNT(*) FROM entries WHERE file_id=?"
                                     " GROUP BY unit, course_id", (old_id,)).fetchall():
         con.execute("INSERT INTO replacements VALUES (?,?,?,?,?,?,?)", (term_id, unit, cid, old_id, new_id, k, now))
         replaced += k
-    con.execute("DELETE FROM entries WHERE file_id=?", (old_id,))
-    con.execute("DELETE FROM spot_scores WHERE file_id=?", (old_id,))
-    con.execute("DELETE FROM staff WHERE file_id=?", (old_id,))
-    con.execute("DELETE FROM research WHERE file_id=?", (old_id,))
-    con.execute("UPDATE files SET active=0 WHERE file_id=?", (old_id,))
+    take_out(con, old_id)
     return replaced
+
+
+def take_out(con: sqlite3.Connection, fid: int) -> int:
+    """A file's rows out of the term (replaced by a newer file, or withdrawn): its entries,
+    spot scores, staff-list rows and projects go, and the file is no longer active; its
+    rejects stay with it, for its history. How many rows went."""
+    gone = 0
+    for table in ("entries", "spot_scores", "staff", "research"):
+        gone += con.execute(f"DELETE FROM {table} WHERE file_id=?", (fid,)).rowcount
+    con.execute("UPDATE files SET active=0 WHERE file_id=?", (fid,))
+    return gone
 
 
 def active_file_ids(con: sqlite3.Connection, term_id: str) -> frozenset[int]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from credittool.errors import UsageError
-from credittool.ids import normalize_id
+from credittool.ids import check_char, normalize_id
 from credittool.ledger import verdicts
 from credittool.ledger.verdicts import exact
 from credittool.rules.programmes import ProgrammeSet
@@ -118,11 +118,26 @@ def one_teacher(con: sqlite3.Connection, who: str) -> Teacher:
     """The one teacher `who` names; a clear error when nobody, or several, match."""
     found = find_teachers(con, who)
     if not found:
-        raise UsageError(f"台账中没有身份证号或姓名为「{who}」的教师", "核对身份证号（18 位）或姓名；姓名须与名册上写的完全一致")
+        raise UsageError(f"台账中没有身份证号或姓名为「{who}」的教师{_not_accepted(con, who)}",
+                         "核对身份证号（18 位）或姓名；姓名须与名册上写的完全一致")
     if len(found) > 1:
         listed = "；".join(f"{t.name}（{t.unit}，身份证号 {t.id_number}）" for t in found)
         raise UsageError(f"姓名「{who}」对应 {len(found)} 位教师：{listed}", "请改用身份证号指定其中一位")
     return found[0]
+
+
+def _not_accepted(con: sqlite3.Connection, who: str) -> str:
+    """Why an ID the clerk read off a sheet is not in the ledger: the rows that wrote it were
+    rejected (a wrong check digit …), or it fails its check digit."""
+    text = who.strip().upper()
+    rows = con.execute("SELECT f.name, r.sheet, r.row, r.codes FROM rejected_rows r JOIN files f USING (file_id)"
+                       " WHERE f.active = 1 AND upper(trim(r.raw_id)) = ? ORDER BY f.term, f.name, r.sheet, r.row LIMIT 3",
+                       (text,)).fetchall()
+    if rows:
+        return "：写着这个号码的行未被接受（" + "；".join(f"{f}「{s}」第{r}行，{c}" for f, s, r, c in rows) + "），见 rejects.xlsx"
+    if re.fullmatch(r"[0-9]{17}[0-9X]", text) and check_char(text[:17]) != text[17]:
+        return "：这个号码的校验位不对，可能有一位输错了"
+    return ""
 
 
 def _terms(con: sqlite3.Connection) -> list[tuple[str, str]]:

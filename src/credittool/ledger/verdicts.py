@@ -18,6 +18,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from credittool.ids import one_slip
 from credittool.rules.programmes import ProgrammeSet
 from credittool.score.research import Weight, school_weight
 from credittool.score.standards import Verdict, judge, number, show
@@ -148,7 +149,7 @@ def refresh_verdicts(con: sqlite3.Connection, term_id: str) -> None:
             "SELECT id_number, unit, name, category, hours FROM adjustments WHERE year = ? ORDER BY adj_id", (year,)):
         adjusted[ident][cid] += Decimal(h)  # late corrections (ledger/closing.py)
         who.setdefault(ident, (unit, name))
-    refused = _refused(con, terms)
+    refused = _refused(con, terms, who)
     con.execute("DELETE FROM verdicts WHERE year=?", (year,))
     rows = []
     judged: dict[tuple, tuple] = {}
@@ -177,15 +178,27 @@ VERDICT_ROWS = ("SELECT v.unit, v.name, v.id_number, v.hours, v.made_up, v.total
                 + VERDICTS_FROM + " AND v.unit BETWEEN ? AND ? ORDER BY v.unit, v.id_number LIMIT ? OFFSET ?")
 
 
-def _refused(con: sqlite3.Connection, terms: list[str], shown: int = 2) -> dict[str, str]:
+def _refused(con: sqlite3.Connection, terms: list[str], who: dict[str, tuple[str, str]],
+             shown: int = 2) -> dict[str, str]:
     """ID → what a verdict adds for a teacher some of whose rows of the year were not
-    accepted: the rows may be what is missing (「另有 1 行未被接受（德育科.xlsx「Sheet1」第234行），见 rejects.xlsx」)."""
+    accepted: the rows may be what is missing (「另有 1 行未被接受（德育科.xlsx「Sheet1」第234行），见 rejects.xlsx」).
+    A row whose ID is not usable (a wrong check digit …) is the teacher's when exactly one
+    teacher of the year has its name and an ID its digits equal or are one slip from."""
     places: dict[str, list[str]] = defaultdict(list)
-    for ident, fname, sheet, row in con.execute(
-            f"""SELECT r.id_number, f.name, r.sheet, r.row FROM rejected_rows r JOIN files f USING (file_id)
-                WHERE f.term IN ({",".join("?" * len(terms))}) AND f.active = 1 AND r.id_number IS NOT NULL
-                ORDER BY r.id_number, f.name, r.sheet, r.row""", terms):
-        places[ident].append(f"{fname}「{sheet}」第{row}行")
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for ident, (_, name) in who.items():
+        by_name[name].append(ident)
+    for ident, raw, name, fname, sheet, row in con.execute(
+            f"""SELECT r.id_number, r.raw_id, r.name, f.name, r.sheet, r.row FROM rejected_rows r JOIN files f USING (file_id)
+                WHERE f.term IN ({",".join("?" * len(terms))}) AND f.active = 1
+                  AND (r.id_number IS NOT NULL OR r.name <> '')
+                ORDER BY f.name, r.sheet, r.row""", terms):
+        if ident is None:
+            digits = raw.rpartition(" / ")[2].strip()[:17]
+            near = [i for i in by_name.get(name, ()) if len(digits) == 17 and (i[:17] == digits or one_slip(i[:17], digits))]
+            ident = near[0] if len(near) == 1 else None
+        if ident is not None:
+            places[ident].append(f"{fname}「{sheet}」第{row}行")
     return {i: f"另有 {len(p)} 行未被接受（{'、'.join(p[:shown])}{'等' if len(p) > shown else ''}），见 rejects.xlsx"
             for i, p in places.items()}
 

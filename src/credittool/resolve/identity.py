@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from credittool.diagnostics import Problem, note, skip
+from credittool.diagnostics import Problem, Severity, note, skip
 from credittool.extract.rows import Record
 from credittool.fields import label
+from credittool.ids import one_slip
 from credittool.resolve.table import Table, codes, groups, row_problem
 
 
@@ -99,3 +100,30 @@ def not_as_listed(r: Record, listed: str, place: str, code: str) -> Problem:
     return Problem(r.file, r.sheet, r.row, r.headers.get("name", label("name")), r.name, code,
                    f"同一身份证号在教师名册（{place}）中的姓名是「{listed}」，此行写作「{r.name}」",
                    f"是这位教师就把姓名改成「{listed}」，不是就改正身份证号；改正后重新导入该文件")
+
+
+NEAR_ID = "W-ID-NEAR"
+
+
+def near_ids(t: Table, id_code: np.ndarray, keep: np.ndarray) -> list[Problem]:
+    """Warnings, nothing refused: one name in one unit under two ID numbers whose first 17
+    digits differ in one digit or by two neighbours swapped. Each passes its check digit, so
+    each row is accepted, but they are most likely one teacher with one ID mistyped, who
+    would otherwise show as two people with half the hours each."""
+    kept = np.flatnonzero(keep)
+    triples = pd.DataFrame({"unit": t.coded("unit")[0][kept], "name": t.coded("name")[0][kept],
+                            "id": id_code[kept], "i": kept}).drop_duplicates(["unit", "name", "id"])
+    shared = triples[triples.duplicated(["unit", "name"], keep=False)]
+    unit, name, rows = (shared[c].to_numpy(np.int64) for c in ("unit", "name", "i"))
+    ids = t.col["id"]
+    found = []
+    for group in groups(unit * (int(name.max(initial=0)) + 1) + name, np.arange(len(shared))):
+        for k, i in enumerate(rows[group]):
+            for j in rows[group][k + 1:]:
+                if one_slip(ids[i][:17], ids[j][:17]):
+                    a, b = t.record(int(i)), t.record(int(j))
+                    found.append(Problem(b.file, b.sheet, b.row, b.headers.get("id", label("id")), b.id, NEAR_ID,
+                                         f"「{b.unit}」的「{b.name}」有两个只差一位的身份证号：{a.id}（{_place(a)}）与 "
+                                         f"{b.id}（{_place(b)}），现按两人登记",
+                                         "若是同一位教师，改正写错的那个身份证号后重新导入该文件", Severity.WARNING))
+    return found

@@ -14,7 +14,7 @@ import numpy as np
 from credittool.diagnostics import Problem, RejectedRow
 from credittool.extract.rows import FileResult, Record
 from credittool.resolve import missing
-from credittool.resolve.identity import Refusals, duplicates, id_conflicts
+from credittool.resolve.identity import Refusals, duplicates, id_conflicts, near_ids
 from credittool.resolve.programmes import score_programmes
 from credittool.resolve.scores import inputs_text, score
 from credittool.resolve.table import Entries, RowProblems, Table
@@ -30,6 +30,7 @@ class Resolution:
     rejects: list[Problem]
     skipped: list[Problem]
     notes: list[Problem]  # severity note
+    warnings: list[Problem] = field(default_factory=list)  # nothing refused: one name under two near IDs
     spot: list[Record] = field(default_factory=list)  # spot-test scores, checked against the draw later
     rejected_rows: list[RejectedRow] = field(default_factory=list)  # whom the rows rejected here were about
     staff: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # staff-list rows kept (Table indexes)
@@ -46,6 +47,7 @@ def resolve(results: list[FileResult], term: TermRules) -> Resolution:
     spot = [t.record(i) for i in np.flatnonzero(keep & t.spot)]
     keep &= ~t.spot
     keep &= ~id_conflicts(t, id_code, keep, out, units=term.programmes is None)  # 2. one ID is one person
+    warnings = near_ids(t, id_code, keep)  # and one person one ID: a slip of one digit is said
     staff = np.flatnonzero(keep & t.staff)  # the teachers the year's standards apply to (R16)
     keep &= ~t.staff
     clean = np.flatnonzero(keep)
@@ -61,7 +63,7 @@ def resolve(results: list[FileResult], term: TermRules) -> Resolution:
     for i, probs in _by_teacher(late + score_rejects, clean, id_code):
         out.rejects.extend(probs)
         out.rows.append(i)
-    return Resolution(entries, out.rejects, out.skipped, out.notes, spot, missing.rows_of(t, out.rows), staff)
+    return Resolution(entries, out.rejects, out.skipped, out.notes, warnings, spot, missing.rows_of(t, out.rows), staff)
 
 
 def _of_programme(t: Table, rows: np.ndarray, term: TermRules) -> np.ndarray:

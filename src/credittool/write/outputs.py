@@ -58,6 +58,16 @@ def stale(con: sqlite3.Connection, term_id: str, out_dir: Path) -> bool:
     return filerecords.has_files(con, term_id) and not all((out_dir / name).exists() for name in WORKBOOKS)
 
 
+REPORT = "report.xlsx"  # written by `credittool report`, from the ledger as it stood then
+
+
+def stale_reports(con: sqlite3.Connection, workspace: Path, terms: list[str]) -> list[Path]:
+    """The terms' report.xlsx written before the ledger's last change to their term: a
+    correcting ingest, a withdrawal or an adjustment has made them out of date."""
+    return [workspace / "out" / t / REPORT for t in terms if (workspace / "out" / t / REPORT).exists()
+            and generation(con, t, "reported") < generation(con, t)]
+
+
 @dataclass(frozen=True)
 class LedgerTerm:
     """A term known from the ledger alone: register.write_outputs reads only its id."""
