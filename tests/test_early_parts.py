@@ -189,12 +189,12 @@ def test_a_commit_by_another_ingest_meanwhile_discards_the_early_parts(tmp_path:
 
 def test_staging_is_removed_when_the_run_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(register, "SHEET_ROW_LIMIT", 400)
-    from credittool.commands import ingest as ingest_module
+    from credittool.ledger import commit
 
     def fails(*args: Any) -> Any:
         raise RuntimeError("simulated failure during the commit")
 
-    monkeypatch.setattr(ingest_module, "commit_run", fails)
+    monkeypatch.setattr(commit, "commit_run", fails)  # the ingest imports it when it commits
     with pytest.raises(RuntimeError):
         run(tmp_path / "ws")
     out = tmp_path / "ws" / "out" / TERM

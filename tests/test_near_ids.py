@@ -57,8 +57,8 @@ def _bad_check(ident: str) -> str:
 def test_a_row_refused_for_its_check_digit_is_named_in_the_teachers_verdict_and_by_card(tmp_path: Path) -> None:
     """R17: 罗琳's 校本培训 row wrote her ID with a wrong check digit (rejected), a second row
     with one body digit mistyped (rejected too, the check digit no longer fits): her year has
-    0 hours, and the verdict says that two rows were not accepted, which; 王五's row with
-    another's digits altogether is nobody's."""
+    0 hours, and the verdict says that two rows were not accepted, which. 王五's row typed
+    as a number (15 significant digits kept) is hers; a row with another's digits is nobody's."""
     from credittool.commands.card import make_card
     from credittool.errors import UsageError
 
@@ -66,16 +66,18 @@ def test_a_row_refused_for_its_check_digit_is_named_in_the_teachers_verdict_and_
     wang = check_id("37030319900101111")
     f = write_xlsx(tmp_path / "实验中学.xlsx", {
         "教师名册": [STAFF, ["罗琳", LUO, "实验中学"], ["王五", wang, "实验中学"]],
-        "校本培训": [["姓名", "身份证号", "学时"], ["罗琳", bad, 24], ["罗琳", slip, 12], ["王五", _bad_check(OTHER), 8]]})
+        "校本培训": [["姓名", "身份证号", "学时"], ["罗琳", bad, 24], ["罗琳", slip, 12], ["王五", _bad_check(OTHER), 8],
+                     ["王五", float(wang[:15] + "000"), 6]]})  # typed as a number: Excel keeps 15 digits
     ws = tmp_path / "ws"
     rep = ingest([f], rules=[RULES], workspace=ws, term=TERM)
-    assert {p.row for p in rep.rejects} == {2, 3, 4}
+    assert {p.row for p in rep.rejects} == {2, 3, 4, 5}
     import sqlite3
     con = sqlite3.connect(ws / "ledger.sqlite")
     reasons = dict(con.execute("SELECT id_number, reasons FROM verdicts").fetchall())
     con.close()
     assert reasons[LUO].endswith("另有 2 行未被接受（实验中学.xlsx「校本培训」第2行、实验中学.xlsx「校本培训」第3行），见 rejects.xlsx")
-    assert "未被接受" not in reasons[wang]
+    # 王五's row typed as a number is hers (her 17 digits within its rounding); the row of OTHER's digits is nobody's
+    assert reasons[wang].endswith("另有 1 行未被接受（实验中学.xlsx「校本培训」第5行），见 rejects.xlsx")
     with pytest.raises(UsageError) as exc:
         make_card(ws, bad)
     assert "写着这个号码的行未被接受（实验中学.xlsx「校本培训」第2行" in exc.value.message

@@ -434,3 +434,62 @@ def test_libreoffice_converts_the_report_to_pdf(county: Path, tmp_path: Path) ->
     pdf = tmp_path / "report.pdf"
     assert pdf.exists() and pdf.stat().st_size > 0
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def _openpyxl_chart(spec, rows, header_row: int) -> bytes:  # noqa: ANN001 - SheetSpec, rows
+    """The reference: the chart part as openpyxl's chart model writes it (xlsxchart.py's
+    template was made from it, and must stay equal to it)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference, Series
+    from openpyxl.chart.data_source import AxDataSource, NumData, NumVal, StrData, StrRef, StrVal
+    from openpyxl.chart.label import DataLabelList
+
+    c = spec.chart
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(spec.title[:31])
+    ci, vi = spec.columns.index(c.categories) + 1, spec.columns.index(c.values) + 1
+    first, last, n = header_row + 1, header_row + len(rows), len(rows)
+    chart = BarChart()
+    chart.type = "bar" if c.horizontal else "col"
+    chart.title, chart.legend, chart.gapWidth = c.title, None, 60
+    ser = Series(Reference(ws, min_col=vi, min_row=first, max_row=last), title=c.values)
+    labels = ["" if r[ci - 1] is None else str(r[ci - 1]) for r in rows]
+    ser.cat = AxDataSource(strRef=StrRef(f=str(Reference(ws, min_col=ci, min_row=first, max_row=last)), strCache=StrData(
+        ptCount=n, pt=[StrVal(idx=i, v=v) for i, v in enumerate(labels)])))
+    ser.val.numRef.numCache = NumData(formatCode=c.number_format, ptCount=n, pt=[
+        NumVal(idx=i, v=r[vi - 1]) for i, r in enumerate(rows) if isinstance(r[vi - 1], (int, float))])
+    ser.dLbls = DataLabelList(numFmt=c.label_format or c.number_format, showVal=True, showLegendKey=False,
+                              showCatName=False, showSerName=False, showPercent=False, showBubbleSize=False)
+    chart.series.append(ser)
+    chart.x_axis.delete = chart.y_axis.delete = False
+    chart.y_axis.number_format = c.number_format
+    chart.y_axis.scaling.min = 0
+    if c.max_value is not None:
+        chart.y_axis.scaling.max = c.max_value
+    if c.horizontal:
+        chart.x_axis.axPos, chart.y_axis.axPos = "l", "b"
+        chart.x_axis.scaling.orientation = "maxMin"
+        chart.y_axis.crosses = "max"
+    else:
+        chart.x_axis.axPos, chart.y_axis.axPos = "b", "l"
+    ws.add_chart(chart, "A1")
+    buf = io.BytesIO()
+    wb.save(buf)
+    with zipfile.ZipFile(buf) as z:
+        return z.read("xl/charts/chart1.xml")
+
+
+@pytest.mark.parametrize("horizontal", [True, False])
+@pytest.mark.parametrize(("fmt", "label", "top"), [("0%", "0.0%", 1), ("General", None, None), ("0.0", None, 100.0)])
+def test_the_chart_part_is_openpyxls_for_the_same_chart(horizontal: bool, fmt: str, label: str | None,
+                                                        top: float | None) -> None:
+    from credittool.write.sheetspec import BarChartSpec, SheetSpec
+    from credittool.write.xlsxchart import chart_xml
+
+    spec = SheetSpec("单位 A's & <B>", ["单位", "n", "率"], [], chart=BarChartSpec(
+        "各单位 <达标> & 率", "单位", "率", number_format=fmt, label_format=label, max_value=top, horizontal=horizontal))
+    rows = [["甲&<校>", 3, 0.41935483870967744], ["乙校", 2, 1], [None, 0, None], ["丙校", 1, "—"], ['"丁"', 5, 0.0]]
+    assert chart_xml(spec, rows, 2) == _openpyxl_chart(spec, rows, 2)
+    assert chart_xml(spec, [], 2) == _openpyxl_chart(spec, [], 2)

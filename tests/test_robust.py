@@ -288,8 +288,8 @@ def test_a_dead_writers_temp_file_is_removed_at_once(tmp_path: Path) -> None:
 
 def test_report_rewrites_workbooks_left_behind_the_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A kill between the commit and the workbooks: `report` notices and rewrites them."""
-    from credittool.commands import ingest as ingest_module
     from credittool.commands.report import make_report
+    from credittool.write import outputs
 
     ws = tmp_path / "ws"
     ingest([school(tmp_path / "甲校.xlsx", 0, 6)], rules=[TEXT_H1], workspace=ws)
@@ -297,9 +297,10 @@ def test_report_rewrites_workbooks_left_behind_the_ledger(tmp_path: Path, monkey
     def killed(*args, **kwargs):
         raise KeyboardInterrupt  # the run stops right after its commit
 
-    monkeypatch.setattr(ingest_module, "write_outputs", killed)
+    monkeypatch.setattr(outputs, "write_outputs", killed)  # the ingest imports it when it writes
     with pytest.raises(KeyboardInterrupt):
         ingest([school(tmp_path / "乙校.xlsx", 100, 4)], rules=[TEXT_H1], workspace=ws)
+    monkeypatch.undo()
     register = ws / "out" / "2009-h1" / "register.xlsx"
     assert {r["单位"] for r in read_sheet(register, "证书登记表")} == {"甲校"}  # behind the ledger
     make_report(workspace=ws)

@@ -228,8 +228,28 @@ def test_a_schools_corrected_workbook_under_a_new_name_replaces_its_old_one(tmp_
     assert not rep.rejects and [f.status for f in rep.files] == ["替换"]
     assert "替换了台账中的「第七中学.xlsx」" in rep.files[0].notes[0]
     assert {k: v[2] for k, v in entries(tmp_path).items()} == {(A, "school-based"): 24.0, (B, "school-based"): 24.0}
+    # its 校本培训 sheet has no 单位 column: the school is the file's name less its remark
+    assert {u for (u,) in ledger(tmp_path, "SELECT DISTINCT unit FROM entries")} == {"第七中学"}
     assert ledger(tmp_path, "SELECT f.name, COUNT(*) FROM staff s JOIN files f USING (file_id) GROUP BY f.name") == [
         ("实验中学.xlsx", 1), ("第七中学（更正）.xlsx", 2)]  # 实验中学's list is another unit's: kept
+    # held-out round 5: both kept in one folder, they took turns on every run; the old one is passed over
+    for _ in range(2):
+        again = run(tmp_path, old, new, other)
+        assert [f.status for f in again.files] == ["已被替换", "未改动", "未改动"] and not again.rejects
+        assert "已被同一单位的「第七中学（更正）.xlsx」替换" in again.files[0].notes[0]
+        assert entries(tmp_path)[(A, "school-based")][2] == 24.0
+    # a supplement (补报) of one new teacher shares none of the list: it replaces nothing
+    extra = write_xlsx(tmp_path / "第七中学补报.xlsx", {"教师名册": [STAFF, ["赵六", D, "第七中学", "英语"]],
+                                                     "校本培训": [["姓名", "身份证号", "学时"], ["赵六", D, 12]]})
+    sup = run(tmp_path, extra)
+    assert [f.status for f in sup.files] == ["新导入"] and not sup.rejects
+    assert {i for (i,) in ledger(tmp_path, "SELECT id_number FROM staff")} == {A, B, C, D}
+    # the correction withdrawn, the old workbook is read again and counts
+    from credittool.commands.withdraw import withdraw
+    withdraw("第七中学（更正）.xlsx", rules=[ZD], workspace=tmp_path / "ws", term=TERM)
+    back = run(tmp_path, old, new, other)
+    assert [f.status for f in back.files] == ["新导入", "已撤回", "未改动"]
+    assert entries(tmp_path)[(A, "school-based")][2] == 20.0
 
 
 def test_an_exact_duplicate_counts_once_and_a_conflicting_one_is_rejected_naming_both(tmp_path: Path) -> None:

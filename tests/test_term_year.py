@@ -103,3 +103,16 @@ def test_a_school_year_given_for_a_term_names_the_years_term(tmp_path: Path) -> 
         ingest([CYCLE / "2017-18"], rules=[RULES], workspace=tmp_path / "ws", term="2017-18")
     assert exc.value.message == "规则中没有学期 2017-18" and exc.value.hint.startswith("是不是 --term 2017-18-s1？")
     assert not (tmp_path / "ws").exists()  # refused before the ledger is opened
+
+
+def test_a_file_byte_for_byte_another_terms_is_warned_about(tmp_path: Path) -> None:
+    """Held-out round 5: last year's files whose names and titles name no year went into this
+    year unsaid, though the ledger had those very bytes under last year's term."""
+    ws = tmp_path / "ws"
+    ingest([CYCLE / "2017-18"], rules=[RULES], workspace=ws, term="2017-18-s1")
+    school = CYCLE / "2017-18" / "张店区实验中学.xlsx"
+    rep = ingest([school], rules=[RULES], workspace=ws, term="2016-17-s1")
+    (w,) = rep.slips
+    assert (w.file, w.code) == ("张店区实验中学.xlsx", "W-OTHER-TERM")
+    assert w.message == "「张店区实验中学.xlsx」与 2017-18-s1 学期已导入的「张店区实验中学.xlsx」内容完全相同"
+    assert not any("内容完全相同" in n for f in rep.files for n in f.notes)  # said once, as a warning

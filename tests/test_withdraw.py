@@ -130,11 +130,20 @@ def test_what_cannot_be_withdrawn_is_said(ws: Path) -> None:
     with pytest.raises(UsageError) as exc:
         undo("实验中学.xlsx", workspace=ws, term=TERM)
     assert "没有撤回过文件「实验中学.xlsx」" in exc.value.message
+    # given as the path it was ingested from, then again once withdrawn
+    assert withdraw(str(Path("收表") / "wrong" / "班主任培训名单.xlsx"), rules=[RULES], workspace=ws,
+                    term=TERM).withdrawn.name == "班主任培训名单.xlsx"
+    with pytest.raises(UsageError) as exc:
+        withdraw("班主任培训名单.xlsx", rules=[RULES], workspace=ws, term=TERM)
+    assert exc.value.message == "「班主任培训名单.xlsx」已从 2018-19-s1 学期撤回" and "--undo" in exc.value.hint
     issue(workspace=ws, year="2018-19")
     close(workspace=ws, year="2018-19")
     with pytest.raises(UsageError) as exc:
-        withdraw("班主任培训名单.xlsx", rules=[RULES], workspace=ws, term=TERM)
+        withdraw("实验中学.xlsx", rules=[RULES], workspace=ws, term=TERM)
     assert "已于" in exc.value.message and "结账" in exc.value.message
+    with pytest.raises(UsageError) as exc:  # its next ingest would be refused: said now
+        undo("班主任培训名单.xlsx", workspace=ws, term=TERM)
+    assert "结账" in exc.value.message
 
 
 def test_r9_a_course_terms_file_withdrawn_takes_its_teachers_stamps_with_it(tmp_path: Path) -> None:

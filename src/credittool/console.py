@@ -61,11 +61,12 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
     shown = files if len(files) <= FILES_SHOWN else \
         [f for f in files if f.status in ("无法读取", "替换") or f.rejected][:FILES_SHOWN]
     for f in shown:
-        style = "red" if f.status == "无法读取" else ("dim" if f.status in ("未改动", "重复", "已撤回") else "")
+        style = "red" if f.status == "无法读取" else ("dim" if f.status in ("未改动", "重复", "已撤回", "已被替换") else "")
         table.add_row(f.name, f.status, f"{f.rows_read:,}", f"{f.accepted:,}", f"{f.rejected:,}", f"{f.skipped:,}",
                       style=style)
     if len(shown) < len(files):
-        by_status = Counter(f.status for f in files)
+        listed = {id(f) for f in shown}
+        by_status = Counter(f.status for f in files if id(f) not in listed)
         table.add_row(f"…另有 {len(files) - len(shown):,} 个文件", "、".join(f"{k} {n:,}" for k, n in by_status.items()),
                       "", "", "", "", style="dim")
     table.add_row(f"合计（{len(files):,} 个文件）", "", f"{sum(f.rows_read for f in files):,}", f"{report.accepted:,}",

@@ -73,6 +73,9 @@ def mask_id(value: str) -> str:
     return value[:6] + "*" * (len(value) - 8) + value[-2:] if len(value) > 8 else "*" * len(value)
 
 
+NEAR_ID = "W-ID-NEAR"  # one name in one unit under two IDs one slip apart (resolve/identity.py)
+
+
 def one_slip(a: str, b: str) -> bool:
     """Two digit strings of one length (two IDs' first 17 digits) that differ in one place,
     or by two neighbours swapped: most likely one number mistyped."""

@@ -27,3 +27,12 @@ def match_key(value: str) -> str:
     《教师的教学技能》, 教师的教学技能 and ＜教师的 教学技能＞ all give the same key.
     """
     return _MATCH_NOISE.sub("", clean_text(value)).casefold()
+
+
+_TRAILING_REMARKS = re.compile(rf"(\s*{REMARK})+\s*$")
+
+
+def without_remarks(text: str) -> str:
+    """`text` without the remarks in brackets at its end: 张店区第七中学（更正）(2) is
+    张店区第七中学; a text that is all remark stays as it is."""
+    return _TRAILING_REMARKS.sub("", text) or text

@@ -2,35 +2,45 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from credittool.write import earlyparts
-
-from credittool.commands.certificates import republish
-from credittool.extract.cells import Vocabulary
-from credittool.ledger.certificates import Synced
-from credittool.diagnostics import BySeverity, Problem, note
+from credittool.diagnostics import BySeverity, Problem, Severity, note
 from credittool.errors import NothingToDo, RulesInvalid, UsageError
+from credittool.extract.cells import Vocabulary
 from credittool.extract.rows import FileResult
-from credittool.extract.yearnamed import other_years
-from credittool.read.limits import FileLimits
 from credittool.extract.workers import extract_many
-from credittool.ledger import withdrawals
+from credittool.extract.yearnamed import other_years
+from credittool.ids import NEAR_ID
+from credittool.ledger.certificates import Synced
 from credittool.ledger.closing import refuse_if_closed
-from credittool.ledger.commit import Committed, FileSummary, commit_run
 from credittool.ledger.db import LEDGER_NAME, connect, has_entries, known_files
+from credittool.ledger.filerecords import FileSummary, in_other_terms, superseded, withdrawn as withdrawn_files
 from credittool.read.inputs import scan_inputs
-from credittool.write.outputs import stale_reports, write_outputs
-from credittool.write.register import RegisterStats
-from credittool.resolve.identity import NEAR_ID
-from credittool.resolve.run import Resolution, resolve
+from credittool.read.limits import FileLimits
 from credittool.rules.loader import RuleBook, TermRules, load_rules
 from credittool.stages import Clock, Progress
 
+if TYPE_CHECKING:  # the later stages (pandas …) are imported while the files are read: `_later_stages`
+    from credittool.ledger.commit import Committed
+    from credittool.resolve.run import Resolution
+    from credittool.write.register import RegisterStats
+
+LATER_STAGES = ("credittool.resolve.run", "credittool.ledger.commit", "credittool.write.earlyparts",
+                "credittool.write.outputs", "credittool.commands.certificates")
+
+
+def _later_stages() -> None:
+    """The modules of resolve, commit and write, imported in the parent while the workers
+    read the files: the workers, forked before, do without them, and the run does not wait
+    for pandas before the first file is read."""
+    for m in LATER_STAGES:
+        importlib.import_module(m)
 
 
 @dataclass
@@ -58,12 +68,13 @@ class IngestReport(BySeverity):
     @property
     def nothing_ingested(self) -> bool:
         """No row accepted and no file already in the ledger: the run achieved nothing."""
-        return self.accepted == 0 and not any(f.status in ("未改动", "已撤回") for f in self.files)
+        return self.accepted == 0 and not any(f.status in ("未改动", "已撤回", "已被替换") for f in self.files)
 
     @property
     def slips(self) -> list[Problem]:
-        """One name in one unit under two IDs a digit apart: accepted as two people, to look at."""
-        return [p for p in self.warnings if p.code == NEAR_ID]
+        """What was accepted but needs a look: one name in one unit under two IDs a digit apart
+        (two people now), a file byte for byte one of another term's."""
+        return [p for p in self.warnings if p.code in (NEAR_ID, OTHER_TERM)]
 
     @property
     def unreadable(self) -> list[FileSummary]:
@@ -144,7 +155,8 @@ def refuse_other_years(fresh: list[tuple[FileResult, str]], term: TermRules, boo
     found = other_year_files([fr for fr, _ in fresh], term, book)
     if found:
         shown = "".join(f"\n  • {p.where}：{p.message}" for p in found[:8])
-        more = f"\n  …另有 {len(found) - 8} 处" if len(found) > 8 else ""
+        more = f"\n  …另有 {len(found) - 8} 处（全部：credittool check <同一文件夹> --rules … --term {term.term_id}）" \
+            if len(found) > 8 else ""
         files = len({p.file for p in found})
         raise UsageError(f"{files} 个文件写的是另一个学年，不是 --term {term.term_id} 的 {term.year} 学年；"
                          f"为免替换本学期同名的文件，这次没有导入任何文件：{shown}{more}", found[0].hint)
@@ -168,23 +180,45 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     files = inputs.files
     if not files:
         raise NothingToDo("没有找到可导入的表格文件", "支持 .xlsx .xls .ods .csv；检查路径")
-    known, withdrawn, first_load = _ledger_before(workspace, term_rules)
+    known, passed_over, first_load = _ledger_before(workspace, term_rules)
     summaries: dict[str, FileSummary] = {}
     labels = _display_names(files)
     clock.lap("prepare")
     fresh, same_bytes = _triage(extract_many([(f, labels[f]) for f in files], term_rules, vocab, course,
-                                             clock.reading(on_file, len(files)), known | set(withdrawn), limits),
-                                summaries, withdrawn, term_rules.term_id)
+                                             clock.reading(on_file, len(files)), known | set(passed_over), limits,
+                                             meanwhile=_later_stages), summaries, passed_over)
     clock.lap("extract")
     refuse_other_years(fresh, term_rules, book)
+    from credittool.resolve.run import resolve  # imported while the files were read
+
     res = resolve([fr for fr, _ in fresh], term_rules)
     clock.lap("resolve")
+    committed, notes, stats, stale, republished = _commit_and_write(workspace, term_rules, fresh, res, first_load,
+                                                                    same_bytes, summaries, clock)
+    return IngestReport(term_rules.term_id, term_rules.term_name, out_dir, [summaries[labels[f]] for f in files],
+                        _problems(fresh, res, committed, notes) + inputs.not_read, stats, committed.replaced,
+                        clock.laps, committed.certificates, republished, stale)
+
+
+def _commit_and_write(workspace: Path, term: TermRules, fresh: list[tuple[FileResult, str]], res: Resolution,
+                      first_load: bool, same_bytes: list[Problem], summaries: dict[str, FileSummary],
+                      clock: Clock) -> tuple[Committed, list[Problem], RegisterStats, list[Path], list[Path]]:
+    """The run into the ledger in one transaction, then the term's workbooks; the notes of the
+    run, the workbooks' figures, the reports now stale and the certificate files rewritten."""
+    from credittool.commands.certificates import republish
+    from credittool.ledger.commit import commit_run
+    from credittool.write import earlyparts
+    from credittool.write.outputs import stale_reports, write_outputs
+
+    out_dir = workspace / "out" / term.term_id
     # a province's first load: the register's parts are written during the commit
-    early = earlyparts.start(res.entries, term_rules, out_dir) if first_load and term_rules.by_track else None
+    early = earlyparts.start(res.entries, term, out_dir) if first_load and term.by_track else None
     try:
         con = connect(workspace / LEDGER_NAME)
         try:
-            committed = commit_run(con, term_rules, fresh, res)
+            elsewhere = in_other_terms(con, term.term_id, [sha for _, sha in fresh])
+            committed = commit_run(con, term, fresh, res)
+            committed.notes += [_copied(fr.name, *elsewhere[sha]) for fr, sha in fresh if sha in elsewhere]
             summaries.update(committed.files)
             if early is not None:
                 early.confirm(committed.whole)
@@ -192,9 +226,10 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
             clock.lap("commit")
             notes = same_bytes + [n for fr, _ in fresh for n in fr.notes] + res.notes + committed.notes
             for n in notes:
-                summaries[n.file].notes.append(n.message)
-            stats = write_outputs(con, term_rules, out_dir, early)
-            stale = stale_reports(con, workspace, [term_rules.term_id])
+                if n.severity is Severity.NOTE:  # a warning is said on its own (IngestReport.slips)
+                    summaries[n.file].notes.append(n.message)
+            stats = write_outputs(con, term, out_dir, early)
+            stale = stale_reports(con, workspace, [term.term_id])
         finally:
             con.close()
         republished = republish(workspace, committed.certificates)
@@ -202,19 +237,31 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     finally:
         if early is not None:
             early.close()
-    return IngestReport(term_rules.term_id, term_rules.term_name, out_dir, [summaries[labels[f]] for f in files],
-                        _problems(fresh, res, committed, notes) + inputs.not_read, stats, committed.replaced,
-                        clock.laps, committed.certificates, republished, stale)
+    return committed, notes, stats, stale, republished
+
+
+OTHER_TERM = "W-OTHER-TERM"
+
+
+def _copied(name: str, term: str, there: str) -> Problem:
+    return Problem(name, "", None, "", "", OTHER_TERM, f"「{name}」与 {term} 学期已导入的「{there}」内容完全相同",
+                   f"若放错了学期的文件夹，用 credittool withdraw {name} --rules … --term <本学期> 撤回", Severity.WARNING)
 
 
 def _ledger_before(workspace: Path, term: TermRules) -> tuple[frozenset[str], dict[str, tuple[str, str]], bool]:
-    """Before any file is read: the year is open, the bytes the term has (not read again)
-    and those withdrawn from it, and whether the term has no entries yet (a first load)."""
+    """Before any file is read: the year is open; the bytes the term has (not read again);
+    those it passes over, each with its status and why (withdrawn, or a school workbook
+    replaced by one of another name that still stands); whether the term has no entries yet."""
     con = connect(workspace / LEDGER_NAME)
     try:
         refuse_if_closed(con, term.year)
-        return (frozenset(known_files(con, term.term_id)), withdrawals.withdrawn(con, term.term_id),
-                not has_entries(con, term.term_id))
+        passed_over = {sha: ("已撤回", f"这份文件（「{name}」）已于 {at[:10]} 从本学期撤回，没有读取；确要再导入，"
+                                     f"先 credittool withdraw {name} --term {term.term_id} --undo")
+                       for sha, (name, at) in withdrawn_files(con, term.term_id).items()}
+        passed_over |= {sha: ("已被替换", f"这份文件（「{old}」）已被同一单位的「{new}」替换，没有读取；"
+                                       f"要改回这份，先 credittool withdraw {new} --rules … --term {term.term_id}")
+                        for sha, (old, new) in superseded(con, term.term_id).items()}
+        return frozenset(known_files(con, term.term_id)), passed_over, not has_entries(con, term.term_id)
     finally:
         con.close()  # reopened for the commit: no connection is open while workers fork
 
@@ -229,21 +276,19 @@ def _problems(fresh: list[tuple[FileResult, str]], res: Resolution, committed: C
     return problems + [s for fr, _ in fresh for s in fr.skipped] + res.skipped
 
 
-def _triage(results: list[FileResult], summaries: dict[str, FileSummary], withdrawn: dict[str, tuple[str, str]],
-            term_id: str) -> tuple[list[tuple[FileResult, str]], list[Problem]]:
-    """The files this run brings: not those the ledger has (未改动) or had and were withdrawn
-    (已撤回, with a note saying how to undo it), nor a second copy of a file of this run (重复,
-    with a note saying of which; if its bytes could not be read, both copies need a look)."""
+def _triage(results: list[FileResult], summaries: dict[str, FileSummary], passed_over: dict[str, tuple[str, str]]
+            ) -> tuple[list[tuple[FileResult, str]], list[Problem]]:
+    """The files this run brings: not those the ledger has (未改动) or passes over (已撤回,
+    已被替换: with a note saying why and how to undo it), nor a second copy of a file of this
+    run (重复, with a note saying of which; if its bytes could not be read, both copies need a look)."""
     fresh: list[tuple[FileResult, str]] = []
     same_bytes: list[Problem] = []
     first: dict[str, str] = {}  # sha256 → the name of the run's first file with these bytes
     for fr in results:
-        if fr.known and fr.sha256 in withdrawn:
-            summaries[fr.name] = FileSummary(fr.name, "已撤回")
-            name, at = withdrawn[fr.sha256]
-            was = "" if name == fr.name else f"（撤回时名为「{name}」）"
-            same_bytes.append(note(fr.name, f"这份文件已于 {at[:10]} 从本学期撤回{was}，没有读取；确要再导入，"
-                                            f"先 credittool withdraw {name} --term {term_id} --undo"))
+        if fr.known and fr.sha256 in passed_over:
+            status, why = passed_over[fr.sha256]
+            summaries[fr.name] = FileSummary(fr.name, status)
+            same_bytes.append(note(fr.name, why))
         elif fr.known:
             summaries[fr.name] = FileSummary(fr.name, "未改动")
         elif fr.sha256 in first:

@@ -171,7 +171,8 @@ def _dated(raw: Any, label: str) -> Cell | None:
     day = raw.date() if isinstance(raw, dt.datetime) and raw.time() == dt.time() else raw
     was = ""
     if type(day) is dt.date and day.year < 1902:  # a small number shown as a date of 1900 or 1901
-        was = f"，原数字可能是 {(day - _EXCEL_EPOCH).days + (day >= dt.date(1900, 3, 1))}"
+        n = (day - _EXCEL_EPOCH).days + (day >= dt.date(1900, 3, 1))
+        was = f"，原数字可能是 {n}" + (" 或 60" if n == 59 else "")  # 60 is Excel's 1900-02-29, read as the 28th
     return _bad("E-CELL-DATE", f"{label}「{_show(raw)}」是日期或时间格式的单元格{was}",
                 "把这一列的单元格格式设为「常规」，核对数字后重新导入")
 

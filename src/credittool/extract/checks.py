@@ -148,22 +148,28 @@ def unfilled_spot_scores(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem
     return _skips(sc, live & _blank(sc, "spot_score"), SPOT_BLANK)
 
 
-# a heading between two tables of one sheet: 二、补报名单, （一）在编教师, 第二部分 (a name has none of these)
+# a heading between two tables of one sheet: 二、补报名单, （一）在编教师, 2.补报, 附：补报名单,
+# 第二部分 (a name has none of these)
 _SECTION = re.compile(r"\s*([一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]"
-                      r"|第[一二三四五六七八九十\d]{1,3}(部分|批|类|组))")
+                      r"|\d{1,2}\s*[、.．]\s*[\u4e00-\u9fff]|附\s*[：:]|第[一二三四五六七八九十\d]{1,3}(部分|批|类|组))")
 
 
 def section_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
-    """A section heading between two tables of one sheet (二、补报): its one text the row's
-    only cell, no ID; neither a teacher's row nor a reject. Only rows without an ID are looked at."""
-    hit = live & _blank(sc, "id")
+    """A section heading between two tables of one sheet (二、补报), wherever it is written
+    (the 序号, 姓名 or 身份证号 column, merged or not): the row's one text, and no name or no
+    ID; neither a teacher's row nor a reject. Only rows short of a name or an ID are looked at."""
+    short = np.zeros(len(sc), bool)
+    for f in ("name", "id"):  # a sheet without the column has no row to look at for it
+        if f in sc.layout.columns:
+            short |= _blank(sc, f)
+    hit = live & short
     for i in _rows(hit):
         texts = [c for c in sc.rows[i] if not (c is None or (isinstance(c, str) and not c.strip()))]
         hit[i] = len(texts) == 1 and isinstance(texts[0], str) and _SECTION.match(texts[0]) is not None
     return _skips(sc, hit, "分节标题行")
 
 
-SKIPS: tuple[Check, ...] = (footer_rows, totals_rows, blank_rows, section_rows, repeated_headers, unfilled_spot_scores)
+SKIPS: tuple[Check, ...] = (footer_rows, totals_rows, section_rows, blank_rows, repeated_headers, unfilled_spot_scores)
 
 
 def unusable_cells(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:

@@ -20,6 +20,7 @@ from credittool.read.preflight import col_letters
 from credittool.read.readers import Sheet
 from credittool.rules.loader import TermRules
 from credittool.runtable import ROW_COLUMNS
+from credittool.textnorm import without_remarks
 
 
 class Rows:
@@ -75,9 +76,10 @@ class SheetCells:
 
 def sheet_cells(file: str, sheet: Sheet, layout: Layout, term: TermRules, vocab: Vocabulary,
                 course_opt: str | None, file_stem: str) -> SheetCells:
-    """A row without 单位 is of the school that sent the file, named by `file_stem`, which
-    may also name a roster's programme (`named_from_outside`)."""
-    default_unit = file_stem
+    """A row without 单位 is of the school that sent the file, named by `file_stem` less a
+    remark at its end (张店区第七中学（更正）), which may also name a roster's programme
+    (`named_from_outside`)."""
+    default_unit = without_remarks(file_stem)
     cols = layout.columns
     first = sheet.first_row + layout.header_index + 1
     rows, filled = filled_down(sheet, first)

@@ -267,17 +267,23 @@ def _collect(w: _Worker, results: dict[Path, FileResult],
 
 def extract_many(jobs: list[Job], term: TermRules, vocab: Vocabulary, course: str | None,
                  on_done: Callable[[str], None] | None = None, known: frozenset[str] = frozenset(),
-                 limits: FileLimits = FileLimits()) -> list[FileResult]:
+                 limits: FileLimits = FileLimits(), meanwhile: Callable[[], None] | None = None) -> list[FileResult]:
     """extract_file for every job, in worker processes, except files whose sha256 is in
     `known` (returned with .known set); results in the order of `jobs`. A file that kills
-    its worker or breaks `limits` comes back with its error; the other files are read."""
+    its worker or breaks `limits` comes back with its error; the other files are read.
+    `meanwhile` runs once in this process as soon as the workers have their first files."""
     if not jobs:
+        if meanwhile is not None:
+            meanwhile()
         return []
     n = max(1, min(os.cpu_count() or 1, 2, len(jobs)))
     queue = deque(_batches(jobs, n))
     results: dict[Path, FileResult] = {}
     pool = _Pool(n, term, vocab, course, known, limits)
     try:
+        pool.feed(queue)
+        if meanwhile is not None:
+            meanwhile()
         while queue or pool.busy():
             pool.feed(queue)
             busy = pool.busy()

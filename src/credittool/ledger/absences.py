@@ -75,7 +75,7 @@ def absences(con: sqlite3.Connection, term_id: str) -> dict[str, Absent]:
         places[ident][cid].append(_place(fname, sheet, row, codes))
     for ids, raw_id, cid, fname, sheet, row, codes in con.execute(_BY_NAME, (term_id,)):
         candidates = ids.split(",") if ids else []
-        if len(candidates) == 1 and _digits_agree(raw_id, candidates[0]):
+        if len(candidates) == 1 and digits_agree(raw_id, candidates[0]):
             places[candidates[0]][cid].append(_place(fname, sheet, row, codes))
     out: dict[str, Absent] = {ident: {cid: (REJECTED, _joined(ps)) for cid, ps in by_course.items()}
                               for ident, by_course in places.items()}
@@ -95,7 +95,7 @@ def _joined(places: list[str]) -> str:
     return f"{shown}{more}；见 rejects.xlsx"
 
 
-def _digits_agree(raw_id: str, ident: str) -> bool:
+def digits_agree(raw_id: str, ident: str) -> bool:
     """An unusable ID cell does not contradict the teacher's ID: where both have 17 leading
     digits, they are within the rounding of a number kept to 15 significant digits, or one
     slip apart (a digit mistyped, two neighbours swapped: the check digit then fails). A number

@@ -18,8 +18,8 @@ import pandas as pd
 from credittool.diagnostics import Problem, RejectedRow, note
 from credittool.extract.rows import FileResult
 from credittool.ledger.db import LEDGER_CLASH, bulk_entries, bump_generation, has_entries, transaction
-from credittool.ledger.filerecords import Recorded, record_files, retire
-from credittool.ledger.spotscores import REJECT_CODES, SpotCounts, SpotRun
+from credittool.ledger.filerecords import FileSummary, Recorded, record_files, retire
+from credittool.ledger.spotscores import REJECT_CODES, SpotRun
 from credittool.ledger.stamps import refresh_stamps
 from credittool.ledger.terms import commit_rules
 from credittool.ledger import absences, certificates, verdicts
@@ -32,21 +32,6 @@ from credittool.rules.loader import TermRules
 
 # rejects found against the ledger rather than in the files
 LATE_CODES = frozenset({LEDGER_CLASH}) | REJECT_CODES
-
-
-@dataclass
-class FileSummary:
-    name: str
-    # 新导入 / 未改动 / 替换 / 无法读取 / 重复 (the same bytes as another file of this run) / 再次核对 (read
-    # again: some of its rows clashed with the ledger last time)
-    status: str
-    rows_read: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    skipped: int = 0
-    notes: list[str] = field(default_factory=list)
-    spot: SpotCounts | None = None  # a filled-in 抽测名单: its spot-test scores
-    problem: Problem | None = None  # why it could not be read (status 无法读取)
 
 
 @dataclass
@@ -224,25 +209,32 @@ def _replace_workbooks(con: sqlite3.Connection, term_id: str, t: Table, staff: n
                        rec: Recorded, now: str, notes: list[Problem]) -> int:
     """A school's workbook is the file with its unit's staff list (教师名册). A file of this
     run that retired no file of its name and lists the staff of one unit replaces the
-    ledger's earlier files whose staff lists are of that unit alone: the school's corrected
-    workbook under a new name (张店区第七中学（更正）.xlsx), whose unchanged rows would otherwise
-    clash with the old one's. Rosters, which list no staff, replace only by name."""
-    fid_of = sheet_fid[t.sheet[staff]] if len(staff) else np.zeros(0, np.int64)
-    units = pd.DataFrame({"fid": fid_of, "unit": t.col["unit"][staff]})
-    units = units[units["fid"] >= 0].groupby("fid")["unit"].agg(["min", "max"])
+    ledger's earlier files whose staff lists are of that unit alone and share at least half
+    their teachers with it: the school's corrected workbook under a new name (张店区第七中学
+    （更正）.xlsx), whose unchanged rows would otherwise clash with the old one's; a supplement
+    (补报) of a few teachers replaces nothing. Rosters, which list no staff, replace only by
+    name. The old file is then superseded: its bytes, sent again, are not read while the new
+    one stands (filerecords.superseded), so that the two kept in one folder do not take turns."""
+    rows = staff[sheet_fid[t.sheet[staff]] >= 0] if len(staff) else staff
+    listed = pd.DataFrame({"fid": sheet_fid[t.sheet[rows]], "unit": t.col["unit"][rows], "id": t.col["id"][rows]})
     run_fids = set(rec.fids.values())
     renamed = {fid: name for name, fid in rec.fids.items() if not rec.retired[name] and name not in rec.reread}
     replaced = 0
-    for fid, unit in ((int(f), a) for f, a, b in units.itertuples() if a == b and int(f) in renamed):
-        for (old_id,) in con.execute(
-                """SELECT s.file_id FROM staff s JOIN files f USING (file_id) WHERE s.term = ? AND f.active = 1
+    for fid, mine in listed.groupby("fid"):
+        if int(fid) not in renamed or mine["unit"].nunique() != 1:
+            continue
+        unit, ids = mine["unit"].iloc[0], set(mine["id"])
+        for old_id, old_name in con.execute(
+                """SELECT s.file_id, f.name FROM staff s JOIN files f USING (file_id) WHERE s.term = ? AND f.active = 1
                    GROUP BY s.file_id HAVING MIN(s.unit) = ? AND MAX(s.unit) = ? ORDER BY s.file_id""",
                 (term_id, unit, unit)).fetchall():
-            if old_id not in run_fids:
-                (old_name,) = con.execute("SELECT name FROM files WHERE file_id = ?", (old_id,)).fetchone()
-                replaced += retire(con, term_id, old_id, fid, now)
-                rec.retired[renamed[fid]].append(old_id)
-                notes.append(note(renamed[fid], f"替换了台账中的「{old_name}」：两者是同一单位（{unit}）的教师名册所在的文件"))
+            old_ids = {i for (i,) in con.execute("SELECT id_number FROM staff WHERE file_id = ?", (old_id,))}
+            if old_id in run_fids or 2 * len(old_ids & ids) < len(old_ids):
+                continue
+            replaced += retire(con, term_id, old_id, int(fid), now)
+            con.execute("INSERT INTO supersessions VALUES (?,?,?,?)", (term_id, old_id, int(fid), now))
+            rec.retired[renamed[int(fid)]].append(old_id)
+            notes.append(note(renamed[int(fid)], f"替换了台账中的「{old_name}」：两者是同一单位（{unit}）的教师名册所在的文件"))
     return replaced
 
 

@@ -202,6 +202,12 @@ CREATE TABLE IF NOT EXISTS withdrawals(
     name TEXT NOT NULL, sha256 TEXT NOT NULL, rows INTEGER NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL,
     undone_at TEXT
 );
+-- a school's workbook replaced by one of another name (ledger/commit.py): the old one's bytes
+-- are not read again while the new one stands
+CREATE TABLE IF NOT EXISTS supersessions(
+    term TEXT NOT NULL, old_file_id INTEGER NOT NULL REFERENCES files(file_id),
+    new_file_id INTEGER NOT NULL REFERENCES files(file_id), at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS replacements(
     term TEXT NOT NULL, unit TEXT NOT NULL, course_id TEXT NOT NULL,
     old_file_id INTEGER NOT NULL, new_file_id INTEGER NOT NULL, rows_replaced INTEGER NOT NULL,

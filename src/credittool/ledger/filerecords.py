@@ -17,7 +17,53 @@ from typing import TYPE_CHECKING
 from credittool.ledger.db import UNSETTLED
 
 if TYPE_CHECKING:  # annotations only: the report's imports stay light
+    from credittool.diagnostics import Problem
     from credittool.extract.rows import FileResult
+    from credittool.ledger.spotscores import SpotCounts
+
+
+@dataclass
+class FileSummary:
+    name: str
+    # 新导入 / 未改动 / 替换 / 无法读取 / 重复 (the same bytes as another file of this run) / 再次核对 (read
+    # again: some of its rows clashed with the ledger last time) / 已撤回 (withdrawn: not read) /
+    # 已被替换 (a school's workbook replaced by one of another name: not read)
+    status: str
+    rows_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    notes: list[str] = field(default_factory=list)
+    spot: SpotCounts | None = None  # a filled-in 抽测名单: its spot-test scores
+    problem: Problem | None = None  # why it could not be read (status 无法读取)
+
+
+def withdrawn(con: sqlite3.Connection, term_id: str) -> dict[str, tuple[str, str]]:
+    """sha256 → (name, when) of the term's files withdrawn (ledger/withdrawals.py) and not
+    undone: their bytes are not read again."""
+    return {sha: (name, at) for sha, name, at in con.execute(
+        "SELECT sha256, name, at FROM withdrawals WHERE term = ? AND undone_at IS NULL ORDER BY withdrawal_id",
+        (term_id,))}
+
+
+def superseded(con: sqlite3.Connection, term_id: str) -> dict[str, tuple[str, str]]:
+    """sha256 → (its name, the name of the file that replaced it) of the term's school
+    workbooks replaced by one of another name that is still the term's: not read again."""
+    return {sha: (old, new) for sha, old, new in con.execute(
+        """SELECT o.sha256, o.name, n.name FROM supersessions s JOIN files o ON o.file_id = s.old_file_id
+           JOIN files n ON n.file_id = s.new_file_id
+           WHERE s.term = ? AND o.active = 0 AND n.active = 1 ORDER BY s.rowid""", (term_id,))}
+
+
+def in_other_terms(con: sqlite3.Connection, term_id: str, shas: list[str]) -> dict[str, tuple[str, str]]:
+    """sha256 → (term, name) for the bytes among `shas` that another term has: most likely a
+    file put in the wrong term's folder (a file sent again is rarely byte for byte the same)."""
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS _shas(sha TEXT PRIMARY KEY)")
+    con.execute("DELETE FROM _shas")
+    con.executemany("INSERT OR IGNORE INTO _shas VALUES (?)", ((s,) for s in shas))
+    return {sha: (term, name) for sha, term, name in con.execute(
+        "SELECT f.sha256, MIN(f.term), MIN(f.name) FROM files f JOIN _shas ON _shas.sha = f.sha256"
+        " WHERE f.term <> ? AND f.error IS NULL GROUP BY f.sha256", (term_id,))}
 
 
 @dataclass

@@ -18,7 +18,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from credittool.ids import one_slip
+from credittool.ledger.absences import digits_agree
 from credittool.rules.programmes import ProgrammeSet
 from credittool.score.research import Weight, school_weight
 from credittool.score.standards import Verdict, judge, number, show
@@ -182,8 +182,9 @@ def _refused(con: sqlite3.Connection, terms: list[str], who: dict[str, tuple[str
              shown: int = 2) -> dict[str, str]:
     """ID → what a verdict adds for a teacher some of whose rows of the year were not
     accepted: the rows may be what is missing (「另有 1 行未被接受（德育科.xlsx「Sheet1」第234行），见 rejects.xlsx」).
-    A row whose ID is not usable (a wrong check digit …) is the teacher's when exactly one
-    teacher of the year has its name and an ID its digits equal or are one slip from."""
+    A row whose ID is not usable (a wrong check digit, typed as a number …) is the teacher's
+    when exactly one teacher of the year has its name and an ID its 17 digits agree with
+    (absences.digits_agree: within a number's rounding, or one slip)."""
     places: dict[str, list[str]] = defaultdict(list)
     by_name: dict[str, list[str]] = defaultdict(list)
     for ident, (_, name) in who.items():
@@ -193,9 +194,8 @@ def _refused(con: sqlite3.Connection, terms: list[str], who: dict[str, tuple[str
                 WHERE f.term IN ({",".join("?" * len(terms))}) AND f.active = 1
                   AND (r.id_number IS NOT NULL OR r.name <> '')
                 ORDER BY f.name, r.sheet, r.row""", terms):
-        if ident is None:
-            digits = raw.rpartition(" / ")[2].strip()[:17]
-            near = [i for i in by_name.get(name, ()) if len(digits) == 17 and (i[:17] == digits or one_slip(i[:17], digits))]
+        if ident is None and len(raw.rpartition(" / ")[2].strip()) >= 17:  # 17 digits or more, as typed or as a number
+            near = [i for i in by_name.get(name, ()) if digits_agree(raw, i)]
             ident = near[0] if len(near) == 1 else None
         if ident is not None:
             places[ident].append(f"{fname}「{sheet}」第{row}行")

@@ -33,13 +33,6 @@ class Withdrawn:
     standards: bool = False  # a term of programmes: the year's standards (else the term's 验印)
 
 
-def withdrawn(con: sqlite3.Connection, term_id: str) -> dict[str, tuple[str, str]]:
-    """sha256 → (name, when) of the term's files withdrawn and not undone."""
-    return {sha: (name, at) for sha, name, at in con.execute(
-        "SELECT sha256, name, at FROM withdrawals WHERE term = ? AND undone_at IS NULL ORDER BY withdrawal_id",
-        (term_id,))}
-
-
 def withdraw(con: sqlite3.Connection, term: TermRules, name: str, reason: str, now: str) -> Withdrawn:
     """Inside a transaction: the term's active file `name` taken out, and what follows from it."""
     refuse_if_closed(con, term.year)
@@ -63,6 +56,7 @@ def withdraw(con: sqlite3.Connection, term: TermRules, name: str, reason: str, n
 def undo(con: sqlite3.Connection, term_id: str, name: str, now: str) -> str:
     """Inside a transaction: the standing withdrawal of `name` in the term undone (its bytes
     are read again by the next ingest that brings them); the name as recorded."""
+    refuse_if_closed(con, verdicts.year_of(con, term_id))  # its next ingest would be refused
     found = con.execute("SELECT withdrawal_id, name FROM withdrawals WHERE term = ? AND undone_at IS NULL"
                         " ORDER BY withdrawal_id", (term_id,)).fetchall()
     hits = _by_name(found, name)
@@ -83,13 +77,21 @@ def _active_file(con: sqlite3.Connection, term_id: str, name: str) -> tuple[int,
     if hits:
         raise UsageError(f"{term_id} 学期有 {len(hits)} 个名为「{name}」的文件：" + "、".join(n for _, n in hits),
                          "写出文件在导入时的名字（含子文件夹）")
+    gone = _by_name(con.execute("SELECT withdrawal_id, name FROM withdrawals WHERE term = ? AND undone_at IS NULL",
+                                (term_id,)).fetchall(), name)
+    if gone:
+        raise UsageError(f"「{gone[0][1]}」已从 {term_id} 学期撤回", f"要取消撤回：credittool withdraw {gone[0][1]} --term {term_id} --undo")
     shown = "、".join(n for _, n, _ in files[:20]) + (f" …共 {len(files)} 个" if len(files) > 20 else "")
     raise UsageError(f"{term_id} 学期的台账中没有文件「{name}」", f"写出导入结果中的文件名；本学期的文件：{shown or '（无）'}")
 
 
 def _by_name(rows: list[tuple[int, str]], name: str) -> list[tuple[int, str]]:
-    """The rows whose name is `name`, else those whose file name (without a folder) is."""
-    return [r for r in rows if r[1] == name] or [r for r in rows if PurePath(r[1]).name == PurePath(name).name]
+    """The rows whose name is `name`; else those whose name ends the path `name` (收表/第一批/
+    甲校.xlsx for 第一批/甲校.xlsx, as the run named it); else those whose file name is its file name."""
+    given = PurePath(name).parts
+    return ([r for r in rows if r[1] == name]
+            or [r for r in rows if given[-len(PurePath(r[1]).parts):] == PurePath(r[1]).parts]
+            or [r for r in rows if PurePath(r[1]).name == PurePath(name).name])
 
 
 def _standing(con: sqlite3.Connection, term: TermRules) -> dict[str, tuple[str, bool]]:

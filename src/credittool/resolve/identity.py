@@ -11,7 +11,7 @@ import pandas as pd
 from credittool.diagnostics import Problem, Severity, note, skip
 from credittool.extract.rows import Record
 from credittool.fields import label
-from credittool.ids import one_slip
+from credittool.ids import NEAR_ID, one_slip
 from credittool.resolve.table import Table, codes, groups, row_problem
 
 
@@ -101,8 +101,6 @@ def not_as_listed(r: Record, listed: str, place: str, code: str) -> Problem:
                    f"同一身份证号在教师名册（{place}）中的姓名是「{listed}」，此行写作「{r.name}」",
                    f"是这位教师就把姓名改成「{listed}」，不是就改正身份证号；改正后重新导入该文件")
 
-
-NEAR_ID = "W-ID-NEAR"
 
 
 def near_ids(t: Table, id_code: np.ndarray, keep: np.ndarray) -> list[Problem]:
