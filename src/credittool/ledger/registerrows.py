@@ -21,6 +21,8 @@ _REGISTER_ROWS = """
            CASE e.passed WHEN 1 THEN '合格' ELSE '不合格' END, e.hours, e.credits, e.reason,
            f.name, e.sheet, e.row""" + _REGISTER_FROM + """ AND e.unit BETWEEN ? AND ?
     ORDER BY e.unit, e.id_number, tc.position, e.course_id LIMIT ? OFFSET ?"""
+# a programme term's register: a programme row has no composite, and the sheet no such column
+_PROGRAMME_ROWS = _REGISTER_ROWS.replace(" e.composite,", "", 1)
 _REGISTER_UNITS = "SELECT e.unit, COUNT(*), SUM(e.passed = 1)" + _REGISTER_FROM + " GROUP BY e.unit ORDER BY e.unit"
 _SUMMARY_FROM = """
     FROM stamps s JOIN terms t ON t.term = s.term
@@ -53,10 +55,12 @@ def count(con: sqlite3.Connection, term_id: str, table: str, first: str, last: s
 
 
 def rows(con: sqlite3.Connection, term_id: str, table: str, first: str, last: str, limit: int,
-         offset: int) -> Iterable[tuple]:
-    """Rows `offset` … `offset + limit` of the units first … last, as the sheet shows them;
-    a cursor, read as the sheet is written."""
-    return con.execute(_TABLES[table][1], (term_id, first, last, limit, offset))
+         offset: int, composite: bool = True) -> Iterable[tuple]:
+    """Rows `offset` … `offset + limit` of the units first … last, as the sheet shows them
+    (the register without its 综合成绩 column where not `composite`); a cursor, read as the
+    sheet is written."""
+    sql = _TABLES[table][1] if composite or table != "register" else _PROGRAMME_ROWS
+    return con.execute(sql, (term_id, first, last, limit, offset))
 
 
 def summary_reasons(con: sqlite3.Connection, term_id: str, first: str, last: str, limit: int,

@@ -217,13 +217,20 @@ def verdict_rows(con: sqlite3.Connection, term_id: str, first: str = "", last: s
     verdicts, as `verdict_columns` heads them."""
     ps = programme_set(con, term_id)
     year = f"{ps.term.year}学年"
-    out = []
-    for unit, name, ident, hours, made_up, total, credits, met, reasons in con.execute(
-            VERDICT_ROWS, (term_id, first, last, limit, offset)):
+    cats, made = [c.id for c in ps.categories], [u.programme for u in ps.standards.make_up]
+    figures: dict[tuple, tuple] = {}  # teachers share their hours: each distinct set parsed once
+
+    def numbers(hours: str, made_up: str, total: str, credits: str) -> tuple:
         h, m = json.loads(hours), json.loads(made_up)
-        out.append((year, unit, name, ident, *(_number(h.get(c.id, "0")) for c in ps.categories),
-                    *(_number(m.get(u.programme, "0")) for u in ps.standards.make_up),
-                    _number(total), _number(credits), "是" if met else "否", reasons))
+        return (*(_number(h.get(c, "0")) for c in cats), *(_number(m.get(p, "0")) for p in made),
+                _number(total), _number(credits))
+
+    out = []
+    for unit, name, ident, *key, met, reasons in con.execute(VERDICT_ROWS, (term_id, first, last, limit, offset)):
+        key = tuple(key)
+        if (got := figures.get(key)) is None:
+            got = figures[key] = numbers(*key)
+        out.append((year, unit, name, ident, *got, "是" if met else "否", reasons))
     return out
 
 

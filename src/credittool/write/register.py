@@ -21,7 +21,6 @@ REGISTER_COLUMNS = ["学期", "单位", "姓名", "身份证号", "学科", "培
                     "结果", "学时", "学分", "原因", "来源文件", "工作表", "行号"]
 # a programme term's 证书登记表: 类别 for 培训类型, and no 综合成绩
 PROGRAMME_HEAD = {"培训类型": "类别"}
-_COMPOSITE = REGISTER_COLUMNS.index("综合成绩")
 SUMMARY_COLUMNS = ["学期", "单位", "姓名", "身份证号", "培训类型", "合计学时", "合计学分", "验印", "原因"]
 SHEET_ROW_LIMIT = 1_048_576  # rows in one Excel sheet, the header included
 
@@ -133,9 +132,9 @@ def _spec(con: sqlite3.Connection, term_id: str, sheet: PlannedSheet) -> SheetSp
         columns = [PROGRAMME_HEAD.get(c, c) for c in REGISTER_COLUMNS if c != "综合成绩"]
     else:
         columns = None
-    rows = [] if s is None else registerrows.rows(con, term_id, sheet.table, s.first, s.last, s.count, s.offset)
-    if columns is not None:  # a programme row has no composite: the column goes, and the page is narrower
-        rows = (r[:_COMPOSITE] + r[_COMPOSITE + 1:] for r in rows)
+    # a programme row has no composite: the column goes (columns not None), and the page is narrower
+    rows = [] if s is None else registerrows.rows(con, term_id, sheet.table, s.first, s.last, s.count, s.offset,
+                                                  composite=columns is None)
     reasons = None
     if sheet.table == "summary":  # one narrow column read twice, not the sheet held in memory
         reasons = [] if s is None else registerrows.summary_reasons(con, term_id, s.first, s.last, s.count, s.offset)
