@@ -30,7 +30,10 @@ def named(text: str, year: str = "2016-17") -> list[str]:
 
 @pytest.mark.parametrize("text", ["2016-2017学年全员学科研修学时", "２０１６－２０１７学年名册", "2016-17学年度校本培训",
                                   "2016年新教师三年联训考核", "2017年学科骨干教师培训名单", "德育科2017年3月报表",
-                                  "2015级新教师", "依据《2015年继续教育规定》的校本培训", "张店区第七中学"])
+                                  "2015级新教师", "依据《2015年继续教育规定》的校本培训", "张店区第七中学",
+                                  "2015年入职教师培训", "“2015年”主题研修", "2017年春季学期", "2016年9月", "2016年秋",
+                                  "实验中学2016-2017学年名册（含补报2015-2016学年）", "2016.9-2017.7学年", "16-17学年",
+                                  "二〇一六—二〇一七学年"])
 def test_texts_that_are_of_2016_17_or_name_no_year(text: str) -> None:
     # 2016年 may be the autumn of 2016-17, 2017年 its spring; 2015级 is a cohort, not a year;
     # a cited document's year is the document's
@@ -39,9 +42,22 @@ def test_texts_that_are_of_2016_17_or_name_no_year(text: str) -> None:
 
 @pytest.mark.parametrize(("text", "seen"), [("2017-2018学年全员学科研修学时", "2017-2018学年"),
                                             ("2015-16学年校本培训", "2015-16学年"),
-                                            ("2018年中层干部培训名单", "2018年"), ("2015年校长培训", "2015年")])
+                                            ("2018年中层干部培训名单", "2018年"), ("2015年校长培训", "2015年"),
+                                            ("2017.9-2018.7学年", "2017.9-2018.7学年"), ("2017/2018学年", "2017/2018学年"),
+                                            ("17-18学年名册", "17-18学年"), ("二〇一七—二〇一八学年", "2017—2018学年"),
+                                            ("2017年秋季", "2017年"), ("2016年3月", "2016年")])
 def test_texts_of_another_year_name_what_they_say(text: str, seen: str) -> None:
+    # 2017年秋季 begins 2017-18, 2016年3月 ends 2015-16: neither is of 2016-17
     assert named(text) == [f"文件名写的是「{seen}」，不是 2016-17 学年"]
+
+
+def test_a_school_year_counts_in_a_sheets_name_and_any_row_above_its_header_a_calendar_year_in_its_title() -> None:
+    titles = [Title("2017-2018学年", 0, "2017-2018学年", first=False), Title("名册", 1, "张店区第七中学", first=True),
+              Title("名册", 2, "填报单位：第七中学 2017-2018学年", first=False),
+              Title("名册", 3, "说明：依 2014年 的规定", first=False)]
+    assert [(p.sheet, p.row, p.message) for p, _ in other_years("f.xlsx", titles, "2016-17")] == [
+        ("2017-2018学年", None, "工作表名写的是「2017-2018学年」，不是 2016-17 学年"),
+        ("名册", 2, "标题写的是「2017-2018学年」，不是 2016-17 学年")]  # a note's calendar year is not its title's
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -83,10 +99,14 @@ def test_a_stale_title_stops_the_ingest_until_its_year_is_corrected(tmp_path: Pa
     assert "先写好该学年的规则" in exc.value.hint  # the rules have no 2015-16 term
     assert not (tmp_path / "ws" / "ledger.sqlite").exists() or sqlite3.connect(
         tmp_path / "ws" / "ledger.sqlite").execute("SELECT COUNT(*) FROM entries").fetchone() == (0,)
+    assert "--any-year" in exc.value.hint
+    # read as it is when the clerk says so …
+    assert ingest([f], rules=[RULES], workspace=tmp_path / "ws", term="2016-17-s1", any_year=True).accepted == 1
+    # … or once its title is corrected
     sheets["校本培训"][0] = ["实验中学2016-2017学年校本培训登记表"]
     write_xlsx(f, sheets)
     rep = ingest([f], rules=[RULES], workspace=tmp_path / "ws", term="2016-17-s1")
-    assert rep.accepted == 1
+    assert rep.accepted == 1 and [x.status for x in rep.files] == ["替换"]
 
 
 def test_a_course_term_declares_no_school_year_and_reads_any_name(tmp_path: Path) -> None:

@@ -192,3 +192,33 @@ def test_a_report_written_before_a_change_to_its_term_is_said_to_be_out_of_date(
     r = CliRunner().invoke(app, ["ingest", str(wrong_file(tmp_path / "wrong", hours=7)), "--rules", str(RULES),
                                  "--term", TERM, "-w", str(ws)])
     assert "report.xlsx 是在这次改动之前写的，已过时：运行 credittool report --term 2018-19-s1 重写" in r.output.replace("\n", "")
+
+
+def test_withdrawing_a_renamed_correction_gives_back_the_rows_it_replaced(tmp_path: Path) -> None:
+    """Held-out round 5: in a term of courses, 甲校（更正）.xlsx replaced 甲校.xlsx's rows of
+    教学技能 (same school, same course); withdrawn, it left 甲校 with none, and 甲校.xlsx sent
+    again said 未改动. Now the next ingest reads 甲校.xlsx again (再次核对) and its rows are back."""
+    from conftest import TEXT_H1
+
+    head = ["姓名", "身份证号", "考试成绩", "博文篇数", "博文成绩"]
+    ids = [check_id(f"220282198001{i:05d}") for i in range(3)]
+    (tmp_path / "in").mkdir()
+    old = write_xlsx(tmp_path / "in" / "甲校.xlsx", {"教学技能": [head, *([f"教师{i}", ids[i], 70, 5, 70] for i in range(3))]})
+    ws = tmp_path / "ws"
+    ingest([old], rules=[TEXT_H1], workspace=ws)
+    fix = write_xlsx(tmp_path / "甲校（更正）.xlsx", {"教学技能": [head, ["教师0", ids[0], 80, 5, 70]]})
+    assert ingest([fix], rules=[TEXT_H1], workspace=ws).replaced == 3
+
+    def rows() -> int:
+        con = sqlite3.connect(ws / "ledger.sqlite")
+        try:
+            return con.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
+        finally:
+            con.close()
+
+    assert rows() == 1
+    w = withdraw("甲校（更正）.xlsx", rules=[TEXT_H1], workspace=ws).withdrawn
+    assert w.restored == [("甲校.xlsx", 3)] and rows() == 0
+    back = ingest([old], rules=[TEXT_H1], workspace=ws)
+    assert [f.status for f in back.files] == ["再次核对"] and rows() == 3
+    assert [f.status for f in ingest([old], rules=[TEXT_H1], workspace=ws).files] == ["未改动"]

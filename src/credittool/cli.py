@@ -46,6 +46,8 @@ def ingest(
         "--strict", help="有任何未接受的行就以非零状态退出（默认只有无法导入时才失败）。")] = False,
     allow_unreadable: Annotated[bool, typer.Option(
         "--allow-unreadable", help="有文件无法读取时仍以零状态退出（其余文件照常导入；默认以非零状态退出）。")] = False,
+    any_year: Annotated[bool, typer.Option(
+        "--any-year", help="不核对文件名、工作表名与标题中写的学年（文件确属本学期、只是写了别的年份时用）。")] = False,
     file_timeout: FileTimeoutOpt = None,
     file_memory: FileMemoryOpt = None,
 ) -> None:
@@ -60,7 +62,7 @@ def ingest(
     try:
         with IngestProgress() as progress:
             report = run_ingest(paths, rules=rules, workspace=workspace, term=term, course=course,
-                                on_progress=progress, limits=file_limits(file_timeout, file_memory))
+                                on_progress=progress, limits=file_limits(file_timeout, file_memory), any_year=any_year)
     except CredittoolError as exc:
         raise _fail(exc) from None
     console.ingest_summary(report)

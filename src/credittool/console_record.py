@@ -128,6 +128,9 @@ def withdraw_summary(result) -> None:  # noqa: ANN001 - commands.withdraw.Withdr
         if people:
             shown = "、".join(f"{escape(n)}（…{i[-4:]}）" for n, i in people[:10])
             console.print(f"  {label} {len(people):,} 人：{shown}" + (" …" if len(people) > 10 else ""), highlight=False)
+    for name, n in w.restored:
+        console.print(f"  它曾替换「{escape(name)}」的 {n:,} 条记录：下次导入「{escape(name)}」时重新读取，这些记录随之恢复。",
+                      highlight=False)
     certificates_followed(w.certificates)
     console.print("已重写：" + "、".join(str(p) for p in result.workbooks), highlight=False)
     rewritten(result.republished)

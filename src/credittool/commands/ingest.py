@@ -145,7 +145,8 @@ def other_year_files(results: list[FileResult], term: TermRules, book: RuleBook)
         for p, firsts in other_years(fr.name, fr.titles, term.year) if fr.error is None else ():
             known = [by_first[y] for y in sorted(firsts) if y in by_first]
             other = f"用该学年的学期导入（--term {' 或 '.join(known)}）" if known else "先写好该学年的规则再导入"
-            problems.append(replace(p, hint=f"若该文件属于另一个学年，{other}；若确属 {term.year} 学年，改正其中的年份"))
+            problems.append(replace(p, hint=f"若该文件属于另一个学年，{other}；若确属 {term.year} 学年，改正其中的年份，"
+                                            "或导入时加 --any-year"))
     return problems
 
 
@@ -164,12 +165,14 @@ def refuse_other_years(fresh: list[tuple[FileResult, str]], term: TermRules, boo
 
 def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str | None = None,
            course: str | None = None, on_file: Callable[[str], None] | None = None,
-           limits: FileLimits = FileLimits(), on_progress: Progress | None = None) -> IngestReport:
+           limits: FileLimits = FileLimits(), on_progress: Progress | None = None,
+           any_year: bool = False) -> IngestReport:
     """Ingest school spreadsheets into the ledger and rebuild the term's register.
 
     `on_progress(stage, done, total)` hears each file read ("read") and the start of each
     later stage ("resolve", "commit", "write"; done = total = 0), then "done".
-    Raises RulesInvalid (bad rules), UsageError (bad arguments), NothingToDo (no usable file).
+    Raises RulesInvalid (bad rules), UsageError (bad arguments, a file of another school year
+    unless `any_year`), NothingToDo (no usable file).
     """
     clock = Clock(on_progress)
     book = load_book(rules)
@@ -188,7 +191,8 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
                                              clock.reading(on_file, len(files)), known | set(passed_over), limits,
                                              meanwhile=_later_stages), summaries, passed_over)
     clock.lap("extract")
-    refuse_other_years(fresh, term_rules, book)
+    if not any_year:
+        refuse_other_years(fresh, term_rules, book)
     from credittool.resolve.run import resolve  # imported while the files were read
 
     res = resolve([fr for fr, _ in fresh], term_rules)

@@ -17,7 +17,7 @@ from credittool.extract.columns import ROW_COLUMNS, Rows, SheetCells, append_row
 from credittool.extract.research import Project, research_rows
 from credittool.extract.sheets import OWN_NOTE_SHEETS, unimported
 from credittool.extract.tables import Layout, find_header
-from credittool.extract.yearnamed import Title, sheet_title
+from credittool.extract.yearnamed import Title, sheet_titles
 from credittool.read.readers import ReadError, Sheet, Workbook, read_workbook
 from credittool.fields import PROJECT_FIELD
 from credittool.rules.loader import TermRules
@@ -113,8 +113,7 @@ def extract_file(path: Path, term: TermRules, vocab: Vocabulary, course_opt: str
                 _not_imported(res, unimported(res.name, sheet, None, term, hidden=False), term)
             continue
         data_sheets += 1
-        if (title := sheet_title(sheet, layout.header_index)) is not None:
-            res.titles.append(title)
+        res.titles += sheet_titles(sheet, layout.header_index)
         if PROJECT_FIELD in layout.columns:  # a 课题 list: rows about a school, not a teacher
             _extract_research(res, sheet, layout)
             continue

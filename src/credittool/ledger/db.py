@@ -289,13 +289,20 @@ LEDGER_CLASH = "E-ID-LEDGER"
 UNSETTLED = f"NOT EXISTS (SELECT 1 FROM rejects r WHERE r.file_id = files.file_id AND r.code = '{LEDGER_CLASH}')"
 
 
+# a file some of whose rows a later file replaced, and that later file withdrawn: read again,
+# so that its replaced rows come back (ledger/withdrawals.py)
+UNREPLACED = """NOT EXISTS (SELECT 1 FROM replacements p JOIN withdrawals w ON w.file_id = p.new_file_id
+                               WHERE p.old_file_id = files.file_id AND w.undone_at IS NULL)"""
+
+
 def known_files(con: sqlite3.Connection, term: str) -> set[str]:
     """sha256 of the term's files whose rows are in the ledger. A file that could not be
     read is not known: it is read again on every run until it is fixed or removed; nor is
     one with a row that clashed with the ledger (UNSETTLED): the clash may be resolved by
-    the time it is sent again."""
+    the time it is sent again; nor one whose replaced rows a withdrawal gave back (UNREPLACED)."""
     return {sha for (sha,) in con.execute(
-        f"SELECT sha256 FROM files WHERE term = ? AND active = 1 AND error IS NULL AND {UNSETTLED}", (term,))}
+        f"SELECT sha256 FROM files WHERE term = ? AND active = 1 AND error IS NULL AND {UNSETTLED} AND {UNREPLACED}",
+        (term,))}
 
 
 def has_entries(con: sqlite3.Connection, term: str) -> bool:

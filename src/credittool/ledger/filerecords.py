@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from credittool.ledger.db import UNSETTLED
+from credittool.ledger.db import UNREPLACED, UNSETTLED
 
 if TYPE_CHECKING:  # annotations only: the report's imports stay light
     from credittool.diagnostics import Problem
@@ -83,7 +83,8 @@ def record_files(con: sqlite3.Connection, term_id: str, fresh: Sequence[tuple[Fi
     by_name: dict[str, list[int]] = {}
     readable: set[str] = set()
     for fid, name, sha, settled in con.execute(
-            f"SELECT file_id, name, sha256, error IS NULL AND {UNSETTLED} FROM files WHERE term=? AND active=1",
+            f"SELECT file_id, name, sha256, error IS NULL AND {UNSETTLED} AND {UNREPLACED} FROM files"
+            " WHERE term=? AND active=1",
             (term_id,)):
         by_name.setdefault(name, []).append(fid)
         if settled:
@@ -120,6 +121,9 @@ def _file_id(con: sqlite3.Connection, term_id: str, fr: FileResult, sha: str, no
     for table in ("rejects", "skipped", "entries", "spot_scores", "staff", "research", "rejected_rows",
                   "unimported_sheets", "sheet_columns"):
         con.execute(f"DELETE FROM {table} WHERE file_id=?", (fid,))
+    # its rows replaced by a file since withdrawn come back now: that replacement no longer holds
+    con.execute("DELETE FROM replacements WHERE old_file_id = ? AND new_file_id IN"
+                " (SELECT file_id FROM withdrawals WHERE undone_at IS NULL)", (fid,))
     con.execute("UPDATE files SET name=?, path=?, ingested_at=?, rows_read=?, accepted=0, rejected=0, skipped=0,"
                 " active=1, error=? WHERE file_id=?", (fr.name, str(fr.path), now, fr.rows_read, code, fid))
     return fid, bool(again)

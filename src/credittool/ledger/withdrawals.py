@@ -3,7 +3,8 @@ term's, another school's, a draft). In one transaction its rows leave the ledger
 stamps (R9) or the year's verdicts (R17) are worked out again, and the certificates issued on
 them follow. Its bytes are then not read again in the term (an ingest of the folder that
 still holds it says 已撤回) until the withdrawal is undone; a changed file of the same name is
-a new file and is read as any other.
+a new file and is read as any other. The files whose rows it had replaced are read again by
+the next ingest that brings them (db.UNREPLACED), and their rows come back.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Withdrawn:
     name: str
     rows: int  # the ledger rows that went: entries, staff-list rows, projects, spot scores
     at: str
+    restored: list[tuple[str, int]] = field(default_factory=list)  # (file, rows) it had replaced: read again next time
     lost: list[tuple[str, str]] = field(default_factory=list)  # (name, ID) no longer stamped or meeting the standards
     gained: list[tuple[str, str]] = field(default_factory=list)  # now stamped or meeting them (a conflict gone)
     certificates: certificates.Synced = field(default_factory=certificates.Synced)
@@ -38,6 +40,8 @@ def withdraw(con: sqlite3.Connection, term: TermRules, name: str, reason: str, n
     refuse_if_closed(con, term.year)
     fid, fname, sha = _active_file(con, term.term_id, name)
     before = _standing(con, term)
+    restored = con.execute("SELECT f.name, SUM(p.rows_replaced) FROM replacements p JOIN files f ON f.file_id = p.old_file_id"
+                           " WHERE p.new_file_id = ? GROUP BY f.name ORDER BY f.name", (fid,)).fetchall()
     rows = take_out(con, fid)
     con.execute("INSERT INTO withdrawals(term, file_id, name, sha256, rows, reason, at) VALUES (?,?,?,?,?,?,?)",
                 (term.term_id, fid, fname, sha, rows, reason, now))
@@ -45,7 +49,7 @@ def withdraw(con: sqlite3.Connection, term: TermRules, name: str, reason: str, n
         refresh_stamps(con, term)
     verdicts.refresh_verdicts(con, term.term_id)
     after = _standing(con, term)
-    out = Withdrawn(term.term_id, fname, rows, now, standards=term.programmes is not None)
+    out = Withdrawn(term.term_id, fname, rows, now, restored, standards=term.programmes is not None)
     out.lost = sorted((n, i) for i, (n, ok) in before.items() if ok and not after.get(i, (n, False))[1])
     out.gained = sorted((n, i) for i, (n, ok) in after.items() if ok and not before.get(i, (n, False))[1])
     out.certificates = certificates.sync_issued(con, term.term_id, now)
