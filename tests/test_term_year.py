@@ -109,9 +109,9 @@ def test_a_stale_title_stops_the_ingest_until_its_year_is_corrected(tmp_path: Pa
     assert rep.accepted == 1 and [x.status for x in rep.files] == ["替换"]
 
 
-def test_a_course_term_declares_no_school_year_and_reads_any_name(tmp_path: Path) -> None:
+def test_a_course_term_reads_a_file_named_by_one_of_its_months(tmp_path: Path) -> None:
     src = next((ROOT / "samples" / "county-2009-h1").glob("*第一中学.xlsx"))
-    f = tmp_path / "in" / f"2015年{src.name}"
+    f = tmp_path / "in" / f"{src.stem}（2009年6月）.xlsx"  # June: within 2009年1—6月
     f.parent.mkdir()
     shutil.copy(src, f)
     rep = ingest([f], rules=[TEXT_H1], workspace=tmp_path / "ws")
@@ -136,3 +136,20 @@ def test_a_file_byte_for_byte_another_terms_is_warned_about(tmp_path: Path) -> N
     assert (w.file, w.code) == ("张店区实验中学.xlsx", "W-OTHER-TERM")
     assert w.message == "「张店区实验中学.xlsx」与 2017-18-s1 学期已导入的「张店区实验中学.xlsx」内容完全相同"
     assert not any("内容完全相同" in n for f in rep.files for n in f.notes)  # said once, as a warning
+
+
+def test_a_course_terms_files_are_held_to_the_months_its_name_names(tmp_path: Path) -> None:
+    """The county's term is 2009年1—6月 (rules/huadian-2009-h1-*.yaml): its files' titles say
+    2009年上半年. Read with --term 2009-h2 (2009年7—12月), every file says another half; a file
+    named 2008年下半年… says another year. A course's name citing a revision (2008年修订) names none."""
+    county = ROOT / "samples" / "county-2009-h1"
+    with pytest.raises(UsageError) as exc:
+        ingest([county], rules=[RULES], workspace=tmp_path / "h2", term="2009-h2")
+    assert "个文件写的是另一个学期，不是 --term 2009-h2 的 2009年7—12月" in exc.value.message
+    assert "标题写的是「2009年上半年」，不是 2009年7—12月" in exc.value.message and "2009-h1" in exc.value.hint
+    (tmp_path / "in").mkdir()
+    shutil.copy(next(county.glob("*第五中学.xlsx")), tmp_path / "in" / "2008年下半年桦甸市第五中学.xlsx")
+    with pytest.raises(UsageError) as exc:
+        ingest([tmp_path / "in"], rules=[RULES], workspace=tmp_path / "h1", term="2009-h1")
+    assert "文件名写的是「2008年下半年」，不是 2009年1—6月" in exc.value.message
+    assert ingest([county], rules=[RULES], workspace=tmp_path / "h1", term="2009-h1").accepted > 0

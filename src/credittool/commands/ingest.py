@@ -15,7 +15,7 @@ from credittool.errors import NothingToDo, RulesInvalid, UsageError
 from credittool.extract.cells import Vocabulary
 from credittool.extract.rows import FileResult
 from credittool.extract.workers import extract_many
-from credittool.extract.yearnamed import other_years
+from credittool.extract.yearnamed import other_months, other_years
 from credittool.ids import NEAR_ID
 from credittool.ledger.certificates import Synced
 from credittool.ledger.closing import refuse_if_closed
@@ -137,8 +137,12 @@ def load_term(rules: list[Path], term: str | None) -> TermRules:
 def other_year_files(results: list[FileResult], term: TermRules, book: RuleBook) -> list[Problem]:
     """A problem for each file of a term of programmes whose name or table title names
     another school year (2017-2018学年… read with --term 2016-17-s1)."""
-    if term.year is None:
-        return []
+    if term.year is None:  # a term of courses: the months its name names (2009年1—6月)
+        courses = "、".join(t for t in sorted(book.terms) if book.terms[t].year is None and t != term.term_id)
+        hint = f"若该文件属于另一个学期，用那个学期导入（规则中其他的课程学期：{courses or '（无）'}）；" \
+               "若确属本学期，改正其中的年份，或导入时加 --any-year"
+        return [replace(p, hint=hint) for fr in results if fr.error is None
+                for p in other_months(fr.name, fr.titles, term.term_name)]
     by_first = {int(t.year[:4]): t.term_id for t in book.terms.values() if t.year is not None}
     problems = []
     for fr in results:
@@ -159,7 +163,8 @@ def refuse_other_years(fresh: list[tuple[FileResult, str]], term: TermRules, boo
         more = f"\n  …另有 {len(found) - 8} 处（全部：credittool check <同一文件夹> --rules … --term {term.term_id}）" \
             if len(found) > 8 else ""
         files = len({p.file for p in found})
-        raise UsageError(f"{files} 个文件写的是另一个学年，不是 --term {term.term_id} 的 {term.year} 学年；"
+        raise UsageError(f"{files} 个文件写的是另一个{'学年' if term.year else '学期'}，不是 --term {term.term_id} 的 "
+                         f"{term.year + ' 学年' if term.year else term.term_name}；"
                          f"为免替换本学期同名的文件，这次没有导入任何文件：{shown}{more}", found[0].hint)
 
 

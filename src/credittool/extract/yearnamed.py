@@ -26,7 +26,7 @@ _MONTH = r"(?:\s*[.．]\s*\d{1,2})?"  # 2016.9-2017.7学年: the months of the y
 # 2017-2018学年, 2017－18学年度, 2017/2018学年, 2016.9-2017.7学年, 16-17学年 (full-width folded first)
 _SCHOOL_YEAR = re.compile(rf"(?<!\d)(20\d{{2}}|\d{{2}}){_MONTH}{_DASH}(20\d{{2}}|\d{{2}}){_MONTH}\s*学年")
 # 2017年, 2017年度; not the 2018 of 2017-2018学年 (no 年 right after it), nor a cohort
-_CALENDAR_YEAR = re.compile(r"(?<!\d)(20\d{2})\s*年(?!\s*(?:入职|入编|招聘|新入职|毕业))")
+_CALENDAR_YEAR = re.compile(r"(?<!\d)(20\d{2})\s*年(?!\s*(?:入职|入编|招聘|新入职|毕业|修订|版|颁布|印发))")
 _DOCUMENT = re.compile(r"《[^》]*》|“[^”]*”|\"[^\"]*\"")  # a document's title cited: its year is its own
 _CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _CHINESE_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}")
@@ -100,4 +100,39 @@ def other_years(file: str, titles: list[Title], year: str) -> list[tuple[Problem
             where = "文件名" if t.row is None else "工作表名" if t.row == 0 else "标题"
             found.append((Problem(file, t.sheet, t.row or None, "", t.text, "E-TERM-YEAR",
                                   f"{where}写的是「{seen[0]}」，不是 {year} 学年"), seen[1]))
+    return found
+
+
+_TERM_MONTHS = re.compile(r"(20\d{2})\s*年\s*(\d{1,2})\s*[-—–~～至到]\s*(\d{1,2})\s*月")
+_HALF = re.compile(r"\s*(上半年|下半年|(\d{1,2})\s*月)")
+
+
+def term_months(term_name: str) -> tuple[int, range] | None:
+    """The calendar year and months a term of courses names: 2009年1—6月 → (2009, 1 … 6)."""
+    m = _TERM_MONTHS.search(unicodedata.normalize("NFKC", term_name))
+    return None if m is None else (int(m[1]), range(int(m[2]), int(m[3]) + 1))
+
+
+def other_months(file: str, titles: list[Title], term_name: str) -> list[Problem]:
+    """For a term of courses named by its months (2009年1—6月): each file name or first title
+    row that names another year, or another half of it (2008年…, 2009年下半年…, 2009年9月…)."""
+    span = term_months(term_name)
+    if span is None:
+        return []
+    year, months = span
+    found = []
+    for t in titles:
+        if not t.first:
+            continue
+        text = _DOCUMENT.sub("", unicodedata.normalize("NFKC", t.text))
+        for m in _CALENDAR_YEAR.finditer(text):
+            half = _HALF.match(text, m.end())
+            named = range(1, 7) if half and half[1] == "上半年" else range(7, 13) if half and half[1] == "下半年" \
+                else range(int(half[2]), int(half[2]) + 1) if half and half[2] else None
+            if int(m[1]) != year or (named is not None and not set(named) & set(months)):
+                where = "文件名" if t.row is None else "标题"
+                shown = m[0] + (half[1] if half else "")
+                found.append(Problem(file, t.sheet, t.row or None, "", t.text, "E-TERM-YEAR",
+                                     f"{where}写的是「{shown}」，不是 {term_name}"))
+                break
     return found
