@@ -84,3 +84,20 @@ def test_a_row_refused_for_its_check_digit_is_named_in_the_teachers_verdict_and_
     with pytest.raises(UsageError) as exc:
         make_card(ws, _bad_check(wang))
     assert "校验位不对" in exc.value.message
+
+
+def test_a_roster_id_a_slip_from_a_listed_teachers_is_warned_across_runs_and_spellings(tmp_path: Path) -> None:
+    """Held-out round 5: a roster sent after the school's workbook, or writing the school its
+    own way (第七中学 for 张店区第七中学), put 罗琳's hours under a mistyped ID, a 5,265th teacher,
+    unsaid. Against the staff lists: her name is listed under an ID one slip away."""
+    ws = tmp_path / "ws"
+    school = write_xlsx(tmp_path / "张店区第七中学.xlsx", {"教师名册": [STAFF, ["罗琳", LUO, "张店区第七中学"],
+                                                                     ["罗琳", OTHER, "张店区第七中学"]]})
+    assert ingest([school], rules=[RULES], workspace=ws, term=TERM).slips == []
+    roster = write_xlsx(tmp_path / "2018年班主任培训名单.xlsx", {"班主任培训": [
+        ["姓名", "身份证号", "单位", "学时", "考核结果"], ["罗琳", SWAP, "第七中学", 20, "合格"],
+        ["罗琳", OTHER, "第七中学", 20, "合格"]]})  # the 1985 罗琳 is listed as written: nothing to say
+    rep = ingest([roster], rules=[RULES], workspace=ws, term=TERM)
+    (w,) = rep.slips
+    assert (w.file, w.row, w.value, w.code) == ("2018年班主任培训名单.xlsx", 2, SWAP, NEAR_ID)
+    assert f"身份证号 {LUO}（张店区第七中学.xlsx「教师名册」第2行），只差一位" in w.message

@@ -228,6 +228,8 @@ def _commit_and_write(workspace: Path, term: TermRules, fresh: list[tuple[FileRe
             elsewhere = in_other_terms(con, term.term_id, [sha for _, sha in fresh])
             committed = commit_run(con, term, fresh, res)
             committed.notes += [_copied(fr.name, *elsewhere[sha]) for fr, sha in fresh if sha in elsewhere]
+            said = {(w.file, w.sheet, w.row) for w in res.warnings}  # a slip the run itself showed is said once
+            committed.notes = [n for n in committed.notes if (n.file, n.sheet, n.row) not in said]
             summaries.update(committed.files)
             if early is not None:
                 early.confirm(committed.whole)

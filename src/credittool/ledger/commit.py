@@ -22,7 +22,7 @@ from credittool.ledger.filerecords import FileSummary, Recorded, record_files, r
 from credittool.ledger.spotscores import REJECT_CODES, SpotRun
 from credittool.ledger.stamps import refresh_stamps
 from credittool.ledger.terms import commit_rules
-from credittool.ledger import absences, certificates, verdicts
+from credittool.ledger import absences, certificates, slips, verdicts
 from credittool.ledger.closing import refuse_if_closed
 from credittool.resolve import missing
 from credittool.resolve.identity import not_as_listed
@@ -113,6 +113,7 @@ def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileR
         if term.by_track:
             refresh_stamps(con, term, None if prior_entries else entries)  # a first load: the term is the run
         verdicts.refresh_verdicts(con, term_id)  # a programme term: the year's verdicts
+        out.notes += slips.staff_slips(con, term_id, rec.fids.values())  # a roster ID a slip from a listed one
         out.certificates = certificates.sync_issued(con, term_id, now)  # once issued, they follow the stamps or verdicts
         if rec.fids:  # a file recorded: the workbooks and the report are behind
             bump_generation(con, term_id)
