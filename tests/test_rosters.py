@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from conftest import RULES, check_id, write_xlsx
 from credittool.commands.ingest import IngestReport, ingest
+from credittool.errors import UsageError
 from credittool.extract.cells import Vocabulary, hours, result
 
 ZD = RULES / "zhangdian-2018-19-s1.yaml"
@@ -238,14 +239,38 @@ def test_a_schools_corrected_workbook_under_a_new_name_replaces_its_old_one(tmp_
         assert [f.status for f in again.files] == ["已被替换", "未改动", "未改动"] and not again.rejects
         assert "已被同一单位的「第七中学（更正）.xlsx」替换" in again.files[0].notes[0]
         assert entries(tmp_path)[(A, "school-based")][2] == 24.0
+    # held-out round 6: a second correction beside both; the three no longer take turns
+    second = write_xlsx(tmp_path / "第七中学（第二次更正）.xlsx", {staff[0]: staff[1], "校本培训": [
+        ["姓名", "身份证号", "学时"], ["张三", A, 22], ["李四", B, 24]]})
+    assert [f.status for f in run(tmp_path, old, new, second, other).files] == ["已被替换", "未改动", "替换", "未改动"]
+    for _ in range(2):
+        again = run(tmp_path, old, new, second, other)
+        assert [f.status for f in again.files] == ["已被替换", "已被替换", "未改动", "未改动"]
+        assert all("「第七中学（第二次更正）.xlsx」替换" in f.notes[0] for f in again.files[:2])
+        assert entries(tmp_path)[(A, "school-based")][2] == 22.0
+    from credittool.commands.withdraw import withdraw
+    withdraw("第七中学（第二次更正）.xlsx", rules=[ZD], workspace=tmp_path / "ws", term=TERM)
+    # the first correction is in force again, the original still replaced by it
+    back = run(tmp_path, old, new, second, other)
+    assert [f.status for f in back.files] == ["已被替换", "新导入", "已撤回", "未改动"] and not back.rejects
+    assert "「第七中学（更正）.xlsx」替换" in back.files[0].notes[0]
+    assert entries(tmp_path)[(A, "school-based")][2] == 24.0
+    assert [f.status for f in run(tmp_path, old, new, second, other).files] == ["已被替换", "未改动", "已撤回", "未改动"]
+    from credittool.commands.withdraw import undo
+    undo("第七中学（第二次更正）.xlsx", workspace=tmp_path / "ws", term=TERM)
+    run(tmp_path, second)
     # a supplement (补报) of one new teacher shares none of the list: it replaces nothing
     extra = write_xlsx(tmp_path / "第七中学补报.xlsx", {"教师名册": [STAFF, ["赵六", D, "第七中学", "英语"]],
                                                      "校本培训": [["姓名", "身份证号", "学时"], ["赵六", D, 12]]})
     sup = run(tmp_path, extra)
     assert [f.status for f in sup.files] == ["新导入"] and not sup.rejects
     assert {i for (i,) in ledger(tmp_path, "SELECT id_number FROM staff")} == {A, B, C, D}
-    # the correction withdrawn, the old workbook is read again and counts
-    from credittool.commands.withdraw import withdraw
+    # both corrections withdrawn, one after the other, the old workbook is read again and counts
+    withdraw("第七中学（第二次更正）.xlsx", rules=[ZD], workspace=tmp_path / "ws", term=TERM)
+    with pytest.raises(UsageError) as exc:  # replaced: not the term's now, and said so
+        withdraw("第七中学（更正）.xlsx", rules=[ZD], workspace=tmp_path / "ws", term=TERM)
+    assert "「第七中学（更正）.xlsx」已被替换" in exc.value.message and "先导入一次" in exc.value.hint
+    run(tmp_path, old, new, other)
     withdraw("第七中学（更正）.xlsx", rules=[ZD], workspace=tmp_path / "ws", term=TERM)
     back = run(tmp_path, old, new, other)
     assert [f.status for f in back.files] == ["新导入", "已撤回", "未改动"]

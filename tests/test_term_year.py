@@ -153,3 +153,15 @@ def test_a_course_terms_files_are_held_to_the_months_its_name_names(tmp_path: Pa
         ingest([tmp_path / "in"], rules=[RULES], workspace=tmp_path / "h1", term="2009-h1")
     assert "文件名写的是「2008年下半年」，不是 2009年1—6月" in exc.value.message
     assert ingest([county], rules=[RULES], workspace=tmp_path / "h1", term="2009-h1").accepted > 0
+
+
+def test_a_school_year_given_to_a_ledger_command_names_the_years_term(tmp_path: Path) -> None:
+    from credittool.commands.report import make_report
+    from credittool.commands.withdraw import undo
+
+    ws = tmp_path / "ws"
+    ingest([CYCLE / "2017-18"], rules=[RULES], workspace=ws, term="2017-18-s1")
+    for call in (lambda: make_report(workspace=ws, term="2017-18"), lambda: undo("x.xlsx", workspace=ws, term="2017-18")):
+        with pytest.raises(UsageError) as exc:
+            call()
+        assert exc.value.hint.startswith("是不是 --term 2017-18-s1？")

@@ -116,7 +116,8 @@ def check(paths: list[Path], *, rules: list[Path], term: str | None = None, cour
     res = resolve(results, tr)
     result.files_checked = len(files)
     result.rows_read = sum(fr.rows_read for fr in results)
-    result.accepted = len(res.entries) + len(res.spot)  # spot-test scores are accepted rows too
+    result.accepted = len(res.entries) + len(res.spot) + len(res.staff) + sum(len(fr.research) for fr in results)
+    # (spot-test scores, staff-list rows and a 课题 list's projects are accepted rows too)
     result.unimported = [u for fr in results for u in fr.unimported]
     result.problems = [fr.error for fr in results if fr.error] + other_year_files(results, tr, book)
     result.problems += [p for fr in results for p in fr.rejects] + res.rejects

@@ -20,6 +20,7 @@ from credittool.ids import NEAR_ID
 from credittool.ledger.certificates import Synced
 from credittool.ledger.closing import refuse_if_closed
 from credittool.ledger.db import LEDGER_NAME, connect, has_entries, known_files
+from credittool.ledger.terms import meant
 from credittool.ledger.filerecords import FileSummary, in_other_terms, superseded, withdrawn as withdrawn_files
 from credittool.read.inputs import scan_inputs
 from credittool.read.limits import FileLimits
@@ -86,9 +87,7 @@ def choose_term(book: RuleBook, term: str | None) -> TermRules:
     """The term whose files are read: the one named, or the rules' only term."""
     if term is not None:
         if term not in book.terms:
-            like = [t for t in sorted(book.terms) if t.startswith(f"{term}-") or book.terms[t].year == term]
-            meant = f"是不是 --term {' 或 '.join(like)}？" if like else ""
-            raise UsageError(f"规则中没有学期 {term}", meant + "可选学期：" + "、".join(sorted(book.terms))
+            raise UsageError(f"规则中没有学期 {term}", meant(term, book.terms) + "可选学期：" + "、".join(sorted(book.terms))
                              + _sibling_hint(book, term))
         return _with_courses(book.terms[term])
     if len(book.terms) == 1:

@@ -47,12 +47,26 @@ def withdrawn(con: sqlite3.Connection, term_id: str) -> dict[str, tuple[str, str
 
 
 def superseded(con: sqlite3.Connection, term_id: str) -> dict[str, tuple[str, str]]:
-    """sha256 → (its name, the name of the file that replaced it) of the term's school
-    workbooks replaced by one of another name that is still the term's: not read again."""
-    return {sha: (old, new) for sha, old, new in con.execute(
-        """SELECT o.sha256, o.name, n.name FROM supersessions s JOIN files o ON o.file_id = s.old_file_id
-           JOIN files n ON n.file_id = s.new_file_id
-           WHERE s.term = ? AND o.active = 0 AND n.active = 1 ORDER BY s.rowid""", (term_id,))}
+    """sha256 → (its name, the name of the file in force in its place) of the term's school
+    workbooks replaced by one of another name that is not withdrawn: not read again. So with
+    更正 then 第二次更正 both the original and the first correction are passed over; withdraw
+    第二次更正 and the first correction is read again, the original still replaced by it."""
+    rows = con.execute(
+        """SELECT o.file_id, o.sha256, o.name, s.new_file_id, n.name, n.active FROM supersessions s
+           JOIN files o ON o.file_id = s.old_file_id JOIN files n ON n.file_id = s.new_file_id
+           WHERE s.term = ? AND o.active = 0
+             AND s.new_file_id NOT IN (SELECT file_id FROM withdrawals WHERE undone_at IS NULL)
+           ORDER BY s.rowid""", (term_id,)).fetchall()
+    by = {old: (new, name, active) for old, _, _, new, name, active in rows}  # the latest replacement of each
+    out = {}
+    for old, sha, name, *_ in rows:
+        new, new_name, active = by[old]
+        for _ in range(len(by)):  # to the file in force at the end of the chain
+            if active or new not in by:
+                break
+            new, new_name, active = by[new]
+        out[sha] = (name, new_name)
+    return out
 
 
 def in_other_terms(con: sqlite3.Connection, term_id: str, shas: list[str]) -> dict[str, tuple[str, str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -84,11 +85,18 @@ def open_ledger(workspace: Path) -> sqlite3.Connection:
     return connect(path)
 
 
+def meant(term: str, known: Iterable[str]) -> str:
+    """For a term not known: 「是不是 --term 2017-18-s1？」 when it is the start of known ones
+    (a school year, 2017-18, given for its term), else ""."""
+    like = [t for t in sorted(known) if t.startswith(f"{term}-")]
+    return f"是不是 --term {' 或 '.join(like)}？" if like else ""
+
+
 def choose_ledger_term(con: sqlite3.Connection, term: str | None) -> tuple[str, str]:
     terms = dict(con.execute("SELECT term, name FROM terms ORDER BY term").fetchall())
     if term is not None:
         if term not in terms:
-            raise UsageError(f"台账中没有学期 {term}", "台账中的学期：" + ("、".join(terms) or "（无）"))
+            raise UsageError(f"台账中没有学期 {term}", meant(term, terms) + "台账中的学期：" + ("、".join(terms) or "（无）"))
         return term, terms[term]
     if len(terms) == 1:
         return next(iter(terms.items()))

@@ -85,6 +85,12 @@ def _active_file(con: sqlite3.Connection, term_id: str, name: str) -> tuple[int,
                                 (term_id,)).fetchall(), name)
     if gone:
         raise UsageError(f"「{gone[0][1]}」已从 {term_id} 学期撤回", f"要取消撤回：credittool withdraw {gone[0][1]} --term {term_id} --undo")
+    retired = _by_name(con.execute("SELECT file_id, name FROM files WHERE term = ? AND active = 0 AND error IS NULL",
+                                   (term_id,)).fetchall(), name)
+    if retired:
+        raise UsageError(f"「{retired[0][1]}」已被替换（同名的新文件，或同一单位教师名册的新文件），它的记录已不在本学期的台账中",
+                         "要撤回的是替换它的文件吗？导入结果与 rejects.xlsx 列出本学期现有的文件；"
+                         "替换它的文件刚撤回的，先导入一次（它会重新读取），再撤回它")
     shown = "、".join(n for _, n, _ in files[:20]) + (f" …共 {len(files)} 个" if len(files) > 20 else "")
     raise UsageError(f"{term_id} 学期的台账中没有文件「{name}」", f"写出导入结果中的文件名；本学期的文件：{shown or '（无）'}")
 
