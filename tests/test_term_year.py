@@ -33,7 +33,7 @@ def named(text: str, year: str = "2016-17") -> list[str]:
                                   "2015级新教师", "依据《2015年继续教育规定》的校本培训", "张店区第七中学",
                                   "2015年入职教师培训", "“2015年”主题研修", "2017年春季学期", "2016年9月", "2016年秋",
                                   "实验中学2016-2017学年名册（含补报2015-2016学年）", "2016.9-2017.7学年", "16-17学年",
-                                  "二〇一六—二〇一七学年"])
+                                  "二〇一六—二〇一七学年", "2016—2020年继续教育周期", "16-17名单", "2016年-2017年"])
 def test_texts_that_are_of_2016_17_or_name_no_year(text: str) -> None:
     # 2016年 may be the autumn of 2016-17, 2017年 its spring; 2015级 is a cohort, not a year;
     # a cited document's year is the document's
@@ -45,7 +45,11 @@ def test_texts_that_are_of_2016_17_or_name_no_year(text: str) -> None:
                                             ("2018年中层干部培训名单", "2018年"), ("2015年校长培训", "2015年"),
                                             ("2017.9-2018.7学年", "2017.9-2018.7学年"), ("2017/2018学年", "2017/2018学年"),
                                             ("17-18学年名册", "17-18学年"), ("二〇一七—二〇一八学年", "2017—2018学年"),
-                                            ("2017年秋季", "2017年"), ("2016年3月", "2016年")])
+                                            ("2017年秋季", "2017年"), ("2016年3月", "2016年"),
+                                            ("2017-2018年度网络补训名单", "2017-2018年度"),
+                                            ("2017-2018第一学期校本培训", "2017-2018第一学期"),
+                                            ("2017.9-2018.7网络补训名单", "2017.9-2018.7"),
+                                            ("2017-2018网络补训名单", "2017-2018")])
 def test_texts_of_another_year_name_what_they_say(text: str, seen: str) -> None:
     # 2017年秋季 begins 2017-18, 2016年3月 ends 2015-16: neither is of 2016-17
     assert named(text) == [f"文件名写的是「{seen}」，不是 2016-17 学年"]
@@ -165,3 +169,17 @@ def test_a_school_year_given_to_a_ledger_command_names_the_years_term(tmp_path: 
         with pytest.raises(UsageError) as exc:
             call()
         assert exc.value.hint.startswith("是不是 --term 2017-18-s1？")
+
+
+@pytest.mark.parametrize(("text", "stops"), [
+    ("2009年上半年成绩登记表", False), ("2009年6月", False), ("2009年1月至6月", False), ("2008-2009学年第二学期", False),
+    ("2008-2009学年", False), ("《规范(2008年修订)》读本", False), ("2009年7—12月", True), ("2009年7-12月", True),
+    ("2009年秋季", True), ("2009年秋", True), ("2009-2010学年第一学期", True), ("2008-2009学年第一学期", True),
+    ("2008年下半年", True), ("2010年上半年", True)])
+def test_a_title_is_held_to_the_course_terms_months(text: str, stops: bool) -> None:
+    """Held-out round 6: 2009年7—12月 (the 2009-h2 rules' own name), 2009年秋季 and
+    2009-2010学年第一学期 went into 2009年1—6月. A school year's first 学期 is its autumn, its
+    second the spring after; a school year alone may be either."""
+    from credittool.extract.yearnamed import other_months
+
+    assert bool(other_months("f.xlsx", [Title("", None, text)], "2009年1—6月")) is stops

@@ -23,8 +23,14 @@ from credittool.read.readers import Sheet
 
 _DASH = r"\s*[-—–~～至到/]\s*"
 _MONTH = r"(?:\s*[.．]\s*\d{1,2})?"  # 2016.9-2017.7学年: the months of the year's bounds
-# 2017-2018学年, 2017－18学年度, 2017/2018学年, 2016.9-2017.7学年, 16-17学年 (full-width folded first)
-_SCHOOL_YEAR = re.compile(rf"(?<!\d)(20\d{{2}}|\d{{2}}){_MONTH}{_DASH}(20\d{{2}}|\d{{2}}){_MONTH}\s*学年")
+# 2017-2018学年, 2017－18学年度, 2017/2018学年, 2016.9-2017.7学年, 16-17学年, 2017-2018年度,
+# 2017-2018第一学期 (full-width folded first); and, with no word after it, 2017-2018 or
+# 2017.9-2018.7 (four digits each, the second year the next; not 2016—2020, a cycle)
+_SCHOOL_YEAR = re.compile(rf"(?<!\d)(20\d{{2}}|\d{{2}})({_MONTH}){_DASH}(20\d{{2}}|\d{{2}})({_MONTH})"
+                          r"\s*(?:学年度?\s*(?:(第[一二]|[上下])学期)?|年度|(第[一二]|[上下])?学期|年|(?![\d年]))")
+# 2016—2020年: a span of years (a cycle), which names no one year
+_SPAN = re.compile(r"(?<!\d)(20\d{2})\s*[-—–~～至到]\s*(20\d{2})\s*年")
+_SEMESTER = {"第一": 1, "上": 1, "第二": 2, "下": 2}
 # 2017年, 2017年度; not the 2018 of 2017-2018学年 (no 年 right after it), nor a cohort
 _CALENDAR_YEAR = re.compile(r"(?<!\d)(20\d{2})\s*年(?!\s*(?:入职|入编|招聘|新入职|毕业|修订|版|颁布|印发))")
 _DOCUMENT = re.compile(r"《[^》]*》|“[^”]*”|\"[^\"]*\"")  # a document's title cited: its year is its own
@@ -59,14 +65,24 @@ def _mentions(text: str, calendar: bool) -> list[tuple[str, set[int]]]:
     2017-2018学年 → {2017}; 2017年 → {2016, 2017} (the spring or the autumn of 2017)."""
     text = _DOCUMENT.sub("", unicodedata.normalize("NFKC", text))
     text = _CHINESE_YEAR.sub(lambda m: m[0].translate(_CHINESE_DIGITS), text)
+    found = [(shown, {a}) for shown, a, _ in _school_years(text)]
+    if calendar:
+        rest = _SPAN.sub("", _SCHOOL_YEAR.sub("", text))
+        found += [(m[0], _half(int(m[1]), rest[m.end():])) for m in _CALENDAR_YEAR.finditer(rest)]
+    return found
+
+
+def _school_years(text: str) -> list[tuple[str, int, int | None]]:
+    """(as written, first year, 1 or 2 for its first or second 学期 or None) of each school year
+    `text` names (folded). Two-digit years (16-17) count only with a word after them (学年 …)."""
     found = []
     for m in _SCHOOL_YEAR.finditer(text):
-        a, b = (int(g) if len(g) == 4 else 2000 + int(g) for g in (m[1], m[2]))
+        bare = not m[0].rstrip().endswith(("学年", "学年度", "年度", "学期"))
+        if bare and (len(m[1]) < 4 or len(m[3]) < 4):
+            continue
+        a, b = (int(g) if len(g) == 4 else 2000 + int(g) for g in (m[1], m[3]))
         if b == a + 1:
-            found.append((m[0], {a}))
-    if calendar:
-        rest = _SCHOOL_YEAR.sub("", text)
-        found += [(m[0], _half(int(m[1]), rest[m.end():])) for m in _CALENDAR_YEAR.finditer(rest)]
+            found.append((m[0].strip(), a, _SEMESTER.get(m[5] or m[6] or "")))
     return found
 
 
@@ -104,7 +120,25 @@ def other_years(file: str, titles: list[Title], year: str) -> list[tuple[Problem
 
 
 _TERM_MONTHS = re.compile(r"(20\d{2})\s*年\s*(\d{1,2})\s*[-—–~～至到]\s*(\d{1,2})\s*月")
-_HALF = re.compile(r"\s*(上半年|下半年|(\d{1,2})\s*月)")
+# what may follow 2009年: 上半年, 下半年, 春季, 秋, 7月, 7—12月
+_HALF = re.compile(r"\s*(上半年|下半年|春季?|秋季?|(\d{1,2})\s*(?:[-—–~～至到]\s*(\d{1,2}))?\s*月)")
+_HALVES = {"上半年": range(1, 7), "春": range(1, 7), "春季": range(1, 7),
+           "下半年": range(7, 13), "秋": range(7, 13), "秋季": range(7, 13)}
+
+
+def _calendar_months(text: str) -> list[tuple[str, int, range | None]]:
+    """(as written, year, the months it names or None for the whole year) of each calendar
+    year `text` (folded) names: 2009年7—12月 → (2009, 7 … 12)."""
+    found = []
+    for m in _CALENDAR_YEAR.finditer(text):
+        half = _HALF.match(text, m.end())
+        if half is None:
+            found.append((m[0], int(m[1]), None))
+        elif half[2]:
+            found.append((m[0] + half[1], int(m[1]), range(int(half[2]), int(half[3] or half[2]) + 1)))
+        else:
+            found.append((m[0] + half[1], int(m[1]), _HALVES[half[1]]))
+    return found
 
 
 def term_months(term_name: str) -> tuple[int, range] | None:
@@ -115,7 +149,8 @@ def term_months(term_name: str) -> tuple[int, range] | None:
 
 def other_months(file: str, titles: list[Title], term_name: str) -> list[Problem]:
     """For a term of courses named by its months (2009年1—6月): each file name or first title
-    row that names another year, or another half of it (2008年…, 2009年下半年…, 2009年9月…)."""
+    row that names another year, or another half of it (2008年…, 2009年下半年…, 2009年7—12月…,
+    2009-2010学年第一学期…: the autumn of 2009; 2008-2009学年第二学期 is the spring of 2009)."""
     span = term_months(term_name)
     if span is None:
         return []
@@ -125,13 +160,12 @@ def other_months(file: str, titles: list[Title], term_name: str) -> list[Problem
         if not t.first:
             continue
         text = _DOCUMENT.sub("", unicodedata.normalize("NFKC", t.text))
-        for m in _CALENDAR_YEAR.finditer(text):
-            half = _HALF.match(text, m.end())
-            named = range(1, 7) if half and half[1] == "上半年" else range(7, 13) if half and half[1] == "下半年" \
-                else range(int(half[2]), int(half[2]) + 1) if half and half[2] else None
-            if int(m[1]) != year or (named is not None and not set(named) & set(months)):
+        said = [(shown, [(y, ms)]) for shown, y, ms in _calendar_months(_SPAN.sub("", _SCHOOL_YEAR.sub("", text)))]
+        said += [(shown, [(a, range(9, 13))] if sem == 1 else [(a + 1, range(1, 8))] if sem == 2
+                  else [(a, range(9, 13)), (a + 1, range(1, 8))]) for shown, a, sem in _school_years(text)]
+        for shown, spans in said:
+            if not any(y == year and (ms is None or set(ms) & set(months)) for y, ms in spans):
                 where = "文件名" if t.row is None else "标题"
-                shown = m[0] + (half[1] if half else "")
                 found.append(Problem(file, t.sheet, t.row or None, "", t.text, "E-TERM-YEAR",
                                      f"{where}写的是「{shown}」，不是 {term_name}"))
                 break
