@@ -107,7 +107,9 @@ def test_a_section_heading_in_the_id_or_number_column_is_skipped_as_one(tmp_path
         [None, None, "2.补报", None, None, None],
         [None, None, "附：补报名单", None, None, None],
         [2, ID[1], "李二", 80, 5, 70],
+        [None, None, "三、其他", None, None, "（含借调）"],  # round 6: a remark in the last column
+        [None, None, "四、其他", None, None, "借调人员"],  # a text that is no remark: a row to look at
     ]})
     res = _extract(path)
-    assert [(s.row, s.message) for s in res.skipped] == [(r, "分节标题行") for r in (3, 4, 5, 6)]
-    assert not res.rejects and res.rows.cols["row"] == [2, 7]
+    assert [(s.row, s.message) for s in res.skipped] == [(r, "分节标题行") for r in (3, 4, 5, 6, 8)]
+    assert {p.row for p in res.rejects} == {9} and res.rows.cols["row"] == [2, 7]

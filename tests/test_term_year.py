@@ -139,6 +139,7 @@ def test_a_file_byte_for_byte_another_terms_is_warned_about(tmp_path: Path) -> N
     (w,) = rep.slips
     assert (w.file, w.code) == ("张店区实验中学.xlsx", "W-OTHER-TERM")
     assert w.message == "「张店区实验中学.xlsx」与 2017-18-s1 学期已导入的「张店区实验中学.xlsx」内容完全相同"
+    assert "--term 2016-17-s1 撤回" in w.hint
     assert not any("内容完全相同" in n for f in rep.files for n in f.notes)  # said once, as a warning
 
 

@@ -207,7 +207,10 @@ def test_withdrawing_a_renamed_correction_gives_back_the_rows_it_replaced(tmp_pa
     ws = tmp_path / "ws"
     ingest([old], rules=[TEXT_H1], workspace=ws)
     fix = write_xlsx(tmp_path / "甲校（更正）.xlsx", {"教学技能": [head, ["教师0", ids[0], 80, 5, 70]]})
-    assert ingest([fix], rules=[TEXT_H1], workspace=ws).replaced == 3
+    rep = ingest([fix], rules=[TEXT_H1], workspace=ws)
+    # held-out round 6: it showed 新导入 and named no file; now 替换, naming the file replaced
+    assert rep.replaced == 3 and [f.status for f in rep.files] == ["替换"]
+    assert rep.files[0].notes == ["替换了台账中「甲校.xlsx」里同一单位同一课程的记录"]
 
     def rows() -> int:
         con = sqlite3.connect(ws / "ledger.sqlite")
@@ -222,3 +225,23 @@ def test_withdrawing_a_renamed_correction_gives_back_the_rows_it_replaced(tmp_pa
     back = ingest([old], rules=[TEXT_H1], workspace=ws)
     assert [f.status for f in back.files] == ["再次核对"] and rows() == 3
     assert [f.status for f in ingest([old], rules=[TEXT_H1], workspace=ws).files] == ["未改动"]
+
+
+def test_r9_a_renamed_correction_takes_the_old_files_rejected_rows_of_that_course_with_it(tmp_path: Path) -> None:
+    """Held-out round 6: 陈玉兰's 验印 reason still cited the replaced file's rejected row. 教师1's
+    教学技能 score 「abc」 was rejected in 甲校.xlsx; 甲校（更正）.xlsx writes 70: her stamp reason
+    and rejects.xlsx no longer name the old row."""
+    from conftest import TEXT_H1
+
+    head = ["姓名", "身份证号", "考试成绩", "博文篇数", "博文成绩"]
+    ids = [check_id(f"220282198001{i:05d}") for i in range(2)]
+    ws = tmp_path / "ws"
+    old = write_xlsx(tmp_path / "甲校.xlsx", {"教学技能": [head, ["教师0", ids[0], 70, 5, 70], ["教师1", ids[1], "abc", 5, 70]]})
+    assert [p.row for p in ingest([old], rules=[TEXT_H1], workspace=ws).rejects] == [3]
+    fix = write_xlsx(tmp_path / "甲校（更正）.xlsx", {"教学技能": [head, ["教师0", ids[0], 70, 5, 70], ["教师1", ids[1], 70, 5, 70]]})
+    assert not ingest([fix], rules=[TEXT_H1], workspace=ws).rejects
+    con = sqlite3.connect(ws / "ledger.sqlite")
+    reasons = dict(con.execute("SELECT id_number, reasons FROM stamps").fetchall())
+    assert con.execute("SELECT COUNT(*) FROM rejects").fetchone() == (0,)
+    con.close()
+    assert "甲校.xlsx" not in reasons[ids[1]]

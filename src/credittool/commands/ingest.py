@@ -226,7 +226,7 @@ def _commit_and_write(workspace: Path, term: TermRules, fresh: list[tuple[FileRe
         try:
             elsewhere = in_other_terms(con, term.term_id, [sha for _, sha in fresh])
             committed = commit_run(con, term, fresh, res)
-            committed.notes += [_copied(fr.name, *elsewhere[sha]) for fr, sha in fresh if sha in elsewhere]
+            committed.notes += [_copied(fr.name, *elsewhere[sha], term.term_id) for fr, sha in fresh if sha in elsewhere]
             said = {(w.file, w.sheet, w.row) for w in res.warnings}  # a slip the run itself showed is said once
             committed.notes = [n for n in committed.notes if (n.file, n.sheet, n.row) not in said]
             summaries.update(committed.files)
@@ -253,9 +253,9 @@ def _commit_and_write(workspace: Path, term: TermRules, fresh: list[tuple[FileRe
 OTHER_TERM = "W-OTHER-TERM"
 
 
-def _copied(name: str, term: str, there: str) -> Problem:
+def _copied(name: str, term: str, there: str, this_term: str) -> Problem:
     return Problem(name, "", None, "", "", OTHER_TERM, f"「{name}」与 {term} 学期已导入的「{there}」内容完全相同",
-                   f"若放错了学期的文件夹，用 credittool withdraw {name} --rules … --term <本学期> 撤回", Severity.WARNING)
+                   f"若放错了学期的文件夹，用 credittool withdraw {name} --rules … --term {this_term} 撤回", Severity.WARNING)
 
 
 def _ledger_before(workspace: Path, term: TermRules) -> tuple[frozenset[str], dict[str, tuple[str, str]], bool]:

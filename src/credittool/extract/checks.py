@@ -24,7 +24,7 @@ from credittool.extract.cells import BLANK, Cell, shown
 from credittool.extract.columns import SheetCells
 from credittool.extract.sheets import another_training
 from credittool.fields import MEASURE_FIELDS
-from credittool.textnorm import match_key
+from credittool.textnorm import REMARK, match_key
 
 Mask = np.ndarray  # bool, one per row below the header
 # The masks read `cell.problem is None` where `cell.ok` means the same: once per cell of a
@@ -154,10 +154,14 @@ _SECTION = re.compile(r"\s*([一二三四五六七八九十]+\s*[、.．]|[（(]
                       r"|\d{1,2}\s*[、.．]\s*[\u4e00-\u9fff]|附\s*[：:]|第[一二三四五六七八九十\d]{1,3}(部分|批|类|组))")
 
 
+_REMARK_ONLY = re.compile(rf"\s*{REMARK}\s*")
+
+
 def section_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
     """A section heading between two tables of one sheet (二、补报), wherever it is written
-    (the 序号, 姓名 or 身份证号 column, merged or not): the row's one text, and no name or no
-    ID; neither a teacher's row nor a reject. Only rows short of a name or an ID are looked at."""
+    (the 序号, 姓名 or 身份证号 column, merged or not): the row's first text, the others only
+    remarks in brackets, and no name or no ID; neither a teacher's row nor a reject. Only rows
+    short of a name or an ID are looked at."""
     short = np.zeros(len(sc), bool)
     for f in ("name", "id"):  # a sheet without the column has no row to look at for it
         if f in sc.layout.columns:
@@ -165,7 +169,8 @@ def section_rows(sc: SheetCells, live: Mask) -> tuple[Mask, list[Problem]]:
     hit = live & short
     for i in _rows(hit):
         texts = [c for c in sc.rows[i] if not (c is None or (isinstance(c, str) and not c.strip()))]
-        hit[i] = len(texts) == 1 and isinstance(texts[0], str) and _SECTION.match(texts[0]) is not None
+        hit[i] = bool(texts) and all(isinstance(c, str) for c in texts) and _SECTION.match(texts[0]) is not None \
+            and all(_REMARK_ONLY.fullmatch(c) for c in texts[1:])  # 三、其他 with （含借调） in 备注
     return _skips(sc, hit, "分节标题行")
 
 

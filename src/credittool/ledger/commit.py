@@ -92,7 +92,7 @@ def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileR
             # a school's file renamed replaces its unit's rows; a programme's rosters may be
             # split (by 学段, by month) over many files of one unit, so there only a file of
             # the same name replaces (filerecords.py)
-            out.replaced += _replace_renamed(con, term_id, entries, entry_fid, rec, now)
+            out.replaced += _replace_renamed(con, term_id, entries, entry_fid, rec, now, out.notes)
         if term.programmes is not None and _has_staff(con, term_id):
             out.replaced += _replace_workbooks(con, term_id, res.entries.table, res.staff, sheet_fid, rec, now, out.notes)
         if prior_entries or (term.programmes is not None and _has_staff(con, term_id)):
@@ -175,35 +175,51 @@ def _insert_entries(con: sqlite3.Connection, term_id: str, entries: Entries, ent
 
 
 def _replace_renamed(con: sqlite3.Connection, term_id: str, entries: Entries, entry_fid: np.ndarray,
-                     rec: Recorded, now: str) -> int:
-    """`_replace_units` for the entries of the run's files that retired no file of their name."""
-    renamed = np.array([fid for name, fid in rec.fids.items() if not rec.retired[name] and name not in rec.reread],
-                       dtype=np.int64)
-    mine = np.isin(entry_fid, renamed)
-    return _replace_units(con, term_id, entries.take(mine), entry_fid[mine], now)
+                     rec: Recorded, now: str, notes: list[Problem]) -> int:
+    """`_replace_units` for the entries of the run's files that retired no file of their name;
+    each such file that replaced rows shows 替换, with a note naming the files it replaced."""
+    names = {fid: name for name, fid in rec.fids.items() if not rec.retired[name] and name not in rec.reread}
+    mine = np.isin(entry_fid, np.array(list(names), dtype=np.int64))
+    replaced, olds = _replace_units(con, term_id, entries.take(mine), entry_fid[mine], now)
+    for fid, old in sorted(olds.items()):
+        rec.retired[names[fid]] += sorted(old)
+        listed = "、".join(f"「{n}」" for (n,) in con.execute(
+            f"SELECT name FROM files WHERE file_id IN ({','.join('?' * len(old))}) ORDER BY name", sorted(old)))
+        notes.append(note(names[fid], f"替换了台账中{listed}里同一单位同一课程的记录"))
+    return replaced
 
 
-def _replace_units(con: sqlite3.Connection, term_id: str, entries: Entries, entry_fid: np.ndarray, now: str) -> int:
+def _replace_units(con: sqlite3.Connection, term_id: str, entries: Entries, entry_fid: np.ndarray,
+                   now: str) -> tuple[int, dict[int, set[int]]]:
     """A file under a new name for the same unit and course replaces the entries an earlier
-    run left (the school renamed its corrected file). `entries` are those of such files only:
-    a file that replaced its namesake replaced just that file, and two files of one run for
-    one unit (two campuses) are both kept."""
+    run left (the school renamed its corrected file), and the rows of them it had rejected
+    (they are no one's problem now). `entries` are those of such files only: a file that
+    replaced its namesake replaced just that file, and two files of one run for one unit (two
+    campuses) are both kept. The rows replaced, and for each new file the files it replaced."""
     if not len(entries):
-        return 0
+        return 0, {}
     new = pd.DataFrame({"unit": entries.column("unit"), "course": entries.column("course_id"), "fid": entry_fid})
     first_fid = new.drop_duplicates(["unit", "course"]).set_index(["unit", "course"])["fid"].to_dict()
-    replaced = 0
+    replaced, olds = 0, defaultdict(set)
     for unit, cid, old_id, k in con.execute(
-            "SELECT unit, course_id, file_id, COUNT(*) FROM entries WHERE term=? GROUP BY unit, course_id, file_id"
-            " ORDER BY unit, course_id, file_id", (term_id,)).fetchall():
+            """SELECT unit, course_id, file_id, SUM(n) FROM (
+                   SELECT unit, course_id, file_id, COUNT(*) AS n FROM entries WHERE term = ?1 GROUP BY 1, 2, 3
+                   UNION ALL SELECT r.unit, r.course_id, r.file_id, 0 FROM rejected_rows r JOIN files f USING (file_id)
+                             WHERE f.term = ?1 AND f.active = 1 GROUP BY 1, 2, 3)
+               GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""", (term_id,)).fetchall():
         fid = first_fid.get((unit, cid))
-        if fid is None:
+        if fid is None or old_id == fid:
             continue
         con.execute("DELETE FROM entries WHERE term=? AND unit=? AND course_id=? AND file_id=?",
                     (term_id, unit, cid, old_id))
+        con.execute("""DELETE FROM rejects WHERE file_id = ?1 AND (sheet, row) IN
+                       (SELECT sheet, row FROM rejected_rows WHERE file_id = ?1 AND unit = ?2 AND course_id = ?3)""",
+                    (old_id, unit, cid))
+        con.execute("DELETE FROM rejected_rows WHERE file_id = ? AND unit = ? AND course_id = ?", (old_id, unit, cid))
         con.execute("INSERT INTO replacements VALUES (?,?,?,?,?,?,?)", (term_id, unit, cid, old_id, int(fid), k, now))
         replaced += k
-    return replaced
+        olds[int(fid)].add(old_id)
+    return replaced, olds
 
 
 def _replace_workbooks(con: sqlite3.Connection, term_id: str, t: Table, staff: np.ndarray, sheet_fid: np.ndarray,

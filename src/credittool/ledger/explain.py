@@ -21,7 +21,7 @@ from credittool.ledger import verdicts
 from credittool.ledger.record import Card, Teacher, card
 from credittool.ledger.verdicts import exact
 from credittool.rules.programmes import CategoryMinimum, ProgrammeSet
-from credittool.rules.schema import dec
+from credittool.rules.schema import STATUS_WORDS, dec
 from credittool.score.scoring import REASON_SEPARATOR
 from credittool.score.standards import Verdict, judge, show
 
@@ -124,7 +124,9 @@ class _Row:
                 continue
             header, col = self.columns.get(f, (label(f) if f in FIELDS else f, -1))
             cell = f" {column_letter(col)}列「{header}」" if col >= 0 else f"「{header}」列{NOT_KEPT}"
-            out.append(Input(label(f) if f in FIELDS else f, self.values[f], self.place + cell))
+            v = self.values[f]  # a status word is kept as !absent …: shown as the clerk wrote it, 缺考 …
+            shown = STATUS_WORDS.get(v[1:], v) if v.startswith("!") else v
+            out.append(Input(label(f) if f in FIELDS else f, shown, self.place + cell))
         return tuple(out)
 
 
@@ -159,9 +161,9 @@ def _programme_step(r: _Row, ps: ProgrammeSet, lines: dict[str, str]) -> Step:
         why = f"考核结果「{result}」" if result is not None else (r.reason or "不合格")
         return Step(title, r.input_list(["hours", "credits", "result"]), _line(lines, f"programme:{r.course_id}"),
                     f"{why} → 不计学时", "不计")
-    how = "出勤即合格（attendance_based）" if result is None else f"考核结果「{result}」"
+    how = "出勤即合格（出勤类项目）" if result is None else f"考核结果「{result}」"
     fixed = p is not None and p.fixed_hours is not None
-    amount = f"按项目定额 {show(r.hours)} 学时（fixed_hours）" if fixed else f"计名册所写 {show(r.hours)} 学时"
+    amount = f"按项目定额 {show(r.hours)} 学时" if fixed else f"计名册所写 {show(r.hours)} 学时"
     if p is not None and not fixed:
         amount += f"（每行至多 {show(p.exact_max_hours)}）"
     return Step(title, r.input_list(["hours", "credits", "result"]), _line(lines, f"programme:{r.course_id}"),

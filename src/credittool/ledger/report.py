@@ -17,11 +17,12 @@ from typing import Any
 from credittool.ledger import draws
 from credittool.ledger.terms import TRACK_ORDER
 from credittool.errors import CredittoolError
+from credittool.rules.schema import STATUS_WORDS
 from credittool.score.ranking import exact_mean, half_up, rank_desc, ratio
 
-ABSENT = "缺考"
+ABSENT = STATUS_WORDS["absent"]
 # spot-test statuses that are not a result yet: the teacher is left out of the rankings
-PENDING_STATUS = {"exempt": "免考", "resit": "补考", "deferred": "缓考"}
+PENDING_STATUS = {k: w for k, w in STATUS_WORDS.items() if k != "absent"}
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ Number = StrictInt | StrictFloat
 Text = Annotated[str, Field(min_length=1)]
 FieldName = Literal[tuple(FIELDS)]  # type: ignore[valid-type]
 StatusKind = Literal["absent", "exempt", "resit", "deferred"]
+STATUS_WORDS = {"absent": "缺考", "exempt": "免考", "resit": "补考", "deferred": "缓考"}  # as the clerk reads them
 
 
 def dec(value: float | int) -> Decimal:
