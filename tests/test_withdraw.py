@@ -245,3 +245,23 @@ def test_r9_a_renamed_correction_takes_the_old_files_rejected_rows_of_that_cours
     assert con.execute("SELECT COUNT(*) FROM rejects").fetchone() == (0,)
     con.close()
     assert "甲校.xlsx" not in reasons[ids[1]]
+
+
+def test_a_replaced_files_name_is_not_taken_for_a_live_file_of_that_base_name(tmp_path: Path) -> None:
+    """Held-out round 6: with 实验中学.xlsx (replaced) at the top and 更正/实验中学.xlsx in force,
+    withdraw 实验中学.xlsx took the live 更正/实验中学.xlsx, unsaid. The very name is a replaced
+    file: said so, and the live one is withdrawn by its own name."""
+    def school(path: Path, hours: int) -> Path:
+        return write_xlsx(path, {"教师名册": [["姓名", "身份证号", "人事关系所在单位"], ["张三", A, "实验中学"], ["李四", B, "实验中学"]],
+                                 "校本培训": [["姓名", "身份证号", "学时"], ["张三", A, hours], ["李四", B, 24]]})
+
+    (tmp_path / "in" / "更正").mkdir(parents=True)
+    ws = tmp_path / "ws"
+    ingest([school(tmp_path / "in" / "实验中学.xlsx", 20)], rules=[RULES], workspace=ws, term=TERM)
+    school(tmp_path / "in" / "更正" / "实验中学.xlsx", 24)
+    rep = ingest([tmp_path / "in"], rules=[RULES], workspace=ws, term=TERM)
+    assert {f.name: f.status for f in rep.files} == {"实验中学.xlsx": "未改动", "更正/实验中学.xlsx": "替换"}
+    with pytest.raises(UsageError) as exc:
+        withdraw("实验中学.xlsx", rules=[RULES], workspace=ws, term=TERM)
+    assert "已被替换" in exc.value.message
+    assert withdraw("更正/实验中学.xlsx", rules=[RULES], workspace=ws, term=TERM).withdrawn.name == "更正/实验中学.xlsx"

@@ -75,6 +75,9 @@ def _active_file(con: sqlite3.Connection, term_id: str, name: str) -> tuple[int,
     files = con.execute("SELECT file_id, name, sha256 FROM files WHERE term = ? AND active = 1 ORDER BY name",
                         (term_id,)).fetchall()
     hits = _by_name([(f, n) for f, n, _ in files], name)
+    exact = con.execute("SELECT 1 FROM files WHERE term = ? AND name = ? AND active = 0", (term_id, name)).fetchone()
+    if hits and hits[0][1] != name and exact is not None:
+        hits = []  # the very name is a file withdrawn or replaced: said below, not another file taken for it
     if len(hits) == 1:
         fid = hits[0][0]
         return next(f for f in files if f[0] == fid)
@@ -85,8 +88,8 @@ def _active_file(con: sqlite3.Connection, term_id: str, name: str) -> tuple[int,
                                 (term_id,)).fetchall(), name)
     if gone:
         raise UsageError(f"「{gone[0][1]}」已从 {term_id} 学期撤回", f"要取消撤回：credittool withdraw {gone[0][1]} --term {term_id} --undo")
-    retired = _by_name(con.execute("SELECT file_id, name FROM files WHERE term = ? AND active = 0 AND error IS NULL",
-                                   (term_id,)).fetchall(), name)
+    retired = _by_name(con.execute("SELECT file_id, name FROM files WHERE term = ? AND active = 0 AND error IS NULL"
+                                   " ORDER BY name = ? DESC", (term_id, name)).fetchall(), name)
     if retired:
         raise UsageError(f"「{retired[0][1]}」已被替换（同名的新文件，或同一单位教师名册的新文件），它的记录已不在本学期的台账中",
                          "要撤回的是替换它的文件吗？导入结果与 rejects.xlsx 列出本学期现有的文件；"
