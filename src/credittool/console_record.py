@@ -116,6 +116,8 @@ def adjust_summary(result) -> None:  # noqa: ANN001 - commands.closeyear.AdjustR
                   f"{'+' if a.hours > 0 else ''}{show(a.hours)} 学时{target}，原因：{escape(a.reason)}。"
                   "该学年的达标结论已重算。", highlight=False, soft_wrap=True)
     certificates_followed(result.certificates)
+    if result.registers:
+        console.print("已重写：" + "、".join(str(p) for p in result.registers), highlight=False)
     rewritten(result.republished)
     stale_reports(result.stale)
 

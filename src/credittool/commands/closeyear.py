@@ -28,8 +28,9 @@ class CloseResult:
 class AdjustResult:
     adjustment: closing.Adjustment
     certificates: Synced  # the year's issued certificates kept in step
-    republished: list[Path] = field(default_factory=list)
+    republished: list[Path] = field(default_factory=list)  # certificates.xlsx and the verification page
     stale: list[Path] = field(default_factory=list)  # the year's report.xlsx written before the adjustment
+    registers: list[Path] = field(default_factory=list)  # the year's register.xlsx, rewritten
 
 
 def close(*, workspace: Path, year: str, reason: str = "") -> CloseResult:
@@ -53,7 +54,7 @@ def adjust(*, workspace: Path, who: str, year: str, category: str, hours: str, r
         con.close()
     synced = a.certificates or Synced()
     registers, stale = _registers(workspace, year)
-    return AdjustResult(a, synced, republish(workspace, synced) + registers, stale)
+    return AdjustResult(a, synced, republish(workspace, synced), stale, registers)
 
 
 def _registers(workspace: Path, year: str) -> tuple[list[Path], list[Path]]:
