@@ -60,15 +60,23 @@ def sheet_titles(sheet: Sheet, header_index: int) -> list[Title]:
     return out
 
 
+def _fold(text: str) -> str:
+    """`text` as the year patterns read it: full-width folded, a cited document's year taken
+    out, 二〇一七 written 2017."""
+    text = _DOCUMENT.sub("", unicodedata.normalize("NFKC", text))
+    return _CHINESE_YEAR.sub(lambda m: m[0].translate(_CHINESE_DIGITS), text)
+
+
 def _mentions(text: str, calendar: bool) -> list[tuple[str, set[int]]]:
     """The years `text` names, each with the school years it can be of, by their first year:
-    2017-2018学年 → {2017}; 2017年 → {2016, 2017} (the spring or the autumn of 2017)."""
-    text = _DOCUMENT.sub("", unicodedata.normalize("NFKC", text))
-    text = _CHINESE_YEAR.sub(lambda m: m[0].translate(_CHINESE_DIGITS), text)
+    2017-2018学年 → {2017}; 2017年 → {2016, 2017} (the spring or the autumn of 2017); 2017年秋季
+    or 2017年9月 → {2017} (it begins 2017-18); 2017年春 or 2017年3月 → {2016} (it ends 2016-17)."""
+    text = _fold(text)
     found = [(shown, {a}) for shown, a, _ in _school_years(text)]
     if calendar:
-        rest = _SPAN.sub("", _SCHOOL_YEAR.sub("", text))
-        found += [(m[0], _half(int(m[1]), rest[m.end():])) for m in _CALENDAR_YEAR.finditer(rest)]
+        for shown, _, y, months in _calendar_months(_SPAN.sub("", _SCHOOL_YEAR.sub("", text))):
+            spring, autumn = months is not None and max(months) <= 7, months is not None and min(months) >= 7
+            found.append((shown, {y - 1} if spring else {y} if autumn else {y - 1, y}))
     return found
 
 
@@ -84,20 +92,6 @@ def _school_years(text: str) -> list[tuple[str, int, int | None]]:
         if b == a + 1:
             found.append((m[0].strip(), a, _SEMESTER.get(m[5] or m[6] or "")))
     return found
-
-
-_AUTUMN = re.compile(r"\s*(秋|下半年|(9|10|11|12|九|十|十一|十二)\s*月)")
-_SPRING = re.compile(r"\s*(春|上半年|([1-7]|一|二|三|四|五|六|七)\s*月)")
-
-
-def _half(y: int, after: str) -> set[int]:
-    """The school years calendar year `y` may be of, by what follows it: 2017年秋季 and
-    2017年9月 begin 2017-18, 2017年春 and 2017年3月 end 2016-17, 2017年 alone either."""
-    if _AUTUMN.match(after):
-        return {y}
-    if _SPRING.match(after):
-        return {y - 1}
-    return {y - 1, y}
 
 
 def other_years(file: str, titles: list[Title], year: str) -> list[tuple[Problem, set[int]]]:
@@ -120,24 +114,31 @@ def other_years(file: str, titles: list[Title], year: str) -> list[tuple[Problem
 
 
 _TERM_MONTHS = re.compile(r"(20\d{2})\s*年\s*(\d{1,2})\s*[-—–~～至到]\s*(\d{1,2})\s*月")
-# what may follow 2009年: 上半年, 下半年, 春季, 秋, 7月, 7—12月
-_HALF = re.compile(r"\s*(上半年|下半年|春季?|秋季?|(\d{1,2})\s*(?:[-—–~～至到]\s*(\d{1,2}))?\s*月)")
+# what may follow 2009年: 上半年, 下半年, 春季, 秋, 7月, 九月, 7—12月
+_MONTH_WORD = r"\d{1,2}|十[一二]?|[一二三四五六七八九]"
+_HALF = re.compile(rf"\s*(上半年|下半年|春季?|秋季?|({_MONTH_WORD})\s*(?:[-—–~～至到]\s*({_MONTH_WORD}))?\s*月)")
 _HALVES = {"上半年": range(1, 7), "春": range(1, 7), "春季": range(1, 7),
            "下半年": range(7, 13), "秋": range(7, 13), "秋季": range(7, 13)}
+_CHINESE_MONTHS = {w: i for i, w in enumerate("一二三四五六七八九十", 1)} | {"十一": 11, "十二": 12}
 
 
-def _calendar_months(text: str) -> list[tuple[str, int, range | None]]:
-    """(as written, year, the months it names or None for the whole year) of each calendar
-    year `text` (folded) names: 2009年7—12月 → (2009, 7 … 12)."""
+def _month(word: str) -> int:
+    return int(word) if word.isdigit() else _CHINESE_MONTHS[word]
+
+
+def _calendar_months(text: str) -> list[tuple[str, str, int, range | None]]:
+    """(the year as written, it with what follows it, the year, the months it names or None
+    for the whole year) of each calendar year `text` (folded) names: 2009年7—12月 → (2009年,
+    2009年7—12月, 2009, 7 … 12)."""
     found = []
     for m in _CALENDAR_YEAR.finditer(text):
         half = _HALF.match(text, m.end())
         if half is None:
-            found.append((m[0], int(m[1]), None))
+            found.append((m[0], m[0], int(m[1]), None))
         elif half[2]:
-            found.append((m[0] + half[1], int(m[1]), range(int(half[2]), int(half[3] or half[2]) + 1)))
+            found.append((m[0], m[0] + half[1], int(m[1]), range(_month(half[2]), _month(half[3] or half[2]) + 1)))
         else:
-            found.append((m[0] + half[1], int(m[1]), _HALVES[half[1]]))
+            found.append((m[0], m[0] + half[1], int(m[1]), _HALVES[half[1]]))
     return found
 
 
@@ -159,8 +160,8 @@ def other_months(file: str, titles: list[Title], term_name: str) -> list[Problem
     for t in titles:
         if not t.first:
             continue
-        text = _DOCUMENT.sub("", unicodedata.normalize("NFKC", t.text))
-        said = [(shown, [(y, ms)]) for shown, y, ms in _calendar_months(_SPAN.sub("", _SCHOOL_YEAR.sub("", text)))]
+        text = _fold(t.text)
+        said = [(shown, [(y, ms)]) for _, shown, y, ms in _calendar_months(_SPAN.sub("", _SCHOOL_YEAR.sub("", text)))]
         said += [(shown, [(a, range(9, 13))] if sem == 1 else [(a + 1, range(1, 8))] if sem == 2
                   else [(a, range(9, 13)), (a + 1, range(1, 8))]) for shown, a, sem in _school_years(text)]
         for shown, spans in said:
