@@ -194,6 +194,23 @@ def test_a_report_written_before_a_change_to_its_term_is_said_to_be_out_of_date(
     assert "report.xlsx 是在这次改动之前写的，已过时：运行 credittool report --term 2018-19-s1 重写" in r.output.replace("\n", "")
 
 
+def test_a_file_that_still_cannot_be_read_does_not_make_the_report_out_of_date(ws: Path, tmp_path: Path) -> None:
+    """Held-out round 7: an empty 空白.xlsx in the folder is read again each run (无法读取);
+    sent again unchanged it changed nothing, yet the run said report.xlsx was out of date."""
+    from credittool.commands.report import make_report
+
+    (tmp_path / "wrong" / "空白.xlsx").write_bytes(b"")
+    first = ingest(sent(tmp_path) + [tmp_path / "wrong" / "空白.xlsx"], rules=[RULES], workspace=ws, term=TERM)
+    assert [f.status for f in first.files if f.name == "空白.xlsx"] == ["无法读取"]
+    make_report(workspace=ws, term=TERM)
+    again = ingest(sent(tmp_path) + [tmp_path / "wrong" / "空白.xlsx"], rules=[RULES], workspace=ws, term=TERM)
+    assert [f.status for f in again.files if f.name == "空白.xlsx"] == ["无法读取"]
+    assert again.stale == []
+    (tmp_path / "wrong" / "空白.xlsx").write_bytes(b"PK\x03\x04 broken")  # other bytes: a new file, read
+    assert ingest(sent(tmp_path) + [tmp_path / "wrong" / "空白.xlsx"], rules=[RULES], workspace=ws,
+                  term=TERM).stale == [ws / "out" / TERM / "report.xlsx"]
+
+
 def test_withdrawing_a_renamed_correction_gives_back_the_rows_it_replaced(tmp_path: Path) -> None:
     """Held-out round 5: in a term of courses, 甲校（更正）.xlsx replaced 甲校.xlsx's rows of
     教学技能 (same school, same course); withdrawn, it left 甲校 with none, and 甲校.xlsx sent

@@ -115,7 +115,7 @@ def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileR
         verdicts.refresh_verdicts(con, term_id)  # a programme term: the year's verdicts
         out.notes += slips.staff_slips(con, term_id, rec.fids.values())  # a roster ID a slip from a listed one
         out.certificates = certificates.sync_issued(con, term_id, now)  # once issued, they follow the stamps or verdicts
-        if rec.fids:  # a file recorded: the workbooks and the report are behind
+        if rec.changed:  # a file recorded (not one still unreadable): the workbooks and the report are behind
             bump_generation(con, term_id)
     if not prior_entries and len(entries) == len(res.entries) and len(rec.fids) == len(fresh):
         out.whole = frozenset(rec.fids.values())

@@ -89,7 +89,13 @@ class Recorded:
     # files the ledger had, active, and read again: some of their rows clashed with the ledger
     # (db.LEDGER_CLASH), and they are checked again until those rows are fixed
     reread: set[str] = field(default_factory=set)
+    # files sent again that still cannot be read, for the same reason: the term is as it was
+    unreadable_again: set[str] = field(default_factory=set)
 
+    @property
+    def changed(self) -> bool:
+        """Whether the run changed the term: a file recorded other than one still unreadable."""
+        return any(name not in self.unreadable_again for name in self.fids)
 
 
 def record_files(con: sqlite3.Connection, term_id: str, fresh: Sequence[tuple[FileResult, str]], now: str) -> Recorded:
@@ -108,10 +114,12 @@ def record_files(con: sqlite3.Connection, term_id: str, fresh: Sequence[tuple[Fi
         if sha in readable:  # a concurrent run committed the same bytes while we were reading
             out.unchanged.append(fr.name)
             continue
-        fid, again = _file_id(con, term_id, fr, sha, now)
+        fid, again, same_error = _file_id(con, term_id, fr, sha, now)
         out.fids[fr.name] = fid
         if again:
             out.reread.add(fr.name)
+        if same_error:
+            out.unreadable_again.add(fr.name)
         out.retired[fr.name] = [] if fr.error is not None else [f for f in by_name.get(fr.name, []) if f != fid]
     for name, olds in out.retired.items():
         for old_id in olds:
@@ -119,19 +127,20 @@ def record_files(con: sqlite3.Connection, term_id: str, fresh: Sequence[tuple[Fi
     return out
 
 
-def _file_id(con: sqlite3.Connection, term_id: str, fr: FileResult, sha: str, now: str) -> tuple[int, bool]:
+def _file_id(con: sqlite3.Connection, term_id: str, fr: FileResult, sha: str, now: str) -> tuple[int, bool, bool]:
     """A new record, or the one these bytes already have (they could not be read last time,
     were retired by a later file and are sent again, or clashed with the ledger): its old
-    findings go. And whether the record was active and readable: read again, not new."""
+    findings go. And whether the record was active and readable (read again, not new), and
+    whether it was active and unreadable for the reason it still is."""
     code = fr.error.code if fr.error is not None else None
-    row = con.execute("SELECT file_id, active = 1 AND error IS NULL FROM files WHERE term=? AND sha256=?",
-                      (term_id, sha)).fetchone()
+    row = con.execute("SELECT file_id, active = 1 AND error IS NULL, active = 1 AND error IS ? FROM files"
+                      " WHERE term=? AND sha256=?", (code, term_id, sha)).fetchone()
     if row is None:
         return con.execute(
             "INSERT INTO files(term, sha256, name, path, ingested_at, rows_read, accepted, rejected, skipped, error)"
             " VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (term_id, sha, fr.name, str(fr.path), now, fr.rows_read, 0, 0, 0, code)).lastrowid, False
-    fid, again = row
+            (term_id, sha, fr.name, str(fr.path), now, fr.rows_read, 0, 0, 0, code)).lastrowid, False, False
+    fid, again, same = row
     for table in ("rejects", "skipped", "entries", "spot_scores", "staff", "research", "rejected_rows",
                   "unimported_sheets", "sheet_columns"):
         con.execute(f"DELETE FROM {table} WHERE file_id=?", (fid,))
@@ -140,7 +149,7 @@ def _file_id(con: sqlite3.Connection, term_id: str, fr: FileResult, sha: str, no
                 " (SELECT file_id FROM withdrawals WHERE undone_at IS NULL)", (fid,))
     con.execute("UPDATE files SET name=?, path=?, ingested_at=?, rows_read=?, accepted=0, rejected=0, skipped=0,"
                 " active=1, error=? WHERE file_id=?", (fr.name, str(fr.path), now, fr.rows_read, code, fid))
-    return fid, bool(again)
+    return fid, bool(again), bool(same) and code is not None
 
 
 def retire(con: sqlite3.Connection, term_id: str, old_id: int, new_id: int, now: str) -> int:
