@@ -614,6 +614,35 @@ def test_a_roster_sent_after_the_staff_list_is_held_to_its_names(tmp_path: Path)
     assert [f.status for f in again.files] == ["再次核对"] and [p.code for p in again.rejects] == ["E-ID-LEDGER"]
 
 
+def test_the_staff_list_names_the_teacher_whatever_order_the_files_come_in(tmp_path: Path) -> None:
+    """Held-out round 7: 班主任培训 (张叁, a misspelling) first, then 全员学科研修 (张三, so
+    rejected against the ledger's 张叁), then the school's 教师名册 (张三). The staff list's
+    name is the teacher's in a later run too: the ledger's 张叁 row becomes a rejected row of
+    its file (E-ID-LEDGER), and with the folder sent again 全员学科研修 is read again and
+    accepted. 张三 ends as when all came at once: 面对面培训 24/24, total 24/72 (R17)."""
+    school = write_xlsx(tmp_path / "实验中学.xlsx", {"教师名册": [STAFF, ["张三", A, "实验中学", "语文"]]})
+    subject = write_xlsx(tmp_path / "全员学科研修.xlsx", {"Sheet1": [["姓名", "身份证号", "单位", "学时"],
+                                                              ["张三", A, "实验中学", 24]]})
+    head = write_xlsx(tmp_path / "班主任培训.xlsx", {"Sheet1": [["姓名", "身份证号", "单位", "学时", "考核结果"],
+                                                           ["张叁", A, "实验中学", 20, "合格"]]})
+    run(tmp_path, head)
+    assert [(p.file, p.code) for p in run(tmp_path, subject).rejects] == [("全员学科研修.xlsx", "E-ID-LEDGER")]
+    rep = run(tmp_path, school)
+    assert entries(tmp_path) == {}  # 张叁's row is out; 张三's rejected row waits to be read again
+    assert rep.files[0].notes == ["教师名册（实验中学.xlsx「教师名册」第2行）写的姓名是「张三」：已登记的「班主任培训.xlsx」"
+                                  "「Sheet1」第2行写作「张叁」，改为未接受（见 rejects.xlsx）；因与它冲突而未接受的行，下次导入时再次核对"]
+    assert ledger(tmp_path, "SELECT f.name, r.row, r.code, r.col, r.value FROM rejects r JOIN files f USING (file_id)"
+                            " WHERE f.name = '班主任培训.xlsx'") == [("班主任培训.xlsx", 2, "E-ID-LEDGER", "姓名", "张叁")]
+    assert ledger(tmp_path, "SELECT accepted, rejected FROM files WHERE name = '班主任培训.xlsx'") == [(0, 1)]
+    again = run(tmp_path, head, subject, school)
+    assert [f.status for f in again.files] == ["再次核对", "再次核对", "未改动"]
+    assert [(p.file, p.code, p.value) for p in again.rejects] == [("班主任培训.xlsx", "E-ID-LEDGER", "张叁")]
+    assert sorted(entries(tmp_path)) == [(A, "subject-training")]
+    unit, by_cat, made_up, total, met, reasons = verdicts(tmp_path)[A]
+    assert (unit, by_cat, total, met) == ("实验中学", {"face-to-face": "24", "online": "0", "school-based": "0"}, "24", 0)
+    assert "另有 1 行未被接受（班主任培训.xlsx「Sheet1」第2行）" in reasons
+
+
 def test_cells_merged_down_count_for_each_row_they_cover(tmp_path: Path) -> None:
     """As the sheet reads on screen. 教师名册: 人事关系所在单位 merged over 张三, a blank row
     (which stays a blank row: skipped, not rejected) and 李四. A roster: 王五's 姓名

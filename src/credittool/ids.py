@@ -76,6 +76,14 @@ def mask_id(value: str) -> str:
 NEAR_ID = "W-ID-NEAR"  # one name in one unit under two IDs one slip apart (resolve/identity.py)
 
 
+def misnamed(file: str, sheet: str, row: int, column: str, name: str, listed: str, place: str, code: str) -> Problem:
+    """The problem of a row at `file`「sheet」`row` writing `name` in `column` for an ID the
+    staff list at `place` writes `listed`."""
+    return Problem(file, sheet, row, column, name, code,
+                   f"同一身份证号在教师名册（{place}）中的姓名是「{listed}」，此行写作「{name}」",
+                   f"是这位教师就把姓名改成「{listed}」，不是就改正身份证号；改正后重新导入该文件")
+
+
 def one_slip(a: str, b: str) -> bool:
     """Two digit strings of one length (two IDs' first 17 digits) that differ in one place,
     or by two neighbours swapped: most likely one number mistyped."""

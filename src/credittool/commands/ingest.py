@@ -20,6 +20,7 @@ from credittool.ids import NEAR_ID
 from credittool.ledger.certificates import Synced
 from credittool.ledger.closing import refuse_if_closed
 from credittool.ledger.db import LEDGER_NAME, connect, has_entries, known_files
+from credittool.ledger.listednames import listed_names
 from credittool.ledger.terms import meant
 from credittool.ledger.filerecords import FileSummary, in_other_terms, superseded, withdrawn as withdrawn_files
 from credittool.read.inputs import scan_inputs
@@ -187,7 +188,7 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
     files = inputs.files
     if not files:
         raise NothingToDo("没有找到可导入的表格文件", "支持 .xlsx .xls .ods .csv；检查路径")
-    known, passed_over, first_load = _ledger_before(workspace, term_rules)
+    known, passed_over, first_load, listed = _ledger_before(workspace, term_rules)
     summaries: dict[str, FileSummary] = {}
     labels = _display_names(files)
     clock.lap("prepare")
@@ -199,7 +200,7 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
         refuse_other_years(fresh, term_rules, book)
     from credittool.resolve.run import resolve  # imported while the files were read
 
-    res = resolve([fr for fr, _ in fresh], term_rules)
+    res = resolve([fr for fr, _ in fresh], term_rules, listed)
     clock.lap("resolve")
     committed, notes, stats, stale, republished = _commit_and_write(workspace, term_rules, fresh, res, first_load,
                                                                     same_bytes, summaries, clock)
@@ -236,8 +237,8 @@ def _commit_and_write(workspace: Path, term: TermRules, fresh: list[tuple[FileRe
             clock.lap("commit")
             notes = same_bytes + [n for fr, _ in fresh for n in fr.notes] + res.notes + committed.notes
             for n in notes:
-                if n.severity is Severity.NOTE:  # a warning is said on its own (IngestReport.slips)
-                    summaries[n.file].notes.append(n.message)
+                if n.severity is Severity.NOTE and n.file in summaries:  # a warning is said on its own (.slips)
+                    summaries[n.file].notes.append(n.message)  # (a note on a ledger file not in this run: in .problems)
             stats = write_outputs(con, term, out_dir, early)
             stale = stale_reports(con, workspace, [term.term_id])
         finally:
@@ -258,10 +259,12 @@ def _copied(name: str, term: str, there: str, this_term: str) -> Problem:
                    f"若放错了学期的文件夹，用 credittool withdraw {name} --rules … --term {this_term} 撤回", Severity.WARNING)
 
 
-def _ledger_before(workspace: Path, term: TermRules) -> tuple[frozenset[str], dict[str, tuple[str, str]], bool]:
+def _ledger_before(workspace: Path, term: TermRules
+                   ) -> tuple[frozenset[str], dict[str, tuple[str, str]], bool, dict[str, tuple[str, str]]]:
     """Before any file is read: the year is open; the bytes the term has (not read again);
     those it passes over, each with its status and why (withdrawn, or a school workbook
-    replaced by one of another name that still stands); whether the term has no entries yet."""
+    replaced by one of another name that still stands); whether the term has no entries yet;
+    in a term of programmes, the names its staff lists write (ID → name, place)."""
     con = connect(workspace / LEDGER_NAME)
     try:
         refuse_if_closed(con, term.year)
@@ -271,7 +274,8 @@ def _ledger_before(workspace: Path, term: TermRules) -> tuple[frozenset[str], di
         passed_over |= {sha: ("已被替换", f"这份文件（「{old}」）已被同一单位的「{new}」替换，没有读取；"
                                        f"要改回这份，先 credittool withdraw {new} --rules … --term {term.term_id}")
                         for sha, (old, new) in superseded(con, term.term_id).items()}
-        return frozenset(known_files(con, term.term_id)), passed_over, not has_entries(con, term.term_id)
+        listed = listed_names(con, term.term_id) if term.programmes is not None else {}
+        return frozenset(known_files(con, term.term_id)), passed_over, not has_entries(con, term.term_id), listed
     finally:
         con.close()  # reopened for the commit: no connection is open while workers fork
 

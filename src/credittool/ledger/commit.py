@@ -19,6 +19,7 @@ from credittool.diagnostics import Problem, RejectedRow, note
 from credittool.extract.rows import FileResult
 from credittool.ledger.db import LEDGER_CLASH, bulk_entries, bump_generation, has_entries, transaction
 from credittool.ledger.filerecords import FileSummary, Recorded, record_files, retire
+from credittool.ledger.listednames import demote_misnamed
 from credittool.ledger.spotscores import REJECT_CODES, SpotRun
 from credittool.ledger.stamps import refresh_stamps
 from credittool.ledger.terms import commit_rules
@@ -95,12 +96,14 @@ def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileR
             out.replaced += _replace_renamed(con, term_id, entries, entry_fid, rec, now, out.notes)
         if term.programmes is not None and _has_staff(con, term_id):
             out.replaced += _replace_workbooks(con, term_id, res.entries.table, res.staff, sheet_fid, rec, now, out.notes)
+        staff = _drop_staff_conflicts(con, term_id, res.entries.table, res.staff, sheet_fid, file_rejects)
+        if prior_entries and term.programmes is not None:  # the staff list's names, also of earlier runs' rows
+            out.notes += demote_misnamed(con, term_id, res.entries.table, staff, sheet_fid)
         if prior_entries or (term.programmes is not None and _has_staff(con, term_id)):
             entries, entry_fid = _drop_ledger_conflicts(con, term_id, entries, entry_fid, file_rejects,
                                                         programmes=term.programmes is not None)
         with bulk_entries(con, len(entries)):
             _insert_entries(con, term_id, entries, entry_fid)
-        staff = _drop_staff_conflicts(con, term_id, res.entries.table, res.staff, sheet_fid, file_rejects)
         verdicts.store_staff(con, term_id, res.entries.table, staff, sheet_fid)
         staff_fid = sheet_fid[res.entries.table.sheet[staff]]
         kept = np.concatenate([entry_fid, staff_fid[staff_fid >= 0]])
@@ -109,7 +112,9 @@ def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileR
             if fr.name in rec.fids:
                 out.files[fr.name] = _commit_file(con, term_id, fr, rec, file_rejects[fr.name], found, spot_run,
                                                   int(accepted.get(rec.fids[fr.name], 0)))
-        out.late = [p for fr, _ in fresh if fr.name in rec.fids for p in file_rejects[fr.name] if p.code in LATE_CODES]
+        said = {id(p) for p in res.rejects}  # resolve's own (one against the ledger's staff list) are said already
+        out.late = [p for fr, _ in fresh if fr.name in rec.fids for p in file_rejects[fr.name]
+                    if p.code in LATE_CODES and id(p) not in said]
         if term.by_track:
             refresh_stamps(con, term, None if prior_entries else entries)  # a first load: the term is the run
         verdicts.refresh_verdicts(con, term_id)  # a programme term: the year's verdicts

@@ -3,7 +3,9 @@ ones are all rejected naming each place, and one ID is one person in one unit.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -11,7 +13,8 @@ import pandas as pd
 from credittool.diagnostics import Problem, Severity, note, skip
 from credittool.extract.rows import Record
 from credittool.fields import label
-from credittool.ids import NEAR_ID, one_slip
+from credittool.ids import NEAR_ID, misnamed, one_slip
+from credittool.ledger.db import LEDGER_CLASH
 from credittool.resolve.table import Table, codes, groups, row_problem
 
 
@@ -58,13 +61,17 @@ def duplicates(t: Table, id_code: np.ndarray, out: Refusals, what: str = "课程
     return keep
 
 
-def id_conflicts(t: Table, id_code: np.ndarray, keep: np.ndarray, out: Refusals, units: bool = True) -> np.ndarray:
+def id_conflicts(t: Table, id_code: np.ndarray, keep: np.ndarray, out: Refusals, units: bool = True,
+                 listed: Mapping[str, tuple[str, str]] = MappingProxyType({})) -> np.ndarray:
     """The kept rows whose ID is written with more than one name or (`units`) unit: all
     rejected. Programme rosters come from many organisers, who may write a teacher's school
     differently: there only the name must agree, and the unit is the staff list's (R16).
     Where the staff list (教师名册) writes the ID with one name, that name is the teacher's:
     only the rows that write another are rejected, so that one misspelt roster row does not
-    take a teacher on the staff list out of the year's verdicts (R17)."""
+    take a teacher on the staff list out of the year's verdicts (R17). A staff list an
+    earlier run put in the ledger counts the same (`listed`: ID → its name and place there),
+    and the rows writing another name clash with the ledger (E-ID-LEDGER), as they would
+    alone."""
     kept = np.flatnonzero(keep)
     unit = t.coded("unit")[0][kept] if units else np.zeros(len(kept), np.int32)
     pairs = pd.DataFrame({"id": id_code[kept], "name": t.coded("name")[0][kept], "unit": unit}).drop_duplicates()
@@ -72,15 +79,17 @@ def id_conflicts(t: Table, id_code: np.ndarray, keep: np.ndarray, out: Refusals,
     clash = keep & np.isin(id_code, bad_ids)
     for group in groups(id_code, np.flatnonzero(clash)):
         recs = [t.record(i) for i in group]
-        staff = {r.name: r for i, r in zip(group, recs) if t.staff[i]}
+        staff = {r.name: (_place(r), "E-ID-CONFLICT") for i, r in zip(group, recs) if t.staff[i]}
+        if not staff and recs[0].id in listed:
+            staff = {listed[recs[0].id][0]: (listed[recs[0].id][1], LEDGER_CLASH)}
         if not units and len(staff) == 1:
-            (listed, on_list), = staff.items()
+            (name, (place, code)), = staff.items()
             for i, r in zip(group, recs):
-                if r.name == listed:
+                if r.name == name:
                     clash[i] = False
                     continue
                 out.rows.append(i)
-                out.rejects.append(not_as_listed(r, listed, _place(on_list), "E-ID-CONFLICT"))
+                out.rejects.append(not_as_listed(r, name, place, code))
             continue
         out.rows += group
         names = {r.name for r in recs}
@@ -97,9 +106,7 @@ def id_conflicts(t: Table, id_code: np.ndarray, keep: np.ndarray, out: Refusals,
 def not_as_listed(r: Record, listed: str, place: str, code: str) -> Problem:
     """Row `r` writes a staff-listed ID with another name than `listed`, the staff list's at
     `place`: the problem, at the row's 姓名 cell."""
-    return Problem(r.file, r.sheet, r.row, r.headers.get("name", label("name")), r.name, code,
-                   f"同一身份证号在教师名册（{place}）中的姓名是「{listed}」，此行写作「{r.name}」",
-                   f"是这位教师就把姓名改成「{listed}」，不是就改正身份证号；改正后重新导入该文件")
+    return misnamed(r.file, r.sheet, r.row, r.headers.get("name", label("name")), r.name, listed, place, code)
 
 
 

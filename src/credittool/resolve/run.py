@@ -7,7 +7,9 @@ written about (as `Record` views) and each *distinct* scoring input once (scores
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
@@ -36,8 +38,10 @@ class Resolution:
     staff: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # staff-list rows kept (Table indexes)
 
 
-def resolve(results: list[FileResult], term: TermRules) -> Resolution:
-    """The run's accepted results, its rejects and skipped rows, and the spot-test scores."""
+def resolve(results: list[FileResult], term: TermRules,
+            listed: Mapping[str, tuple[str, str]] = MappingProxyType({})) -> Resolution:
+    """The run's accepted results, its rejects and skipped rows, and the spot-test scores.
+    `listed`: the names the ledger's staff lists of the term write (ID → name, place)."""
     t = Table(results)
     for fr in results:  # the table holds the rows now
         fr.rows = type(fr.rows)()
@@ -46,7 +50,7 @@ def resolve(results: list[FileResult], term: TermRules) -> Resolution:
     keep = duplicates(t, id_code, out, "项目" if term.programmes is not None else "课程")  # 1. exact duplicates count once
     spot = [t.record(i) for i in np.flatnonzero(keep & t.spot)]
     keep &= ~t.spot
-    keep &= ~id_conflicts(t, id_code, keep, out, units=term.programmes is None)  # 2. one ID is one person
+    keep &= ~id_conflicts(t, id_code, keep, out, term.programmes is None, listed)  # 2. one ID is one person
     warnings = near_ids(t, id_code, keep)  # and one person one ID: a slip of one digit is said
     staff = np.flatnonzero(keep & t.staff)  # the teachers the year's standards apply to (R16)
     keep &= ~t.staff
