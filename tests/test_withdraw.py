@@ -14,6 +14,7 @@ The year below, with the shipped Zhangdian rules (面对面培训 ≥ 24, 省网
 from __future__ import annotations
 
 import csv
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -209,6 +210,36 @@ def test_a_file_that_still_cannot_be_read_does_not_make_the_report_out_of_date(w
     (tmp_path / "wrong" / "空白.xlsx").write_bytes(b"PK\x03\x04 broken")  # other bytes: a new file, read
     assert ingest(sent(tmp_path) + [tmp_path / "wrong" / "空白.xlsx"], rules=[RULES], workspace=ws,
                   term=TERM).stale == [ws / "out" / TERM / "report.xlsx"]
+
+
+def test_the_second_terms_ingest_rewrites_the_first_terms_register_and_flags_its_report(ws: Path, tmp_path: Path) -> None:
+    """Held-out round 7: each term's 学分汇总 and 学分达标 show the school year's verdicts
+    (R17). 李四 has 68 in 2018-19-s1 (the fixture's wrong file withdrawn here); a spring
+    全员学科研修 roster of 10 in 2018-19-s2 (the two lines the tool's own hint gives) makes
+    面对面培训 14 + 10 = 24 and 合计 78: 达标. The first term's register.xlsx said 否 until
+    rewritten, and its report.xlsx was not said to be out of date."""
+    import openpyxl
+
+    from credittool.commands.report import make_report
+
+    withdraw("班主任培训名单.xlsx", rules=[RULES], workspace=ws, term=TERM)
+    make_report(workspace=ws, term=TERM)
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    (rules / "zhangdian-2018-19-s2.yaml").write_text(
+        "base: zhangdian-2018-19-s1.yaml\nterm: {id: 2018-19-s2, name: 2018-2019学年第二学期, year: 2018-19}\n",
+        encoding="utf-8")
+    (tmp_path / "s2").mkdir()
+    spring = write_xlsx(tmp_path / "s2" / "春季全员学科研修.xlsx", {"全员学科研修": [
+        ["姓名", "身份证号", "单位", "学时"], ["李四", B, "实验中学", 10]]})
+    r = ingest([spring], rules=[rules], workspace=ws, term="2018-19-s2")
+    first = ws / "out" / TERM
+    assert (r.registers, r.stale) == ([first / "register.xlsx"], [first / "report.xlsx"])
+    rows = openpyxl.load_workbook(first / "register.xlsx")["学分汇总"].iter_rows(values_only=True)
+    li = next(row for row in rows if row[3] == B)
+    assert (li[0], li[-4], li[-2]) == ("2018-19学年", 78, "是")
+    again = ingest([spring], rules=[rules], workspace=ws, term="2018-19-s2")  # nothing changed: nothing said
+    assert (again.registers, again.stale) == ([], [first / "report.xlsx"])
 
 
 def test_withdrawing_a_renamed_correction_gives_back_the_rows_it_replaced(tmp_path: Path) -> None:

@@ -101,6 +101,7 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
                       highlight=False)
     console.print(f"已写出：{report.out_dir / 'register.xlsx'}、{report.out_dir / 'rejects.xlsx'}", highlight=False)
     certificates_followed(report.certificates)
+    other_registers(report.registers)
     rewritten(report.republished)
     stale_reports(report.stale)
 
@@ -109,6 +110,12 @@ def certificates_followed(changed) -> None:  # noqa: ANN001 - ledger.certificate
     """What a command's change did to the certificates already issued."""
     if changed.issued or changed.revoked:
         console.print(f"已发证书随之更新：新发 {changed.issued} 份，撤销 {changed.revoked} 份。", highlight=False)
+
+
+def other_registers(paths) -> None:  # noqa: ANN001 - list[Path]
+    """The register.xlsx of the year's other terms, rewritten: they show the year's verdicts."""
+    if paths:
+        console.print("本学年的达标结论随之改变，已重写：" + "、".join(str(p) for p in paths), highlight=False)
 
 
 def rewritten(paths) -> None:  # noqa: ANN001 - list[Path]: certificates.xlsx and the verification page

@@ -8,7 +8,7 @@ from decimal import Decimal
 from rich.markup import escape
 from rich.table import Table
 
-from credittool.console import certificates_followed, console, rewritten, stale_reports
+from credittool.console import certificates_followed, console, other_registers, rewritten, stale_reports
 from credittool.rules.schema import dec
 from credittool.score.standards import show
 
@@ -135,6 +135,7 @@ def withdraw_summary(result) -> None:  # noqa: ANN001 - commands.withdraw.Withdr
                       highlight=False)
     certificates_followed(w.certificates)
     console.print("已重写：" + "、".join(str(p) for p in result.workbooks), highlight=False)
+    other_registers(result.registers)
     rewritten(result.republished)
     stale_reports(result.stale)
     console.print("再导入同一份文件会跳过（已撤回）；改过内容的同名文件照常导入。", highlight=False)

@@ -63,13 +63,7 @@ def _registers(workspace: Path, year: str) -> tuple[list[Path], list[Path]]:
     report.xlsx, now out of date."""
     con = open_ledger(workspace)
     try:
-        rewritten = []
-        terms = verdicts.year_terms(con, year)
-        for t in terms:
-            out_dir = workspace / "out" / t
-            if (out_dir / "register.xlsx").exists() and outputs.refresh(con, t, out_dir):
-                rewritten.append(out_dir / "register.xlsx")
-        return rewritten, outputs.stale_reports(con, workspace, terms)
+        return outputs.refresh_shown(con, workspace, verdicts.year_terms(con, year))
     finally:
         con.close()
 

@@ -58,6 +58,7 @@ class IngestReport(BySeverity):
     certificates: Synced = field(default_factory=Synced)  # issued certificates kept in step by this run
     republished: list[Path] = field(default_factory=list)  # certificates.xlsx and the verification page, rewritten
     stale: list[Path] = field(default_factory=list)  # report.xlsx written before this run changed the term
+    registers: list[Path] = field(default_factory=list)  # the year's other terms' register.xlsx, rewritten
 
     @property
     def accepted(self) -> int:
@@ -202,22 +203,24 @@ def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str |
 
     res = resolve([fr for fr, _ in fresh], term_rules, listed)
     clock.lap("resolve")
-    committed, notes, stats, stale, republished = _commit_and_write(workspace, term_rules, fresh, res, first_load,
+    committed, notes, stats, stale, republished, registers = _commit_and_write(workspace, term_rules, fresh, res, first_load,
                                                                     same_bytes, summaries, clock)
     return IngestReport(term_rules.term_id, term_rules.term_name, out_dir, [summaries[labels[f]] for f in files],
                         _problems(fresh, res, committed, notes) + inputs.not_read, stats, committed.replaced,
-                        clock.laps, committed.certificates, republished, stale)
+                        clock.laps, committed.certificates, republished, stale, registers)
 
 
 def _commit_and_write(workspace: Path, term: TermRules, fresh: list[tuple[FileResult, str]], res: Resolution,
                       first_load: bool, same_bytes: list[Problem], summaries: dict[str, FileSummary],
-                      clock: Clock) -> tuple[Committed, list[Problem], RegisterStats, list[Path], list[Path]]:
+                      clock: Clock) -> tuple[Committed, list[Problem], RegisterStats, list[Path], list[Path], list[Path]]:
     """The run into the ledger in one transaction, then the term's workbooks; the notes of the
-    run, the workbooks' figures, the reports now stale and the certificate files rewritten."""
+    run, the workbooks' figures, the reports now stale, the certificate files rewritten and
+    the registers of the year's other terms rewritten (they show the year's verdicts)."""
     from credittool.commands.certificates import republish
     from credittool.ledger.commit import commit_run
     from credittool.write import earlyparts
-    from credittool.write.outputs import stale_reports, write_outputs
+    from credittool.ledger.verdicts import terms_shown_with
+    from credittool.write.outputs import refresh_shown, write_outputs
 
     out_dir = workspace / "out" / term.term_id
     # a province's first load: the register's parts are written during the commit
@@ -240,7 +243,7 @@ def _commit_and_write(workspace: Path, term: TermRules, fresh: list[tuple[FileRe
                 if n.severity is Severity.NOTE and n.file in summaries:  # a warning is said on its own (.slips)
                     summaries[n.file].notes.append(n.message)  # (a note on a ledger file not in this run: in .problems)
             stats = write_outputs(con, term, out_dir, early)
-            stale = stale_reports(con, workspace, [term.term_id])
+            registers, stale = refresh_shown(con, workspace, terms_shown_with(con, term.term_id))
         finally:
             con.close()
         republished = republish(workspace, committed.certificates)
@@ -248,7 +251,7 @@ def _commit_and_write(workspace: Path, term: TermRules, fresh: list[tuple[FileRe
     finally:
         if early is not None:
             early.close()
-    return committed, notes, stats, stale, republished
+    return committed, notes, stats, stale, republished, registers
 
 
 OTHER_TERM = "W-OTHER-TERM"

@@ -14,7 +14,8 @@ from credittool.errors import UsageError
 from credittool.ledger import withdrawals
 from credittool.ledger.db import transaction
 from credittool.ledger.terms import choose_ledger_term, open_ledger
-from credittool.write.outputs import stale_reports, write_outputs
+from credittool.ledger.verdicts import terms_shown_with
+from credittool.write.outputs import refresh_shown, write_outputs
 
 
 @dataclass
@@ -23,6 +24,7 @@ class WithdrawResult:
     workbooks: list[Path]  # the term's register.xlsx and rejects.xlsx, rewritten
     republished: list[Path] = field(default_factory=list)  # certificates.xlsx and the verification page
     stale: list[Path] = field(default_factory=list)  # report.xlsx written before the withdrawal
+    registers: list[Path] = field(default_factory=list)  # the year's other terms' register.xlsx, rewritten
 
 
 @dataclass
@@ -42,11 +44,11 @@ def withdraw(name: str, *, rules: list[Path], workspace: Path, term: str | None 
             w = withdrawals.withdraw(con, term_rules, name, reason, _now())
         out_dir = workspace / "out" / term_rules.term_id
         write_outputs(con, term_rules, out_dir)
-        stale = stale_reports(con, workspace, [term_rules.term_id])
+        registers, stale = refresh_shown(con, workspace, terms_shown_with(con, term_rules.term_id))
     finally:
         con.close()
     return WithdrawResult(w, [out_dir / "register.xlsx", out_dir / "rejects.xlsx"], republish(workspace, w.certificates),
-                          stale)
+                          stale, registers)
 
 
 def undo(name: str, *, workspace: Path, term: str | None = None) -> UndoResult:

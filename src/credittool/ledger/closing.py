@@ -17,7 +17,6 @@ from decimal import Decimal, InvalidOperation
 
 from credittool.errors import UsageError
 from credittool.ledger import certificates, verdicts
-from credittool.ledger.db import bump_generation
 from credittool.rules.programmes import is_school_year
 
 
@@ -113,8 +112,7 @@ def adjust(con: sqlite3.Connection, ident: str, year: str, category: str, hours:
                       " VALUES (?,?,?,?,?,?,?,?,?)", (year, ident, who[1], who[0], cid, str(h), reason.strip(),
                                                       for_year, now))
     verdicts.refresh_verdicts(con, terms[-1])
-    for t in terms:  # each term's register shows the year's verdicts: now behind the ledger
-        bump_generation(con, t)
+    verdicts.bump_shown(con, terms[-1])  # each term's register shows the year's verdicts: now behind
     return Adjustment(cur.lastrowid, year, ident, who[1], who[0], cid, h, reason.strip(), for_year, now,
                       ps.category_names[cid], certificates.sync_issued(con, terms[-1], now))
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from credittool.diagnostics import Problem, RejectedRow, note
 from credittool.extract.rows import FileResult
-from credittool.ledger.db import LEDGER_CLASH, bulk_entries, bump_generation, has_entries, transaction
+from credittool.ledger.db import LEDGER_CLASH, bulk_entries, has_entries, transaction
 from credittool.ledger.filerecords import FileSummary, Recorded, record_files, retire
 from credittool.ledger.listednames import demote_misnamed
 from credittool.ledger.spotscores import REJECT_CODES, SpotRun
@@ -120,8 +120,8 @@ def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileR
         verdicts.refresh_verdicts(con, term_id)  # a programme term: the year's verdicts
         out.notes += slips.staff_slips(con, term_id, rec.fids.values())  # a roster ID a slip from a listed one
         out.certificates = certificates.sync_issued(con, term_id, now)  # once issued, they follow the stamps or verdicts
-        if rec.changed:  # a file recorded (not one still unreadable): the workbooks and the report are behind
-            bump_generation(con, term_id)
+        if rec.changed:  # a file recorded (not one still unreadable): the workbooks and the reports are behind
+            verdicts.bump_shown(con, term_id)
     if not prior_entries and len(entries) == len(res.entries) and len(rec.fids) == len(fresh):
         out.whole = frozenset(rec.fids.values())
     return out

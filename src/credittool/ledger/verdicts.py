@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from credittool.ledger.absences import digits_agree
+from credittool.ledger.db import bump_generation
 from credittool.rules.programmes import ProgrammeSet
 from credittool.score.research import Weight, school_weight
 from credittool.score.standards import Verdict, judge, number, show
@@ -71,6 +72,20 @@ def ledger_years(con: sqlite3.Connection) -> list[str]:
 def year_terms(con: sqlite3.Connection, year: str) -> list[str]:
     return [k.split(":", 1)[1] for (k,) in con.execute(
         "SELECT key FROM meta WHERE key LIKE 'year:%' AND value=? ORDER BY key", (year,))]
+
+
+def terms_shown_with(con: sqlite3.Connection, term_id: str) -> list[str]:
+    """The terms whose workbooks show what a change to `term_id` changes: in a term of
+    programmes every term of its school year (each register's 学分汇总 and report's 学分达标
+    show the year's verdicts); a term of courses alone."""
+    year = year_of(con, term_id)
+    return year_terms(con, year) if year is not None else [term_id]
+
+
+def bump_shown(con: sqlite3.Connection, term_id: str) -> None:
+    """Inside a transaction: `term_id` changed; the workbooks of `terms_shown_with` it are behind."""
+    for t in terms_shown_with(con, term_id):
+        bump_generation(con, t)
 
 
 def store_staff(con: sqlite3.Connection, term_id: str, t: Table, rows: np.ndarray, fid_of_sheet: np.ndarray) -> None:

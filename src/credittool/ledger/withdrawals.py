@@ -16,7 +16,6 @@ from pathlib import PurePath
 from credittool.errors import UsageError
 from credittool.ledger import certificates, verdicts
 from credittool.ledger.closing import refuse_if_closed
-from credittool.ledger.db import bump_generation
 from credittool.ledger.filerecords import take_out
 from credittool.ledger.stamps import refresh_stamps
 from credittool.rules.loader import TermRules
@@ -53,7 +52,7 @@ def withdraw(con: sqlite3.Connection, term: TermRules, name: str, reason: str, n
     out.lost = sorted((n, i) for i, (n, ok) in before.items() if ok and not after.get(i, (n, False))[1])
     out.gained = sorted((n, i) for i, (n, ok) in after.items() if ok and not before.get(i, (n, False))[1])
     out.certificates = certificates.sync_issued(con, term.term_id, now)
-    bump_generation(con, term.term_id)
+    verdicts.bump_shown(con, term.term_id)
     return out
 
 

@@ -68,6 +68,14 @@ def stale_reports(con: sqlite3.Connection, workspace: Path, terms: list[str]) ->
             and generation(con, t, "reported") < generation(con, t)]
 
 
+def refresh_shown(con: sqlite3.Connection, workspace: Path, terms: list[str]) -> tuple[list[Path], list[Path]]:
+    """After a change the workbooks of `terms` show (ledger.verdicts.terms_shown_with): each
+    register.xlsx written and now behind, rewritten; and their report.xlsx now out of date."""
+    rewritten = [workspace / "out" / t / "register.xlsx" for t in terms
+                 if (workspace / "out" / t / "register.xlsx").exists() and refresh(con, t, workspace / "out" / t)]
+    return rewritten, stale_reports(con, workspace, terms)
+
+
 @dataclass(frozen=True)
 class LedgerTerm:
     """A term known from the ledger alone: register.write_outputs reads only its id."""
