@@ -512,6 +512,10 @@ def test_r1_a_roster_of_credits_only_awards_ten_hours_a_credit(tmp_path: Path) -
     (p,) = rep.rejects
     assert (p.row, p.code, p.column, p.value) == (4, "E-HOURS-MAX", "获得学分", "12")
     assert p.message.startswith("学分 12（即 120 学时）超过项目「省网络全员研修」每行上限 100 学时")
+    from credittool.commands.card import make_explain  # and explain says the division (held-out round 7)
+
+    step = next(s for s in make_explain(tmp_path / "ws", B).steps if "省网络全员研修" in s.title)
+    assert step.arithmetic == "考核结果「合格」，名册写学分 1.5，÷ 0.1 学分/学时 = 15 学时（每行至多 100）"
 
 
 def test_a_file_sent_again_after_a_newer_version_keeps_one_record_of_its_rejected_rows(tmp_path: Path) -> None:

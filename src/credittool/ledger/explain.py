@@ -164,6 +164,8 @@ def _programme_step(r: _Row, ps: ProgrammeSet, lines: dict[str, str]) -> Step:
     how = "出勤即合格（出勤类项目）" if result is None else f"考核结果「{result}」"
     fixed = p is not None and p.fixed_hours is not None
     amount = f"按项目定额 {show(r.hours)} 学时" if fixed else f"计名册所写 {show(r.hours)} 学时"
+    if not fixed and "hours" not in r.values and "credits" in r.values:  # a platform's 学分 alone (R1)
+        amount = f"名册写学分 {r.values['credits']}，÷ {show(ps.exact_credits_per_hour)} 学分/学时 = {show(r.hours)} 学时"
     if p is not None and not fixed:
         amount += f"（每行至多 {show(p.exact_max_hours)}）"
     return Step(title, r.input_list(["hours", "credits", "result"]), _line(lines, f"programme:{r.course_id}"),
