@@ -431,3 +431,21 @@ def test_main_leaves_with_the_commands_exit_code_and_everything_said(command: st
     script = f"import sys\nfrom credittool import cli\ncli.app = lambda: {command}\ncli.main()\nprint('never')"
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert (res.returncode, res.stdout, res.stderr.replace("\n", "")) == (code, out, err.replace("\n", ""))  # rich wraps
+
+
+def test_a_cell_that_looks_like_terminal_markup_is_shown_as_written(tmp_path: Path) -> None:
+    """Held-out round 7 (after): a 学时 cell 「[/]」 made the terminal's table raise
+    rich's MarkupError, a traceback for a user's cell. Every cell's text is shown as written:
+    「[/]」, 「[red]12」 and a name 「李[/b]四」; a 学时 200 characters long is cut short on
+    screen (rejects.xlsx keeps it whole)."""
+    a, b = check_id("11010119900307123"), check_id("11010119900307124")
+    (tmp_path / "in").mkdir()
+    write_xlsx(tmp_path / "in" / "班主任培训.xlsx", {"班主任培训": [
+        ["姓名", "身份证号", "学时", "考核结果"], ["张三", a, "[/]", "合格"], ["李[/b]四", b, "[red]12", "合格"],
+        ["王五", check_id("11010119900307125"), "约" * 200, "合格"]]})
+    r = run("ingest", str(tmp_path / "in"), "--rules", str(RULES / "zhangdian-2018-19-s1.yaml"),
+            "--term", "2018-19-s1", "-w", str(tmp_path / "ws"))
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    flat = r.output.replace("\n", "").replace(" ", "")
+    assert "学时「[/]」不是学时数" in flat and "学时「[red]12」不是学时数" in flat
+    assert "约" * 200 not in flat and "约" * 50 in flat

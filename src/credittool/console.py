@@ -6,22 +6,38 @@ from collections import Counter
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.errors import MarkupError
 from rich.markup import escape
 from rich.table import Table
 
 from credittool.diagnostics import Problem
 
-console = Console()
-err_console = Console(stderr=True)
+
+
+class _Console(Console):
+    """A console that never fails on a cell's text: what a spreadsheet wrote ([/], [red]…) is
+    escaped where it is printed, and any text that still is not valid markup is shown as
+    written rather than raising (held-out round 7: a cell 「[/]」 gave a traceback)."""
+
+    def render_str(self, text: str, **kwargs):  # noqa: ANN003, ANN201 - rich's own signature
+        try:
+            return super().render_str(text, **kwargs)
+        except MarkupError:
+            return super().render_str(text, **{**kwargs, "markup": False})
+
+
+console = _Console()
+err_console = _Console(stderr=True)
+VALUE_SHOWN = 60  # characters of a cell's value in the terminal; rejects.xlsx has it whole
 
 MAX_SHOWN = 15
 FILES_SHOWN = 30  # more input files than this: the table lists only those that need a look
 
 
 def error(message: str, hint: str = "") -> None:
-    err_console.print(f"[bold red]错误：[/]{message}", highlight=False)
+    err_console.print(f"[bold red]错误：[/]{escape(message)}", highlight=False)
     if hint:
-        err_console.print(f"  [yellow]怎么办：[/]{hint}", highlight=False)
+        err_console.print(f"  [yellow]怎么办：[/]{escape(hint)}", highlight=False)
 
 
 def rules_problems(problems: Sequence) -> None:
@@ -41,7 +57,9 @@ def problems_table(problems: Sequence[Problem], title: str) -> None:
     table.add_column("原值", overflow="fold", ratio=2)
     table.add_column("原因 → 怎么办", overflow="fold", ratio=5)
     for p in problems[:MAX_SHOWN]:
-        table.add_row(p.where, p.value, f"{_short(p.message)} [yellow]→ {p.hint}[/]" if p.hint else _short(p.message))
+        message = escape(_short(p.message))
+        table.add_row(escape(p.where), escape(_short(p.value, VALUE_SHOWN)),
+                      f"{message} [yellow]→ {escape(p.hint)}[/]" if p.hint else message)
     console.print(table)
     if len(problems) > MAX_SHOWN:
         console.print(f"  …另有 {len(problems) - MAX_SHOWN:,} 条", highlight=False)
@@ -62,7 +80,7 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
         [f for f in files if f.status in ("无法读取", "替换") or f.rejected][:FILES_SHOWN]
     for f in shown:
         style = "red" if f.status == "无法读取" else ("dim" if f.status in ("未改动", "重复", "已撤回", "已被替换") else "")
-        table.add_row(f.name, f.status, f"{f.rows_read:,}", f"{f.accepted:,}", f"{f.rejected:,}", f"{f.skipped:,}",
+        table.add_row(escape(f.name), f.status, f"{f.rows_read:,}", f"{f.accepted:,}", f"{f.rejected:,}", f"{f.skipped:,}",
                       style=style)
     if len(shown) < len(files):
         listed = {id(f) for f in shown}
@@ -75,14 +93,14 @@ def ingest_summary(report) -> None:  # noqa: ANN001 - IngestReport; avoid import
     problems_table(report.rejects, f"本次未接受 {len(report.rejects):,} 处（全部见 rejects.xlsx）")
     files_to_fix(report)
     for w in report.stats.warnings:  # the term's sheets not imported, results rejected (not missing)
-        console.print(f"[bold yellow]警告：[/]{w}", highlight=False)
+        console.print(f"[bold yellow]警告：[/]{escape(w)}", highlight=False)
     for p in report.slips:
         console.print(f"[bold yellow]警告：[/]{escape(p.message)}；{escape(p.hint)}", highlight=False)
     notes = [(f.name, n) for f in report.files for n in f.notes]
     if notes:
         console.print("[bold]提示：[/]")
         for name, n in notes[:MAX_SHOWN]:
-            console.print(f"  • {name}：{n}", highlight=False)
+            console.print(f"  • {escape(name)}：{escape(n)}", highlight=False)
         if len(notes) > MAX_SHOWN:
             console.print(f"  …另有 {len(notes) - MAX_SHOWN:,} 条提示", highlight=False)
     _spot_counts(report.files)
@@ -136,7 +154,7 @@ def not_read(items: Sequence[Problem]) -> None:
         return
     console.print(f"[bold]未读取的文件（{len(items)} 个）：[/]", highlight=False)
     for p in items[:MAX_SHOWN]:
-        console.print(f"  • {p.file}：{p.message}", highlight=False)
+        console.print(f"  • {escape(p.file)}：{escape(p.message)}", highlight=False)
     if len(items) > MAX_SHOWN:
         console.print(f"  …另有 {len(items) - MAX_SHOWN} 个", highlight=False)
 
@@ -162,8 +180,8 @@ def files_to_fix(report) -> None:  # noqa: ANN001 - IngestReport
     console.print(f"[bold red]需要处理的文件（{len(bad)} 个，无法读取，每次导入都会重新读取）：[/]", highlight=False)
     for f in bad[:MAX_SHOWN]:
         p = f.problem
-        console.print(f"  • {f.name}：{p.code} {p.message}" + (f" [yellow]→ {p.hint}[/]" if p.hint else "")
-                      if p is not None else f"  • {f.name}", highlight=False)
+        console.print(f"  • {escape(f.name)}：{p.code} {escape(p.message)}" + (f" [yellow]→ {escape(p.hint)}[/]" if p.hint else "")
+                      if p is not None else f"  • {escape(f.name)}", highlight=False)
     if len(bad) > MAX_SHOWN:
         console.print(f"  …另有 {len(bad) - MAX_SHOWN} 个（全部见 rejects.xlsx）", highlight=False)
 
