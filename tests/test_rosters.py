@@ -647,6 +647,42 @@ def test_the_staff_list_names_the_teacher_whatever_order_the_files_come_in(tmp_p
     assert "另有 1 行未被接受（班主任培训.xlsx「Sheet1」第2行）" in reasons
 
 
+def test_a_staff_list_whose_name_is_merged_down_over_a_two_row_header_is_read(tmp_path: Path) -> None:
+    """Held-out round 7: 序号 and 姓名 merged down over two header rows, 证件信息 over 身份证号 |
+    人事关系所在单位 and 任教情况 over 学科 | 学段. Every row was rejected (「工作表没有姓名列」)
+    and the school's teachers were judged by no staff list. Now the sheet reads as on screen:
+    both teachers are listed (R17) with nothing, 0/24, 0/72."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "教师名册"
+    for row in (["凤凰小学2018-2019学年教师名册"], ["序号", "姓名", "证件信息", None, "任教情况", None],
+                [None, None, "身份证号", "人事关系所在单位", "学科", "学段"],
+                [1, "张三", A, "凤凰小学", "语文", "小学"], [2, "李四", B, "凤凰小学", "数学", "小学"]):
+        ws.append(row)
+    for cells in ("A1:F1", "A2:A3", "B2:B3", "C2:D2", "E2:F2"):
+        ws.merge_cells(cells)
+    wb.save(tmp_path / "凤凰小学.xlsx")
+    rep = run(tmp_path, tmp_path / "凤凰小学.xlsx")
+    assert (rep.files[0].rows_read, rep.files[0].accepted, rep.rejects) == (2, 2, [])
+    assert ledger(tmp_path, "SELECT name, unit, subject FROM staff ORDER BY row") == [
+        ("张三", "凤凰小学", "语文"), ("李四", "凤凰小学", "数学")]
+    assert {i: v[3] for i, v in verdicts(tmp_path).items()} == {A: "0", B: "0"}
+
+
+def test_a_missing_column_names_every_header_the_sheet_has_as_written(tmp_path: Path) -> None:
+    """Held-out round 7: 「缺少学时列；现有列：姓名、身份证号」 hid 学时合计, the header the clerk
+    has to rename. 现有列 lists each column's header as written, known or not."""
+    f = write_xlsx(tmp_path / "班主任培训.xlsx", {"班主任培训": [["姓名", "身份证号", "学时合计", "考核结果"],
+                                                            ["张三", A, 12, "合格"]]})
+    (p,) = run(tmp_path, f).rejects
+    assert p.code == "E-COLUMN-MISSING" and p.hint.endswith("现有列：姓名、身份证号、学时合计、考核结果")
+    g = write_xlsx(tmp_path / "实验中学.xlsx", {"教师名册": [["教师", "身份证号", "人事关系所在单位"], ["张三", A, "实验中学"]]})
+    (q,) = run(tmp_path, g).rejects
+    assert q.message == "工作表没有姓名列" and q.hint == "加上「姓名」列；现有列：教师、身份证号、人事关系所在单位"
+
+
 def test_cells_merged_down_count_for_each_row_they_cover(tmp_path: Path) -> None:
     """As the sheet reads on screen. 教师名册: 人事关系所在单位 merged over 张三, a blank row
     (which stays a blank row: skipped, not rejected) and 李四. A roster: 王五's 姓名

@@ -16,7 +16,7 @@ from credittool.extract.checks import SPOT_BLANK, run_checks
 from credittool.extract.columns import ROW_COLUMNS, Rows, SheetCells, append_rows, sheet_cells
 from credittool.extract.research import Project, research_rows
 from credittool.extract.sheets import OWN_NOTE_SHEETS, unimported
-from credittool.extract.tables import Layout, find_header
+from credittool.extract.tables import Layout, columns_seen, find_header
 from credittool.extract.yearnamed import Title, sheet_titles
 from credittool.read.readers import ReadError, Sheet, Workbook, read_workbook
 from credittool.fields import PROJECT_FIELD
@@ -51,6 +51,12 @@ class Record:
     raw: dict[str, Any]  # field → the cell as read, for messages (show with `shown`)
     headers: dict[str, str]  # field → header as written
     spot: bool = False  # a spot-test score row (抽测名单) rather than a course result
+    written: tuple[str, ...] = ()  # every column's header as written, known or not
+
+    @property
+    def columns_seen(self) -> str:
+        """「现有列：…」 of a message: the sheet's headers as written, the unknown ones too."""
+        return columns_seen(self.written or tuple(self.headers.values()))
 
     def signature(self) -> tuple:
         """What an exact duplicate shares."""
@@ -69,6 +75,7 @@ class SheetInfo:
     spot: bool  # the filled-in 抽测名单 of `credittool sample`
     staff: bool = False  # a staff list (教师名册, R16): identity only, the people the standards apply to
     columns: dict[str, int] = field(default_factory=dict)  # field → its column's 0-based index (`explain` names it)
+    written: tuple[str, ...] = ()  # every column's header as written, known or not (for messages)
 
 
 @dataclass
@@ -144,7 +151,7 @@ def _extract_sheet(res: FileResult, sheet: Sheet, layout: Layout, term: TermRule
     sc = sheet_cells(res.name, sheet, layout, term, vocab, course_opt, res.path.stem)
     res.rows_read += len(sc)
     res.sheets.append(SheetInfo(res.name, sheet.name, layout.headers, frozenset(layout.columns), sc.spot, sc.staff,
-                                dict(layout.columns)))
+                                dict(layout.columns), layout.written))
     v = run_checks(sc)
     res.skipped += v.skipped
     res.rejects += v.rejects

@@ -12,7 +12,7 @@ from credittool.diagnostics import Problem, Unimported
 from credittool.fields import label
 from credittool.read.readers import Sheet
 from credittool.rules.loader import TermRules
-from credittool.extract.tables import Layout
+from credittool.extract.tables import Layout, columns_seen
 from credittool.textnorm import REMARK, match_key
 
 OWN_NOTE_SHEETS = {"抽样说明"}  # the parameters sheet of our own sample.xlsx: no table to read
@@ -119,7 +119,7 @@ def whole_sheet_error(file: str, sheet: str, layout: Layout, course_known: bool,
     for f, what in (("id", "身份证号列（身份证号是每位教师的唯一标识）"), ("name", "姓名列")):
         if f not in cols:
             return Problem(file, sheet, None, label(f), "", "E-COLUMN-MISSING", f"工作表没有{what}",
-                           f"加上「{label(f)}」列；现有列：" + "、".join(layout.headers.values()))
+                           f"加上「{label(f)}」列；现有列：" + columns_seen(layout.written or tuple(layout.headers.values())))
     return None
 
 

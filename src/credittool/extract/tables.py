@@ -26,6 +26,7 @@ class Layout:
     columns: dict[str, int]  # field → column index in the row
     headers: dict[str, str]  # field → header text as written
     duplicates: dict[str, list[str]] = field(default_factory=dict)  # field → headers that all map to it
+    written: tuple[str, ...] = ()  # every column's header as written, known or not (for messages)
 
 
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")  # 身份\n证号, wrapped to fit the column: 身份证号 in messages
@@ -48,12 +49,17 @@ def _blank(row: list, j: int | None) -> bool:
 def find_header(sheet: Sheet, headers: dict[str, str]) -> Layout | None:
     """The first row, among the first few, that names at least two known fields
     including 姓名 or 身份证号 (or, for a 课题 list, 课题名称). A second header row below it (成绩 merged over 考试成绩 |
-    博文成绩, with 姓名 and 身份证号 merged down) refines the columns it names."""
+    博文成绩, with 姓名 and 身份证号 merged down) refines the columns it names; a first header row above
+    it (姓名 merged down beside 证件信息 over 身份证号 | 人事关系所在单位) gives the fields of the
+    columns that are blank in it."""
     rows = sheet.rows
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         found = _mapped(row, headers)
         if len(found) < 2 or ("name" not in found and "id" not in found and PROJECT_FIELD not in found):
             continue
+        used = [row]
+        if i > 0 and (more := _with_above(found, rows[i - 1], row, headers)) != found:
+            found, used = more, [rows[i - 1], row]
         first = {f: cols[0] for f, cols in found.items()}
         sub = _mapped(rows[i + 1], headers) if i + 1 < len(rows) else {}
         name_col = first.get("name", (None,))[0]
@@ -66,10 +72,40 @@ def find_header(sheet: Sheet, headers: dict[str, str]) -> Layout | None:
             for f, cols in sub.items():
                 found.setdefault(f, []).extend(cols)
             i += 1
+            used.append(rows[i])
         return Layout(
             header_index=i,
             columns={f: cols[0][0] for f, cols in found.items()},
             headers={f: cols[0][1] for f, cols in found.items()},
             duplicates={f: [h for _, h in cols] for f, cols in found.items() if len(cols) > 1},
+            written=_written(used),
         )
     return None
+
+
+def _with_above(found: dict[str, list[tuple[int, str]]], above: list, row: list,
+                headers: dict[str, str]) -> dict[str, list[tuple[int, str]]]:
+    """The header row's fields and, of the row above, those it names in columns blank in the
+    header row (merged down over both rows, as a sheet reads on screen) that the header row
+    does not name itself."""
+    extra = {f: [c for c in cols if _blank(row, c[0])] for f, cols in _mapped(above, headers).items() if f not in found}
+    return found | {f: cols for f, cols in extra.items() if cols}
+
+
+def _written(rows: list[list]) -> tuple[str, ...]:
+    """Each column's header as the clerk reads it, left to right: of the header rows, the
+    lowest cell written in it (身份证号 under 证件信息)."""
+    out: list[str] = []
+    for j in range(max(map(len, rows))):
+        texts = [_LINE_BREAKS.sub("", clean_text(r[j])) for r in rows if not _blank(r, j) and isinstance(r[j], str)]
+        if texts and texts[-1] and texts[-1] not in out:
+            out.append(texts[-1])
+    return tuple(out)
+
+
+COLUMNS_SHOWN = 12
+
+
+def columns_seen(written: tuple[str, ...]) -> str:
+    """The headers a message lists after 「现有列：」, as written, the first `COLUMNS_SHOWN`."""
+    return "、".join(written[:COLUMNS_SHOWN]) + (f" 等 {len(written)} 列" if len(written) > COLUMNS_SHOWN else "") or "（无）"

@@ -124,7 +124,7 @@ def _problems(r: Record, o: Outcome) -> list[Problem]:
     for field, code, message, hint in o.problems:
         if code == "E-COLUMN-MISSING":
             out.append(Problem(r.file, r.sheet, r.row, label(field), "", code, message,
-                               hint + "；现有列：" + "、".join(r.headers.values())))
+                               hint + "；现有列：" + r.columns_seen))
         else:
             value = r.values.get(field)
             out.append(Problem(r.file, r.sheet, r.row, r.headers.get(field, label(field)),

@@ -231,7 +231,7 @@ def _evaluate_one(r: Record, track: str, term: TermRules):
                 else:
                     probs.append(Problem(rec.file, rec.sheet, rec.row, label(f), "", "E-COLUMN-MISSING",
                                          f"工作表缺少「{label(f)}」列（课程{course.name}需要）",
-                                         "加上该列；现有列：" + "、".join(rec.headers.values())))
+                                         "加上该列；现有列：" + rec.columns_seen))
             return probs
         return None, blanks
     return out, None

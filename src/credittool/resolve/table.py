@@ -120,7 +120,8 @@ class Table:
             subject=c["subject"][i], stage=c["stage"][i], course_id=c["course_id"][i], track_hint=c["track_hint"][i],
             values={f: v[i] for f, v in self.values.items() if v[i] is not None},
             statuses={f: v[i] for f, v in self.statuses.items() if v[i] is not None},
-            present=s.present, raw={k: v for k, v in raw.items() if v is not None}, headers=s.headers, spot=s.spot)
+            present=s.present, raw={k: v for k, v in raw.items() if v is not None}, headers=s.headers, spot=s.spot,
+            written=s.written)
 
 
 class Entries:
