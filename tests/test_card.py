@@ -177,6 +177,21 @@ def test_hours_on_the_cards_are_the_ledgers(ws: Path) -> None:
         + 30 + 30 + 30 + 24 + 30 + 24 + 24 + 30 + 24 + 18 + 30 + 24 + 26 + 30 + 24 + 24 + 30 + 24 + 24 + 30 + 24
 
 
+def test_a_name_is_looked_up_as_the_name_cells_are_read(ws: Path) -> None:
+    """Held-out round 7: a staff list writes 「欧阳 明华」, read as 欧阳明华; `card "欧阳 明华"`
+    found nobody. The query is cleaned as a name cell is: inner spaces (half- or full-width)
+    and a mark beside the name (张三*, 张三（女）) go."""
+    from credittool.ledger import record
+    from credittool.ledger.db import connect
+
+    con = connect(ws / "ledger.sqlite")
+    try:
+        for typed in ("张三", "张 三", "张\u3000三", " 张三* ", "张三（女）"):
+            assert [t.id_number for t in record.find_teachers(con, typed)] == [A], typed
+    finally:
+        con.close()
+
+
 def test_explain_of_a_cycle_under_way_says_what_the_shortfall_is_short_of(ws: Path) -> None:
     """R15: 张三 has 230 of 360 after 3 of 5 years; on pace (216), and 130 short of the cycle."""
     from credittool.ledger import record

@@ -386,7 +386,7 @@ def test_r14_a_projects_level_is_told_by_its_words(text: str, weight: Decimal, l
 def test_r14_a_schools_weight_is_its_best_project_and_none_without_research(tmp_path: Path) -> None:
     """实验中学: 区级立项 (0) and a 淄博市 prize (1) → 1, the prize named. 二中: 区级二等奖 → 0.5.
     四中 has teachers and no project → 0 (没有课题). The row without a title is rejected, the
-    合计 row skipped: 5 rows read = 3 accepted + 1 rejected + 1 skipped."""
+    合计 row skipped: 6 rows read = 4 accepted + 1 rejected + 1 skipped."""
     from openpyxl import load_workbook
 
     from credittool.commands.report import make_report
@@ -394,19 +394,22 @@ def test_r14_a_schools_weight_is_its_best_project_and_none_without_research(tmp_
     projects = write_xlsx(tmp_path / "课题汇总.xlsx", {"课题": [
         ["2018-2019学年各校课题"], ["学校", "课题名称", "获奖情况"],
         ["实验中学", "初中作文教学", "区级立项"], ["实验中学", "《小组合作学习的实践研究》", "淄博市第六届教育科研优秀成果一等奖"],
-        ["二中", "数学思维", "区级二等奖"], ["三中", "", "区级二等奖"], ["合计", "3项", ""]]})
+        ["二中", "数学思维", "区级二等奖"], ["五中", "《2016年版课程标准》下的作业设计", "区级二等奖"],
+        ["三中", "", "区级二等奖"], ["合计", "4项", ""]]})
     staff = write_xlsx(tmp_path / "四中.xlsx", {"教师名册": [STAFF, ["张三", A, "四中", "语文"]]})
     rep = run(tmp_path, projects, staff)
     f = next(s for s in rep.files if s.name == "课题汇总.xlsx")
-    assert (f.rows_read, f.accepted, f.rejected, f.skipped) == (5, 3, 1, 1)
-    assert [(p.row, p.code) for p in rep.rejects] == [(6, "E-PROJECT-BLANK")]
+    assert (f.rows_read, f.accepted, f.rejected, f.skipped) == (6, 4, 1, 1)
+    assert [(p.row, p.code) for p in rep.rejects] == [(7, "E-PROJECT-BLANK")]
     res = make_report(workspace=tmp_path / "ws", term=TERM)
     sheet = list(load_workbook(res.path)["单位达标"].iter_rows(values_only=True))
     head = next(r for r in sheet if r[0] == "单位")
     assert head[-2:] == ("课题权重分", "课题依据")
-    rows = {r[0]: (r[1], r[-2], r[-1]) for r in sheet if r[0] in ("实验中学", "二中", "四中")}
+    rows = {r[0]: (r[1], r[-2], r[-1]) for r in sheet if r[0] in ("实验中学", "二中", "四中", "五中")}
     assert rows == {"实验中学": (0, 1, "《小组合作学习的实践研究》（淄博市第六届教育科研优秀成果一等奖）：市级以上优秀成果"),
-                    "二中": (0, 0.5, "《数学思维》（区级二等奖）：县（区）级奖励"), "四中": (1, 0, "没有课题")}
+                    "二中": (0, 0.5, "《数学思维》（区级二等奖）：县（区）级奖励"), "四中": (1, 0, "没有课题"),
+                    # a title that begins with a bracketed work is shown as written (held-out round 7: 《…》》)
+                    "五中": (0, 0.5, "「《2016年版课程标准》下的作业设计」（区级二等奖）：县（区）级奖励")}
 
 
 def test_rosters_of_one_programme_in_several_files_and_runs_are_all_kept(tmp_path: Path) -> None:
@@ -806,3 +809,17 @@ def test_a_header_repeated_below_as_on_each_printed_page_is_skipped(tmp_path: Pa
     assert (bad.row, bad.column) == (5, "身份证号")
     assert [(p.row, p.message) for p in rep.skipped] == [(3, "重复的表头行")]
     assert sorted(entries(tmp_path)) == [(A, "head-teacher"), (B, "head-teacher")]
+
+
+def test_a_teacher_listed_twice_with_another_subject_counts_once_and_is_not_called_an_exact_copy(tmp_path: Path) -> None:
+    """Held-out round 7: 教师名册 lists 张三 under 语文 and again under 数学. One teacher counts
+    once (rules/README.md "One person"), and the row skipped says what differs rather than
+    「完全重复」; a row identical to another still says 完全重复."""
+    f = write_xlsx(tmp_path / "实验中学.xlsx", {"教师名册": [STAFF, ["张三", A, "实验中学", "语文"],
+                                                        ["张三", A, "实验中学", "数学"], ["李四", B, "实验中学", "语文"],
+                                                        ["李四", B, "实验中学", "语文"]]})
+    rep = run(tmp_path, f)
+    assert [(s.row, s.message) for s in rep.skipped] == [
+        (3, "与实验中学.xlsx「教师名册」第2行是同一教师的同样内容（仅学科「语文」与「数学」不同），只计一次"),
+        (5, "与实验中学.xlsx「教师名册」第4行完全重复，只计一次")]
+    assert sorted(verdicts(tmp_path)) == sorted([A, B])

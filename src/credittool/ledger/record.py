@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from credittool.errors import UsageError
+from credittool.extract import cells
 from credittool.ids import check_char, normalize_id
 from credittool.ledger import verdicts
 from credittool.ledger.verdicts import exact
@@ -108,9 +109,10 @@ def find_teachers(con: sqlite3.Connection, who: str) -> list[Teacher]:
     if _LOOKS_LIKE_ID.match(text):
         ident = normalize_id(text).value or text.upper()
         return [t for t in [_teacher(con, ident)] if t is not None]
+    name = cells.text(text, "姓名", is_name=True).value or text  # 「欧阳 明华」 as the name cells are read: 欧阳明华
     ids = sorted({i for (i,) in con.execute(
         "SELECT id_number FROM stamps WHERE name = ? UNION SELECT id_number FROM verdicts WHERE name = ?"
-        " UNION SELECT id_number FROM staff WHERE name = ?", (text, text, text))})
+        " UNION SELECT id_number FROM staff WHERE name = ?", (name, name, name))})
     return [t for t in map(lambda i: _teacher(con, i), ids) if t is not None]
 
 

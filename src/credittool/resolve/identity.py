@@ -45,9 +45,10 @@ def duplicates(t: Table, id_code: np.ndarray, out: Refusals, what: str = "课程
         if len({r.signature() for r in recs}) == 1:
             keep[group[0]] = True
             for r in recs[1:]:
-                out.skipped.append(skip(r.file, r.sheet, r.row, f"与{_place(recs[0])}完全重复，只计一次"))
+                how = _how_alike(r, recs[0])
+                out.skipped.append(skip(r.file, r.sheet, r.row, f"与{_place(recs[0])}{how}，只计一次"))
                 first = f"「{recs[0].sheet}」第{recs[0].row}行" if r.file == recs[0].file else _place(recs[0])
-                out.notes.append(note(r.file, f"「{r.sheet}」第{r.row}行与{first}完全重复，只计一次", r.sheet, r.row))
+                out.notes.append(note(r.file, f"「{r.sheet}」第{r.row}行与{first}{how}，只计一次", r.sheet, r.row))
             continue
         places = "；".join(_place(r) for r in recs)
         out.rows += group
@@ -59,6 +60,14 @@ def duplicates(t: Table, id_code: np.ndarray, out: Refusals, what: str = "课程
             out.rejects.append(row_problem(r, "id", "E-DUP-CONFLICT", f"同一教师{where}有 {len(recs)} 行且内容不同：{places}",
                                            hint))
     return keep
+
+
+def _how_alike(r: Record, first: Record) -> str:
+    """「完全重复」, or, where the rows differ only in what a result does not depend on (学科,
+    学段: a teacher of two subjects listed twice), which that is."""
+    differ = [f"{label(f)}「{getattr(first, f)}」与「{getattr(r, f)}」" for f in ("subject", "stage")
+              if getattr(r, f) != getattr(first, f)]
+    return f"是同一教师的同样内容（仅{'、'.join(differ)}不同）" if differ else "完全重复"
 
 
 def id_conflicts(t: Table, id_code: np.ndarray, keep: np.ndarray, out: Refusals, units: bool = True,

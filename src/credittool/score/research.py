@@ -43,5 +43,15 @@ def school_weight(projects: Iterable[tuple[str, str]], research: Research) -> We
         weight, level = level_of(text, research)
         if best is None or weight > best.weight:
             shown = f"（{text}）" if text else ""
-            best = Weight(weight, f"《{title.strip('《》')}》{shown}：{level}")
+            best = Weight(weight, f"{_titled(title)}{shown}：{level}")
     return best or NO_RESEARCH
+
+
+def _titled(title: str) -> str:
+    """A project's title in 《》 once: 《作业设计》 as written, 作业设计 bracketed; a title that
+    only begins or ends with a bracketed work (《2016年版课程标准》下的作业设计) is shown as written,
+    in 「」, not bracketed again into unbalanced 《…》》."""
+    t = title.strip()
+    if t.startswith("《") and t.endswith("》") and t.count("《") == 1 and t.count("》") == 1:
+        return t
+    return f"「{t}」" if "《" in t or "》" in t else f"《{t}》"
