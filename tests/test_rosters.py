@@ -823,3 +823,18 @@ def test_a_teacher_listed_twice_with_another_subject_counts_once_and_is_not_call
         (3, "与实验中学.xlsx「教师名册」第2行是同一教师的同样内容（仅学科「语文」与「数学」不同），只计一次"),
         (5, "与实验中学.xlsx「教师名册」第4行完全重复，只计一次")]
     assert sorted(verdicts(tmp_path)) == sorted([A, B])
+
+
+def test_r1_a_row_whose_hours_and_credits_disagree_counts_its_hours_and_is_said(tmp_path: Path) -> None:
+    """Held-out round 7: a platform export with 学时 50 and 学分 4.0 in one row took 50 silently.
+    R1: 学分 = 学时 × 0.1, so 50 学时 is 5 学分. The row counts its 学时 (rules/README.md:
+    学分 only where there is no 学时) and a warning names it; 12.5 学时 written 1.3 学分 (a
+    tenth's rounding) and 30 / 3 agree and say nothing."""
+    f = write_xlsx(tmp_path / "省平台.xlsx", {"省网络全员研修": [["姓名", "身份证号", "学时", "学分", "考核结果"],
+                                                         ["张三", A, 50, 4.0, "合格"], ["李四", B, 12.5, 1.3, "合格"],
+                                                         ["王五", C, 30, 3, "合格"]]})
+    rep = run(tmp_path, f)
+    e = entries(tmp_path)
+    assert [e[(i, "province-online")][1:4] for i in (A, B, C)] == [(1, 50.0, 5.0), (1, 12.5, 1.25), (1, 30.0, 3.0)]
+    assert [(p.row, p.code, p.column, p.value) for p in rep.slips] == [(2, "W-HOURS-CREDITS", "学时", "50")]
+    assert rep.slips[0].message == "学时 50 与学分 4 不符（按每学时 0.1 学分，50 学时应为 5 学分）：按学时计 50 学时"

@@ -111,6 +111,7 @@ def of(problems: list[Problem], severity: Severity) -> list[Problem]:
     return [p for p in problems if p.severity is severity]
 
 
+HOURS_CREDITS = "W-HOURS-CREDITS"  # a row's 学时 and 学分 disagree; its 学时 count (resolve/programmes.py)
 NOT_READ_CODE = "N-FILE-"  # the codes of read/inputs.py's notes on files it did not read
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from credittool.diagnostics import BySeverity, Problem, Severity, note
+from credittool.diagnostics import HOURS_CREDITS, BySeverity, Problem, Severity, note
 from credittool.errors import NothingToDo, RulesInvalid, UsageError
 from credittool.extract.cells import Vocabulary
 from credittool.extract.rows import FileResult
@@ -76,8 +76,9 @@ class IngestReport(BySeverity):
     @property
     def slips(self) -> list[Problem]:
         """What was accepted but needs a look: one name in one unit under two IDs a digit apart
-        (two people now), a file byte for byte one of another term's."""
-        return [p for p in self.warnings if p.code in (NEAR_ID, OTHER_TERM)]
+        (two people now), a file byte for byte one of another term's, a row whose 学时 and 学分
+        disagree."""
+        return [p for p in self.warnings if p.code in (NEAR_ID, OTHER_TERM, HOURS_CREDITS)]
 
     @property
     def unreadable(self) -> list[FileSummary]:

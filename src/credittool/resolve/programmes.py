@@ -11,16 +11,17 @@ their result by code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dc_field
 from decimal import Decimal
 
 import numpy as np
 
-from credittool.diagnostics import Problem
+from credittool.diagnostics import HOURS_CREDITS, Problem, Severity
 from credittool.extract.rows import Record
 from credittool.fields import label
 from credittool.resolve.table import RowProblems, Table, first_of_groups, group_codes
 from credittool.rules.programmes import Programme, ProgrammeSet
+from credittool.score.standards import show
 
 NOT_PASSED = "考核未通过"
 
@@ -34,6 +35,7 @@ class Outcome:
     credits: Decimal = Decimal(0)
     reason: str = ""
     problems: tuple[tuple[str, str, str, str], ...] = ()  # (field, code, message, hint)
+    disagrees: str = ""  # the row's 学分 is not its 学时 × credits_per_hour: said, the 学时 count
 
 
 def outcome(p: Programme, hours: Decimal | None, result: bool | None, has_result: bool, has_hours: bool,
@@ -59,7 +61,15 @@ def outcome(p: Programme, hours: Decimal | None, result: bool | None, has_result
         return Outcome(problems=tuple(problems))
     if not passed:
         return Outcome(reason=NOT_PASSED)
-    return Outcome(True, awarded, awarded * credits_per_hour)
+    return Outcome(True, awarded, awarded * credits_per_hour, disagrees=_disagreement(field, hours, credits, credits_per_hour))
+
+
+def _disagreement(field: str, hours: Decimal | None, credits: Decimal | None, per_hour: Decimal) -> str:
+    """Where a row gives both 学时 and 学分 and they disagree by more than a tenth's rounding
+    (12.5 学时 may be written 1.2 or 1.3 学分): what to say. R1: 学分 = 学时 × credits_per_hour."""
+    if field != "hours" or hours is None or credits is None or abs(hours * per_hour - credits) <= Decimal("0.05"):
+        return ""
+    return f"学时 {hours} 与学分 {credits} 不符（按每学时 {per_hour} 学分，{hours} 学时应为 {_canonical(hours * per_hour)} 学分）"
 
 
 def _canonical(d: Decimal) -> Decimal:
@@ -85,6 +95,7 @@ class Results:
     reason: np.ndarray
     category: np.ndarray
     done: np.ndarray
+    warnings: list[Problem] = dc_field(default_factory=list)  # accepted, but 学时 and 学分 disagree
 
 
 def score_programmes(t: Table, rows: np.ndarray, ps: ProgrammeSet) -> tuple[Results, RowProblems]:
@@ -115,6 +126,11 @@ def score_programmes(t: Table, rows: np.ndarray, ps: ProgrammeSet) -> tuple[Resu
         res.passed[k], res.hours[k], res.credits[k], res.reason[k] = int(o.passed), float(o.hours), \
             float(o.credits), o.reason
         res.done[k] = True
+        if o.disagrees:
+            r = t.record(int(rows[k]))
+            res.warnings.append(Problem(r.file, r.sheet, r.row, r.headers.get("hours", label("hours")), show(o.hours),
+                                        HOURS_CREDITS, f"{o.disagrees}：按学时计 {show(o.hours)} 学时",
+                                        "核对该行的学时与学分；学时有误就改正后重新导入该文件", Severity.WARNING))
     res.category[:] = [ps.by_id[c].category for c in t.col["course_id"][rows].tolist()]
     return res, problems
 

@@ -62,8 +62,9 @@ def resolve(results: list[FileResult], term: TermRules,
     scored = courses[track[courses] != None]  # noqa: E711 - elementwise on an object column
     entries, score_rejects = score(t, scored, track, term)  # 4. each result (R1–R10)
     if len(programmes):  # R13: the hours of each programme row passed
-        done, programme_rejects = programme_entries(t, programmes, term.programmes)
+        done, programme_rejects, disagree = programme_entries(t, programmes, term.programmes)
         entries, score_rejects = entries.concat(done), score_rejects + programme_rejects
+        warnings += disagree
     for i, probs in _by_teacher(late + score_rejects, clean, id_code):
         out.rejects.extend(probs)
         out.rows.append(i)
@@ -78,9 +79,10 @@ def _of_programme(t: Table, rows: np.ndarray, term: TermRules) -> np.ndarray:
     return np.array([v in term.programmes.by_id for v in u] + [False], dtype=bool)[c[rows]]
 
 
-def programme_entries(t: Table, rows: np.ndarray, ps: ProgrammeSet) -> tuple[Entries, RowProblems]:
-    """The programme rows' accepted results as entries (their track is their category), and
-    the rows rejected."""
+def programme_entries(t: Table, rows: np.ndarray, ps: ProgrammeSet
+                      ) -> tuple[Entries, RowProblems, list[Problem]]:
+    """The programme rows' accepted results as entries (their track is their category), the
+    rows rejected, and the warnings about rows accepted (学时 and 学分 that disagree)."""
     res, problems = score_programmes(t, rows, ps)
     done = rows[res.done]
     k = len(done)
@@ -88,7 +90,7 @@ def programme_entries(t: Table, rows: np.ndarray, ps: ProgrammeSet) -> tuple[Ent
                       passed=res.passed[res.done], eligible=np.ones(k, np.int64), hours=res.hours[res.done],
                       credits=res.credits[res.done], reason=res.reason[res.done], inputs=inputs_text(t, done))
     check_entries(entries)
-    return entries, problems
+    return entries, problems, res.warnings
 
 
 def _by_teacher(late: RowProblems, clean: np.ndarray, id_code: np.ndarray) -> RowProblems:
