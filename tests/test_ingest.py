@@ -273,6 +273,29 @@ def test_two_row_header_with_merged_parent(tmp_path: Path, workspace: Path) -> N
     assert con.execute("SELECT composite FROM entries").fetchone() == ("71.0",)
 
 
+def test_two_row_header_whose_lower_row_names_no_field(tmp_path: Path, workspace: Path) -> None:
+    """rules/README.md, "Merged cells": 姓名, 身份证号, 学校 and 出勤 merged down over both header
+    rows, 备注 over 时间 | 地点. On screen the lower row is the header's second row (姓名 …
+    时间 | 地点), not a row of the table: two rows read, none skipped. R5: 出勤 是 passes, 否 fails."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "师德报告会"
+    for row in (["姓名", "身份证号", "学校", "出勤", "备注", None], [None] * 4 + ["时间", "地点"],
+                ["张三", ID_A, "测试小学", "是", "3月", "本校"], ["李四", ID_B, "测试小学", "否", None, None]):
+        ws.append(row)
+    for cells in ("A1:A2", "B1:B2", "C1:C2", "D1:D2", "E1:F1"):
+        ws.merge_cells(cells)
+    path = tmp_path / "测试小学.xlsx"
+    wb.save(path)
+    report = ingest([path], rules=[TEXT_H1], workspace=workspace)
+    f = report.files[0]
+    assert (f.rows_read, f.accepted, f.rejected, f.skipped) == (2, 2, 0, 0), report.rejects
+    con = sqlite3.connect(workspace / "ledger.sqlite")
+    assert con.execute("SELECT name, passed FROM entries ORDER BY row").fetchall() == [("张三", 1), ("李四", 0)]
+
+
 def test_ods_file_from_libreoffice(workspace: Path) -> None:
     # tests/fixtures/己校.ods was saved by LibreOffice (soffice --convert-to ods) from a workbook
     # with a title row, a 缺考 and an ID typed as a number

@@ -674,6 +674,71 @@ def test_a_staff_list_whose_name_is_merged_down_over_a_two_row_header_is_read(tm
     assert {i: v[3] for i, v in verdicts(tmp_path).items()} == {A: "0", B: "0"}
 
 
+@pytest.mark.parametrize("merged_down, grouped, fmt", [("姓名", "身份证号", "xlsx"), ("身份证号", "姓名", "xls")])
+def test_a_two_row_header_that_names_one_field_in_each_row_is_read(tmp_path: Path, merged_down: str, grouped: str,
+                                                                    fmt: str) -> None:
+    """rules/README.md, "Merged cells": a header of two rows reads as on screen. 序号 and one of
+    姓名 | 身份证号 merged down over both rows, 基本信息 over the other and 性别. Stored, the top
+    row names only the merged field and the lower row only the grouped one, so neither was a
+    header (「没有一个工作表能找到表头」, the staff list lost). On screen the lower row reads
+    序号 | 姓名 | 身份证号 | 性别: both teachers are listed (R16), unit from the file's name."""
+    import openpyxl
+    import xlwt
+
+    ids = {"姓名": ["张三", "李四"], "身份证号": [A, B]}
+    top = ["序号", merged_down, "基本信息", None]
+    rows = [top, [None, None, grouped, "性别"]] + [[k + 1, ids[merged_down][k], ids[grouped][k], "男"] for k in range(2)]
+    path = tmp_path / f"凤凰小学.{fmt}"
+    if fmt == "xlsx":
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = "教师名册"
+        for row in rows:
+            ws.append(row)
+        for cells in ("A1:A2", "B1:B2", "C1:D1"):
+            ws.merge_cells(cells)
+        wb.save(path)
+    else:
+        book = xlwt.Workbook()
+        sh = book.add_sheet("教师名册")
+        for j, text in enumerate(top[:2]):
+            sh.write_merge(0, 1, j, j, text)
+        sh.write_merge(0, 0, 2, 3, "基本信息")
+        for i, row in enumerate(rows[1:], 1):
+            for j, v in enumerate(row):
+                if v is not None:
+                    sh.write(i, j, v)
+        book.save(str(path))
+    rep = run(tmp_path, path)
+    assert (rep.files[0].rows_read, rep.files[0].accepted, rep.rejects) == (2, 2, [])
+    assert ledger(tmp_path, "SELECT name, id_number, unit FROM staff ORDER BY row") == [
+        ("张三", A, "凤凰小学"), ("李四", B, "凤凰小学")]
+    assert {i: v[3] for i, v in verdicts(tmp_path).items()} == {A: "0", B: "0"}
+
+
+def test_a_lower_header_row_of_unknown_headers_is_header_not_a_row(tmp_path: Path) -> None:
+    """rules/README.md, "Merged cells": 姓名 … 考核结果 merged down over both header rows, 培训记录
+    over 时间 | 地点. The lower row names no field of its own, but on screen it reads 姓名 |
+    身份证号 | … | 时间 | 地点: it is the header's second row, not a row read (it was read, and
+    skipped). Each teacher's 12 学时 of 班主任培训 (面对面培训), 合格, count."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "班主任培训"
+    for row in (["序号", "姓名", "身份证号", "单位", "学时", "考核结果", "培训记录", None], [None] * 6 + ["时间", "地点"],
+                [1, "张三", A, "凤凰小学", 12, "合格", "3月", "本校"], [2, "李四", B, "凤凰小学", 12, "合格", "4月", "本校"]):
+        ws.append(row)
+    for cells in ("A1:A2", "B1:B2", "C1:C2", "D1:D2", "E1:E2", "F1:F2", "G1:H1"):
+        ws.merge_cells(cells)
+    wb.save(tmp_path / "班主任培训名单.xlsx")
+    rep = run(tmp_path, tmp_path / "班主任培训名单.xlsx")
+    f = rep.files[0]
+    assert (f.rows_read, f.accepted, f.rejected, f.skipped, rep.rejects) == (2, 2, 0, 0, [])
+    assert sorted((i, p, t, ok, h) for (i, p), (t, ok, h, *_) in entries(tmp_path).items()) == [
+        (A, "head-teacher", "face-to-face", 1, 12.0), (B, "head-teacher", "face-to-face", 1, 12.0)]
+
+
 def test_a_missing_column_names_every_header_the_sheet_has_as_written(tmp_path: Path) -> None:
     """Held-out round 7: 「缺少学时列；现有列：姓名、身份证号」 hid 学时合计, the header the clerk
     has to rename. 现有列 lists each column's header as written, known or not."""

@@ -51,17 +51,20 @@ def find_header(sheet: Sheet, headers: dict[str, str]) -> Layout | None:
     including 姓名 or 身份证号 (or, for a 课题 list, 课题名称). A second header row below it (成绩 merged over 考试成绩 |
     博文成绩, with 姓名 and 身份证号 merged down) refines the columns it names; a first header row above
     it (姓名 merged down beside 证件信息 over 身份证号 | 人事关系所在单位) gives the fields of the
-    columns that are blank in it."""
+    columns that are blank in it. Each row is read as on screen (`_on_screen`): 姓名 merged down
+    over both header rows names its column in each, so the lower row with 身份证号 is a header
+    by itself."""
     rows = sheet.rows
-    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+    screen = _on_screen(sheet, HEADER_SCAN_ROWS + 1)
+    for i, row in enumerate(screen[:HEADER_SCAN_ROWS]):
         found = _mapped(row, headers)
         if len(found) < 2 or ("name" not in found and "id" not in found and PROJECT_FIELD not in found):
             continue
         used = [row]
-        if i > 0 and (more := _with_above(found, rows[i - 1], row, headers)) != found:
-            found, used = more, [rows[i - 1], row]
+        if i > 0 and (more := _with_above(found, screen[i - 1], row, headers)) != found:
+            found, used = more, [screen[i - 1], row]
         first = {f: cols[0] for f, cols in found.items()}
-        sub = _mapped(rows[i + 1], headers) if i + 1 < len(rows) else {}
+        sub = _mapped(screen[i + 1], headers) if i + 1 < len(screen) else {}
         name_col = first.get("name", (None,))[0]
         id_col = first.get("id", (None,))[0]
         if sub and _blank(rows[i + 1], name_col) and _blank(rows[i + 1], id_col) \
@@ -72,7 +75,7 @@ def find_header(sheet: Sheet, headers: dict[str, str]) -> Layout | None:
             for f, cols in sub.items():
                 found.setdefault(f, []).extend(cols)
             i += 1
-            used.append(rows[i])
+            used.append(screen[i])
         return Layout(
             header_index=i,
             columns={f: cols[0][0] for f, cols in found.items()},
@@ -83,11 +86,31 @@ def find_header(sheet: Sheet, headers: dict[str, str]) -> Layout | None:
     return None
 
 
+def _on_screen(sheet: Sheet, n: int) -> list[list]:
+    """The sheet's first `n` rows as they read on screen: a cell merged down shows its value in
+    every row it covers (序号 and 姓名 merged down over a two-row header are in both), where
+    the file stores it in the top row only. rules/README.md, "Merged cells"."""
+    rows = sheet.rows[:n]
+    spans = [m for m in sheet.merged if m[2] > m[0] and 0 <= m[0] - sheet.first_row < len(rows)]
+    if not spans:
+        return rows
+    rows = [list(r) for r in rows]
+    for top, left, bottom, _ in spans:
+        r0, c = top - sheet.first_row, left - sheet.first_col
+        if c < 0 or _blank(rows[r0], c):
+            continue
+        for row in rows[r0 + 1:bottom - sheet.first_row + 1]:
+            row.extend([None] * (c + 1 - len(row)))
+            if _blank(row, c):
+                row[c] = rows[r0][c]
+    return rows
+
+
 def _with_above(found: dict[str, list[tuple[int, str]]], above: list, row: list,
                 headers: dict[str, str]) -> dict[str, list[tuple[int, str]]]:
     """The header row's fields and, of the row above, those it names in columns blank in the
-    header row (merged down over both rows, as a sheet reads on screen) that the header row
-    does not name itself."""
+    header row that the header row does not name itself: merged down over both rows in a file
+    that keeps no merges (a CSV saved from such a sheet); `_on_screen` reads those it keeps."""
     extra = {f: [c for c in cols if _blank(row, c[0])] for f, cols in _mapped(above, headers).items() if f not in found}
     return found | {f: cols for f, cols in extra.items() if cols}
 
