@@ -7,14 +7,13 @@ holders' ID numbers) and out/publish/证书核验.html (for anyone: no ID number
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 from credittool.errors import UsageError
 from credittool.ledger import certificates as certs
 from credittool.ledger.certificates import Certificate
-from credittool.ledger.db import transaction
+from credittool.ledger.db import now as ledger_now, transaction
 from credittool.ledger.terms import open_ledger
 from credittool.write import verifypage
 from credittool.write.xlsxout import SheetSpec, write_xlsx
@@ -39,7 +38,7 @@ def issue(*, workspace: Path, term: str | None = None, year: str | None = None) 
     try:
         known = certs.periods(con)
         wanted = _wanted(known, term, year)
-        now = dt.datetime.now().isoformat(timespec="seconds")
+        now = ledger_now()
         certs.key_of(con)  # made now, or a lost one said before anything is written
         issued = revoked = 0
         with transaction(con):

@@ -4,7 +4,6 @@ adjustment in an open year, with its reason (ledger/closing.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from credittool.commands.certificates import republish
 from credittool.ledger import closing, record, verdicts
 from credittool.write import outputs
 from credittool.ledger.certificates import Synced
-from credittool.ledger.db import transaction
+from credittool.ledger.db import now, transaction
 from credittool.ledger.terms import open_ledger
 
 
@@ -37,7 +36,7 @@ def close(*, workspace: Path, year: str, reason: str = "") -> CloseResult:
     con = open_ledger(workspace)
     try:
         with transaction(con):
-            synced, valid = closing.close_year(con, year, reason, _now())
+            synced, valid = closing.close_year(con, year, reason, now())
     finally:
         con.close()
     return CloseResult(year, synced, valid, republish(workspace, synced))
@@ -49,7 +48,7 @@ def adjust(*, workspace: Path, who: str, year: str, category: str, hours: str, r
     try:
         teacher = record.one_teacher(con, who)
         with transaction(con):
-            a = closing.adjust(con, teacher.id_number, year, category, hours, reason, for_year, _now())
+            a = closing.adjust(con, teacher.id_number, year, category, hours, reason, for_year, now())
     finally:
         con.close()
     synced = a.certificates or Synced()
@@ -66,7 +65,3 @@ def _registers(workspace: Path, year: str) -> tuple[list[Path], list[Path]]:
         return outputs.refresh_shown(con, workspace, verdicts.year_terms(con, year))
     finally:
         con.close()
-
-
-def _now() -> str:
-    return dt.datetime.now().isoformat(timespec="seconds")

@@ -4,7 +4,6 @@ or, with `undo`, the withdrawal undone so that the next ingest reads the file ag
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from credittool.commands.certificates import republish
 from credittool.commands.ingest import load_term
 from credittool.errors import UsageError
 from credittool.ledger import withdrawals
-from credittool.ledger.db import transaction
+from credittool.ledger.db import now, transaction
 from credittool.ledger.terms import choose_ledger_term, open_ledger
 from credittool.ledger.verdicts import terms_shown_with
 from credittool.write.outputs import refresh_shown, write_outputs
@@ -41,7 +40,7 @@ def withdraw(name: str, *, rules: list[Path], workspace: Path, term: str | None 
     con = open_ledger(workspace)
     try:
         with transaction(con):
-            w = withdrawals.withdraw(con, term_rules, name, reason, _now())
+            w = withdrawals.withdraw(con, term_rules, name, reason, now())
         out_dir = workspace / "out" / term_rules.term_id
         write_outputs(con, term_rules, out_dir)
         registers, stale = refresh_shown(con, workspace, terms_shown_with(con, term_rules.term_id))
@@ -56,11 +55,7 @@ def undo(name: str, *, workspace: Path, term: str | None = None) -> UndoResult:
     try:
         term_id, _ = choose_ledger_term(con, term)
         with transaction(con):
-            recorded = withdrawals.undo(con, term_id, name, _now())
+            recorded = withdrawals.undo(con, term_id, name, now())
     finally:
         con.close()
     return UndoResult(term_id, recorded)
-
-
-def _now() -> str:
-    return dt.datetime.now().isoformat(timespec="seconds")

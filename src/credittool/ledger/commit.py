@@ -6,7 +6,6 @@ table for the whole run. A file's bytes already in the ledger are not counted tw
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import sqlite3
 from collections import defaultdict
@@ -17,7 +16,7 @@ import pandas as pd
 
 from credittool.diagnostics import Problem, RejectedRow, note
 from credittool.extract.rows import FileResult
-from credittool.ledger.db import LEDGER_CLASH, bulk_entries, has_entries, transaction
+from credittool.ledger.db import LEDGER_CLASH, bulk_entries, has_entries, now as ledger_now, transaction
 from credittool.ledger.filerecords import FileSummary, Recorded, record_files, retire
 from credittool.ledger.listednames import demote_misnamed
 from credittool.ledger.spotscores import REJECT_CODES, SpotRun
@@ -70,7 +69,7 @@ def commit_run(con: sqlite3.Connection, term: TermRules, fresh: list[tuple[FileR
     """Write one run (the files not yet in the ledger, with their sha256, and what resolve
     made of them) in one transaction."""
     term_id = term.term_id
-    now = dt.datetime.now().isoformat(timespec="seconds")
+    now = ledger_now()
     spot_run = SpotRun(res.spot)
     found = _Findings.of(res)
     out = Committed(0, [], None, {})

@@ -6,6 +6,7 @@ ingests at once queue instead of failing, and a killed ingest leaves the ledger 
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -375,6 +376,11 @@ def built_after(con: sqlite3.Connection, indexes: tuple[str, ...], rebuild: bool
     if rebuild:
         for stmt in indexes:
             con.execute(stmt)
+
+
+def now() -> str:
+    """The time a ledger row records (created_at, issued_at, …): local, to the second, ISO 8601."""
+    return dt.datetime.now().isoformat(timespec="seconds")
 
 
 def path_of(con: sqlite3.Connection) -> str:

@@ -5,13 +5,13 @@ scores of a filled list go to the draw it came from; a report uses the draw with
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
 
 from credittool import __version__
 from credittool.errors import UsageError
+from credittool.ledger import db
 from credittool.score.sampling import Member, stratum_name
 
 FIRST_FILE = "sample.xlsx"
@@ -123,7 +123,7 @@ def record(con: sqlite3.Connection, p: dict, seq: int, file: str, population: in
         "INSERT INTO draws(term, seed, rate, strata_by, min_per_group, course_id, population_hash,"
         " population, drawn, tool_version, created_at, seq, file, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (p["term"], p["seed"], str(p["rate"]), ",".join(p["fields"]), p["min"], p["course"] or "", p["hash"],
-         population, len(members), __version__, dt.datetime.now().isoformat(timespec="seconds"),
+         population, len(members), __version__, db.now(),
          seq, file, p["reason"]))
     con.executemany("INSERT INTO draw_members VALUES (?,?,?,?,?,?)",
                     [(cur.lastrowid, m.stratum, m.id, m.unit, m.name, m.subject) for m in members])
