@@ -74,7 +74,8 @@ def _mentions(text: str, calendar: bool) -> list[tuple[str, set[int]]]:
     text = _fold(text)
     found = [(shown, {a}) for shown, a, _ in _school_years(text)]
     if calendar:
-        for shown, _, y, months in _calendar_months(_SPAN.sub("", _SCHOOL_YEAR.sub("", text))):
+        # shown with the half or months that decide it: 「2017年秋季」, not 「2017年」 (which may be of it)
+        for _, shown, y, months in _calendar_months(_SPAN.sub("", _SCHOOL_YEAR.sub("", text))):
             spring, autumn = months is not None and max(months) <= 7, months is not None and min(months) >= 7
             found.append((shown, {y - 1} if spring else {y} if autumn else {y - 1, y}))
     return found
