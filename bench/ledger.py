@@ -11,6 +11,14 @@ option against the one before it, in fresh files beside /tmp:
 2. a million stamps inserted with 学分汇总's index kept up to date, against it built after;
 3. the stamps' inputs (`stamps._STAMP_INPUTS`) read through the key, against a scan of the
    table and a sort (`+e.term`), on the given ledger itself.
+
+With --tried, instead, the options tried and not kept (the README's speed section, 2026-12-03),
+each pair alternated three times:
+4. the entries' three indexes built with SQLite's sorter threads (`PRAGMA threads = 2`)
+   against without;
+5. a million entries inserted with the foreign key to files checked, against unchecked;
+6. the stamps inserted by ID (as the ingest does) against in 学分汇总's order (unit, ID),
+   each then read as 学分汇总 reads them (`registerrows.rows` and `summary_reasons`).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from credittool.commands.ingest import load_term  # noqa: E402
-from credittool.ledger import absences, db, stamps  # noqa: E402
+from credittool.ledger import absences, db, registerrows, stamps  # noqa: E402
 
 
 def _fresh(folder: str, name: str, big_cache: bool) -> sqlite3.Connection:
@@ -96,12 +104,100 @@ def stamp_inputs(src: sqlite3.Connection, rules: Path) -> None:
             print(f"  stamps' inputs {label}: {n:,} teachers, {time.perf_counter() - t:.2f} s")
 
 
+def _files_without_indexes(src: sqlite3.Connection, con: sqlite3.Connection) -> None:
+    """Into a fresh ledger's open transaction: the source's files (the entries' foreign key
+    points there), and the entries' indexes dropped (built after the rows, as for a big load)."""
+    files = src.execute("SELECT * FROM files").fetchall()
+    con.executemany(f"INSERT INTO files VALUES ({','.join('?' * len(files[0]))})", files)
+    for stmt in db._ENTRY_INDEXES:
+        con.execute("DROP INDEX " + stmt.split(" IF NOT EXISTS ", 1)[1].split(" ", 1)[0])
+
+
+def _entries_copy(src: sqlite3.Connection, folder: str, name: str) -> sqlite3.Connection:
+    """A fresh ledger (our schema) holding the source's files and entries, in the register's
+    order, without the entries' indexes."""
+    con = db.connect(Path(folder) / name)
+    con.execute("PRAGMA cache_size = -262144")
+    con.execute("BEGIN")
+    _files_without_indexes(src, con)
+    rows = src.execute("SELECT * FROM entries ORDER BY term, unit, id_number, course_id").fetchall()
+    con.executemany("INSERT INTO entries VALUES (" + ",".join("?" * 18) + ")", rows)
+    con.execute("COMMIT")
+    return con
+
+
+def index_threads(src: sqlite3.Connection, folder: str) -> None:
+    con = _entries_copy(src, folder, "e.sqlite")
+    for _ in range(3):
+        for threads in (0, 2):
+            con.execute(f"PRAGMA threads = {threads}")
+            con.execute("BEGIN")
+            t = time.perf_counter()
+            for stmt in db._ENTRY_INDEXES:
+                con.execute(stmt)
+            print(f"  entries' indexes, PRAGMA threads = {threads}: {time.perf_counter() - t:.2f} s")
+            con.execute("ROLLBACK")
+    con.close()
+
+
+def foreign_key(src: sqlite3.Connection, folder: str) -> None:
+    rows = src.execute("SELECT * FROM entries LIMIT 1000000").fetchall()
+    for _ in range(3):
+        for fk in ("ON", "OFF"):
+            con = db.connect(Path(folder) / f"f{fk}.sqlite")
+            con.execute(f"PRAGMA foreign_keys = {fk}")  # outside a transaction, where it takes effect
+            con.execute("BEGIN")
+            _files_without_indexes(src, con)
+            t = time.perf_counter()
+            con.executemany("INSERT INTO entries VALUES (" + ",".join("?" * 18) + ")", rows)
+            print(f"  {len(rows):,} entries inserted, foreign key {fk}: {time.perf_counter() - t:.2f} s")
+            con.execute("ROLLBACK")
+            con.close()
+
+
+def stamp_order(src: sqlite3.Connection, folder: str) -> None:
+    term = src.execute("SELECT term FROM stamps GROUP BY term ORDER BY COUNT(*) DESC LIMIT 1").fetchone()[0]
+    by_id = src.execute("SELECT * FROM stamps WHERE term = ? ORDER BY id_number", (term,)).fetchall()
+    orders = {"by ID": by_id, "by unit, ID": sorted(by_id, key=lambda r: (r[2], r[1]))}
+    shown = {t: src.execute(f"SELECT * FROM {t} WHERE term = ?", (term,)).fetchall() for t in ("terms", "track_courses")}
+    first, last, n = src.execute("SELECT MIN(unit), MAX(unit), COUNT(*) FROM stamps WHERE term = ?", (term,)).fetchone()
+    for _ in range(3):
+        for label, rows in orders.items():
+            con = db.connect(Path(folder) / "s.sqlite")
+            con.execute("PRAGMA cache_size = -262144")
+            con.execute("BEGIN")
+            for t, rs in shown.items():
+                con.executemany(f"INSERT INTO {t} VALUES ({','.join('?' * len(rs[0]))})", rs)
+            con.execute("DROP INDEX stamps_unit")  # built after, as `refresh_stamps` does for a big refresh
+            t0 = time.perf_counter()
+            con.executemany("INSERT INTO stamps VALUES (?,?,?,?,?,?,?,?,?)", rows)
+            con.execute(db.STAMP_INDEXES[0])
+            con.execute("COMMIT")
+            t1 = time.perf_counter()
+            read = sum(1 for _ in registerrows.rows(con, term, "summary", first, last, n, 0))
+            t2 = time.perf_counter()
+            sum(1 for _ in registerrows.summary_reasons(con, term, first, last, n, 0))
+            t3 = time.perf_counter()
+            print(f"  {len(rows):,} stamps {label}: insert and index {t1 - t0:.2f} s, 学分汇总's {read:,} rows "
+                  f"{t2 - t1:.2f} s, its reasons {t3 - t2:.2f} s")
+            con.close()
+            for p in Path(folder).glob("s.sqlite*"):
+                p.unlink()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("ledger", type=Path)
     ap.add_argument("--rules", type=Path, default=ROOT / "bench" / "rules" / "bench-text.yaml")
+    ap.add_argument("--tried", action="store_true", help="only the options tried and not kept (4-6)")
     args = ap.parse_args()
-    src = sqlite3.connect(args.ledger)
+    src = sqlite3.connect(f"file:{args.ledger}?mode=ro", uri=True)
+    if args.tried:
+        with tempfile.TemporaryDirectory(prefix="credittool-bench-ledger-") as folder:
+            for option in (index_threads, foreign_key, stamp_order):
+                print(option.__name__)
+                option(src, folder)
+        return
     with tempfile.TemporaryDirectory(prefix="credittool-bench-ledger-") as folder:
         entries_layouts(src, folder)
         stamp_index(src, folder)
