@@ -271,6 +271,38 @@ def test_a_doubled_last_row_is_dropped_and_nothing_else() -> None:
     assert drop_doubled_last_row(plain) == plain
 
 
+
+def test_a_long_part_is_deflated_in_pieces_into_one_stream() -> None:
+    import zlib
+
+    from credittool.write.zipstamp import deflate
+
+    xml = b"".join(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>%s</t></is></c></row>' % (i, i, b"x" * (i % 97))
+                   for i in range(1, 20_000))
+    whole = zlib.compressobj(6, zlib.DEFLATED, -15)
+    assert deflate(xml) == whole.compress(xml) + whole.flush()  # one piece: the same bytes as before
+    pieces = deflate(xml, chunk=100_000)  # 14 pieces
+    inflate = zlib.decompressobj(-15)
+    assert inflate.decompress(pieces) == xml and inflate.eof and not inflate.unused_data
+    assert len(pieces) < len(deflate(xml)) * 1.01  # primed with the window before it, each piece compresses as well
+    assert deflate(b"") == zlib.compress(b"", 6, -15)
+
+
+def test_a_part_deflated_in_pieces_reads_as_before(county: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zipfile
+
+    from credittool.write import zipstamp
+
+    copy = tmp_path / "register.xlsx"
+    shutil.copy(county / "register.xlsx", copy)
+    monkeypatch.setattr(zipstamp, "DEFLATE_CHUNK", 4096)
+    zipstamp.fix_zip_times(copy, {"xl/worksheets/sheet2.xml": lambda xml: xml})  # 学分汇总, rewritten
+    with zipfile.ZipFile(copy) as z:
+        assert z.testzip() is None  # every part's CRC and size as its header says
+        assert z.getinfo("xl/worksheets/sheet2.xml").file_size > 10 * 4096
+    before, after = load_workbook(county / "register.xlsx", read_only=True), load_workbook(copy, read_only=True)
+    assert [list(ws.values) for ws in after] == [list(ws.values) for ws in before]
+
 # ---- the sample district's year (issue 14) -----------------------------------------------------
 
 DISTRICT_OUTPUTS = ("register.xlsx", "report.xlsx")
