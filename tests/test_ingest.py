@@ -344,16 +344,33 @@ def test_big_first_load_rebuilds_the_indexes(school: Path, workspace: Path, monk
     with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):  # the key, dropped and built again, holds
         con.execute("INSERT INTO entries SELECT * FROM entries LIMIT 1")
     # the stamps' index too (学分汇总's order), dropped and built again around their refresh
-    assert "stamps_unit" in {r[1] for r in con.execute("PRAGMA index_list(stamps)")}
+    assert "stamps_sheet" in {r[1] for r in con.execute("PRAGMA index_list(stamps)")}
     assert con.execute("SELECT COUNT(*) FROM stamps").fetchone()[0] == \
         con.execute("SELECT COUNT(DISTINCT id_number) FROM entries").fetchone()[0]
     plan = " ".join(r[3] for r in con.execute(
         "EXPLAIN QUERY PLAN SELECT * FROM stamps WHERE term='2009-h1' AND unit='测试中学' ORDER BY id_number"))
-    assert "stamps_unit" in plan
+    assert "COVERING INDEX stamps_sheet" in plan  # 学分汇总's columns are in it: the table is not read
     plan = " ".join(r[3] for r in con.execute(
         "EXPLAIN QUERY PLAN SELECT * FROM entries WHERE term='2009-h1' AND unit='测试中学' AND course_id='x'"))
     assert "entries_unit" in plan
 
+
+
+def test_an_older_ledgers_stamps_index_gives_way_to_the_covering_one(tmp_path: Path) -> None:
+    # until 2026-12-03 学分汇总's order was the index stamps_unit (term, unit, id_number): a
+    # ledger that has it loses it when opened and gains stamps_sheet, which holds the columns too
+    from credittool.ledger import db as ledger
+
+    path = tmp_path / "ledger.sqlite"
+    con = ledger.connect(path)
+    con.execute("DROP INDEX stamps_sheet")
+    con.execute("CREATE INDEX stamps_unit ON stamps(term, unit, id_number)")
+    con.execute("INSERT INTO stamps VALUES ('t', '220282198503150018', '甲校', '张三', 'text', 1, 15.0, 1.5, '')")
+    con.close()
+    con = ledger.connect(path)
+    assert {r[1] for r in con.execute("PRAGMA index_list(stamps)")} == {"stamps_sheet", "sqlite_autoindex_stamps_1"}
+    assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert con.execute("SELECT unit, name FROM stamps WHERE term = 't'").fetchall() == [("甲校", "张三")]
 
 def test_same_bytes_twice_in_one_run_count_once(school: Path, tmp_path: Path, workspace: Path) -> None:
     # The workers hash each file; a copy of a file already read in this run changes nothing,

@@ -116,8 +116,8 @@ def warnings(con: sqlite3.Connection, term_id: str) -> list[str]:
                JOIN courses c ON c.term = f.term AND c.course_id = u.course_id
                WHERE f.term = ? AND f.active = 1 ORDER BY f.name, u.sheet""", (term_id,)):
         out.append(Unimported(fname, sheet, rows, bool(hidden)).warning(cname))
-    # read in the key's order (term, ID), which is the order the stamps are inserted in: left
-    # to itself SQLite goes through stamps_unit, one random read of the table per teacher
+    # read in the key's order (term, ID), which is the order the stamps are inserted in, not
+    # through an index of another order that lacks a column read (a random read per teacher)
     (n,) = con.execute("""SELECT COUNT(*) FROM (SELECT 1 FROM stamps WHERE term = ? AND reasons LIKE ?
                                                 ORDER BY id_number)""", (term_id, f"%{REJECTED_MARK}%")).fetchone()
     if n:
