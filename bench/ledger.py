@@ -12,8 +12,8 @@ option against the one before it, in fresh files beside /tmp:
 3. the stamps' inputs (`stamps._STAMP_INPUTS`) read through the key, against a scan of the
    table and a sort (`+e.term`), on the given ledger itself.
 
-With --tried, instead, the options tried and not kept (the README's speed section, 2026-12-03),
-each pair alternated three times:
+With --tried, instead, the options tried on 2026-12-03 (the README's speed section; of them only
+the covering index of 6 was kept), each pair alternated three times:
 4. the entries' three indexes built with SQLite's sorter threads (`PRAGMA threads = 2`)
    against without;
 5. a million entries inserted with the foreign key to files checked, against unchecked;
@@ -111,7 +111,7 @@ def _files_without_indexes(src: sqlite3.Connection, con: sqlite3.Connection) -> 
     files = src.execute("SELECT * FROM files").fetchall()
     con.executemany(f"INSERT INTO files VALUES ({','.join('?' * len(files[0]))})", files)
     for stmt in db._ENTRY_INDEXES:
-        con.execute("DROP INDEX " + stmt.split(" IF NOT EXISTS ", 1)[1].split(" ", 1)[0])
+        con.execute("DROP INDEX " + db.index_name(stmt))
 
 
 def _entries_copy(src: sqlite3.Connection, folder: str, name: str) -> sqlite3.Connection:
@@ -172,7 +172,7 @@ def stamp_order(src: sqlite3.Connection, folder: str) -> None:
             con.execute("BEGIN")
             for t, rs in shown.items():
                 con.executemany(f"INSERT INTO {t} VALUES ({','.join('?' * len(rs[0]))})", rs)
-            con.execute("DROP INDEX " + db.STAMP_INDEXES[0].split(" IF NOT EXISTS ", 1)[1].split(" ", 1)[0])  # built after
+            con.execute("DROP INDEX " + db.index_name(db.STAMP_INDEXES[0]))  # built after
             t0 = time.perf_counter()
             con.executemany("INSERT INTO stamps VALUES (?,?,?,?,?,?,?,?,?)", rows)
             con.execute(index)
@@ -195,7 +195,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("ledger", type=Path)
     ap.add_argument("--rules", type=Path, default=ROOT / "bench" / "rules" / "bench-text.yaml")
-    ap.add_argument("--tried", action="store_true", help="only the options tried and not kept (4-6)")
+    ap.add_argument("--tried", action="store_true", help="only the options tried on 2026-12-03 (4-6)")
     args = ap.parse_args()
     src = sqlite3.connect(f"file:{args.ledger}?mode=ro", uri=True)
     if args.tried:

@@ -105,9 +105,8 @@ def normal_code(text: str) -> str:
 def _basis(con: sqlite3.Connection, kind: str, period: str) -> dict[str, tuple[str, str, str, str]]:
     """ID → (name, unit, hours, credits) of everyone the period certifies now."""
     if kind == "term":
-        # by ID, the order of the key and of the table (absences.warnings says why)
-        rows = con.execute("SELECT id_number, name, unit, hours, credits FROM stamps WHERE term = ? AND stamped = 1"
-                           " ORDER BY id_number", (period,))
+        rows = con.execute("SELECT id_number, name, unit, hours, credits FROM stamps WHERE term = ? AND stamped = 1",
+                           (period,))
         return {i: (n, u, _text(h), _text(c)) for i, n, u, h, c in rows}
     rows = con.execute("SELECT id_number, name, unit, total, credits FROM verdicts WHERE year = ? AND met = 1", (period,))
     return {i: (n, u, h, c) for i, n, u, h, c in rows}

@@ -375,11 +375,16 @@ def built_after(con: sqlite3.Connection, indexes: tuple[str, ...], rebuild: bool
     as an insert would have."""
     if rebuild:
         for stmt in indexes:
-            con.execute("DROP INDEX IF EXISTS " + stmt.split(" IF NOT EXISTS ", 1)[1].split(" ", 1)[0])
+            con.execute("DROP INDEX IF EXISTS " + index_name(stmt))
     yield
     if rebuild:
         for stmt in indexes:
             con.execute(stmt)
+
+
+def index_name(create: str) -> str:
+    """The name of the index a `CREATE … INDEX IF NOT EXISTS name ON …` statement makes."""
+    return create.split(" IF NOT EXISTS ", 1)[1].split(" ", 1)[0]
 
 
 def now() -> str:

@@ -111,6 +111,5 @@ def _standing(con: sqlite3.Connection, term: TermRules) -> dict[str, tuple[str, 
     if term.programmes is not None:
         sql, key = "SELECT id_number, name, met FROM verdicts WHERE year = ?", term.year
     else:
-        # by ID, the order of the key and of the table (absences.warnings says why)
-        sql, key = "SELECT id_number, name, stamped FROM stamps WHERE term = ? ORDER BY id_number", term.term_id
+        sql, key = "SELECT id_number, name, stamped FROM stamps WHERE term = ?", term.term_id
     return {i: (n, bool(ok)) for i, n, ok in con.execute(sql, (key,))}
