@@ -76,6 +76,23 @@ def test_wrapped_lines_are_counted_as_libreoffice_breaks_them() -> None:
     assert pagesetup._pieces("末位（甲）。乙") == ["末", "位", "（甲）。", "乙"]
 
 
+def test_a_repeated_wrapped_text_has_its_height_each_time_and_equal_values_of_other_types_their_own() -> None:
+    from credittool.write.sheetspec import SheetSpec, row_heights
+
+    # a 1-wide column holds 12 - 6 = 6 pt, less than one CJK character (11 pt), so a line
+    # holds one character (11 pt at most): 缺考 takes 2 lines, "1.0" 3 (1, ".", 0: 7 + 4.5 >
+    # 11), "True" 4; 1 fits. 1, 1.0 and True are equal in Python, and not the same text.
+    rows = [(1,), (1.0,), (True,), ("1",), ("1.0",), ("缺考",), (None,), ("缺考",), (1,)]
+    two, three, four = (pagesetup.row_points(n) for n in (2, 3, 4))
+    assert (two, three, four) == (34, 50, 66)  # 16 pt a line, plus 2
+    want = {3: three, 4: four, 6: three, 7: two, 9: two}  # sheet rows, the first at 2
+    spec = SheetSpec("表", ["原因"], rows, wrap=("原因",))
+    assert row_heights(spec, [1.0], rows, 2) == want
+    # the same from a streamed sheet's values of its wrap column
+    spec = SheetSpec("表", ["原因"], rows, wrap=("原因",), wrap_values=[r[0] for r in rows])
+    assert row_heights(spec, [1.0], None, 2) == want
+
+
 def _wrapped_rows_fit(ws) -> int:  # noqa: ANN001 - an openpyxl worksheet
     """Assert that every row is as tall as the lines of its wrapped cells; the rows checked."""
     head = next(i for i, row in enumerate(ws.iter_rows(values_only=True), 1) if row[1] is not None)

@@ -92,14 +92,26 @@ def row_heights(spec: SheetSpec, widths: Sequence[float], rows: Iterable[Sequenc
         return {first_row + i: spec.row_height for i, _ in enumerate(rows or ())}
     if not cols:
         return {}
-    texts = ([v] for v in spec.wrap_values) if spec.wrap_values is not None \
-        else ([r[j] for j in cols] for r in rows or ())
+    texts = ((v,) for v in spec.wrap_values) if spec.wrap_values is not None \
+        else (tuple([r[j] for j in cols]) for r in rows or ())
+    # the height of each distinct set of texts, worked out once: a long sheet's wrapped
+    # cells repeat (学分汇总's reasons). Texts only: 1, 1.0 and True are equal keys but
+    # not the same text.
+    memo: dict[tuple, float | None] = {}
     out = {}
     for i, values in enumerate(texts):
-        lines = max(pagesetup.text_lines(v, widths[j]) for v, j in zip(values, cols))
-        if lines > 1:
-            out[first_row + i] = pagesetup.row_points(lines)
+        height = memo.get(values, _UNSEEN)
+        if height is _UNSEEN:
+            lines = max(pagesetup.text_lines(v, widths[j]) for v, j in zip(values, cols))
+            height = pagesetup.row_points(lines) if lines > 1 else None
+            if all(v is None or type(v) is str for v in values):
+                memo[values] = height
+        if height is not None:
+            out[first_row + i] = height
     return out
+
+
+_UNSEEN = object()
 
 
 def widths_of(spec: SheetSpec, rows: list[Sequence[Any]], sample: int = WIDTH_SAMPLE) -> list[float]:
