@@ -56,3 +56,21 @@ def test_a_worker_killed_mid_batch_loses_only_its_file(tmp_path: Path, monkeypat
     for r in results[:17] + results[18:]:
         assert r.error is None and r.rows_read == want.rows_read > 0
         assert r.rows.cols["id"] == want.rows.cols["id"]
+
+
+
+@pytest.mark.parametrize("was_on", [True, False])
+def test_the_cycle_collector_pauses_for_an_ingest_and_is_left_as_it_was(was_on: bool, tmp_path: Path) -> None:
+    import gc
+
+    from credittool.commands.ingest import ingest
+
+    seen = []
+    (gc.enable if was_on else gc.disable)()
+    try:
+        report = ingest([SAMPLES], rules=[ROOT / "rules"], workspace=tmp_path, term=TERM,
+                        on_file=lambda _: seen.append(gc.isenabled()))
+        assert gc.isenabled() is was_on
+    finally:
+        gc.enable()
+    assert len(seen) == len(report.files) > 3 and not any(seen)

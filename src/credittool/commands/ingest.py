@@ -26,7 +26,7 @@ from credittool.ledger.filerecords import FileSummary, in_other_terms, supersede
 from credittool.read.inputs import scan_inputs
 from credittool.read.limits import FileLimits
 from credittool.rules.loader import RuleBook, TermRules, load_rules
-from credittool.stages import Clock, Progress
+from credittool.stages import Clock, Progress, collector_paused
 
 if TYPE_CHECKING:  # the later stages (pandas …) are imported while the files are read: `_later_stages`
     from credittool.ledger.commit import Committed
@@ -170,6 +170,7 @@ def refuse_other_years(fresh: list[tuple[FileResult, str]], term: TermRules, boo
                          f"为免替换本学期同名的文件，这次没有导入任何文件：{shown}{more}", found[0].hint)
 
 
+@collector_paused()
 def ingest(paths: list[Path], *, rules: list[Path], workspace: Path, term: str | None = None,
            course: str | None = None, on_file: Callable[[str], None] | None = None,
            limits: FileLimits = FileLimits(), on_progress: Progress | None = None,
