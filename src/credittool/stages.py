@@ -1,4 +1,5 @@
-"""Wall time per ingest phase, and the progress the command line shows (stage, done, total)."""
+"""Wall time per ingest phase, the progress the command line shows (stage, done, total), and
+the cycle collector paused while a command works."""
 
 from __future__ import annotations
 
@@ -44,10 +45,11 @@ class Clock:
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Python's cycle collector off for a run's stages, and left after as it was. A run's
-    rows are long lists and object arrays that make no cycles, and every full collection
-    would walk them all again: while the files are read, on a core the workers need. Used as
-    a decorator, the function's locals are gone before it is switched back on."""
+    """Python's cycle collector off for a command's work (ingest, sample, report), and left
+    after as it was. Their rows are long lists and object arrays that make no cycles, and
+    every full collection would walk them all again (in an ingest, while the files are read,
+    on a core the workers need). Used as a decorator, the function's locals are gone before
+    it is switched back on."""
     was_on = gc.isenabled()
     gc.disable()
     try:

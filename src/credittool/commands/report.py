@@ -26,6 +26,7 @@ from credittool.ledger.terms import choose_ledger_term, open_ledger, publisher a
 from credittool.score.research import NO_RESEARCH
 from credittool.score.standards import standard_heads, standard_labels
 from credittool.write.xlsxout import BarChartSpec, SheetSpec, write_xlsx
+from credittool.stages import collector_paused
 
 REPORT_NAME = outputs.REPORT
 PUBLISH_DIR = "publish"
@@ -60,6 +61,7 @@ class ReportResult:
     withheld: str | None = None  # why publish/ was not written, and what to do
 
 
+@collector_paused()
 def make_report(*, workspace: Path, term: str | None = None, partial: bool = False, publisher: str | None = None,
                 published_on: dt.date | None = None, draw: int | None = None) -> ReportResult | YearReportResult:
     """Compute the report from the ledger and write report.xlsx, and publish/ once every drawn

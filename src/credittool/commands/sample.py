@@ -19,6 +19,7 @@ from credittool.ledger.db import transaction
 from credittool.score.sampling import (Member, draw, info_pairs, parse_by, population_hash,
                                  stratum_count)
 from credittool.write.xlsxout import SheetSpec, write_xlsx
+from credittool.stages import collector_paused
 
 LIST_SHEET, INFO_SHEET = "抽测名单", "抽样说明"
 # the test room's score sheet: 序号 … 签名 print (one page wide); the ID, which `sample
@@ -92,6 +93,7 @@ def parse_rate(rate: str | float) -> Decimal:
     return r
 
 
+@collector_paused()
 def sample(*, workspace: Path, rate: str | float = "0.1", term: str | None = None, by: str = "单位",
            seed: str | None = None, min_per_group: int = 1, course: str | None = None,
            redraw: bool = False, reason: str | None = None) -> SampleReport:
