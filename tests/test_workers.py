@@ -63,20 +63,22 @@ def test_a_worker_killed_mid_batch_loses_only_its_file(tmp_path: Path, monkeypat
 @pytest.mark.parametrize("was_on", [True, False])
 def test_the_cycle_collector_pauses_for_each_command_and_is_left_as_it_was(was_on: bool, tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """ingest, sample and report run with it off (stages.collector_paused), whatever it was."""
+    """check, ingest, sample and report run with it off (stages.collector_paused), whatever it was."""
     import gc
 
-    from credittool.commands import report, sample
+    from credittool.commands import check, report, sample
     from credittool.commands.ingest import ingest
 
-    seen: dict[str, list[bool]] = {"ingest": [], "sample": [], "report": []}
-    for name, module in (("sample", sample), ("report", report)):
+    seen: dict[str, list[bool]] = {"check": [], "ingest": [], "sample": [], "report": []}
+    for name, module in (("check", check), ("sample", sample), ("report", report)):
         def writes(*args, real=module.write_xlsx, name=name, **kwargs):  # noqa: ANN002, ANN003, ANN202
             seen[name].append(gc.isenabled())
             return real(*args, **kwargs)
         monkeypatch.setattr(module, "write_xlsx", writes)
     (gc.enable if was_on else gc.disable)()
     try:
+        check.check([SAMPLES], rules=[ROOT / "rules"], term=TERM, out=tmp_path / "问题.xlsx")
+        assert gc.isenabled() is was_on
         files = ingest([SAMPLES], rules=[ROOT / "rules"], workspace=tmp_path, term=TERM,
                        on_file=lambda _: seen["ingest"].append(gc.isenabled())).files
         assert gc.isenabled() is was_on
@@ -86,5 +88,5 @@ def test_the_cycle_collector_pauses_for_each_command_and_is_left_as_it_was(was_o
         assert gc.isenabled() is was_on
     finally:
         gc.enable()
-    assert len(seen["ingest"]) == len(files) > 3 and seen["sample"] and seen["report"], seen
+    assert len(seen["ingest"]) == len(files) > 3 and seen["check"] and seen["sample"] and seen["report"], seen
     assert not any(v for got in seen.values() for v in got), seen

@@ -45,11 +45,11 @@ class Clock:
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Python's cycle collector off for a command's work (ingest, sample, report), and left
-    after as it was. Their rows are long lists and object arrays that make no cycles, and
-    every full collection would walk them all again (in an ingest, while the files are read,
-    on a core the workers need). Used as a decorator, the function's locals are gone before
-    it is switched back on."""
+    """Python's cycle collector off for a command's work (check, ingest, sample, report),
+    and left after as it was. Their rows are long lists and object arrays that make no
+    cycles, and every full collection would walk them all again (in an ingest, while the
+    files are read, on a core the workers need). Used as a decorator, the function's locals
+    are gone before it is switched back on."""
     was_on = gc.isenabled()
     gc.disable()
     try:

@@ -19,6 +19,7 @@ from credittool.rules.schema import Course
 from credittool.score.cycle import describe as describe_cycle
 from credittool.score.standards import describe
 from credittool.write.xlsxout import SheetSpec, write_xlsx
+from credittool.stages import collector_paused
 
 
 def _scoring(c: Course) -> str:
@@ -95,6 +96,7 @@ def limits_info(limits: FileLimits) -> dict:
             "machine_memory_text": show_size(m["memory"]), "cores": m["cores"], "workers": min(m["cores"], 2)}
 
 
+@collector_paused()
 def check(paths: list[Path], *, rules: list[Path], term: str | None = None, course: str | None = None,
           limits: FileLimits = FileLimits(), out: Path | None = None) -> CheckResult:
     """Validate the rules (and the files in `paths`); write nothing, except the problem list
