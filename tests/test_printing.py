@@ -82,10 +82,11 @@ def test_a_repeated_wrapped_text_has_its_height_each_time_and_equal_values_of_ot
     # a 1-wide column holds 12 - 6 = 6 pt, less than one CJK character (11 pt), so a line
     # holds one character (11 pt at most): 缺考 takes 2 lines, "1.0" 3 (1, ".", 0: 7 + 4.5 >
     # 11), "True" 4; 1 fits. 1, 1.0 and True are equal in Python, and not the same text.
-    rows = [(1,), (1.0,), (True,), ("1",), ("1.0",), ("缺考",), (None,), ("缺考",), (1,)]
+    rows = [(1,), (1.0,), (True,), ("1",), ("1.0",), ("缺考",), (None,), ("缺考",), (1,), (["1"],)]
     two, three, four = (pagesetup.row_points(n) for n in (2, 3, 4))
     assert (two, three, four) == (34, 50, 66)  # 16 pt a line, plus 2
-    want = {3: three, 4: four, 6: three, 7: two, 9: two}  # sheet rows, the first at 2
+    # sheet rows, the first at 2; a value that can be no key (a list, "['1']": 3 lines) too
+    want = {3: three, 4: four, 6: three, 7: two, 9: two, 11: three}
     spec = SheetSpec("表", ["原因"], rows, wrap=("原因",))
     assert row_heights(spec, [1.0], rows, 2) == want
     # the same from a streamed sheet's values of its wrap column

@@ -100,7 +100,10 @@ def row_heights(spec: SheetSpec, widths: Sequence[float], rows: Iterable[Sequenc
     memo: dict[tuple, float | None] = {}
     out = {}
     for i, values in enumerate(texts):
-        height = memo.get(values, _UNSEEN)
+        try:
+            height = memo.get(values, _UNSEEN)
+        except TypeError:  # a value that cannot be a key (not a text, so never kept)
+            height = _UNSEEN
         if height is _UNSEEN:
             lines = max(pagesetup.text_lines(v, widths[j]) for v, j in zip(values, cols))
             height = pagesetup.row_points(lines) if lines > 1 else None
