@@ -165,6 +165,12 @@ def test_stamps_from_the_run_equal_those_from_the_ledger(tmp_path: Path, monkeyp
             refresh_stamps(con, term)
             seen.append((from_run, _stamps_table(con), oracle_stamps(con, term)))
             assert list(stamps._run_stamps(term, run.take(np.zeros(len(run), dtype=bool)), {})) == []
+            # the run's codes name every teacher of its rows; one whose rows are all left out
+            # (rejected) gets no stamp, and the others' are as before
+            full = list(stamps._run_stamps(term, run, {}))
+            gone = full[len(full) // 2][1]
+            assert list(stamps._run_stamps(term, run.take(run.column("id") != gone), {})) == \
+                [r for r in full if r[1] != gone]
 
     monkeypatch.setattr(commit, "refresh_stamps", both)
     run_samples(tmp_path)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from credittool.ledger import absences, db
-from credittool.resolve.table import Entries
+from credittool.resolve.table import Coded, Entries
 from credittool.rules.loader import TermRules
 from credittool.score.certify import CourseResult, stamp
 
@@ -64,11 +64,11 @@ def _run_stamps(term: TermRules, run: Entries, absent: dict[str, absences.Absent
     """The stamps rows `_ledger_stamps` gives once `run` is the term's entries, in the same
     order (by ID), computed on columns: the teachers' sums and MIN()s, and `certify.stamp`
     once per distinct (track, results), as there."""
-    tid, ids = _sorted_codes(run.column("id"))
+    tid, ids = _sorted_codes(run.coded("id"))
     code, triples = _triples(run)
     order = np.lexsort((code, tid))  # by teacher, then triple
     starts = np.flatnonzero(np.r_[True, tid[order][1:] != tid[order][:-1]]) if len(tid) else np.zeros(0, np.int64)
-    unit, name, track = (_least(v, order, starts) for v in (run.column("unit"), run.column("name"), run.track))
+    unit, name, track = (_least(run.coded(c), order, starts) for c in ("unit", "name", "track"))
     grid, pattern = _patterns(tid, code, order, starts, len(triples))
 
     def outcome(t: int, why: absences.Absent | None) -> tuple[int, str]:
@@ -86,20 +86,27 @@ def _run_stamps(term: TermRules, run: Entries, absent: dict[str, absences.Absent
                *([_sum_value(x) for x in s] for s in sums), reasons)
 
 
-def _sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`pd.factorize(values, sort=True)` of a text column, with the distinct values sorted as
-    numpy text (by code point, as Python and SQLite's BINARY compare them) rather than as objects."""
-    codes, distinct = pd.factorize(values)
-    order = np.argsort(np.asarray(distinct, dtype=str), kind="stable") if len(distinct) else np.zeros(0, np.int64)
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    return rank[codes], np.asarray(distinct, dtype=object)[order]
+def _sorted_codes(coded: Coded) -> tuple[np.ndarray, np.ndarray]:
+    """A text column's codes (`Entries.coded`: the run's, whose distinct values may include
+    some these rows do not hold) renumbered 0 … k-1 in the order of the k values the rows
+    hold, sorted as numpy text (by code point, as Python and SQLite's BINARY compare them);
+    and those values in that order."""
+    codes, distinct = coded
+    held = np.zeros(len(distinct), dtype=bool)
+    held[codes] = True
+    present = np.flatnonzero(held)
+    values = np.asarray(distinct, dtype=object)[present]
+    order = np.argsort(values.astype(str), kind="stable") if len(values) else np.zeros(0, np.int64)
+    rank = np.zeros(len(distinct), dtype=np.int64)
+    rank[present[order]] = np.arange(len(order))
+    return rank[codes], values[order]
 
 
-def _least(values: np.ndarray, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Per teacher (the runs of `order` that `starts` begin), the least of `values`, as MIN()
-    picks it. A teacher has one unit and name (and track) but for a few."""
-    codes, distinct = pd.factorize(values)
+def _least(coded: Coded, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per teacher (the runs of `order` that `starts` begin), the least of a column's
+    values (`Entries.coded`), as MIN() picks it. A teacher has one unit and name (and track)
+    but for a few."""
+    codes, distinct = coded
     distinct = np.asarray(distinct, dtype=object)
     if not len(starts):
         return np.zeros(0, dtype=object)
@@ -123,7 +130,7 @@ def _triples(run: Entries) -> tuple[np.ndarray, list[tuple]]:
     """The (course, passed, reason) triple of `_STAMP_INPUTS` of each entry, as a code into
     the distinct triples; and those."""
     passed = run.passed.astype(np.int64)
-    course, courses = pd.factorize(run.column("course_id"))
+    course, courses = run.coded("course_id")
     why, whys = pd.factorize(np.where(passed == 1, "", run.reason).astype(object))
     code, some = _factor((course.astype(np.int64) * 2 + passed) * (len(whys) + 1) + why)
     return code, [(courses[course[i]], int(passed[i]), whys[why[i]]) for i in some.tolist()]
