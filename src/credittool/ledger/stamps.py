@@ -81,9 +81,9 @@ def _run_stamps(term: TermRules, run: Entries, absent: dict[str, absences.Absent
     for t in pd.Index(ids).get_indexer(list(absent)).tolist():
         if t >= 0:  # reasons that name this teacher's own rows: not shared
             stamped[t], reasons[t] = outcome(t, absent[ids[t]])
-    sums = (np.bincount(tid, weights=w, minlength=len(ids)).tolist() for w in (run.hours, run.credits))
+    sums = (_sum_values(np.bincount(tid, weights=w, minlength=len(ids))) for w in (run.hours, run.credits))
     return zip(repeat(term.term_id), ids.tolist(), unit.tolist(), name.tolist(), track.tolist(), stamped,
-               *([_sum_value(x) for x in s] for s in sums), reasons)
+               *sums, reasons)
 
 
 def _sorted_codes(coded: Coded) -> tuple[np.ndarray, np.ndarray]:
@@ -168,6 +168,13 @@ def _sum_value(total: float) -> float:
     3.5999999999999996); rounding to 6 places lands on the float nearest the exact decimal
     sum, which is what summing Decimals and storing float() gave."""
     return round(total, 6)
+
+
+def _sum_values(totals: np.ndarray) -> list[float]:
+    """`_sum_value` of each of `totals`, worked out once per distinct total (teachers' sums
+    of hours repeat: a million teachers have a few hundred)."""
+    distinct, back = np.unique(totals, return_inverse=True)
+    return np.array([_sum_value(x) for x in distinct.tolist()], dtype=np.float64)[back].tolist()
 
 
 def _outcome(term: TermRules, track: str, results: list, absent: absences.Absent | None) -> tuple[int, str]:
