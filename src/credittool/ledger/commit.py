@@ -27,7 +27,7 @@ from credittool.ledger.closing import refuse_if_closed
 from credittool.resolve import missing
 from credittool.resolve.identity import not_as_listed
 from credittool.resolve.run import Entries, Resolution
-from credittool.resolve.table import Table, str_ranks
+from credittool.resolve.table import Table
 from credittool.rules.loader import TermRules
 
 # rejects found against the ledger rather than in the files
@@ -165,8 +165,7 @@ def _insert_entries(con: sqlite3.Connection, term_id: str, entries: Entries, ent
     at once would take gigabytes), in the register's order (unit, ID, course): the sheets
     and the unit-by-unit counts then read the table front to back."""
     sheet_name = np.array([s.name for s in entries.table.sheets], dtype=object)
-    (unit_codes, units), (id_codes, ids), (course_codes, courses) = map(entries.coded, ("unit", "id", "course_id"))
-    order = np.lexsort((str_ranks(courses)[course_codes], str_ranks(ids)[id_codes], str_ranks(units)[unit_codes]))
+    order = np.lexsort(tuple(entries.ranks(c) for c in ("course_id", "id", "unit")))
     for a in range(0, len(entries), chunk):
         part = order[a:a + chunk]
         e = entries.take(part)

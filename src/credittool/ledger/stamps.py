@@ -41,7 +41,8 @@ def refresh_stamps(con: sqlite3.Connection, term: TermRules, run: Entries | None
     absent = absences.absences(con, term.term_id)
     con.execute("DELETE FROM stamps WHERE term=?", (term.term_id,))
     (kept,) = con.execute("SELECT COUNT(*) FROM stamps").fetchone()  # the other terms'
-    (entries,) = con.execute("SELECT COUNT(*) FROM entries WHERE term=?", (term.term_id,)).fetchone()
+    (entries,) = (len(run),) if run is not None else \
+        con.execute("SELECT COUNT(*) FROM entries WHERE term=?", (term.term_id,)).fetchone()  # `run` is the term's
     # a teacher has an entry or more: a term of many entries may bring many stamps
     with db.built_after(con, db.STAMP_INDEXES, entries > max(kept, db.BULK_MIN_ROWS)):
         con.executemany("INSERT INTO stamps VALUES (?,?,?,?,?,?,?,?,?)",
@@ -64,7 +65,7 @@ def _run_stamps(term: TermRules, run: Entries, absent: dict[str, absences.Absent
     """The stamps rows `_ledger_stamps` gives once `run` is the term's entries, in the same
     order (by ID), computed on columns: the teachers' sums and MIN()s, and `certify.stamp`
     once per distinct (track, results), as there."""
-    tid, ids = _sorted_codes(run.coded("id"))
+    tid, ids = _sorted_codes(run, "id")
     code, triples = _triples(run)
     order = np.lexsort((code, tid))  # by teacher, then triple
     starts = np.flatnonzero(np.r_[True, tid[order][1:] != tid[order][:-1]]) if len(tid) else np.zeros(0, np.int64)
@@ -86,20 +87,18 @@ def _run_stamps(term: TermRules, run: Entries, absent: dict[str, absences.Absent
                *sums, reasons)
 
 
-def _sorted_codes(coded: Coded) -> tuple[np.ndarray, np.ndarray]:
-    """A text column's codes (`Entries.coded`: the run's, whose distinct values may include
-    some these rows do not hold) renumbered 0 … k-1 in the order of the k values the rows
-    hold, sorted as numpy text (by code point, as Python and SQLite's BINARY compare them);
-    and those values in that order."""
-    codes, distinct = coded
+def _sorted_codes(run: Entries, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """A text column's codes renumbered 0 … k-1 in str order (code points, as SQLite's
+    BINARY compares them: `Table.ranks`) of the k values these rows hold (the run's
+    distinct values may include some they do not), and those values in that order."""
+    codes, distinct = run.coded(column)
     held = np.zeros(len(distinct), dtype=bool)
     held[codes] = True
     present = np.flatnonzero(held)
-    values = np.asarray(distinct, dtype=object)[present]
-    order = np.argsort(values.astype(str), kind="stable") if len(values) else np.zeros(0, np.int64)
-    rank = np.zeros(len(distinct), dtype=np.int64)
-    rank[present[order]] = np.arange(len(order))
-    return rank[codes], values[order]
+    present = present[np.argsort(run.table.ranks(column)[present], kind="stable")]
+    renumber = np.zeros(len(distinct), dtype=np.int64)
+    renumber[present] = np.arange(len(present))
+    return renumber[codes], np.asarray(distinct, dtype=object)[present]
 
 
 def _least(coded: Coded, order: np.ndarray, starts: np.ndarray) -> np.ndarray:

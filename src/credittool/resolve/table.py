@@ -62,6 +62,7 @@ class Table:
         self.spot = np.array([s.spot for s in self.sheets], dtype=bool)[self.sheet] if n else np.zeros(0, bool)
         self.staff = np.array([s.staff for s in self.sheets], dtype=bool)[self.sheet] if n else np.zeros(0, bool)
         self._codes: dict[tuple[str, str], Coded] = {}
+        self._ranks: dict[str, np.ndarray] = {}
         self._has: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
@@ -71,6 +72,13 @@ class Table:
         """`factorize` of a row column: resolve codes the IDs, names and units, the ledger
         and the register of a first load (earlyparts.py) reuse the codes."""
         return self._coded("col", column)
+
+    def ranks(self, column: str) -> np.ndarray:
+        """The place in str order (`str_ranks`) of each of `coded(column)`'s distinct values,
+        made once: the ledger's insert and a first load's stamps both sort by ID."""
+        if column not in self._ranks:
+            self._ranks[column] = str_ranks(self.coded(column)[1])
+        return self._ranks[column]
 
     def value_codes(self, field: str) -> Coded:
         """`factorize` of a measure field's values by the field's Kind (作业 may hold both
@@ -161,6 +169,11 @@ class Entries:
             return c.astype(np.int32), u
         c, u = self.table.coded(name)
         return c[self.rows], u
+
+    def ranks(self, name: str) -> np.ndarray:
+        """Each entry's value of a Table row column as its place in str order among the
+        run's distinct values (`Table.ranks`): a sort key."""
+        return self.table.ranks(name)[self.coded(name)[0]]
 
     def column(self, name: str) -> np.ndarray:
         """A row column of the Table (unit, id, course_id, …) for these entries."""
