@@ -20,6 +20,14 @@ the covering index of 6 was kept), each pair alternated three times:
 6. the stamps inserted by ID (as the ingest does) against in 学分汇总's order (unit, ID), and
    against by ID with 学分汇总's columns in its index (`stamps_sheet`, kept), each then read
    as 学分汇总 reads them (`registerrows.rows`, `summary_reasons` and `units`).
+
+With --narrow, the issue's narrower entries table (measured 2026-12-06, not built), each pair
+alternated three times:
+7. the entries as today (18 columns, the register's order, three indexes built after),
+   against a teachers table (one row per teacher and term: term, ID, name, unit) and
+   entries of 15 columns holding the teacher's integer code in place of term, ID, name and
+   unit, with the indexes the same queries would need (the key on (teacher, course), the
+   teachers' on (term, ID) and (term, unit, ID), the files'); insert, indexes and COMMIT.
 """
 
 from __future__ import annotations
@@ -191,13 +199,81 @@ def stamp_order(src: sqlite3.Connection, folder: str) -> None:
                 p.unlink()
 
 
+_NARROW = ["""CREATE TABLE teachers(teacher INTEGER PRIMARY KEY, term TEXT NOT NULL, id_number TEXT NOT NULL,
+                                   name TEXT NOT NULL, unit TEXT NOT NULL)""",
+           """CREATE TABLE entries(teacher INTEGER NOT NULL REFERENCES teachers(teacher), file_id INTEGER NOT NULL,
+               sheet TEXT NOT NULL, row INTEGER NOT NULL, subject TEXT NOT NULL, stage TEXT NOT NULL,
+               track TEXT NOT NULL, course_id TEXT NOT NULL, composite TEXT, passed INTEGER NOT NULL,
+               eligible INTEGER NOT NULL, hours REAL NOT NULL, credits REAL NOT NULL, reason TEXT NOT NULL,
+               inputs TEXT NOT NULL)"""]
+_NARROW_INDEXES = ["CREATE UNIQUE INDEX teachers_id ON teachers(term, id_number)",
+                   "CREATE INDEX teachers_unit ON teachers(term, unit, id_number)",
+                   "CREATE UNIQUE INDEX entries_key ON entries(teacher, course_id)",
+                   "CREATE INDEX entries_file ON entries(file_id)"]
+
+
+def _narrowed(rows: list) -> tuple[list, list]:
+    """Today's entry rows (in the register's order) as teachers and 15-column entries; the
+    teachers numbered in that order, so that both tables are inserted in key order."""
+    teachers: dict[tuple, int] = {}
+    narrow = []
+    for r in rows:
+        key = (r[0], r[6], r[5], r[4])  # term, id_number, name, unit
+        code = teachers.get(key)
+        if code is None:
+            code = teachers[key] = len(teachers) + 1
+        narrow.append((code, r[1], r[2], r[3], *r[7:]))
+    return [(code, *key) for key, code in teachers.items()], narrow
+
+
+def narrow_entries(src: sqlite3.Connection, folder: str) -> None:
+    (table,) = src.execute("SELECT sql FROM sqlite_master WHERE name = 'entries'").fetchone()
+    table = table.replace("REFERENCES files(file_id)", "")  # the files table is not copied
+    rows = src.execute("SELECT * FROM entries ORDER BY term, unit, id_number, course_id").fetchall()
+    teachers, narrow = _narrowed(rows)
+    print(f"entries, {len(rows):,} rows of {len(teachers):,} teachers")
+    for _ in range(3):
+        for name in ("today", "narrow"):
+            for p in Path(folder).glob("n.sqlite*"):
+                p.unlink()
+            con = _fresh(folder, "n.sqlite", True)
+            t = time.perf_counter()  # the table is created inside, as in `_timed`
+            if name == "today":
+                got = _timed(con, [table], rows, "INSERT INTO entries VALUES (" + ",".join("?" * 18) + ")",
+                             list(db._ENTRY_INDEXES))
+            else:
+                for stmt in _NARROW:
+                    con.execute(stmt)
+                t = time.perf_counter()
+                con.execute("BEGIN")
+                con.executemany("INSERT INTO teachers VALUES (?,?,?,?,?)", teachers)
+                t1 = time.perf_counter()
+                for a in range(0, len(narrow), 200_000):
+                    con.executemany("INSERT INTO entries VALUES (" + ",".join("?" * 15) + ")", narrow[a:a + 200_000])
+                t2 = time.perf_counter()
+                for stmt in _NARROW_INDEXES:
+                    con.execute(stmt)
+                t3 = time.perf_counter()
+                con.execute("COMMIT")
+                got = (f"teachers {t1 - t:.1f} s, insert {t2 - t1:.1f} s, indexes {t3 - t2:.1f} s, "
+                       f"commit {time.perf_counter() - t3:.1f} s")
+            print(f"  {name}: {got}; in all {time.perf_counter() - t:.1f} s, "
+                  f"{sum(p.stat().st_size for p in Path(folder).glob('n.sqlite*')) / 2**20:,.0f} MiB")
+            con.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("ledger", type=Path)
     ap.add_argument("--rules", type=Path, default=ROOT / "bench" / "rules" / "bench-text.yaml")
     ap.add_argument("--tried", action="store_true", help="only the options tried on 2026-12-03 (4-6)")
+    ap.add_argument("--narrow", action="store_true", help="only the narrower entries table (7)")
     args = ap.parse_args()
     src = sqlite3.connect(f"file:{args.ledger}?mode=ro", uri=True)
+    if args.narrow:
+        with tempfile.TemporaryDirectory(prefix="credittool-bench-ledger-") as folder:
+            narrow_entries(src, folder)
+        return
     if args.tried:
         with tempfile.TemporaryDirectory(prefix="credittool-bench-ledger-") as folder:
             for option in (index_threads, foreign_key, stamp_order):

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from credittool.read.formats import BOMS, NAMED_FORMATS, SUFFIXES, ReadError, sniff, wide_encoding
+from credittool.read.formats import BOMS, NAMED_FORMATS, SUFFIXES, ReadError, wide_encoding
 
 from credittool.read.preflight import LIMITS, Limits, Preflight, SheetScan, col_letters, preflight
 from credittool.read.preflight.core import password_error
