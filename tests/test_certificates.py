@@ -10,6 +10,7 @@ Each teacher's year below: 全员学科研修 + 省网络全员研修 (passed) +
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import shutil
 import sqlite3
@@ -23,7 +24,7 @@ from conftest import RULES, check_id, write_xlsx
 from credittool.cli import app
 from credittool.commands.certificates import issue, verify
 from credittool.commands.ingest import ingest
-from credittool.ledger.certificates import code_of, normal_code
+from credittool.ledger.certificates import Certificate, code_of, normal_code
 from credittool.write.verifypage import PAGE_NAME, mask_name
 
 A = check_id("37030319800101001")  # 张三: 24 + 30 + 24 = 78, 达标
@@ -115,6 +116,21 @@ def test_no_id_number_appears_in_publish(ws: Path) -> None:
     codes = [c for (c,) in con.execute("SELECT code FROM certificates")]
     con.close()
     assert codes and not any(c in text for c in codes)  # nor the codes themselves: only their hashes
+
+
+def test_the_page_holds_no_run_of_digits_whatever_the_codes_hash_to(tmp_path: Path) -> None:
+    """SHA-256("ABAA-AAAA-AAAA") in hex is cb049f12df33e47a2e53717197988505418b0…: 17 digits
+    in a row, which a check of a publication for ID numbers (15 or more digits) flags. The
+    page writes each hex digit 0–f as a letter a–p instead."""
+    from credittool.write.verifypage import page_key, render
+
+    code = "ABAA-AAAA-AAAA"
+    assert re.search(r"\d{15,}", hashlib.sha256(code.encode()).hexdigest())
+    assert page_key(code).startswith("mlaejpbcnpddoehkcofdhbhbjhjiifaf")  # cb049f12df33e47a2e53717197988505: c→m b→l 0→a …
+    cert = Certificate("2018-19-000001", code, "year", "2018-19", A, "张三", "一中", "72", "7.2",
+                       "2019-07-01", None, None)
+    page = render([cert])
+    assert not re.search(r"\d{15,}", page) and page_key(code) in page and code not in page
 
 
 def test_mask_name() -> None:

@@ -1,7 +1,7 @@
 """publish/证书核验.html (R20): a static page, no server, that tells whether a certificate's
 verification code (核验码) is genuine, and what it certifies.
 
-The page holds, per certificate, the SHA-256 of its code and what may be published of it:
+The page holds, per certificate, the SHA-256 of its code (`page_key`) and what may be published of it:
 the masked name (张*明), the unit, the term or year, the hours and the status. Neither the
 codes nor any ID number are in it: a reader of its source can neither harvest codes nor
 learn who holds one; typing a code hashes it in the browser (Web Crypto) and looks it up.
@@ -31,9 +31,20 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
+# the hex digits 0–f written as the letters a–p: a SHA-256 in hex holds a run of 15 or more
+# digits about once in 60 codes, and the page then looks as if it held an ID number to
+# anyone who checks a publication for them (as tests/test_certificates.py does)
+_KEY_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+
+
+def page_key(code: str) -> str:
+    """The page's key for a code: its SHA-256 in hex, written with the letters a–p, so the
+    page holds no run of digits (the page's script computes the same, `sha256` in _JS)."""
+    return hashlib.sha256(code.encode()).hexdigest().translate(_KEY_LETTERS)
+
+
 def entries(certs: Sequence[Certificate]) -> dict[str, list[str]]:
-    return {hashlib.sha256(c.code.encode()).hexdigest(): [mask_name(c.name), c.unit, c.what, c.hours, c.status]
-            for c in certs}
+    return {page_key(c.code): [mask_name(c.name), c.unit, c.what, c.hours, c.status] for c in certs}
 
 
 def write(certs: Sequence[Certificate], folder: Path, issuer: str = "") -> Path:
@@ -66,9 +77,10 @@ function norm(t) {
   t = t.toUpperCase().replace(/[^A-Z2-7]/g, '');
   return t.length === 12 ? t.slice(0, 4) + '-' + t.slice(4, 8) + '-' + t.slice(8) : '';
 }
+const L = 'abcdefghijklmnop';  // the hex digits 0-f as letters (page_key)
 async function sha256(s) {
   const b = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(s));
-  return Array.from(new Uint8Array(b), x => x.toString(16).padStart(2, '0')).join('');
+  return Array.from(new Uint8Array(b), x => L[x >> 4] + L[x & 15]).join('');
 }
 function say(cls, html) {
   const r = document.getElementById('result');
