@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.errors import MarkupError
 from rich.markup import escape
 from rich.table import Table
 
+from credittool.console_wrap import Folded
 from credittool.diagnostics import Problem
 
 
@@ -17,13 +19,25 @@ from credittool.diagnostics import Problem
 class _Console(Console):
     """A console that never fails on a cell's text: what a spreadsheet wrote ([/], [red]…) is
     escaped where it is printed, and any text that still is not valid markup is shown as
-    written rather than raising (held-out round 7: a cell 「[/]」 gave a traceback)."""
+    written rather than raising (held-out round 7: a cell 「[/]」 gave a traceback). Its
+    messages break between Chinese characters too, not only at spaces (console_wrap.py)."""
 
     def render_str(self, text: str, **kwargs):  # noqa: ANN003, ANN201 - rich's own signature
         try:
             return super().render_str(text, **kwargs)
         except MarkupError:
             return super().render_str(text, **{**kwargs, "markup": False})
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        """As rich's, but a message given as one string breaks between Chinese characters
+        too, not only at spaces (console_wrap.py)."""
+        if len(objects) == 1 and isinstance(objects[0], str) and not kwargs.get("soft_wrap") and "end" not in kwargs:
+            objects = (self.folded(objects[0], **{k: kwargs[k] for k in ("emoji", "markup", "highlight") if k in kwargs}),)
+        super().print(*objects, **kwargs)
+
+    def folded(self, text: str, **kwargs: Any) -> Folded:
+        """`text` (markup) as a renderable that breaks between Chinese characters too."""
+        return Folded(self.render_str(text, **kwargs))
 
 
 console = _Console()
@@ -58,8 +72,8 @@ def problems_table(problems: Sequence[Problem], title: str) -> None:
     table.add_column("原因 → 怎么办", overflow="fold", ratio=5)
     for p in problems[:MAX_SHOWN]:
         message = escape(_short(p.message))
-        table.add_row(escape(p.where), escape(_short(p.value, VALUE_SHOWN)),
-                      f"{message} [yellow]→ {escape(p.hint)}[/]" if p.hint else message)
+        table.add_row(console.folded(escape(p.where)), console.folded(escape(_short(p.value, VALUE_SHOWN))),
+                      console.folded(f"{message} [yellow]→ {escape(p.hint)}[/]" if p.hint else message))
     console.print(table)
     if len(problems) > MAX_SHOWN:
         console.print(f"  …另有 {len(problems) - MAX_SHOWN:,} 条", highlight=False)
