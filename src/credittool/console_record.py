@@ -24,7 +24,8 @@ def card_summary(result) -> None:  # noqa: ANN001 - commands.card.CardResult
     for col in ("学期", "课程或项目", "类别", "学时", "结果", "来源"):
         table.add_column(col, justify="right" if col == "学时" else "left", overflow="fold")  # nothing cut off
     for e in c.entries:
-        table.add_row(e.term, escape(e.what), e.category, show(e.hours), e.result, escape(e.source))
+        table.add_row(e.term, console.folded(escape(e.what)), e.category, show(e.hours), e.result,
+                      console.folded(escape(e.source)))
     console.print(table)
     for ln in c.terms:
         if ln.stamp is not None:
@@ -38,7 +39,8 @@ def card_summary(result) -> None:  # noqa: ANN001 - commands.card.CardResult
         for y in c.years:
             yt.add_row(y.year, *(show(y.hours.get(k, Decimal(0))) for k in c.categories), show(y.total),
                        ("是" if y.met else "否") + (f"（{how[y.year]}）" if how.get(y.year) else ""),
-                       "；".join(filter(None, [y.reasons, *(f"{p}计入 {show(h)} 学时" for p, h in y.made_up.items())])))
+                       console.folded("；".join(filter(None, [y.reasons, *(f"{p}计入 {show(h)} 学时"
+                                                                          for p, h in y.made_up.items())]))))
         console.print(yt)
     cy = c.cycle
     if cy is not None:
