@@ -68,7 +68,7 @@ def problems_table(problems: Sequence[Problem], title: str) -> None:
     console.print(f"[bold]{title}[/]：" + "，".join(f"{code} {n}" for code, n in counts.most_common()), highlight=False)
     table = Table(show_lines=False, header_style="bold", box=None, padding=(0, 1))
     table.add_column("位置", overflow="fold", ratio=3)
-    table.add_column("原值", overflow="fold", ratio=2)
+    table.add_column("原值", overflow="fold", ratio=2, max_width=20)  # an ID number fits; the reason gets the room
     table.add_column("原因 → 怎么办", overflow="fold", ratio=5)
     for p in problems[:MAX_SHOWN]:
         message = escape(_short(p.message))
