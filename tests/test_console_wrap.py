@@ -13,7 +13,7 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from credittool.console import _Console
-from credittool.console_wrap import NO_LINE_START, Folded, break_offsets
+from credittool.console_wrap import NO_LINE_START, Folded, break_offsets, units
 
 
 def _pieces(line: str, width: int) -> list[str]:
@@ -83,5 +83,4 @@ def test_nothing_is_lost_and_every_line_fits(line: str, width: int) -> None:
 
 
 def _runs_of(line: str) -> list[str]:
-    from credittool.console_wrap import units
     return [line[a:b].rstrip() for a, b in units(line)]
