@@ -60,11 +60,19 @@ def _fresh(folder: str, name: str, big_cache: bool) -> sqlite3.Connection:
     return con
 
 
-def _timed(con: sqlite3.Connection, create: list[str], rows: list, insert: str, after: list[str]) -> str:
+def _timed(con: sqlite3.Connection, create: list[str], rows: list, insert: str, after: list[str],
+           first: tuple[str, list] | None = None) -> str:
+    """Create, then in one transaction: the `first` rows (another table's), the rows, the
+    `after` statements (indexes), COMMIT; each timed."""
     for stmt in create:
         con.execute(stmt)
     t = time.perf_counter()
     con.execute("BEGIN")
+    head = ""
+    if first is not None:
+        con.executemany(*first)
+        head = f"{first[0].split()[2]} {time.perf_counter() - t:.1f} s, "
+    ti = time.perf_counter()
     for a in range(0, len(rows), 200_000):
         con.executemany(insert, rows[a:a + 200_000])
     t1 = time.perf_counter()
@@ -73,7 +81,7 @@ def _timed(con: sqlite3.Connection, create: list[str], rows: list, insert: str, 
     t2 = time.perf_counter()
     con.execute("COMMIT")
     t3 = time.perf_counter()
-    return f"insert {t1 - t:.1f} s, indexes {t2 - t1:.1f} s, commit {t3 - t2:.1f} s, in all {t3 - t:.1f} s"
+    return head + f"insert {t1 - ti:.1f} s, indexes {t2 - t1:.1f} s, commit {t3 - t2:.1f} s, in all {t3 - t:.1f} s"
 
 
 def entries_layouts(src: sqlite3.Connection, folder: str) -> None:
@@ -263,28 +271,13 @@ def narrow_entries(src: sqlite3.Connection, folder: str) -> None:
             for p in Path(folder).glob("n.sqlite*"):
                 p.unlink()
             con = _fresh(folder, "n.sqlite", True)
-            t = time.perf_counter()  # the table is created inside, as in `_timed`
             if name == "today":
                 got = _timed(con, [table], rows, "INSERT INTO entries VALUES (" + ",".join("?" * 18) + ")",
                              list(db._ENTRY_INDEXES))
             else:
-                for stmt in _NARROW:
-                    con.execute(stmt)
-                t = time.perf_counter()
-                con.execute("BEGIN")
-                con.executemany("INSERT INTO teachers VALUES (?,?,?,?,?)", teachers)
-                t1 = time.perf_counter()
-                for a in range(0, len(narrow), 200_000):
-                    con.executemany("INSERT INTO entry_rows VALUES (" + ",".join("?" * 15) + ")", narrow[a:a + 200_000])
-                t2 = time.perf_counter()
-                for stmt in _NARROW_INDEXES:
-                    con.execute(stmt)
-                t3 = time.perf_counter()
-                con.execute("COMMIT")
-                got = (f"teachers {t1 - t:.1f} s, insert {t2 - t1:.1f} s, indexes {t3 - t2:.1f} s, "
-                       f"commit {time.perf_counter() - t3:.1f} s")
-            print(f"  {name}: {got}; in all {time.perf_counter() - t:.1f} s, "
-                  f"{sum(p.stat().st_size for p in Path(folder).glob('n.sqlite*')) / 2**20:,.0f} MiB")
+                got = _timed(con, _NARROW, narrow, "INSERT INTO entry_rows VALUES (" + ",".join("?" * 15) + ")",
+                             _NARROW_INDEXES, first=("INSERT INTO teachers VALUES (?,?,?,?,?)", teachers))
+            print(f"  {name}: {got}, {sum(p.stat().st_size for p in Path(folder).glob('n.sqlite*')) / 2**20:,.0f} MiB")
             _copy_tables(src, con)
             print(f"    reads: {_reads(con, rows[0][0])}")
             con.close()
